@@ -1,0 +1,127 @@
+"""Carry out a reconcile Plan through the GitHub port, one operation after another."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from gidgethub import BadRequest
+
+from bot.reconcile import (
+    AddSubIssue,
+    CloseIssue,
+    CreateItemIssue,
+    CreateMeetingIssue,
+    EnsureLabels,
+    Operation,
+    Plan,
+    UpdateItemIssue,
+    UpdateMeetingIssue,
+    render_meeting_body,
+)
+
+if TYPE_CHECKING:
+    from bot.config import Labels
+    from bot.github import GitHubPort
+    from bot.minutes.model import Minutes
+    from bot.render import RenderContext
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Applied:
+    """What applying plans created: item issues by key, and the meeting issue."""
+
+    items: dict[str, dict[str, Any]] = field(default_factory=dict)
+    meeting: dict[str, Any] | None = None
+
+
+class Applier:
+    """Apply the plans of one repository; remembers which labels exist across plans."""
+
+    def __init__(self, port: GitHubPort, repo: str, labels: Labels) -> None:
+        self.port = port
+        self.repo = repo
+        self.labels = labels
+        self.known_labels: set[str] = set()
+
+    async def apply(self, plan: Plan, minutes: Minutes, ctx: RenderContext) -> Applied:
+        """Apply every operation of `plan` in order and return what was created."""
+        applied = Applied()
+        for operation in plan.operations:
+            await self._apply_one(operation, applied, minutes, ctx)
+        return applied
+
+    async def _apply_one(
+        self, op: Operation, applied: Applied, minutes: Minutes, ctx: RenderContext
+    ) -> None:
+        match op:
+            case EnsureLabels(names):
+                await self.ensure_labels(names)
+            case CreateMeetingIssue(title, body, labels):
+                applied.meeting = await self.port.create_issue(
+                    self.repo, title=title, body=body, labels=list(labels)
+                )
+            case CreateItemIssue():
+                applied.items[op.key] = await self.create_item(op)
+            case UpdateItemIssue():
+                await self.update_item(op)
+            case CloseIssue():
+                await self.close(op)
+            case AddSubIssue(parent, key, issue_id):
+                await self.add_sub_issue(parent, issue_id or applied.items[key]["id"])
+            case UpdateMeetingIssue(number, current_body, known):
+                numbers = dict(known) | {k: i["number"] for k, i in applied.items.items()}
+                body = render_meeting_body(minutes, numbers, ctx, current_body)
+                if body != current_body:
+                    await self.port.update_issue(self.repo, number, body=body)
+
+    async def ensure_labels(self, names: tuple[str, ...]) -> None:
+        """Create each label not known to exist, in the configured colours.
+
+        Creating a label that exists is harmless (the port ignores "already exists"),
+        which is cheaper than listing every label of the repository first.
+        """
+        for name in names:
+            if name not in self.known_labels:
+                color = self.labels.item_color if name == self.labels.item else self.labels.meeting_color
+                await self.port.create_label(self.repo, name=name, color=color)
+                self.known_labels.add(name)
+
+    async def create_item(self, op: CreateItemIssue) -> dict[str, Any]:
+        """Open an item issue."""
+        return await self.port.create_issue(
+            self.repo,
+            title=op.title,
+            body=op.body,
+            labels=list(op.labels),
+            assignees=list(op.assignees),
+        )
+
+    async def update_item(self, op: UpdateItemIssue) -> None:
+        """Edit the fields of an item issue the plan changes."""
+        fields = {"title": op.title, "body": op.body, "assignees": op.assignees}
+        changed = {name: value for name, value in fields.items() if value is not None}
+        if "assignees" in changed:
+            changed["assignees"] = list(op.assignees or ())
+        await self.port.update_issue(self.repo, op.number, **changed)
+
+    async def close(self, op: CloseIssue) -> None:
+        """Say why, then close the issue with its reason."""
+        await self.port.post_comment(self.repo, op.number, op.comment)
+        fields: dict[str, Any] = {"state": "closed", "state_reason": op.state_reason}
+        if op.body is not None:
+            fields["body"] = op.body
+        await self.port.update_issue(self.repo, op.number, **fields)
+
+    async def add_sub_issue(self, parent: int, issue_id: int) -> None:
+        """Group an item under its meeting; the meeting's task list covers a refusal."""
+        try:
+            await self.port.add_sub_issue(self.repo, parent, issue_id)
+        except BadRequest as error:
+            log.warning(
+                "sub-issue not added; the meeting task list still links the item",
+                extra={"fields": {"parent": parent, "status": int(error.status_code)}},
+            )

@@ -1,0 +1,149 @@
+"""Offline commands: `extract` prints a file's action items, `plan` the issues it would open."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bot.minutes.extract import extract_minutes
+from bot.minutes.model import Minutes
+from bot.minutes.people import PeopleFileError, Roster
+
+MAX_MINUTES_BYTES = 5 * 1024 * 1024
+USAGE_ERROR = 2
+
+
+class InputError(Exception):
+    """A file the command cannot use; the message is one line for the user."""
+
+
+def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `extract` and `plan` to the `minutes-bot` command line."""
+    extract = subparsers.add_parser("extract", help="print the action items of a minutes file")
+    _common(extract)
+    extract.add_argument(
+        "--date", type=_iso_date, help="meeting date (YYYY-MM-DD) if the file has none"
+    )
+    extract.add_argument("--format", choices=("json", "text"), default="text")
+    extract.set_defaults(run=run_extract)
+
+    plan = subparsers.add_parser(
+        "plan", help="show the issues the bot would open for a minutes file"
+    )
+    _common(plan)
+    plan.add_argument("--config", type=Path, help="a .github/minutes-bot.yml to apply")
+    plan.add_argument("--repo", default="OWNER/REPO", help="repository the minutes live in")
+    plan.add_argument("--path", help="path of the file in the repository (default: its name)")
+    plan.add_argument("--pulls", type=Path, help="JSON list of pull requests to resolve named PRs")
+    plan.add_argument("--format", choices=("json", "text"), default="text")
+    plan.set_defaults(run=run_plan)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, help="the minutes file (Markdown)")
+    parser.add_argument("--people", type=Path, help="YAML list of {name, login, aliases}")
+
+
+def run_extract(args: argparse.Namespace) -> int:
+    try:
+        minutes = _read_minutes(args.file, args.people, getattr(args, "date", None))
+    except InputError as err:
+        return _fail(str(err))
+    if args.format == "json":
+        print(json.dumps(minutes.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(render_items_table(minutes))
+    return 0
+
+
+def run_plan(args: argparse.Namespace) -> int:
+    from bot.plan_preview import PreviewError, preview
+
+    try:
+        minutes = _read_minutes(args.file, args.people, None)
+        issues = preview(minutes, args)
+    except (InputError, PreviewError) as err:
+        return _fail(str(err))
+    if args.format == "json":
+        print(json.dumps({"issues": issues}, ensure_ascii=False, indent=2))
+    else:
+        print(render_plan_text(issues))
+    return 0
+
+
+def _read_minutes(path: Path, people_path: Path | None, when: date | None) -> Minutes:
+    text = read_text_file(path, "minutes file")
+    people = Roster()
+    if people_path is not None:
+        try:
+            people = Roster.from_yaml(read_text_file(people_path, "people file"))
+        except PeopleFileError as err:
+            raise InputError(f"{people_path}: {err}") from None
+    return extract_minutes(text, path=path.name, people=people, meeting_date=when)
+
+
+def read_text_file(path: Path, what: str, limit: int = MAX_MINUTES_BYTES) -> str:
+    """Read a UTF-8 text file or raise InputError saying exactly what is wrong."""
+    if not path.exists():
+        raise InputError(f"{path}: no such {what}")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, not a {what}")
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise InputError(f"{path}: {what} is {size:,} bytes; the limit is {limit:,}")
+        data = path.read_bytes()
+    except OSError as err:
+        raise InputError(f"{path}: cannot read the {what} ({err.strerror})") from None
+    if b"\x00" in data:
+        raise InputError(f"{path}: looks binary, not a Markdown/YAML text {what}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(f"{path}: not UTF-8 text (byte {err.start})") from None
+
+
+def render_items_table(minutes: Minutes) -> str:
+    """A table for people: line, owners, item, due, references."""
+    when = minutes.meeting_date.isoformat() if minutes.meeting_date else "unknown"
+    lines = [f"{minutes.path}: meeting of {when}, {len(minutes.items)} action item(s)"]
+    for item in minutes.items:
+        owners = ", ".join(_with_login(o, item.logins) for o in item.owners) or "everyone"
+        due = item.due.isoformat() if item.due else "-"
+        refs = ", ".join(r.value for r in item.refs)
+        lines.append(f"  L{item.line:<4} {item.title}")
+        lines.append(f"        owner: {owners}   due: {due}" + (f"   refs: {refs}" if refs else ""))
+    return "\n".join(lines)
+
+
+def render_plan_text(issues: list[dict[str, Any]]) -> str:
+    blocks = [f"{len(issues)} issue(s) would be opened"]
+    for issue in issues:
+        assignees = ", ".join("@" + a for a in issue["assignees"]) or "nobody"
+        blocks.append(
+            f"\n=== {issue['title']}\n"
+            f"assignees: {assignees}   labels: {', '.join(issue['labels'])}   "
+            f"due: {issue['due'] or '-'}\n\n{issue['body']}"
+        )
+    return "\n".join(blocks)
+
+
+def _with_login(owner: str, logins: tuple[str, ...]) -> str:
+    match = next((login for login in logins if login.lower() == owner.lower()), None)
+    return owner if match or not logins else owner
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-12-18") from None
+
+
+def _fail(message: str) -> int:
+    print(f"minutes-bot: {message}", file=sys.stderr)
+    return USAGE_ERROR

@@ -1,0 +1,709 @@
+"""The GitHub port: the only module that talks to GitHub's REST API.
+
+Handlers call methods named for what they do (`create_issue`, `post_comment`); this
+module knows the URLs, pagination, authentication, and when to try again.
+
+Retries: a 5xx, a timeout, a dropped connection or a rate limit (primary: wait for
+`x-ratelimit-reset`; secondary: honour `Retry-After`, else wait a minute and back off)
+is retried up to `RetryPolicy.max_tries`, never sleeping longer than
+`RetryPolicy.max_wait` at a time. One exception: a POST that creates something
+(`create_issue`, `post_comment`, `comment_on_commit`, `add_sub_issue`) is not sent
+again when its connection failed after the request went out, because GitHub may have
+done it already; the port raises `AmbiguousWriteError`, and the caller re-lists what
+exists (issues by marker, comments) before deciding to create it again. A clean error
+answer (5xx, 429, a rate-limit 403) means nothing was done, so those POSTs are retried.
+
+Writes of one installation are sent one at a time, in the order they are asked for,
+which keeps creation order deterministic and stays clear of secondary rate limits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import itertools
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from http import HTTPStatus
+from typing import Any, Protocol, TypeVar
+from urllib.parse import urlsplit
+
+import aiohttp
+import gidgethub.aiohttp
+from gidgethub import BadRequest, HTTPException, InvalidField
+from gidgethub.apps import get_jwt
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], float]
+
+WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+PER_PAGE = 100
+ISSUE_FIELDS = frozenset(
+    {"title", "body", "state", "state_reason", "labels", "assignees", "milestone"}
+)
+
+
+class AmbiguousWriteError(Exception):
+    """A create whose connection failed after sending: GitHub may or may not have done it.
+
+    Re-list what exists (issues by their marker, comments) before creating it again.
+    """
+
+    def __init__(self, method: str, path: str) -> None:
+        super().__init__(f"{method} {path}: the connection failed; the write may have happened")
+        self.method = method
+        self.path = path
+
+
+@dataclass(frozen=True)
+class ChangedFile:
+    """A file a push changed: `status` is added, modified, removed, renamed, ..."""
+
+    filename: str
+    status: str
+    previous_filename: str | None = None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard the port tries before giving up; times in seconds."""
+
+    max_tries: int = 5
+    max_wait: float = 15 * 60
+    backoff: float = 1.0
+    secondary_wait: float = 60.0
+    request_timeout: float = 30.0
+
+
+def retry_delay(
+    policy: RetryPolicy,
+    status: int,
+    headers: Mapping[str, str],
+    message: str,
+    attempt: int,
+    now: float,
+) -> float | None:
+    """Return how long to wait before try `attempt + 1` of a failed call, or None to give up."""
+    if attempt >= policy.max_tries:
+        return None
+    delay = _wait_for(
+        policy, status, {k.lower(): v for k, v in headers.items()}, message, attempt, now
+    )
+    return delay if delay is not None and delay <= policy.max_wait else None
+
+
+def _wait_for(
+    policy: RetryPolicy,
+    status: int,
+    headers: Mapping[str, str],
+    message: str,
+    attempt: int,
+    now: float,
+) -> float | None:
+    if status >= 500:
+        return policy.backoff * 2.0 ** (attempt - 1)
+    if status not in (HTTPStatus.FORBIDDEN, HTTPStatus.TOO_MANY_REQUESTS):
+        return None
+    if headers.get("retry-after", "").strip().isdigit():
+        return float(headers["retry-after"])
+    if (
+        headers.get("x-ratelimit-remaining") == "0"
+        and headers.get("x-ratelimit-reset", "").isdigit()
+    ):
+        # One second more, because GitHub's reset time is rounded down.
+        return max(float(headers["x-ratelimit-reset"]) - now, 0.0) + 1.0
+    if status == HTTPStatus.TOO_MANY_REQUESTS or _is_secondary_limit(message):
+        return policy.secondary_wait * 2.0 ** (attempt - 1)
+    return None  # a plain 403: no permission, and waiting will not change that
+
+
+def _is_secondary_limit(message: str) -> bool:
+    text = message.lower()
+    return "secondary rate limit" in text or "abuse" in text or "rate limit" in text
+
+
+# ---------------------------------------------------------------------------
+# Authentication
+
+
+@dataclass
+class Installation:
+    """What every port of one installation shares: its token and its write lock."""
+
+    token: str | None = None
+    expires_at: float = math.inf
+    refreshing: asyncio.Lock = field(default_factory=asyncio.Lock)
+    writing: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class Auth(Protocol):
+    """Where a port's access token comes from."""
+
+    def installation(self, installation_id: int | None) -> Installation: ...
+
+    async def token(self, api: gidgethub.aiohttp.GitHubAPI, installation_id: int | None) -> str: ...
+
+    def forget(self, installation_id: int | None, token: str) -> bool: ...
+
+
+class TokenAuth:
+    """A plain token: a personal token, or `GITHUB_TOKEN` in GitHub Actions."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+        self._installation = Installation(token=token)
+
+    def __repr__(self) -> str:
+        return "TokenAuth(token='***')"
+
+    def installation(self, installation_id: int | None) -> Installation:
+        return self._installation
+
+    async def token(self, api: gidgethub.aiohttp.GitHubAPI, installation_id: int | None) -> str:
+        return self._token
+
+    def forget(self, installation_id: int | None, token: str) -> bool:
+        """Return False: a plain token cannot be renewed."""
+        return False
+
+
+class AppAuth:
+    """A GitHub App: a JWT traded for one installation token per installation, cached.
+
+    A token is renewed `refresh_before` seconds before it expires, by one caller at
+    a time, and at once after GitHub rejects it with 401.
+    """
+
+    def __init__(
+        self,
+        app_id: int | str,
+        private_key: str,
+        *,
+        clock: Clock = time.time,
+        refresh_before: float = 5 * 60,
+    ) -> None:
+        self.app_id = str(app_id)
+        self._private_key = private_key
+        self._clock = clock
+        self._refresh_before = refresh_before
+        self._installations: dict[int | None, Installation] = {}
+        self.exchanges = 0
+
+    def __repr__(self) -> str:
+        return f"AppAuth(app_id={self.app_id!r}, private_key='***')"
+
+    def installation(self, installation_id: int | None) -> Installation:
+        return self._installations.setdefault(installation_id, Installation())
+
+    async def token(self, api: gidgethub.aiohttp.GitHubAPI, installation_id: int | None) -> str:
+        """Return the installation's token, trading the app JWT for a new one when needed."""
+        if installation_id is None:
+            raise ValueError("a GitHub App port needs an installation id")
+        state = self.installation(installation_id)
+        async with state.refreshing:
+            if state.token is None or self._clock() >= state.expires_at - self._refresh_before:
+                await self._exchange(api, installation_id, state)
+            assert state.token is not None
+            return state.token
+
+    def forget(self, installation_id: int | None, token: str) -> bool:
+        """Drop a token GitHub rejected; return True so the caller asks for a new one."""
+        state = self.installation(installation_id)
+        if state.token == token:
+            state.token = None
+        return True
+
+    def jwt(self) -> str:
+        """Return a fresh app JWT, e.g. for `/app/...` endpoints."""
+        return get_jwt(app_id=self.app_id, private_key=self._private_key)
+
+    async def _exchange(
+        self, api: gidgethub.aiohttp.GitHubAPI, installation_id: int, state: Installation
+    ) -> None:
+        answer = await api.post(
+            "/app/installations/{installation_id}/access_tokens",
+            {"installation_id": installation_id},
+            data=b"",
+            jwt=self.jwt(),
+        )
+        self.exchanges += 1
+        state.token = answer["token"]
+        state.expires_at = _epoch(answer.get("expires_at"))
+        log.info("renewed the token of installation %s", installation_id)
+
+
+def _epoch(timestamp: str | None) -> float:
+    if not timestamp:
+        return math.inf
+    return datetime.fromisoformat(timestamp).timestamp()
+
+
+# ---------------------------------------------------------------------------
+# The gidgethub client the port drives
+
+
+class _API(gidgethub.aiohttp.GitHubAPI):
+    """gidgethub with the port's token on every request, counting, logging and retries."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        requester: str,
+        base_url: str,
+        auth: Auth,
+        installation_id: int | None,
+        policy: RetryPolicy,
+        sleep: Sleep,
+        clock: Clock,
+    ) -> None:
+        super().__init__(session, requester, base_url=base_url)
+        self._auth = auth
+        self._installation_id = installation_id
+        self._policy = policy
+        self._sleep = sleep
+        self._clock = clock
+        self.calls = 0
+        self.writes = 0
+
+    async def authenticate(self) -> None:
+        await self._auth.token(self, self._installation_id)
+
+    async def _request(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes = b""
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        if "authorization" in headers:  # the token exchange carries the app's JWT
+            return await self._send(method, url, headers, body)
+        token = await self._auth.token(self, self._installation_id)
+        answer = await self._send_with(token, method, url, headers, body)
+        if answer[0] == HTTPStatus.UNAUTHORIZED and self._auth.forget(self._installation_id, token):
+            token = await self._auth.token(self, self._installation_id)
+            answer = await self._send_with(token, method, url, headers, body)
+        return answer
+
+    async def _send_with(
+        self, token: str, method: str, url: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        self.calls += 1
+        self.writes += method in WRITE_METHODS
+        return await self._send(method, url, {**headers, "authorization": f"token {token}"}, body)
+
+    async def _send(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        async with asyncio.timeout(self._policy.request_timeout):
+            status, answer_headers, data = await super()._request(method, url, headers, body)
+        log.debug("%s %s -> %d", method, urlsplit(url).path, status)
+        return status, answer_headers, data
+
+    async def handle_rate_limit_error(
+        self, *, method: str, url: str, exception: HTTPException, attempt: int
+    ) -> bool:
+        delay = retry_delay(
+            self._policy,
+            int(exception.status_code),
+            exception.headers,
+            str(exception),
+            attempt,
+            self._clock(),
+        )
+        if delay is None:
+            return False
+        log.warning(
+            "%s %s answered %d; try %d in %.0f s",
+            method,
+            urlsplit(url).path,
+            exception.status_code,
+            attempt + 1,
+            delay,
+        )
+        await self.sleep(delay)
+        return True
+
+    async def sleep(self, seconds: float) -> None:
+        await self._sleep(seconds)
+
+
+# ---------------------------------------------------------------------------
+# The port
+
+
+class GitHubPort:
+    """Named GitHub operations for one installation (or one token).
+
+    `calls` counts the requests sent with the installation's token, retries and
+    pages included; `writes` counts those that were POST, PATCH, PUT or DELETE.
+    """
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        auth: Auth,
+        installation_id: int | None = None,
+        *,
+        base_url: str = "https://api.github.com",
+        requester: str = "minutes-bot",
+        policy: RetryPolicy = RetryPolicy(),
+        sleep: Sleep = asyncio.sleep,
+        clock: Clock = time.time,
+    ) -> None:
+        self._policy = policy
+        self._state = auth.installation(installation_id)
+        self._api = _API(
+            session,
+            requester=requester,
+            base_url=base_url.rstrip("/"),
+            auth=auth,
+            installation_id=installation_id,
+            policy=policy,
+            sleep=sleep,
+            clock=clock,
+        )
+
+    async def authenticate(self) -> None:
+        """Get the access token now rather than on the first call."""
+        await self._api.authenticate()
+
+    @property
+    def calls(self) -> int:
+        return self._api.calls
+
+    @property
+    def writes(self) -> int:
+        return self._api.writes
+
+    # -- contents and commits -------------------------------------------------
+
+    async def get_file(self, repo: str, path: str, ref: str) -> str | None:
+        """Return the text of `path` at `ref`, or None when there is no such file."""
+        entry = await _unless_missing(
+            self._get(
+                "/repos/{owner}/{name}/contents/{path}{?ref}", _repo(repo, path=path, ref=ref)
+            )
+        )
+        if not isinstance(entry, dict) or entry.get("type", "file") != "file":
+            return None
+        if entry.get("encoding") != "base64":  # files over 1 MB come without content
+            entry = await self._get(
+                "/repos/{owner}/{name}/git/blobs/{sha}", _repo(repo, sha=entry["sha"])
+            )
+        return base64.b64decode(entry["content"]).decode("utf-8", errors="replace")
+
+    async def compare(self, repo: str, base: str, head: str) -> list[ChangedFile]:
+        """Return the files changed between two commits."""
+        answer = await self._get(
+            "/repos/{owner}/{name}/compare/{basehead}", _repo(repo, basehead=f"{base}...{head}")
+        )
+        return [
+            ChangedFile(f["filename"], f["status"], f.get("previous_filename"))
+            for f in answer.get("files", [])
+        ]
+
+    async def list_files(self, repo: str, ref: str) -> list[str]:
+        """Return the path of every file in the repository at `ref`."""
+        answer = await self._get(
+            "/repos/{owner}/{name}/git/trees/{ref}{?recursive}", _repo(repo, ref=ref, recursive=1)
+        )
+        if answer.get("truncated"):
+            log.warning("the file tree of %s at %s is too big and was cut short", repo, ref)
+        return [entry["path"] for entry in answer["tree"] if entry["type"] == "blob"]
+
+    async def get_repo(self, repo: str) -> dict[str, Any]:
+        return dict(await self._get("/repos/{owner}/{name}", _repo(repo)))
+
+    async def comment_on_commit(
+        self, repo: str, sha: str, body: str, *, path: str | None = None, line: int | None = None
+    ) -> dict[str, Any]:
+        """Comment on a commit, optionally on one line of one file."""
+        data: dict[str, Any] = {"body": body}
+        data.update({"path": path, "line": line} if path else {})
+        return await self._write(
+            "POST",
+            "/repos/{owner}/{name}/commits/{sha}/comments",
+            _repo(repo, sha=sha),
+            data,
+            repeatable=False,
+        )
+
+    # -- issues -----------------------------------------------------------------
+
+    async def list_issues(
+        self, repo: str, *, labels: str | None = None, state: str = "all"
+    ) -> list[dict[str, Any]]:
+        """Return the repository's issues, without pull requests."""
+        issues = await self._get_all(
+            "/repos/{owner}/{name}/issues{?state,labels,per_page}",
+            _repo(repo, state=state, labels=labels, per_page=PER_PAGE),
+        )
+        return [issue for issue in issues if "pull_request" not in issue]
+
+    async def get_issue(self, repo: str, number: int) -> dict[str, Any]:
+        return dict(
+            await self._get("/repos/{owner}/{name}/issues/{number}", _repo(repo, number=number))
+        )
+
+    async def create_issue(
+        self,
+        repo: str,
+        *,
+        title: str,
+        body: str,
+        labels: Sequence[str] = (),
+        assignees: Sequence[str] = (),
+    ) -> dict[str, Any]:
+        """Open an issue; raise `AmbiguousWriteError` when it may or may not exist now."""
+        data = {"title": title, "body": body, "labels": list(labels), "assignees": list(assignees)}
+        return await self._write(
+            "POST", "/repos/{owner}/{name}/issues", _repo(repo), data, repeatable=False
+        )
+
+    async def update_issue(self, repo: str, number: int, **fields: Any) -> dict[str, Any]:
+        """Change an issue's title, body, state, state_reason, labels or assignees."""
+        unknown = set(fields) - ISSUE_FIELDS
+        if unknown:
+            raise TypeError(f"update_issue cannot change {', '.join(sorted(unknown))}")
+        data = {
+            k: list(v) if isinstance(v, (tuple, set, frozenset)) else v for k, v in fields.items()
+        }
+        return await self._write(
+            "PATCH", "/repos/{owner}/{name}/issues/{number}", _repo(repo, number=number), data
+        )
+
+    async def add_assignees(self, repo: str, number: int, logins: Sequence[str]) -> dict[str, Any]:
+        return await self._write(
+            "POST",
+            "/repos/{owner}/{name}/issues/{number}/assignees",
+            _repo(repo, number=number),
+            {"assignees": list(logins)},
+        )
+
+    async def can_be_assigned(self, repo: str, login: str) -> bool:
+        """Tell whether `login` may be assigned issues in the repository."""
+        try:
+            await self._get("/repos/{owner}/{name}/assignees/{login}", _repo(repo, login=login))
+        except BadRequest as error:
+            if error.status_code == HTTPStatus.NOT_FOUND:
+                return False
+            raise
+        return True
+
+    async def search_issues(self, query: str) -> list[dict[str, Any]]:
+        """Return every issue and PR the search finds (GitHub stops at 1,000)."""
+        return await self._get_all(
+            "/search/issues{?q,per_page}", {"q": query, "per_page": PER_PAGE}
+        )
+
+    # -- comments and reactions --------------------------------------------------
+
+    async def list_comments(self, repo: str, number: int) -> list[dict[str, Any]]:
+        return await self._get_all(
+            "/repos/{owner}/{name}/issues/{number}/comments{?per_page}",
+            _repo(repo, number=number, per_page=PER_PAGE),
+        )
+
+    async def post_comment(self, repo: str, number: int, body: str) -> dict[str, Any]:
+        """Comment on an issue; raise `AmbiguousWriteError` when it may or may not exist now."""
+        return await self._write(
+            "POST",
+            "/repos/{owner}/{name}/issues/{number}/comments",
+            _repo(repo, number=number),
+            {"body": body},
+            repeatable=False,
+        )
+
+    async def update_comment(self, repo: str, comment_id: int, body: str) -> dict[str, Any]:
+        return await self._write(
+            "PATCH",
+            "/repos/{owner}/{name}/issues/comments/{comment_id}",
+            _repo(repo, comment_id=comment_id),
+            {"body": body},
+        )
+
+    async def add_reaction(self, repo: str, comment_id: int, content: str) -> None:
+        """React to a comment; reacting twice is harmless."""
+        await self._write(
+            "POST",
+            "/repos/{owner}/{name}/issues/comments/{comment_id}/reactions",
+            _repo(repo, comment_id=comment_id),
+            {"content": content},
+        )
+
+    # -- labels -------------------------------------------------------------------
+
+    async def list_labels(self, repo: str) -> list[dict[str, Any]]:
+        return await self._get_all(
+            "/repos/{owner}/{name}/labels{?per_page}", _repo(repo, per_page=PER_PAGE)
+        )
+
+    async def create_label(self, repo: str, name: str, color: str, description: str = "") -> None:
+        """Create a label; one that exists already is left as it is."""
+        data = {"name": name, "color": color, "description": description}
+        try:
+            await self._write("POST", "/repos/{owner}/{name}/labels", _repo(repo), data)
+        except InvalidField as error:
+            if not _has_code(error, "already_exists"):
+                raise
+
+    # -- sub-issues ---------------------------------------------------------------
+
+    async def list_sub_issues(self, repo: str, number: int) -> list[dict[str, Any]]:
+        """Return an issue's sub-issues; none where GitHub has no sub-issues."""
+        found = await _unless_missing(
+            self._get_all(
+                "/repos/{owner}/{name}/issues/{number}/sub_issues{?per_page}",
+                _repo(repo, number=number, per_page=PER_PAGE),
+            )
+        )
+        return found or []
+
+    async def add_sub_issue(self, repo: str, parent_number: int, child_id: int) -> bool:
+        """Make issue `child_id` (an id, not a number) a sub-issue; False when unsupported."""
+        try:
+            await self._write(
+                "POST",
+                "/repos/{owner}/{name}/issues/{number}/sub_issues",
+                _repo(repo, number=parent_number),
+                {"sub_issue_id": child_id},
+                repeatable=False,
+            )
+        except BadRequest as error:
+            if error.status_code in (HTTPStatus.NOT_FOUND, HTTPStatus.UNPROCESSABLE_ENTITY):
+                log.info("no sub-issues in %s#%s: %s", repo, parent_number, error)
+                return False
+            raise
+        return True
+
+    # -- people -----------------------------------------------------------------
+
+    async def permission(self, repo: str, login: str) -> str:
+        """Return `login`'s role in the repository (admin, maintain, write, triage, read, none)."""
+        answer = await _unless_missing(
+            self._get(
+                "/repos/{owner}/{name}/collaborators/{login}/permission", _repo(repo, login=login)
+            )
+        )
+        if answer is None:
+            return "none"
+        return str(answer.get("role_name") or answer.get("permission") or "none")
+
+    async def get_user(self, login: str) -> dict[str, Any] | None:
+        return await _unless_missing(self._get("/users/{login}", {"login": login}))
+
+    # -- pull requests --------------------------------------------------------------
+
+    async def list_pulls(self, repo: str, state: str = "all") -> list[dict[str, Any]]:
+        return await self._get_all(
+            "/repos/{owner}/{name}/pulls{?state,per_page}",
+            _repo(repo, state=state, per_page=PER_PAGE),
+        )
+
+    async def get_pull(self, repo: str, number: int) -> dict[str, Any] | None:
+        return await _unless_missing(
+            self._get("/repos/{owner}/{name}/pulls/{number}", _repo(repo, number=number))
+        )
+
+    # -- sending --------------------------------------------------------------------
+
+    async def _get(self, url: str, url_vars: Mapping[str, Any]) -> Any:
+        return await self._retrying("GET", url, lambda: self._api.getitem(url, url_vars))
+
+    async def _get_all(self, url: str, url_vars: Mapping[str, Any]) -> list[Any]:
+        async def pages() -> list[Any]:
+            return [item async for item in self._api.getiter(url, url_vars)]
+
+        return await self._retrying("GET", url, pages)
+
+    async def _write(
+        self,
+        method: str,
+        url: str,
+        url_vars: Mapping[str, Any],
+        data: Any,
+        *,
+        repeatable: bool = True,
+    ) -> dict[str, Any]:
+        """Send one write, after every earlier write of this installation has finished."""
+        send: Callable[..., Awaitable[Any]] = getattr(self._api, method.lower())
+        async with self._state.writing:
+            answer = await self._retrying(
+                method, url, lambda: send(url, url_vars, data=data), repeatable=repeatable
+            )
+        return answer if isinstance(answer, dict) else {}
+
+    async def _retrying(
+        self,
+        method: str,
+        url: str,
+        attempt: Callable[[], Awaitable[T]],
+        *,
+        repeatable: bool = True,
+    ) -> T:
+        """Run `attempt`, again after a timeout or dropped connection when that is safe."""
+        for tries in itertools.count(1):
+            writes_before = self._api.writes
+            try:
+                return await attempt()
+            except (aiohttp.ClientError, TimeoutError) as error:
+                if not repeatable and _maybe_done(error, self._api.writes > writes_before):
+                    raise AmbiguousWriteError(method, url) from error
+                if tries >= self._policy.max_tries:
+                    raise
+                delay = self._policy.backoff * 2.0 ** (tries - 1)
+                log.warning(
+                    "%s %s failed (%s); try %d in %.0f s",
+                    method,
+                    url,
+                    type(error).__name__,
+                    tries + 1,
+                    delay,
+                )
+                await self._api.sleep(delay)
+        raise AssertionError("unreachable")
+
+
+async def port_for_installation(
+    session: aiohttp.ClientSession,
+    auth: Auth,
+    installation_id: int | None,
+    base_url: str = "https://api.github.com",
+    **options: Any,
+) -> GitHubPort:
+    """Return a port acting as the installation, its token already in hand."""
+    port = GitHubPort(session, auth, installation_id, base_url=base_url, **options)
+    await port.authenticate()
+    return port
+
+
+def _maybe_done(error: Exception, sent: bool) -> bool:
+    """Tell whether a write that failed this way may have reached GitHub."""
+    return sent and not isinstance(error, aiohttp.ClientConnectorError)
+
+
+def _repo(repo: str, **more: Any) -> dict[str, Any]:
+    """Return URL variables for `owner/name` plus `more`."""
+    owner, slash, name = repo.partition("/")
+    if not slash or not owner or not name or "/" in name:
+        raise ValueError(f"a repository is written owner/name, not {repo!r}")
+    return {"owner": owner, "name": name, **more}
+
+
+async def _unless_missing(call: Awaitable[T]) -> T | None:
+    """Await `call`; None when GitHub answers 404, any other error re-raised."""
+    try:
+        return await call
+    except BadRequest as error:
+        if error.status_code == HTTPStatus.NOT_FOUND:
+            return None
+        raise
+
+
+def _has_code(error: InvalidField, code: str) -> bool:
+    errors = error.errors if isinstance(error.errors, list) else []
+    return any(isinstance(e, dict) and e.get("code") == code for e in errors)

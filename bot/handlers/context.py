@@ -1,0 +1,26 @@
+"""What every handler receives besides the event."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.config import ServiceSettings
+    from bot.github import GitHubPort
+
+
+def utc_now() -> datetime:
+    """Return the current time in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Context:
+    """The GitHub port for the event's installation, the service settings and a clock."""
+
+    port: GitHubPort
+    settings: ServiceSettings
+    clock: Callable[[], datetime] = field(default=utc_now)

@@ -1,0 +1,154 @@
+"""Bring a repository's issues in line with its minutes files at one commit.
+
+Shared by the push handler (the files a push changed) and `minutes-bot sync` (every
+file). Each file is read once, its items extracted, their references resolved, and
+the reconcile plan applied; GitHub state that several files share (the bot's issues,
+which logins can be assigned, which labels exist) is read once per run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from bot.apply import Applier
+from bot.config import REPO_CONFIG_PATH, is_minutes_path, parse_repo_config
+from bot.handlers.linked_pulls import tell_pulls
+from bot.handlers.refs import resolve_refs
+from bot.marker import parse_marker
+from bot.minutes.extract import extract_minutes
+from bot.minutes.model import ActionItem, Minutes
+from bot.minutes.people import Roster
+from bot.reconcile import (
+    Settings,
+    item_keys,
+    match_items,
+    read_issues,
+    reconcile,
+    reconcile_deleted,
+)
+from bot.render import RenderContext
+
+if TYPE_CHECKING:
+    from bot.config import RepoConfig
+    from bot.github import GitHubPort
+
+log = logging.getLogger(__name__)
+
+# Opening the meeting issue needs one extra round; more would mean a planner bug.
+MAX_ROUNDS = 3
+
+
+class MinutesReconciler:
+    """Reconcile minutes files of `repo` as they are at commit `sha`."""
+
+    def __init__(self, port: GitHubPort, repo: str, sha: str, config: RepoConfig) -> None:
+        self.port = port
+        self.repo = repo
+        self.sha = sha
+        self.config = config
+        self.roster = Roster.from_people(config.people)
+        self.applier = Applier(port, repo, config.labels)
+        self.settings = Settings(
+            item_label=config.labels.item,
+            meeting_label_prefix=config.labels.meeting_prefix,
+            meeting_issue=config.meeting_issue,
+        )
+        self._issues: list[dict[str, Any]] | None = None
+        self._assignable: dict[str, bool] = {}
+
+    async def issues(self) -> list[dict[str, Any]]:
+        """Return every issue, open or closed, carrying the bot's item label."""
+        if self._issues is None:
+            self._issues = list(
+                await self.port.list_issues(self.repo, labels=self.config.labels.item, state="all")
+            )
+            # Labels on the bot's issues exist; only others need creating.
+            self.applier.known_labels.update(
+                label["name"] for issue in self._issues for label in issue.get("labels") or ()
+            )
+        return self._issues
+
+    async def update(self, path: str) -> None:
+        """Reconcile the issues of the minutes file at `path`."""
+        text = await self.port.get_file(self.repo, path, ref=self.sha)
+        minutes = extract_minutes(text, path=path, people=self.roster)
+        ctx = await self.render_context(minutes)
+        for _ in range(MAX_ROUNDS):
+            plan = reconcile(minutes, await self.issues(), ctx, self.settings)
+            applied = await self.applier.apply(plan, minutes, ctx)
+            # Keep new issues so the next round and the next file see them unlisted.
+            created = [*([applied.meeting] if applied.meeting else []), *applied.items.values()]
+            (await self.issues()).extend(created)
+            if not plan.replan:
+                break
+        await tell_pulls(self.port, minutes.items, await self.numbers(minutes), ctx)
+
+    async def remove(self, path: str) -> None:
+        """Close the open items of a minutes file that was deleted."""
+        ctx = RenderContext(repo=self.repo, path=path, sha=self.sha)
+        plan = reconcile_deleted(await self.issues(), ctx)
+        await self.applier.apply(plan, Minutes(path=path, title=None, meeting_date=None), ctx)
+
+    async def render_context(self, minutes: Minutes) -> RenderContext:
+        """Learn what rendering needs from GitHub: assignable owners and linked PRs."""
+        links = await resolve_refs(
+            self.port,
+            (ref for item in minutes.items for ref in item.refs),
+            repo=self.repo,
+            search_in=self.config.search_repositories(self.repo),
+            roster=self.roster,
+            meeting_date=minutes.meeting_date,
+        )
+        assignable = await self.assignable(login for item in minutes.items for login in item.logins)
+        return RenderContext(self.repo, minutes.path, self.sha, assignable, links)
+
+    async def assignable(self, logins: Iterable[str]) -> frozenset[str]:
+        """Return the logins GitHub lets the bot assign here, asking once per login.
+
+        Whoever is assigned to one of the bot's issues already is assignable, so
+        minutes about the same people cost no further calls.
+        """
+        for issue in await self.issues():
+            self._assignable.update({a["login"]: True for a in issue.get("assignees") or ()})
+        for login in dict.fromkeys(logins):
+            if login not in self._assignable:
+                self._assignable[login] = await self.port.can_be_assigned(self.repo, login)
+        return frozenset(login for login, ok in self._assignable.items() if ok)
+
+    async def numbers(self, minutes: Minutes) -> dict[ActionItem, int]:
+        """Map each item to the number of the issue that now tracks it."""
+        tracked, _ = read_issues(await self.issues(), minutes.path)
+        matches = match_items(minutes.items, item_keys(minutes.items), tracked)
+        keyed = zip(minutes.items, item_keys(minutes.items), strict=True)
+        return {item: matches[key].number for item, key in keyed if key in matches}
+
+
+async def sync_repository(
+    port: GitHubPort, repo: str, *, progress: Callable[[str], None] = lambda line: None
+) -> int:
+    """Reconcile every minutes file of `repo` from scratch; return how many there are.
+
+    Files whose issues exist but which are gone from the default branch have their
+    items closed, so this also heals whatever a lost webhook missed.
+    """
+    branch = (await port.get_repo(repo))["default_branch"]
+    config = parse_repo_config(await port.get_file(repo, REPO_CONFIG_PATH, ref=branch))
+    paths = [
+        path for path in await port.list_files(repo, ref=branch) if is_minutes_path(config, path)
+    ]
+    reconciler = MinutesReconciler(port, repo, branch, config)
+    for done, path in enumerate(paths, 1):
+        progress(f"[{done}/{len(paths)}] {path}")
+        await reconciler.update(path)
+    for path in sorted(files_with_issues(await reconciler.issues()) - set(paths)):
+        progress(f"[gone] {path}")
+        await reconciler.remove(path)
+    return len(paths)
+
+
+def files_with_issues(issues: Iterable[Mapping[str, Any]]) -> set[str]:
+    """Return the minutes files named by the markers of the bot's issues."""
+    markers = (parse_marker(issue.get("body")) for issue in issues if "pull_request" not in issue)
+    return {marker.file for marker in markers if marker is not None}

@@ -1,0 +1,115 @@
+"""Turn minutes pushed to the default branch into issues, and keep them in step."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gidgethub import sansio
+from gidgethub.routing import Router
+
+from bot.config import REPO_CONFIG_PATH, ConfigError, RepoConfig, is_minutes_path, parse_repo_config
+from bot.github import ChangedFile, GitHubPort
+from bot.handlers.context import Context
+from bot.handlers.minutes_files import MinutesReconciler
+
+log = logging.getLogger(__name__)
+router = Router()
+
+NO_COMMIT = "0" * 40
+CONFIG_PROBLEMS = (
+    "minutes-bot could not use `{path}` at this commit, so it did nothing with these "
+    "changes. Please fix:\n\n{problems}\n\nPush the fix and the bot will pick up the minutes "
+    "changed from then on; `minutes-bot sync` catches up on earlier ones."
+)
+
+
+@dataclass(frozen=True)
+class Push:
+    """The parts of a push event the bot acts on."""
+
+    repo: str
+    ref: str
+    default_branch: str
+    before: str
+    after: str
+    deleted: bool
+
+    @classmethod
+    def from_payload(cls, data: Mapping[str, Any]) -> Push:
+        """Read a push event's payload."""
+        repository = data["repository"]
+        return cls(
+            repo=repository["full_name"],
+            ref=data["ref"],
+            default_branch=repository.get("default_branch") or repository.get("master_branch", ""),
+            before=data.get("before") or NO_COMMIT,
+            after=data["after"],
+            deleted=bool(data.get("deleted")) or data["after"] == NO_COMMIT,
+        )
+
+    @property
+    def updates_default_branch(self) -> bool:
+        """Tell whether the push moved the default branch to a new commit."""
+        return self.ref == f"refs/heads/{self.default_branch}" and not self.deleted
+
+
+@dataclass(frozen=True)
+class MinutesChanges:
+    """Minutes files a push added or modified, and those it removed."""
+
+    updated: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+
+def minutes_changes(config: RepoConfig, files: Iterable[ChangedFile]) -> MinutesChanges:
+    """Sort a compare's changed files into updated and removed minutes; a rename is both."""
+    updated: list[str] = []
+    removed: list[str] = []
+    for changed in files:
+        (removed if changed.status == "removed" else updated).append(changed.filename)
+        if changed.status == "renamed" and changed.previous_filename:
+            removed.append(changed.previous_filename)
+    return MinutesChanges(
+        updated=tuple(path for path in updated if is_minutes_path(config, path)),
+        removed=tuple(path for path in removed if is_minutes_path(config, path)),
+    )
+
+
+@router.register("push")
+async def reconcile_pushed_minutes(event: sansio.Event, context: Context) -> None:
+    """Reconcile the issues of every minutes file the push changed on the default branch."""
+    push = Push.from_payload(event.data)
+    if not push.updates_default_branch:
+        return
+    config = await read_config(context.port, push.repo, push.after)
+    if config is None:
+        return
+    changes = await changed_minutes(context.port, push, config)
+    reconciler = MinutesReconciler(context.port, push.repo, push.after, config)
+    for path in changes.updated:
+        await reconciler.update(path)
+    for path in changes.removed:
+        await reconciler.remove(path)
+
+
+async def read_config(port: GitHubPort, repo: str, sha: str) -> RepoConfig | None:
+    """Read the repository's config at `sha`; report problems on the commit, return None."""
+    text = await port.get_file(repo, REPO_CONFIG_PATH, ref=sha)
+    try:
+        return parse_repo_config(text)
+    except ConfigError as error:
+        problems = "\n".join(f"- line {p.line}: {p.message}" for p in error.problems)
+        body = CONFIG_PROBLEMS.format(path=REPO_CONFIG_PATH, problems=problems)
+        await port.comment_on_commit(repo, sha, body)
+        return None
+
+
+async def changed_minutes(port: GitHubPort, push: Push, config: RepoConfig) -> MinutesChanges:
+    """List the minutes files the push touched; a new branch counts every file as added."""
+    if push.before == NO_COMMIT:
+        paths = await port.list_files(push.repo, ref=push.after)
+        return minutes_changes(config, (ChangedFile(path, "added") for path in paths))
+    return minutes_changes(config, await port.compare(push.repo, push.before, push.after))

@@ -1,0 +1,164 @@
+"""Hidden markers that tie an issue to the minutes item or meeting it tracks.
+
+Every issue the bot opens ends with a block the bot owns:
+
+    <!-- minutes-bot:body -->
+    ...rendered Markdown...
+    <!-- minutes-bot {"v": 1, "kind": "item", "file": "meetings/2024-12-18.md", ...} -->
+    <!-- /minutes-bot:body -->
+
+People may write above or below the block; the bot only ever rewrites the block.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+VERSION = 1
+BODY_START = "<!-- minutes-bot:body -->"
+BODY_END = "<!-- /minutes-bot:body -->"
+
+# The JSON is written with `<`, `>` and `--` escaped, so it never contains `>`.
+_MARKER = re.compile(r"<!-- minutes-bot (\{[^>]*\}) -->")
+_OWNED = re.compile(re.escape(BODY_START) + r"\n?(.*?)\n?" + re.escape(BODY_END), re.DOTALL)
+
+
+@dataclass(frozen=True)
+class ItemMarker:
+    """What the bot last wrote on an item issue.
+
+    `title` is the title the bot last set (a different current title means a person
+    edited it); `line` and `sha` locate the source sentence the body quotes;
+    `assignees` are the logins the bot assigned; `meeting` is the meeting issue the
+    item was linked to; `removed` says the bot closed it because the item left the
+    minutes, so an open issue with it set was reopened by a person.
+    """
+
+    file: str
+    key: str
+    title: str
+    line: int
+    sha: str
+    owners: tuple[str, ...] = ()
+    assignees: tuple[str, ...] = ()
+    due: date | None = None
+    meeting: int | None = None
+    removed: bool = False
+
+
+@dataclass(frozen=True)
+class MeetingMarker:
+    """What the bot last wrote on a meeting issue: the file and the commit it listed."""
+
+    file: str
+    sha: str
+
+
+Marker = ItemMarker | MeetingMarker
+
+
+def format_marker(marker: Marker) -> str:
+    """Write `marker` as an HTML comment that no title or name can break out of."""
+    text = json.dumps(_to_json(marker), ensure_ascii=True)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("--", "-\\u002d")
+    return f"<!-- minutes-bot {text} -->"
+
+
+def parse_marker(body: str | None) -> Marker | None:
+    """Read the bot's marker from an issue body; None when absent, broken or foreign."""
+    text = owned_part(body) or body or ""
+    found = _MARKER.findall(text)
+    if not found:
+        return None
+    try:
+        return _from_json(json.loads(found[-1]))
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def wrap_owned(content: str) -> str:
+    """Enclose `content` in the markers that delimit the part of a body the bot owns."""
+    return f"{BODY_START}\n{content}\n{BODY_END}"
+
+
+def owned_part(body: str | None) -> str | None:
+    """Return the part of `body` the bot owns, or None when its markers are gone."""
+    # Bodies edited in the browser come back with CRLF line ends.
+    found = _OWNED.search((body or "").replace("\r\n", "\n"))
+    return found.group(1) if found else None
+
+
+def replace_owned(body: str, content: str) -> str:
+    """Put `content` in place of the bot's part of `body`, keeping what people wrote."""
+    return _OWNED.sub(lambda _: wrap_owned(content), body.replace("\r\n", "\n"), count=1)
+
+
+def set_marker(text: str, marker: Marker) -> str:
+    """Replace the marker in `text` with `marker`, or append it when there is none."""
+    fresh = format_marker(marker)
+    if _MARKER.search(text):
+        return _MARKER.sub(lambda _: fresh, text)
+    return f"{text}\n{fresh}"
+
+
+def _to_json(marker: Marker) -> dict[str, object]:
+    if isinstance(marker, MeetingMarker):
+        return {"v": VERSION, "kind": "meeting", "file": marker.file, "sha": marker.sha}
+    return {
+        "v": VERSION,
+        "kind": "item",
+        "file": marker.file,
+        "key": marker.key,
+        "title": marker.title,
+        "line": marker.line,
+        "sha": marker.sha,
+        "owners": list(marker.owners),
+        "assignees": list(marker.assignees),
+        "due": marker.due.isoformat() if marker.due else None,
+        "meeting": marker.meeting,
+        "removed": marker.removed,
+    }
+
+
+def _from_json(data: Any) -> Marker:
+    if not isinstance(data, dict) or data.get("v") != VERSION:
+        raise ValueError("not a marker this version writes")
+    if data.get("kind") == "meeting":
+        return MeetingMarker(file=_text(data["file"]), sha=_text(data["sha"]))
+    if data.get("kind") != "item":
+        raise ValueError("unknown marker kind")
+    due, meeting = data.get("due"), data.get("meeting")
+    return ItemMarker(
+        file=_text(data["file"]),
+        key=_text(data["key"]),
+        title=_text(data["title"]),
+        line=_number(data["line"]),
+        sha=_text(data["sha"]),
+        owners=_texts(data.get("owners", [])),
+        assignees=_texts(data.get("assignees", [])),
+        due=date.fromisoformat(_text(due)) if due is not None else None,
+        meeting=_number(meeting) if meeting is not None else None,
+        removed=data.get("removed") is True,
+    )
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError("expected a string")
+    return value
+
+
+def _number(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError("expected an integer")
+    return value
+
+
+def _texts(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise TypeError("expected a list")
+    return tuple(_text(each) for each in value)

@@ -1,0 +1,197 @@
+"""Markdown minutes as a flat list of text blocks that remember their lines.
+
+The minutes are parsed with markdown-it-py; every paragraph, list item, table row
+and heading becomes a `Block` carrying its raw inline Markdown, the 1-based line it
+starts on, the headings it sits under and, for nested lists, its parent item.
+Code blocks and HTML are dropped: an action item quoted in code is not an item.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+_PARSER = MarkdownIt("commonmark").enable("table").enable("strikethrough")
+
+
+class BlockKind(enum.Enum):
+    HEADING = "heading"
+    PARAGRAPH = "paragraph"
+    LIST_ITEM = "list_item"
+    TABLE_ROW = "table_row"
+
+
+@dataclass(frozen=True)
+class Block:
+    """One unit of text in the minutes.
+
+    `text` is the raw inline Markdown (lines joined by newlines, list markers and
+    indentation removed); for a table row `cells` holds the row and `header` the
+    table's header cells. `parent` is the index of the enclosing list item.
+    """
+
+    index: int
+    kind: BlockKind
+    line: int
+    text: str
+    section: tuple[str, ...] = ()
+    parent: int | None = None
+    depth: int = 0
+    cells: tuple[str, ...] = ()
+    header: tuple[str, ...] = ()
+    level: int = 0
+
+    def line_at(self, offset: int) -> int:
+        """The file line of character `offset` in `text`."""
+        return self.line + self.text.count("\n", 0, max(offset, 0))
+
+
+@dataclass(frozen=True)
+class Document:
+    """The parsed minutes: front matter (a mapping, possibly empty) and blocks in order."""
+
+    front_matter: dict[str, Any]
+    blocks: tuple[Block, ...]
+    line_count: int
+
+    def children(self, block: Block) -> list[Block]:
+        return [b for b in self.blocks if b.parent == block.index]
+
+    def ancestors(self, block: Block) -> list[Block]:
+        chain: list[Block] = []
+        parent = block.parent
+        while parent is not None:
+            chain.append(self.blocks[parent])
+            parent = self.blocks[parent].parent
+        return chain
+
+
+def parse_document(text: str) -> Document:
+    """Parse Markdown minutes into blocks; never raises on odd input."""
+    front_matter, body = _split_front_matter(text)
+    tokens = _PARSER.parse(body)
+    blocks = _Walker().walk(tokens)
+    return Document(front_matter, tuple(blocks), text.count("\n") + 1)
+
+
+def _split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """Read YAML front matter and blank its lines, so line numbers stay true."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return {}, text
+    for end in range(1, min(len(lines), 200)):
+        if lines[end].strip() in ("---", "..."):
+            break
+    else:
+        return {}, text
+    try:
+        data = yaml.safe_load("\n".join(lines[1:end]))
+    except yaml.YAMLError:
+        data = None
+    if not isinstance(data, dict):
+        return {}, text
+    return data, "\n" * end + "\n" + "\n".join(lines[end + 1 :])
+
+
+class _Walker:
+    """Turn markdown-it's token stream into blocks, tracking sections and list nesting."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.section: list[tuple[int, str]] = []
+        self.items: list[int | None] = []  # open list items; None until the item has text
+        self.row: list[str] | None = None
+        self.header: tuple[str, ...] = ()
+        self.row_line = 0
+        self.in_head = False
+        self.heading_level = 0
+
+    def walk(self, tokens: list[Token]) -> list[Block]:
+        for pos, token in enumerate(tokens):
+            self._visit(token, tokens[pos - 1] if pos else None)
+        return self.blocks
+
+    def _visit(self, token: Token, previous: Token | None) -> None:
+        kind = token.type
+        if kind == "heading_open":
+            self.heading_level = int(token.tag[1:])
+        elif kind == "list_item_open":
+            self.items.append(None)
+        elif kind == "list_item_close":
+            self.items.pop()
+        elif kind == "thead_open":
+            self.in_head = True
+        elif kind == "thead_close":
+            self.in_head = False
+        elif kind == "tr_open":
+            self.row, self.row_line = [], _line(token)
+        elif kind == "tr_close":
+            self._end_row()
+        elif kind == "inline" and previous is not None:
+            self._inline(token, previous)
+
+    def _inline(self, token: Token, opener: Token) -> None:
+        if opener.type == "heading_open":
+            self._heading(token)
+        elif opener.type in ("th_open", "td_open") and self.row is not None:
+            self.row.append(token.content.strip())
+        elif opener.type == "paragraph_open":
+            self._paragraph(token)
+
+    def _heading(self, token: Token) -> None:
+        level = self.heading_level
+        self.section = [(lv, title) for lv, title in self.section if lv < level]
+        self.section.append((level, token.content.strip()))
+        self._add(BlockKind.HEADING, _line(token), token.content, level=level)
+
+    def _paragraph(self, token: Token) -> None:
+        parent = next((i for i in reversed(self.items[:-1]) if i is not None), None)
+        if self.items and self.items[-1] is None:
+            self.items[-1] = self._add(
+                BlockKind.LIST_ITEM, _line(token), token.content, parent=parent
+            )
+        elif self.items and self.items[-1] is not None:
+            # A second paragraph of the same list item continues that item.
+            owner = self.items[-1]
+            self._add(BlockKind.PARAGRAPH, _line(token), token.content, parent=owner)
+        else:
+            self._add(BlockKind.PARAGRAPH, _line(token), token.content)
+
+    def _end_row(self) -> None:
+        if self.row is None:
+            return
+        if self.in_head:
+            self.header = tuple(self.row)
+        else:
+            cells = tuple(self.row)
+            self._add(BlockKind.TABLE_ROW, self.row_line, " | ".join(cells), cells=cells)
+        self.row = None
+
+    def _add(self, kind: BlockKind, line: int, text: str, **extra: Any) -> int:
+        index = len(self.blocks)
+        parent = extra.pop("parent", None)
+        depth = 0 if parent is None else self.blocks[parent].depth + 1
+        header = self.header if kind is BlockKind.TABLE_ROW else ()
+        self.blocks.append(
+            Block(
+                index,
+                kind,
+                line,
+                text,
+                tuple(t for _, t in self.section),
+                parent,
+                depth,
+                header=header,
+                **extra,
+            )
+        )
+        return index
+
+
+def _line(token: Token) -> int:
+    return token.map[0] + 1 if token.map else 1

@@ -1,0 +1,120 @@
+"""Read Markdown minutes and return their action items. Pure: no I/O."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date
+
+from rapidfuzz import fuzz
+
+from bot.minutes import dates
+from bot.minutes.candidates import Candidate, Context
+from bot.minutes.document import parse_document
+from bot.minutes.explicit import explicit_items
+from bot.minutes.meta import read_meeting_info
+from bot.minutes.model import ActionItem, Minutes, Person
+from bot.minutes.names import HANDLE, NameFinder
+from bot.minutes.narrative import narrative_items
+from bot.minutes.people import Roster
+from bot.minutes.refs import branches_in_file, pr_numbers_in_file
+from bot.minutes.text import plain
+
+# Two candidates for the same people whose titles agree this much (0-100) are one task.
+SAME_TASK = 65
+# A request and its acceptance ("Cláudio said he would ...") sit within this many lines.
+ACCEPTANCE_LINES = 3
+
+
+def extract_minutes(
+    text: str, *, path: str = "", people: Roster = Roster(), meeting_date: date | None = None
+) -> Minutes:
+    """Find every action item in `text`, a minutes file in Markdown."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    doc = parse_document(text)
+    info = read_meeting_info(doc, path, text, meeting_date)
+    roster = people.merged(Person(a.name, a.login) for a in info.attendees)
+    names = NameFinder.build(roster, tuple(a.name for a in info.attendees))
+    ctx = Context(
+        doc=doc,
+        names=names,
+        meeting=info.meeting_date,
+        next_meeting=info.next_meeting,
+        events=dates.find_events(plain(text), info.meeting_date) if info.meeting_date else {},
+        pr_numbers=pr_numbers_in_file(text),
+        branches=branches_in_file(text),
+    )
+    explicit = list(explicit_items(ctx))
+    narrative = _merge_acceptances(list(narrative_items(ctx)))
+    candidates = explicit + [c for c in narrative if not _restates(c, explicit, names)]
+    candidates.sort(key=lambda c: c.line)
+    handles = frozenset(h.lstrip("@") for h in re.findall(HANDLE, text))
+    items = tuple(_item(c, roster, handles) for c in candidates if c.title)
+    return Minutes(path, info.title, info.meeting_date, info.next_meeting, info.attendees, items)
+
+
+def _merge_acceptances(found: list[Candidate]) -> list[Candidate]:
+    """A review request and the reviewer's "on my list before X" reply are one item."""
+    merged: list[Candidate] = []
+    for candidate in found:
+        request = merged[-1] if merged else None
+        if (
+            request is not None
+            and request.kind == "review_request"
+            and candidate.kind in ("on_list", "said_would", "will", "agreed_to")
+            and set(candidate.owners) <= set(request.owners)
+            and candidate.line - request.line <= ACCEPTANCE_LINES
+        ):
+            merged[-1] = replace(request, due=request.due or candidate.due)
+            continue
+        merged.append(candidate)
+    return merged
+
+
+def _restates(candidate: Candidate, explicit: list[Candidate], names: NameFinder) -> bool:
+    """True when prose only repeats a task that an action list or table states."""
+    people = {names.identity(o) for o in candidate.owners}
+    for entry in explicit:
+        if people != {names.identity(o) for o in entry.owners} and not (
+            people and people & {names.identity(o) for o in entry.owners}
+        ):
+            continue
+        likeness = _likeness(candidate.title, entry.title)
+        if likeness >= SAME_TASK or (
+            likeness >= SAME_TASK - 20 and _share_number(candidate, entry)
+        ):
+            return True
+    return False
+
+
+def _share_number(a: Candidate, b: Candidate) -> bool:
+    numbered = {r for r in a.refs if r.kind.value in ("pr", "issue", "url")}
+    return bool(numbered & set(b.refs))
+
+
+def _likeness(a: str, b: str) -> float:
+    """Title similarity that a short title contained in a long one cannot fake."""
+    a, b = a.lower(), b.lower()
+    ordered = fuzz.token_sort_ratio(a, b)
+    if min(len(a.split()), len(b.split())) <= 2 and ordered < 60:
+        return ordered  # two words found inside a long title say little
+    return (fuzz.token_set_ratio(a, b) + ordered) / 2
+
+
+def _item(candidate: Candidate, roster: Roster, handles: frozenset[str]) -> ActionItem:
+    logins = tuple(login for o in candidate.owners if (login := _login(o, roster, handles)))
+    return ActionItem(
+        line=candidate.line,
+        owners=candidate.owners,
+        logins=logins,
+        title=candidate.title,
+        due=candidate.due,
+        refs=candidate.refs,
+        source=candidate.source,
+    )
+
+
+def _login(owner: str, roster: Roster, handles: frozenset[str]) -> str | None:
+    if "/" in owner:
+        return None  # a team such as org/reviewers is not a person that can be assigned
+    return roster.login_for(owner) or (owner if owner in handles else None)

@@ -1,0 +1,128 @@
+"""References in an action item: numbers, URLs, branches and PRs named by description."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from bot.minutes.model import Ref, RefKind
+from bot.minutes.text import plain
+
+_URL = re.compile(r"https?://[^\s<>()\[\]`\"']+[^\s<>()\[\]`\"'.,;:!?]")
+_CROSS_REPO = re.compile(r"(?<![\w/.-])([A-Za-z0-9][\w.-]*/[\w.-]+)#(\d+)\b")
+_NUMBER = re.compile(r"(?<![\w/#&])#(\d+)\b")
+_PR_WORD_NUMBER = re.compile(r"\b(?:PR|pull request|pull)\s*#?(\d+)\b", re.I)
+_CODE = re.compile(r"`([^`\n]+)`")
+_BRANCH_SHAPE = re.compile(r"^[A-Za-z0-9][\w.+-]*(?:/[\w.+-]+)+$")
+_DEFAULT_BRANCHES = {"main", "master", "trunk", "develop"}
+_NOT_BRANCH_AFTER = re.compile(
+    r"^\W*(team|repo|repository|role|job|tag|key|config|file|"
+    r"directory|folder|module|crate|package|command|label|channel)\b",
+    re.I,
+)
+
+# "the user space support PR", "his draft PR for multiprocessor startup", "Amara's query cache PR"
+_NAMED_PR = re.compile(
+    r"\b(?P<det>the|his|her|their|(?P<owner>[A-Z][\w-]+(?: [A-Z][\w-]+)?)['’]s)\s+"
+    r"(?P<words>(?:[\w./+-]+\s+){0,5}?)(?:PR|pull request|series)\b"
+    r"(?P<tail>\s+for\s+(?:the\s+)?[\w./+ -]+?(?=[,;.)]|\s+(?:and|before|by|once|after|in|on|"
+    r"with|to|from|since|so|but|which|that)\b|$))?"
+)
+_FUTURE_PR = re.compile(
+    r"\b(?:open|opens|submit|submits|post|posts|create|send|file|raise|"
+    r"prepare|put up|draft)\s+(?:a|an|the|their|his|her)?\s*$",
+    re.I,
+)
+
+
+def explicit_refs(
+    markdown: str,
+    *,
+    pr_numbers: frozenset[str] = frozenset(),
+    branches: frozenset[str] = frozenset(),
+) -> list[Ref]:
+    """References written out in `markdown`: URLs, `#N`, `owner/repo#N`, `PR N`, branches."""
+    refs: list[Ref] = []
+    text = markdown
+    for url in _URL.findall(text):
+        refs.append(Ref(RefKind.URL, url))
+    text = _URL.sub(" ", text)
+    for repo, number in _CROSS_REPO.findall(text):
+        refs.append(Ref(RefKind.ISSUE, f"{repo}#{number}"))
+    text = _CROSS_REPO.sub(" ", text)
+    for number in _PR_WORD_NUMBER.findall(text):
+        refs.append(Ref(RefKind.PR, f"#{number}"))
+    for number in _NUMBER.findall(_PR_WORD_NUMBER.sub(" ", text)):
+        kind = RefKind.PR if number in pr_numbers else RefKind.ISSUE
+        refs.append(Ref(kind, f"#{number}"))
+    refs.extend(Ref(RefKind.BRANCH, name) for name in branch_names(markdown, branches))
+    return unique(refs)
+
+
+def branch_names(markdown: str, known: frozenset[str] = frozenset()) -> list[str]:
+    """Code spans that name a branch: called one, shaped like one, or known to the file as one."""
+    names = []
+    for match in _CODE.finditer(markdown):
+        name = match.group(1).strip()
+        if name in _DEFAULT_BRANCHES or " " in name:
+            continue
+        if _NOT_BRANCH_AFTER.match(markdown[match.end() :]):
+            continue
+        if name in known or _BRANCH_SHAPE.match(name) or _called_branch(markdown, match):
+            names.append(name)
+    return names
+
+
+def branches_in_file(markdown: str) -> frozenset[str]:
+    """Names the minutes call a branch anywhere ("cut `release-0.7`", "the `x` branch")."""
+    found = set()
+    for match in _CODE.finditer(markdown):
+        name = match.group(1).strip()
+        before = markdown[max(0, match.start() - 12) : match.start()].lower()
+        if _called_branch(markdown, match) or re.search(r"\bcut\s+$", before):
+            found.add(name)
+    return frozenset(found - _DEFAULT_BRANCHES)
+
+
+def pr_numbers_in_file(markdown: str) -> frozenset[str]:
+    """Numbers the minutes call a PR somewhere, so a bare `#N` elsewhere is a PR too."""
+    numbers = set(_PR_WORD_NUMBER.findall(markdown))
+    numbers.update(re.findall(r"/pull/(\d+)", markdown))
+    return frozenset(numbers)
+
+
+def named_prs(markdown: str, *, person_for_pronoun: str | None = None) -> list[Ref]:
+    """PRs named only by description, with the person the minutes tie them to."""
+    text = plain(markdown)
+    refs = []
+    for match in _NAMED_PR.finditer(text):
+        if _FUTURE_PR.search(text[: match.start()]) or _has_number_after(text, match.end()):
+            continue
+        words = match.group("words").strip()
+        if not words and not match.group("tail") and match.group("det") == "the":
+            continue  # a bare "the PR" points back at something named earlier
+        value = match.group(0).strip()
+        if match.group("det").lower() == "the":
+            value = value[4:]
+        person = match.group("owner") or (
+            person_for_pronoun if match.group("det") in ("his", "her", "their") else None
+        )
+        refs.append(Ref(RefKind.NAMED_PR, value, person))
+    return refs
+
+
+def unique(refs: Iterable[Ref]) -> list[Ref]:
+    seen: dict[tuple[RefKind, str], Ref] = {}
+    for ref in refs:
+        seen.setdefault((ref.kind, ref.value), ref)
+    return list(seen.values())
+
+
+def _called_branch(markdown: str, match: re.Match[str]) -> bool:
+    after = markdown[match.end() : match.end() + 10].lower()
+    before = markdown[max(0, match.start() - 10) : match.start()].lower()
+    return bool(re.match(r"\W*branch", after) or re.search(r"branch(?:es)?\W*$", before))
+
+
+def _has_number_after(text: str, end: int) -> bool:
+    return bool(re.match(r"\s*\(?#?\d+", text[end:]))

@@ -1,0 +1,86 @@
+"""Short imperative issue titles from the words of an action item."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from bot.minutes import dates
+from bot.minutes.text import plain, squash
+
+MAX_TITLE = 80
+
+_LEADING_FILLER = re.compile(r"^(?:also|please|then|now|first|to|try to|go ahead and)\s+", re.I)
+_CC = re.compile(r",?\s*\bcc:?\s+@[\w/-]+(?:[\s,]+@[\w/-]+)*", re.I)
+_FILLER_WORDS = re.compile(
+    r"\b(?:accidentally|potentially|probably|possibly|perhaps|just|actually|simply|quickly)\s+",
+    re.I,
+)
+_HEDGED_CLAUSE = re.compile(r"\b(?:that|which) (?:might|may|could) have been\s+", re.I)
+_TAIL_START = re.compile(
+    r"(?:[,;]\s*|\s+[—–-]+\s*|\s+)(?=(?:by|before|until|till|in|on|within|next|this|end of|"
+    r"the end of|tomorrow|today|EOD|EOW|early|mid|late|no later than|during|over|Q[1-4])\b)",
+    re.I,
+)
+_TRAILING_PARENS = re.compile(r"\s*\((?:EOD|owners?:[^)]*|due[^)]*)\)\s*$", re.I)
+_CUT_POINTS = (
+    ", which ",
+    ", since ",
+    " so that ",
+    " so ",
+    " because ",
+    ", particularly ",
+    ", especially ",
+    ", ",
+    " in the ",
+    " on the ",
+    " for the ",
+    " to the ",
+    " with ",
+)
+# A fixed reference day lets a tail be recognised as a date phrase whatever the meeting date.
+_PROBE = date(2001, 6, 6)
+
+
+def make_title(task: str) -> str:
+    """An issue title: imperative, no trailing deadline or period, at most 80 characters."""
+    text = squash(plain(_CC.sub("", task)))
+    text = _TRAILING_PARENS.sub("", text)
+    text = _LEADING_FILLER.sub("", text)
+    text = strip_deadline(text).strip(" .;:,—–-")
+    text = _HEDGED_CLAUSE.sub("", _FILLER_WORDS.sub("", text))
+    return _shorten(text[:1].upper() + text[1:])
+
+
+def strip_deadline(text: str) -> str:
+    """Drop a trailing deadline phrase ("by Friday", "— in January", ", next week")."""
+    for match in _TAIL_START.finditer(text):
+        tail = text[match.end() :]
+        if len(tail) < 60 and _is_deadline(tail):
+            return text[: match.start()]
+    return text
+
+
+def _is_deadline(phrase: str) -> bool:
+    lowered = phrase.lower()
+    if re.match(
+        r"\W*(?:on|in|at|by|for)\s+(?:this|that|it|them)\b(?!\s+(?:week|month|quarter|year)\b)",
+        lowered,
+    ):
+        return False
+    if re.search(r"\bnext (?:call|meeting|sync|check-?in|triage|retro)", lowered):
+        return True
+    return dates.find_due(phrase, _PROBE, next_meeting=_PROBE) is not None and not re.search(
+        r"\b(?:the|a|an) (?!end|holidays|same|next|first|last|month|week|quarter|year|day)\w+",
+        lowered,
+    )
+
+
+def _shorten(title: str) -> str:
+    if len(title) <= MAX_TITLE:
+        return title
+    for cut in _CUT_POINTS:
+        position = title.rfind(cut, 20, MAX_TITLE)
+        if position > 0:
+            return title[:position].rstrip(" ,")
+    return title[: MAX_TITLE - 1].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,567 @@
+"""Decide how a repository's issues must change to match one minutes file.
+
+`reconcile` compares the items of a `Minutes` with the issues the bot opened for
+that file and returns a `Plan`: operations for the caller to apply in order. It
+does no I/O. An issue belongs to an item through the hidden marker in its body
+(`bot.marker`): by key first, then by owner, text similarity and line. What
+people changed on GitHub wins: a title they edited, labels, assignees they chose,
+text outside the bot's part of the body, an issue they closed.
+
+Item bodies link the meeting issue by number, so when it does not exist yet the
+plan only opens it (`Plan.replan`); the caller applies that, adds the new issue to
+its list and reconciles again. The meeting issue's task list needs the numbers of
+issues the plan creates, so the caller renders it last (`UpdateMeetingIssue`).
+Applying a plan and reconciling the same minutes again gives an empty plan.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import PurePosixPath
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from bot.marker import (
+    ItemMarker,
+    MeetingMarker,
+    format_marker,
+    owned_part,
+    parse_marker,
+    replace_owned,
+    set_marker,
+    wrap_owned,
+)
+from bot.minutes.model import ActionItem, Minutes, normalise_words
+from bot.render import RenderContext, assignees_for, file_link, render_item, task_line
+
+REMOVED_COMMENT = (
+    "This action item is no longer in [`{path}`]({url}), so it is closed as not planned. "
+    "Reopen it if the work is still wanted."
+)
+FILE_DELETED_COMMENT = (
+    "The minutes file `{path}` was deleted, so this is closed as not planned. "
+    "Reopen it if the work is still wanted."
+)
+MEETING_FOOTER = "Each item is its own issue: comment `/done` there when it is finished."
+NO_ITEMS = "No action items are left in these minutes."
+
+# A reworded item keeps its issue when the titles are this similar (0-100).
+SAME_OWNER_SIMILARITY = 65
+OTHER_OWNER_SIMILARITY = 85
+NEARBY_LINES = 5
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the repository configured about the issues the bot opens."""
+
+    item_label: str = "action-item"
+    meeting_label_prefix: str = "meeting/"
+    meeting_issue: bool = True
+
+
+@dataclass(frozen=True)
+class EnsureLabels:
+    """Create these labels unless the repository has them."""
+
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CreateMeetingIssue:
+    """Open the meeting issue; reconcile again once its number is known."""
+
+    title: str
+    body: str
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CreateItemIssue:
+    """Open an issue for the item with this key."""
+
+    key: str
+    title: str
+    body: str
+    labels: tuple[str, ...]
+    assignees: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UpdateItemIssue:
+    """Edit an item issue; None fields stay as they are; `assignees` is the full new list.
+
+    `state` is "open" only to reopen an issue the bot closed because its item had left
+    the minutes and is now back.
+    """
+
+    number: int
+    title: str | None = None
+    body: str | None = None
+    assignees: tuple[str, ...] | None = None
+    state: str | None = None
+
+
+@dataclass(frozen=True)
+class CloseIssue:
+    """Close an issue as not planned, saying why; write `body` too unless None."""
+
+    number: int
+    comment: str
+    body: str | None = None
+    state_reason: str = "not_planned"
+
+
+@dataclass(frozen=True)
+class AddSubIssue:
+    """Make an item issue a sub-issue of the meeting issue.
+
+    `issue_id` is the REST `id` (not the number); None means the issue this plan
+    creates for `key`.
+    """
+
+    parent: int
+    key: str
+    issue_id: int | None
+
+
+@dataclass(frozen=True)
+class UpdateMeetingIssue:
+    """Rewrite the meeting issue's list once the item issues exist.
+
+    Build the new body with `render_meeting_body(minutes, numbers, ctx, current_body)`,
+    where `numbers` is `dict(known_numbers)` plus the numbers of issues just created.
+    """
+
+    number: int
+    current_body: str
+    known_numbers: tuple[tuple[str, int], ...]
+
+
+Operation = (
+    EnsureLabels
+    | CreateMeetingIssue
+    | CreateItemIssue
+    | UpdateItemIssue
+    | CloseIssue
+    | AddSubIssue
+    | UpdateMeetingIssue
+)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Operations to apply in order; `replan`: apply, then reconcile again."""
+
+    operations: tuple[Operation, ...] = ()
+    replan: bool = False
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """An existing issue carrying one of the bot's item markers."""
+
+    number: int
+    id: int
+    title: str
+    body: str
+    is_open: bool
+    assignees: tuple[str, ...]
+    marker: ItemMarker
+    state_reason: str | None = None
+
+    @property
+    def closed_by_bot(self) -> bool:
+        """Tell whether the bot closed this issue because its item left the minutes."""
+        return not self.is_open and self.marker.removed and self.state_reason == "not_planned"
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """The existing meeting issue of a minutes file."""
+
+    number: int
+    body: str
+    is_open: bool
+    marker: MeetingMarker
+
+
+def reconcile(
+    minutes: Minutes,
+    issues: Iterable[Mapping[str, Any]],
+    ctx: RenderContext,
+    settings: Settings = Settings(),
+) -> Plan:
+    """Plan the issue changes that make GitHub match `minutes` at `ctx.sha`."""
+    tracked, meeting = read_issues(issues, ctx.path)
+    if not settings.meeting_issue:
+        meeting = None
+    parent = meeting.number if meeting else _linked_meeting(tracked, settings)
+    if settings.meeting_issue and parent is None and minutes.items:
+        return _open_meeting(minutes, ctx, settings)
+    keys = item_keys(minutes.items)
+    matches = match_items(minutes.items, keys, tracked)
+    labels = labels_for(minutes, ctx.path, settings)
+    creations = _creations(minutes.items, keys, matches, ctx, labels, parent)
+    updates = _updates(minutes.items, keys, matches, ctx, parent)
+    links = _sub_issue_links(creations, updates, matches, parent)
+    operations: list[Operation] = [
+        *([EnsureLabels(labels)] if creations else []),
+        *creations,
+        *updates,
+        *_closures(tracked, matches, REMOVED_COMMENT, ctx),
+        *links,
+        *_meeting_sync(minutes, matches, meeting, ctx, bool(creations)),
+    ]
+    return Plan(tuple(operations))
+
+
+def reconcile_deleted(issues: Iterable[Mapping[str, Any]], ctx: RenderContext) -> Plan:
+    """Plan closing the open issues of a minutes file that was deleted."""
+    tracked, meeting = read_issues(issues, ctx.path)
+    closures = _closures(tracked, {}, FILE_DELETED_COMMENT, ctx)
+    comment = FILE_DELETED_COMMENT.format(path=ctx.path)
+    if meeting is None or not meeting.is_open:
+        return Plan(tuple(closures))
+    return Plan((*closures, CloseIssue(meeting.number, comment)))
+
+
+def render_meeting_body(
+    minutes: Minutes, numbers: Mapping[str, int], ctx: RenderContext, current_body: str = ""
+) -> str:
+    """Render the meeting issue's body, replacing only the bot's part of `current_body`.
+
+    Each item is one task, which GitHub checks when the item issue closes:
+    `- [ ] #12 Help review unsafe blocks (@joergroedel, due 2025-01-31)`.
+    """
+    content = meeting_content(minutes, numbers, ctx)
+    if not current_body:
+        return wrap_owned(content)
+    return replace_owned(current_body, content)
+
+
+def meeting_content(minutes: Minutes, numbers: Mapping[str, int], ctx: RenderContext) -> str:
+    """Render the bot's part of the meeting issue: the source link and the task list."""
+    when = f" (meeting of {minutes.meeting_date.isoformat()})" if minutes.meeting_date else ""
+    tasks = [
+        task_line(item, numbers.get(key), ctx.assignable)
+        for item, key in zip(minutes.items, item_keys(minutes.items), strict=True)
+    ]
+    listing = "\n".join(tasks) if tasks else NO_ITEMS
+    marker = format_marker(MeetingMarker(file=ctx.path, sha=ctx.sha))
+    header = f"Action items from [`{ctx.path}`]({file_link(ctx)}){when}:"
+    return f"{header}\n\n{listing}\n\n{MEETING_FOOTER}\n{marker}"
+
+
+def meeting_title(minutes: Minutes, path: str) -> str:
+    """Title the meeting issue: `Meeting 2024-12-18: SVSM Development Call`."""
+    when = minutes.meeting_date.isoformat() if minutes.meeting_date else PurePosixPath(path).stem
+    name = _short_meeting_name(minutes.title or "")
+    return f"Meeting {when}: {name}" if name else f"Meeting {when}"
+
+
+def meeting_label(minutes: Minutes, path: str, settings: Settings) -> str:
+    """Name the label shared by a meeting's issues: `meeting/2024-12-18`."""
+    when = minutes.meeting_date.isoformat() if minutes.meeting_date else PurePosixPath(path).stem
+    return settings.meeting_label_prefix + when
+
+
+def labels_for(minutes: Minutes, path: str, settings: Settings) -> tuple[str, ...]:
+    """Return the labels the bot puts on a new item issue."""
+    return (settings.item_label, meeting_label(minutes, path, settings))
+
+
+def item_keys(items: Sequence[ActionItem]) -> tuple[str, ...]:
+    """Key each item; a repeated key gets `-2`, `-3` so each item has its own issue."""
+    seen: dict[str, int] = {}
+    keys = []
+    for item in items:
+        seen[item.key] = seen.get(item.key, 0) + 1
+        keys.append(item.key if seen[item.key] == 1 else f"{item.key}-{seen[item.key]}")
+    return tuple(keys)
+
+
+def read_issues(
+    issues: Iterable[Mapping[str, Any]], path: str
+) -> tuple[tuple[Tracked, ...], Meeting | None]:
+    """Keep the issues whose marker names `path`; ignore all others."""
+    tracked: list[Tracked] = []
+    meeting: Meeting | None = None
+    for issue in issues:
+        marker = None if "pull_request" in issue else parse_marker(issue.get("body"))
+        if isinstance(marker, ItemMarker) and marker.file == path:
+            tracked.append(_tracked(issue, marker))
+        elif isinstance(marker, MeetingMarker) and marker.file == path and meeting is None:
+            meeting = Meeting(issue["number"], issue.get("body") or "", _is_open(issue), marker)
+    return tuple(sorted(tracked, key=lambda t: t.number)), meeting
+
+
+def match_items(
+    items: Sequence[ActionItem], keys: Sequence[str], tracked: Sequence[Tracked]
+) -> dict[str, Tracked]:
+    """Pair item keys with existing issues: same key first, then the likeliest rewording."""
+    matches = _same_keys(keys, tracked)
+    unmatched = [issue for issue in tracked if issue not in matches.values()]
+    rest = [(item, key) for item, key in zip(items, keys, strict=True) if key not in matches]
+    return matches | _likeliest(rest, unmatched)
+
+
+def _same_keys(keys: Sequence[str], tracked: Sequence[Tracked]) -> dict[str, Tracked]:
+    # The lowest-numbered issue wins; a later copy is a duplicate to close.
+    first: dict[str, Tracked] = {}
+    for issue in tracked:
+        first.setdefault(issue.marker.key, issue)
+    return {key: first[key] for key in keys if key in first}
+
+
+def _likeliest(
+    items: Sequence[tuple[ActionItem, str]], tracked: Sequence[Tracked]
+) -> dict[str, Tracked]:
+    scored = [
+        (score, issue.number, key, issue)
+        for item, key in items
+        for issue in tracked
+        if (score := likeness(item, issue.marker)) is not None
+    ]
+    matches: dict[str, Tracked] = {}
+    for _, _, key, issue in sorted(scored, key=lambda s: (-s[0], s[1], s[2])):
+        if key not in matches and issue not in matches.values():
+            matches[key] = issue
+    return matches
+
+
+def likeness(item: ActionItem, marker: ItemMarker) -> float | None:
+    """Score how likely `item` is a rewording of the marked issue's item; None if not."""
+    similarity = title_similarity(item.title, marker.title)
+    same_owners = owner_basis(item) == marker.owners
+    if similarity < (SAME_OWNER_SIMILARITY if same_owners else OTHER_OWNER_SIMILARITY):
+        return None
+    distance = abs(item.line - marker.line)
+    return similarity + (10 if same_owners else 0) + (5 if distance <= NEARBY_LINES else 0)
+
+
+def title_similarity(a: str, b: str) -> float:
+    """Compare two titles by their words, ignoring case, accents and punctuation (0-100)."""
+    left, right = " ".join(normalise_words(a)), " ".join(normalise_words(b))
+    return (fuzz.token_sort_ratio(left, right) + fuzz.token_set_ratio(left, right)) / 2
+
+
+def owner_basis(item: ActionItem) -> tuple[str, ...]:
+    """Return the owners as the key sees them: logins, else names, normalised and sorted."""
+    return tuple(sorted(" ".join(normalise_words(who)) for who in item.logins or item.owners))
+
+
+def _linked_meeting(tracked: Sequence[Tracked], settings: Settings) -> int | None:
+    """Find the meeting issue through its items when the listing missed it.
+
+    A meeting issue the caller did not list still exists; opening another would
+    duplicate it.
+    """
+    linked = Counter(issue.marker.meeting for issue in tracked if issue.marker.meeting)
+    return linked.most_common(1)[0][0] if linked and settings.meeting_issue else None
+
+
+def _open_meeting(minutes: Minutes, ctx: RenderContext, settings: Settings) -> Plan:
+    label = meeting_label(minutes, ctx.path, settings)
+    body = render_meeting_body(minutes, {}, ctx)
+    create = CreateMeetingIssue(meeting_title(minutes, ctx.path), body, (label,))
+    return Plan((EnsureLabels((label,)), create), replan=True)
+
+
+def _creations(
+    items: Sequence[ActionItem],
+    keys: Sequence[str],
+    matches: Mapping[str, Tracked],
+    ctx: RenderContext,
+    labels: tuple[str, ...],
+    parent: int | None,
+) -> list[CreateItemIssue]:
+    return [
+        _creation(item, key, ctx, labels, parent)
+        for item, key in zip(items, keys, strict=True)
+        if key not in matches
+    ]
+
+
+def _creation(
+    item: ActionItem,
+    key: str,
+    ctx: RenderContext,
+    labels: tuple[str, ...],
+    parent: int | None,
+) -> CreateItemIssue:
+    assignees = assignees_for(item, ctx.assignable)
+    marker = ItemMarker(
+        file=ctx.path,
+        key=key,
+        title=item.title,
+        line=item.line,
+        sha=ctx.sha,
+        owners=owner_basis(item),
+        assignees=assignees,
+        due=item.due,
+        meeting=parent,
+    )
+    return CreateItemIssue(key, item.title, item_body(item, ctx, marker), labels, assignees)
+
+
+def item_body(item: ActionItem, ctx: RenderContext, marker: ItemMarker) -> str:
+    """Render the bot's part of an item issue; the permalink follows the marker."""
+    at_marker = replace(item, line=marker.line)
+    content = render_item(at_marker, replace(ctx, sha=marker.sha), marker.meeting)
+    return wrap_owned(f"{content}\n{format_marker(marker)}")
+
+
+def _updates(
+    items: Sequence[ActionItem],
+    keys: Sequence[str],
+    matches: Mapping[str, Tracked],
+    ctx: RenderContext,
+    parent: int | None,
+) -> list[UpdateItemIssue]:
+    found = [
+        _update(item, key, matches[key], ctx, parent)
+        for item, key in zip(items, keys, strict=True)
+        if key in matches and (matches[key].is_open or matches[key].closed_by_bot)
+    ]
+    return [update for update in found if update is not None]
+
+
+def _update(
+    item: ActionItem, key: str, issue: Tracked, ctx: RenderContext, parent: int | None
+) -> UpdateItemIssue | None:
+    title = _new_title(item, issue)
+    assignees = _new_assignees(item, issue, ctx.assignable)
+    wanted = assignees_for(item, ctx.assignable)
+    kept = replace(
+        issue.marker,
+        key=key,
+        title=title or issue.marker.title,
+        owners=owner_basis(item),
+        assignees=issue.marker.assignees if assignees is None else wanted,
+        due=item.due,
+        meeting=parent,
+        removed=False,
+    )
+    body = _new_body(item, issue, ctx, kept)
+    state = "open" if issue.closed_by_bot else None
+    if title is None and body is None and assignees is None and state is None:
+        return None
+    return UpdateItemIssue(issue.number, title, body, assignees, state)
+
+
+def _new_title(item: ActionItem, issue: Tracked) -> str | None:
+    # A title that differs from the one the bot wrote was edited by a person: keep it.
+    edited = issue.title != issue.marker.title
+    return None if edited or item.title == issue.marker.title else item.title
+
+
+def _new_assignees(
+    item: ActionItem, issue: Tracked, assignable: frozenset[str]
+) -> tuple[str, ...] | None:
+    before = issue.marker.assignees
+    # Someone unassigned a person the bot assigned: the assignees are theirs now.
+    if not set(before) <= set(issue.assignees):
+        return None
+    # Unassign only for an owner change in the minutes, never because a login check failed.
+    dropped = before if owner_basis(item) != issue.marker.owners else ()
+    kept = [login for login in issue.assignees if login not in dropped]
+    assignees = tuple(dict.fromkeys([*kept, *assignees_for(item, assignable)]))
+    return None if assignees == issue.assignees else assignees
+
+
+def _new_body(item: ActionItem, issue: Tracked, ctx: RenderContext, kept: ItemMarker) -> str | None:
+    owned = owned_part(issue.body)
+    # Without the bot's markers the whole body is a person's text: leave it.
+    if owned is None or wrap_owned(owned) == item_body(item, ctx, kept):
+        return None
+    fresh = replace(kept, line=item.line, sha=ctx.sha)
+    return replace_owned(issue.body, _inner(item_body(item, ctx, fresh)))
+
+
+def _closures(
+    tracked: Sequence[Tracked], matches: Mapping[str, Tracked], template: str, ctx: RenderContext
+) -> list[CloseIssue]:
+    kept = {issue.number for issue in matches.values()}
+    comment = template.format(path=ctx.path, url=file_link(ctx))
+    return [
+        CloseIssue(issue.number, comment, _removed_body(issue))
+        for issue in tracked
+        if issue.is_open and issue.number not in kept and not issue.marker.removed
+    ]
+
+
+def _removed_body(issue: Tracked) -> str | None:
+    owned = owned_part(issue.body)
+    if owned is None:
+        return None
+    return replace_owned(issue.body, set_marker(owned, replace(issue.marker, removed=True)))
+
+
+def _sub_issue_links(
+    creations: Sequence[CreateItemIssue],
+    updates: Sequence[UpdateItemIssue],
+    matches: Mapping[str, Tracked],
+    parent: int | None,
+) -> list[AddSubIssue]:
+    if parent is None:
+        return []
+    rewritten = {update.number for update in updates if update.body is not None}
+    relinked = [
+        AddSubIssue(parent, key, issue.id)
+        for key, issue in matches.items()
+        if issue.number in rewritten and issue.marker.meeting != parent
+    ]
+    return [AddSubIssue(parent, op.key, None) for op in creations] + relinked
+
+
+def _meeting_sync(
+    minutes: Minutes,
+    matches: Mapping[str, Tracked],
+    meeting: Meeting | None,
+    ctx: RenderContext,
+    creating: bool,
+) -> list[UpdateMeetingIssue]:
+    if meeting is None or owned_part(meeting.body) is None:
+        return []
+    numbers = {key: issue.number for key, issue in matches.items()}
+    as_listed = meeting_content(minutes, numbers, replace(ctx, sha=meeting.marker.sha))
+    if not creating and owned_part(meeting.body) == as_listed:
+        return []
+    return [UpdateMeetingIssue(meeting.number, meeting.body, tuple(numbers.items()))]
+
+
+def _tracked(issue: Mapping[str, Any], marker: ItemMarker) -> Tracked:
+    return Tracked(
+        number=issue["number"],
+        id=issue.get("id", 0),
+        title=issue.get("title") or "",
+        body=issue.get("body") or "",
+        is_open=_is_open(issue),
+        assignees=tuple(a["login"] for a in issue.get("assignees") or ()),
+        marker=marker,
+        state_reason=issue.get("state_reason"),
+    )
+
+
+def _is_open(issue: Mapping[str, Any]) -> bool:
+    return bool(issue.get("state", "open") == "open")
+
+
+def _inner(wrapped: str) -> str:
+    return owned_part(wrapped) or ""
+
+
+def _short_meeting_name(title: str) -> str:
+    """Drop the `Meeting Minutes:` prefix and a trailing `(date)` from a minutes heading."""
+    words = title.strip()
+    for prefix in ("meeting minutes", "minutes", "meeting notes", "notes"):
+        if words.lower().startswith(prefix):
+            words = words[len(prefix) :].lstrip(" :-–—")
+            break
+    if words.endswith(")") and "(" in words:
+        words = words[: words.rindex("(")].rstrip()
+    return words

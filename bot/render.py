@@ -1,0 +1,169 @@
+"""Markdown the bot writes into item and meeting issues; pure text, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from bot.minutes.model import ActionItem, Ref, RefKind, normalise_words
+
+DONE_FOOTER = "<sub>Comment `/done` when this is finished; `/help` lists the other commands.</sub>"
+EVERYONE = "everyone"
+MAX_ASSIGNEES = 10
+
+
+@dataclass(frozen=True)
+class Link:
+    """A pull request or issue a reference was resolved to."""
+
+    repo: str
+    number: int
+    kind: str
+    title: str
+    url: str
+
+
+# A ref resolves to one confident link, or to candidates a person should check.
+Resolution = Link | Sequence[Link]
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """Where the minutes live and what the caller learned about them from GitHub."""
+
+    repo: str
+    path: str
+    sha: str
+    assignable: frozenset[str] = frozenset()
+    links: Mapping[Ref, Resolution] = field(default_factory=dict, hash=False)
+
+
+def render_item(item: ActionItem, ctx: RenderContext, meeting: int | None = None) -> str:
+    """Render the body of an item issue (without the bot's markers).
+
+    For the SVSM item at line 13 with no login known it reads:
+
+        - **Owner:** Peter Fang (no GitHub login known)
+        - **Related:** [`svsm-tdx`](https://github.com/coconut-svsm/svsm/tree/svsm-tdx)
+        - **Meeting:** #7
+
+        > Peter Fang was asked to check and resubmit ...
+
+        From [`meetings/2024-12-18.md` line 13](https://github.com/.../2024-12-18.md#L13).
+
+        <sub>Comment `/done` when this is finished; `/help` lists the other commands.</sub>
+    """
+    facts = [f"**Owner:** {owner_text(item, ctx.assignable)}"]
+    if item.due:
+        facts.append(f"**Due:** {item.due.isoformat()}")
+    facts += related_lines(item.refs, ctx)
+    if meeting is not None:
+        facts.append(f"**Meeting:** #{meeting}")
+    where = f"[`{ctx.path}` line {item.line}]({permalink(ctx, item.line)})"
+    parts = ["\n".join(f"- {fact}" for fact in facts), quote_block(item.source or item.title)]
+    parts.append(f"From {where}.")
+    return "\n\n".join(parts + [DONE_FOOTER])
+
+
+def owner_text(item: ActionItem, assignable: frozenset[str]) -> str:
+    """Name each owner: `@login` when assignable, else the name and why not."""
+    if not item.owners and not item.logins:
+        return EVERYONE
+    return ", ".join(_owner(name, login, assignable) for name, login in owner_logins(item))
+
+
+def owner_logins(item: ActionItem) -> tuple[tuple[str, str | None], ...]:
+    """Pair each owner with its login; `logins` may list only the owners that have one."""
+    if len(item.logins) == len(item.owners):
+        return tuple(zip(item.owners, item.logins, strict=True))
+    unused = list(item.logins)
+    pairs: list[tuple[str, str | None]] = []
+    for name in item.owners:
+        login = next((login for login in unused if _same_person(name, login)), None)
+        if login:
+            unused.remove(login)
+        pairs.append((name, login))
+    # A login no name accounts for is still an owner the minutes named.
+    return (*pairs, *((login, login) for login in unused))
+
+
+def assignees_for(item: ActionItem, assignable: frozenset[str]) -> tuple[str, ...]:
+    """Return the logins the bot assigns: known owners GitHub lets it assign."""
+    logins = [login for _, login in owner_logins(item) if login and login in assignable]
+    return tuple(dict.fromkeys(logins))[:MAX_ASSIGNEES]
+
+
+def related_lines(refs: Iterable[Ref], ctx: RenderContext) -> list[str]:
+    """Render the `Related:` line, plus one line per unresolved named PR."""
+    refs = tuple(refs)
+    linked = [ref_text(ref, ctx) for ref in refs if not _needs_candidates(ref, ctx)]
+    lines = [f"**Related:** {', '.join(linked)}"] if linked else []
+    return lines + [_candidates_line(ref, ctx) for ref in refs if _needs_candidates(ref, ctx)]
+
+
+def ref_text(ref: Ref, ctx: RenderContext) -> str:
+    """Render one reference as GitHub will link it."""
+    resolved = ctx.links.get(ref)
+    if isinstance(resolved, Link):
+        return link_text(resolved, ctx.repo)
+    if ref.kind is RefKind.BRANCH:
+        return f"[`{ref.value}`](https://github.com/{ctx.repo}/tree/{quote(ref.value, safe='/')})"
+    if ref.kind is RefKind.URL:
+        return f"<{ref.value}>"
+    return ref.value
+
+
+def link_text(link: Link, repo: str) -> str:
+    """Write a link as `#12` in the same repository, `owner/repo#12` elsewhere."""
+    return f"#{link.number}" if link.repo == repo else f"{link.repo}#{link.number}"
+
+
+def file_link(ctx: RenderContext) -> str:
+    """Link to the minutes exactly as they were at the commit."""
+    return f"https://github.com/{ctx.repo}/blob/{ctx.sha}/{quote(ctx.path)}"
+
+
+def permalink(ctx: RenderContext, line: int) -> str:
+    """Link to `line` of the minutes exactly as they were at the commit."""
+    return f"{file_link(ctx)}#L{line}"
+
+
+def quote_block(text: str) -> str:
+    """Quote `text` as Markdown, unable to open an HTML comment that hides the rest."""
+    safe = text.replace("<!--", "&lt;!--")
+    return "\n".join(f"> {line}".rstrip() for line in safe.splitlines() or [""])
+
+
+def task_line(item: ActionItem, number: int | None, assignable: frozenset[str]) -> str:
+    """Render one meeting task: `- [ ] #12 Title (@owner, due 2025-01-31)`."""
+    ref = f"#{number} " if number is not None else ""
+    details = owner_text(item, assignable)
+    if item.due:
+        details += f", due {item.due.isoformat()}"
+    return f"- [ ] {ref}{item.title} ({details})"
+
+
+def _same_person(name: str, login: str) -> bool:
+    return "".join(normalise_words(name)) == "".join(normalise_words(login))
+
+
+def _owner(name: str, login: str | None, assignable: frozenset[str]) -> str:
+    if login and login in assignable:
+        return f"@{login}"
+    if login:
+        return f"{name} (`{login}` cannot be assigned in this repository)"
+    return f"{name} (no GitHub login known)"
+
+
+def _needs_candidates(ref: Ref, ctx: RenderContext) -> bool:
+    return ref.kind is RefKind.NAMED_PR and not isinstance(ctx.links.get(ref), Link)
+
+
+def _candidates_line(ref: Ref, ctx: RenderContext) -> str:
+    resolved = ctx.links.get(ref)
+    candidates = () if resolved is None or isinstance(resolved, Link) else tuple(resolved)
+    if not candidates:
+        return f"**Related:** {ref.value} (no matching pull request found)"
+    listed = "".join(f"\n  - {link_text(c, ctx.repo)} {c.title}" for c in candidates)
+    return f"**Related:** {ref.value}, not found for sure; it may be one of:{listed}"

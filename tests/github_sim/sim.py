@@ -1,0 +1,594 @@
+"""The simulated GitHub: state, the HTTP server around it, and what users do in it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from . import git
+from .auth import App, Auth, Token, generate_app_key
+from .faults import Call, Faults, route_matches
+from .render import Renderer
+from .state import (
+    REACTIONS,
+    ROLES,
+    Clock,
+    Comment,
+    CommitComment,
+    Issue,
+    Label,
+    PullInfo,
+    Reaction,
+    Repo,
+    SimError,
+    State,
+    User,
+    not_found,
+    validation_failed,
+)
+from .webhooks import Delivery, Payloads, make_delivery, post_delivery
+
+DEFAULT_INSTALLATION_ID = 1
+LOG = logging.getLogger("github_sim")
+
+
+class GitHubSim:
+    """An in-memory GitHub REST API with webhooks, faults, rate limits and a call log."""
+
+    def __init__(self, *, validate: bool = False, seed: int = 0, host: str = "127.0.0.1", port: int = 0,
+                 require_auth: bool = True) -> None:
+        self.state = State()
+        self._clock = Clock()
+        self.auth = Auth(self._clock)
+        self.faults = Faults(seed)
+        self.calls: list[Call] = []
+        self.violations: list[str] = []
+        self.deliveries: list[Delivery] = []
+        self.validate = validate
+        self.require_auth = require_auth
+        self.search_requires_type = True
+        self.api_webhooks = False
+        self.content_limit: int | None = None
+        self._content_writes: deque[float] = deque()
+        self.webhook_url: str | None = None
+        self.webhook_secret: str | None = None
+        self.app: App | None = None
+        self.host, self.port = host, port
+        self.url = f"http://{host}:{port}"
+        self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._pending: set[asyncio.Task[Delivery]] = set()
+
+    # lifecycle -------------------------------------------------------------
+
+    async def start(self) -> str:
+        """Serve the API on 127.0.0.1 (a free port unless one was given) and return its URL."""
+        from .app import build_app
+
+        self._runner = web.AppRunner(build_app(self), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://{self.host}:{self.port}"
+        return self.url
+
+    async def close(self) -> None:
+        """Wait for webhook deliveries in flight, then stop serving."""
+        await self.drain()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> GitHubSim:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def clock(self) -> Clock:
+        """Return the simulated clock (assign a datetime to freeze it there)."""
+        return self._clock
+
+    @clock.setter
+    def clock(self, now: datetime) -> None:
+        self._clock.set(now)
+
+    @property
+    def render(self) -> Renderer:
+        """Return a renderer whose API URLs point at this server."""
+        return Renderer(self.state, self.url)
+
+    # setup -------------------------------------------------------------------
+
+    def add_user(self, login: str, name: str | None = None, type: str = "User", email: str | None = None) -> User:
+        """Create (or update) an account; `name` is the profile name shown by `GET /users/{login}`."""
+        user = self.state.user(login)
+        user.name, user.type, user.email = name, type, email
+        user.created_at = user.created_at or self.clock.now()
+        return user
+
+    def add_repo(self, full_name: str, *, default_branch: str = "main",
+                 installation_id: int | None = DEFAULT_INSTALLATION_ID, files: dict[str, str] | None = None,
+                 private: bool = False, author: str | None = None) -> Repo:
+        """Create a repository, with an initial commit of `files` when given."""
+        owner, _, name = full_name.partition("/")
+        self.state.user(owner)
+        repo = Repo(self.state.next_id(), owner, name, default_branch, installation_id,
+                    self.clock.now(), private=private)
+        self.state.repos[full_name.lower()] = repo
+        if files:
+            git.commit_to(repo, dict(files), author=author or owner, message="Initial commit",
+                          branch=default_branch, date=self.clock.now())
+        return repo
+
+    def set_permission(self, full_name: str, login: str, role: str) -> None:
+        """Give `login` a role on the repository: read, triage, write, maintain or admin."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}")
+        self.state.user(login)
+        self.state.repo(full_name).roles[login] = role
+
+    def add_token(self, token: str, repos: Iterable[str] | None = None, *, login: str | None = None,
+                  expires_at: datetime | None = None) -> Token:
+        """Accept a plain token (personal or Actions) for `repos` (None: all), acting as `login`."""
+        login = login or (self.app.bot_login if self.app else "github-actions[bot]")
+        self.state.user(login)
+        return self.auth.add_token(token, login, list(repos) if repos is not None else None, expires_at)
+
+    def register_app(self, app_id: int, public_key_pem: str, slug: str = "minutes-bot") -> App:
+        """Register the GitHub App whose RS256 JWTs may mint installation tokens."""
+        self.app = App(app_id, public_key_pem, slug)
+        self.auth.apps[app_id] = self.app
+        self.add_user(self.app.bot_login, type="Bot")
+        return self.app
+
+    def add_app(self, app_id: int = 1, slug: str = "minutes-bot") -> str:
+        """Register an app with a fresh key pair and return its private key PEM."""
+        private, public = generate_app_key()
+        self.register_app(app_id, public, slug)
+        return private
+
+    def add_label(self, full_name: str, name: str, color: str = "ededed", description: str | None = None) -> Label:
+        """Create a repository label (or return the existing one)."""
+        repo = self.state.repo(full_name)
+        return self.ensure_labels(repo, [name], color=color, description=description)[0]
+
+    def set_webhook(self, url: str | None, secret: str | None = None) -> None:
+        """Send webhooks to `url`, signed with `secret` (None stops delivery)."""
+        self.webhook_url, self.webhook_secret = url, secret
+
+    # state changes shared by the REST API and the Python API ---------------
+
+    def acting_login(self) -> str:
+        """Return the login the app's installation tokens act as."""
+        return self.app.bot_login if self.app else "minutes-bot[bot]"
+
+    def ensure_labels(self, repo: Repo, names: Iterable[str], *, color: str = "ededed",
+                      description: str | None = None) -> list[Label]:
+        """Return the labels named, creating missing ones as GitHub does when labelling."""
+        labels = []
+        for name in names:
+            label = repo.labels.get(name.lower())
+            if label is None:
+                label = Label(self.state.next_id(), name, color, description)
+                repo.labels[name.lower()] = label
+            labels.append(label)
+        return labels
+
+    def create_issue(self, repo: Repo, title: str, user: str, *, body: str | None = None,
+                     labels: Iterable[str] = (), assignees: Iterable[str] = (),
+                     created_at: datetime | None = None, pull: PullInfo | None = None) -> Issue:
+        """Open an issue (or a pull request when `pull` is given) and return it."""
+        now = created_at or self.clock.now()
+        number = max(repo.issues, default=0) + 1
+        label_names = [label.name for label in self.ensure_labels(repo, labels)]
+        issue = Issue(self.state.next_id(), number, repo.full_name, title, user, now, now, body=body,
+                      labels=label_names, assignees=list(dict.fromkeys(assignees)), pull=pull)
+        self.state.user(user)
+        repo.issues[number] = issue
+        return issue
+
+    def change_issue(self, issue: Issue, user: str, *, title: str | None = None, body: str | None = None,
+                     state: str | None = None, state_reason: str | None = None,
+                     labels: list[str] | None = None, assignees: list[str] | None = None) -> dict[str, Any]:
+        """Apply an edit to an issue and return the `changes` GitHub reports for `edited`."""
+        changes: dict[str, Any] = {}
+        if title is not None and title != issue.title:
+            changes["title"] = {"from": issue.title}
+            issue.title = title
+        if body is not None and body != issue.body:
+            changes["body"] = {"from": issue.body or ""}
+            issue.body = body
+        if labels is not None:
+            repo = self.state.repo(issue.repo)
+            issue.labels = [label.name for label in self.ensure_labels(repo, labels)]
+        if assignees is not None:
+            issue.assignees = list(dict.fromkeys(assignees))
+        if state is not None:
+            self.set_state(issue, user, state, state_reason)
+        elif state_reason is not None and issue.state == "closed":
+            issue.state_reason = state_reason
+        issue.updated_at = self.clock.now()
+        return changes
+
+    def set_state(self, issue: Issue, user: str, state: str, reason: str | None) -> None:
+        """Open or close an issue, keeping `state_reason`, `closed_at` and `closed_by` in step."""
+        if state == "closed" and issue.state != "closed":
+            issue.closed_at, issue.closed_by = self.clock.now(), user
+            issue.state_reason = reason or "completed"
+        elif state == "closed":
+            issue.state_reason = reason or issue.state_reason
+        elif state == "open" and issue.state != "open":
+            issue.closed_at, issue.closed_by = None, None
+            issue.state_reason = "reopened"
+        issue.state = state
+
+    def create_comment(self, repo: Repo, number: int, user: str, body: str,
+                       created_at: datetime | None = None) -> Comment:
+        """Add a comment to an issue or pull request."""
+        issue = repo.issues.get(number)
+        if issue is None:
+            raise not_found()
+        now = created_at or self.clock.now()
+        comment = Comment(self.state.next_id(), repo.full_name, number, user, body, now, now)
+        self.state.user(user)
+        self.state.comments[comment.id] = comment
+        issue.updated_at = now
+        return comment
+
+    def react(self, repo: Repo, subject: str, user: str, content: str) -> tuple[Reaction, bool]:
+        """Add a reaction unless the same one exists; return it and whether it is new."""
+        if content not in REACTIONS:
+            raise validation_failed("Reaction", "content")
+        for reaction in self.state.reactions:
+            if (reaction.repo, reaction.subject, reaction.user, reaction.content) == (
+                    repo.full_name, subject, user, content):
+                return reaction, False
+        reaction = Reaction(self.state.next_id(), repo.full_name, subject, user, content, self.clock.now())
+        self.state.reactions.append(reaction)
+        return reaction, True
+
+    def add_sub_issue(self, parent: Issue, child_id: int, replace_parent: bool = False) -> Issue:
+        """Attach the issue with id `child_id` under `parent`."""
+        child = self.state.issue_by_id(child_id)
+        if child is None or child.is_pull or child.id == parent.id:
+            raise validation_failed("Issue", "sub_issue_id")
+        if child.parent_id is not None and child.parent_id != parent.id:
+            if not replace_parent:
+                raise validation_failed("Issue", "sub_issue_id", "already_exists")
+            old = self.state.issue_by_id(child.parent_id)
+            if old is not None:
+                old.sub_issue_ids.remove(child.id)
+        if child.id not in parent.sub_issue_ids:
+            parent.sub_issue_ids.append(child.id)
+        child.parent_id = parent.id
+        return child
+
+    def remove_sub_issue(self, parent: Issue, child_id: int) -> Issue:
+        """Detach the issue with id `child_id` from `parent`."""
+        child = self.state.issue_by_id(child_id)
+        if child is None or child.id not in parent.sub_issue_ids:
+            raise not_found()
+        parent.sub_issue_ids.remove(child.id)
+        child.parent_id = None
+        return child
+
+    def add_commit_comment(self, repo: Repo, sha: str, user: str, body: str, path: str | None = None,
+                           line: int | None = None, position: int | None = None) -> CommitComment:
+        """Comment on a commit."""
+        commit = repo.resolve(sha)
+        comment = CommitComment(self.state.next_id(), repo.full_name, commit.sha, user, body,
+                                self.clock.now(), path, line, position)
+        self.state.commit_comments[comment.id] = comment
+        return comment
+
+    # webhooks ----------------------------------------------------------------
+
+    @property
+    def payloads(self) -> Payloads:
+        """Return the payload builder for the current state."""
+        return Payloads(self.render, self.app.app_id if self.app else None)
+
+    async def deliver(self, event: str, payload: dict[str, Any]) -> Delivery:
+        """Sign and send one webhook to the target (or only build it when none is set)."""
+        if self.validate:
+            from .spec import check_webhook
+
+            for problem in check_webhook(event, payload):
+                self.record_violation(f"webhook {event}: {problem}")
+        target = self.app.app_id if self.app else 1
+        delivery = make_delivery(event, payload, self.webhook_secret, target)
+        return await self.send(delivery)
+
+    async def send(self, delivery: Delivery) -> Delivery:
+        """POST a built delivery to the webhook target and record it."""
+        if self.webhook_url is not None:
+            if self._session is None:
+                self._session = aiohttp.ClientSession()
+            delivery = await post_delivery(self._session, self.webhook_url, delivery)
+        self.deliveries.append(delivery)
+        return delivery
+
+    async def redeliver(self, delivery: Delivery) -> Delivery:
+        """Send a delivery again with the same id and body, as GitHub's redeliver button does."""
+        return await self.send(replace(delivery, status=None, response="", error=None))
+
+    def deliver_later(self, event: str, payload: dict[str, Any]) -> None:
+        """Send a webhook caused by an API call once that call has been answered."""
+        if not self.api_webhooks:
+            return
+        task = asyncio.get_running_loop().create_task(self.deliver(event, payload))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def drain(self) -> None:
+        """Wait until every webhook caused by API calls has been delivered."""
+        while self._pending:
+            await asyncio.gather(*list(self._pending), return_exceptions=True)
+
+    # what people do ----------------------------------------------------------
+
+    async def push(self, full_name: str, files: dict[str, str | None], *, author: str,
+                   message: str = "Update files", branch: str | None = None) -> Delivery:
+        """Commit `files` (text writes, None deletes) as `author` and deliver the `push` webhook."""
+        repo = self.state.repo(full_name)
+        branch = branch or repo.default_branch
+        self.state.user(author)
+        before_commit = repo.head(branch)
+        before = before_commit.sha if before_commit else "0" * 40
+        commit = git.commit_to(repo, files, author=author, message=message, branch=branch,
+                               date=self.clock.now())
+        changes = git.file_changes(before_commit.tree if before_commit else {}, commit.tree)
+        payload = self.payloads.push(repo, before, [commit], branch, author, [changes])
+        return await self.deliver("push", payload)
+
+    def commit(self, full_name: str, ref: str | None = None) -> Any:
+        """Return the commit at `ref` (default branch tip when None)."""
+        repo = self.state.repo(full_name)
+        return repo.resolve(ref or repo.default_branch)
+
+    def add_issue(self, full_name: str, title: str, *, author: str, body: str | None = None,
+                  labels: Iterable[str] = (), assignees: Iterable[str] = (), state: str = "open",
+                  state_reason: str | None = None, created_at: datetime | None = None) -> int:
+        """Seed an issue without any webhook and return its number."""
+        repo = self.state.repo(full_name)
+        issue = self.create_issue(repo, title, author, body=body, labels=labels, assignees=assignees,
+                                  created_at=created_at)
+        if state == "closed":
+            self.set_state(issue, author, "closed", state_reason)
+        return issue.number
+
+    async def open_issue(self, full_name: str, title: str, *, author: str, body: str | None = None,
+                         labels: Iterable[str] = ()) -> Delivery:
+        """Open an issue as `author` and deliver `issues.opened`."""
+        repo = self.state.repo(full_name)
+        issue = self.create_issue(repo, title, author, body=body, labels=labels)
+        return await self.deliver("issues", self.payloads.issue(repo, issue, "opened", author))
+
+    async def edit_issue(self, full_name: str, number: int, *, by: str, title: str | None = None,
+                         body: str | None = None) -> Delivery:
+        """Edit an issue's title or body as `by` and deliver `issues.edited`."""
+        repo, issue = self.issue_of(full_name, number)
+        changes = self.change_issue(issue, by, title=title, body=body)
+        return await self.deliver("issues", self.payloads.issue(repo, issue, "edited", by, changes))
+
+    async def close_issue(self, full_name: str, number: int, *, by: str,
+                          reason: str = "completed") -> Delivery:
+        """Close an issue as `by` and deliver `issues.closed`."""
+        repo, issue = self.issue_of(full_name, number)
+        self.change_issue(issue, by, state="closed", state_reason=reason)
+        return await self.deliver("issues", self.payloads.issue(repo, issue, "closed", by))
+
+    async def reopen_issue(self, full_name: str, number: int, *, by: str) -> Delivery:
+        """Reopen an issue as `by` and deliver `issues.reopened`."""
+        repo, issue = self.issue_of(full_name, number)
+        self.change_issue(issue, by, state="open")
+        return await self.deliver("issues", self.payloads.issue(repo, issue, "reopened", by))
+
+    def add_comment(self, full_name: str, number: int, login: str, body: str,
+                    created_at: datetime | None = None) -> int:
+        """Seed a comment without any webhook and return its id."""
+        return self.create_comment(self.state.repo(full_name), number, login, body, created_at).id
+
+    async def comment(self, full_name: str, number: int, login: str, body: str) -> Delivery:
+        """Comment on an issue or PR as `login` and deliver `issue_comment.created`."""
+        repo = self.state.repo(full_name)
+        comment = self.create_comment(repo, number, login, body)
+        return await self.deliver("issue_comment", self.payloads.comment(
+            repo, repo.issues[number], comment, "created", login))
+
+    async def edit_comment(self, full_name: str, comment_id: int, body: str, *, by: str | None = None) -> Delivery:
+        """Edit a comment and deliver `issue_comment.edited` with `changes.body.from`."""
+        repo = self.state.repo(full_name)
+        comment = self.state.comment(full_name, comment_id)
+        old, comment.body, comment.updated_at = comment.body, body, self.clock.now()
+        return await self.deliver("issue_comment", self.payloads.comment(
+            repo, repo.issues[comment.issue_number], comment, "edited", by or comment.user, old))
+
+    async def delete_comment(self, full_name: str, comment_id: int, *, by: str | None = None) -> Delivery:
+        """Delete a comment and deliver `issue_comment.deleted`."""
+        repo = self.state.repo(full_name)
+        comment = self.state.comments.pop(self.state.comment(full_name, comment_id).id)
+        return await self.deliver("issue_comment", self.payloads.comment(
+            repo, repo.issues[comment.issue_number], comment, "deleted", by or comment.user))
+
+    def add_pull(self, full_name: str, *, title: str, author: str, body: str = "", draft: bool = False,
+                 head: str | None = None, base: str | None = None, created_at: datetime | None = None,
+                 files: dict[str, str | None] | None = None) -> int:
+        """Seed an open pull request (its head branch gets a commit) without a webhook; return its number."""
+        repo = self.state.repo(full_name)
+        number = max(repo.issues, default=0) + 1
+        head = head or f"{author}/change-{number}"
+        base = base or repo.default_branch
+        commit = git.commit_to(repo, files or {f".changes/{number}": title}, author=author, message=title,
+                               branch=head, date=created_at or self.clock.now())
+        pull = PullInfo(head=head, base=base, head_sha=commit.sha, draft=draft)
+        return self.create_issue(repo, title, author, body=body, created_at=created_at, pull=pull).number
+
+    async def open_pull(self, full_name: str, **fields: Any) -> Delivery:
+        """Open a pull request (arguments as `add_pull`) and deliver `pull_request.opened`."""
+        number = self.add_pull(full_name, **fields)
+        repo, pull = self.issue_of(full_name, number)
+        return await self.deliver("pull_request", self.payloads.pull_request(repo, pull, "opened", pull.user))
+
+    async def merge_pull(self, full_name: str, number: int, *, by: str | None = None) -> Delivery:
+        """Merge a pull request into its base and deliver `pull_request.closed` with `merged: true`."""
+        repo, issue = self.issue_of(full_name, number)
+        assert issue.pull is not None
+        by = by or repo.owner
+        head = repo.commits[issue.pull.head_sha]
+        base = repo.head(issue.pull.base)
+        merged_tree = dict(base.tree if base else {}) | head.tree
+        merge = git.commit_to(repo, {p: merged_tree.get(p) for p in merged_tree}, author=by,
+                              message=f"Merge pull request #{number}", branch=issue.pull.base,
+                              date=self.clock.now())
+        now = self.clock.now()
+        issue.pull.merged, issue.pull.merged_at, issue.pull.merged_by = True, now, by
+        issue.pull.merge_commit_sha = merge.sha
+        self.set_state(issue, by, "closed", None)
+        issue.state_reason, issue.updated_at = None, now
+        return await self.deliver("pull_request", self.payloads.pull_request(repo, issue, "closed", by))
+
+    async def close_pull(self, full_name: str, number: int, *, by: str | None = None) -> Delivery:
+        """Close a pull request without merging and deliver `pull_request.closed` (`merged: false`)."""
+        repo, issue = self.issue_of(full_name, number)
+        by = by or issue.user
+        self.set_state(issue, by, "closed", None)
+        issue.state_reason, issue.updated_at = None, self.clock.now()
+        return await self.deliver("pull_request", self.payloads.pull_request(repo, issue, "closed", by))
+
+    async def send_installation(self, action: str = "created", installation_id: int = DEFAULT_INSTALLATION_ID,
+                                *, account: str | None = None, sender: str | None = None) -> Delivery:
+        """Deliver an `installation` event for the repositories of `installation_id`."""
+        repos = [r for r in self.state.repos.values() if r.installation_id == installation_id]
+        account = account or (repos[0].owner if repos else "octocat")
+        payload = self.payloads.installation(action, installation_id, account, repos, sender or account)
+        return await self.deliver("installation", payload)
+
+    async def send_installation_repositories(self, action: str, full_names: Iterable[str], *,
+                                             installation_id: int = DEFAULT_INSTALLATION_ID,
+                                             sender: str | None = None) -> Delivery:
+        """Add or remove repositories from an installation and deliver `installation_repositories`."""
+        repos = [self.state.repo(name) for name in full_names]
+        for repo in repos:
+            repo.installation_id = installation_id if action == "added" else None
+        account = repos[0].owner if repos else "octocat"
+        payload = self.payloads.installation_repositories(action, installation_id, account, repos,
+                                                          sender or account)
+        return await self.deliver("installation_repositories", payload)
+
+    async def send_ping(self, sender: str = "octocat") -> Delivery:
+        """Deliver the `ping` GitHub sends when a webhook is set up."""
+        return await self.deliver("ping", self.payloads.ping(sender))
+
+    # reading state -----------------------------------------------------------
+
+    def repo(self, full_name: str) -> Repo:
+        """Return a repository record."""
+        return self.state.repo(full_name)
+
+    def issue_of(self, full_name: str, number: int) -> tuple[Repo, Issue]:
+        """Return the repository and the issue (or PR) numbered `number`."""
+        repo = self.state.repo(full_name)
+        issue = repo.issues.get(number)
+        if issue is None:
+            raise not_found()
+        return repo, issue
+
+    def issue(self, full_name: str, number: int) -> Issue:
+        """Return the issue (or PR) record numbered `number`."""
+        return self.issue_of(full_name, number)[1]
+
+    def issues(self, full_name: str, state: str = "all", *, pulls: bool = False) -> list[Issue]:
+        """List issue records by number (PRs only with `pulls=True`); `state` open, closed or all."""
+        repo = self.state.repo(full_name)
+        return [i for _, i in sorted(repo.issues.items())
+                if (pulls or not i.is_pull) and state in ("all", i.state)]
+
+    def pulls(self, full_name: str, state: str = "all") -> list[Issue]:
+        """List pull-request records by number."""
+        return [i for i in self.issues(full_name, state, pulls=True) if i.is_pull]
+
+    def comments(self, full_name: str, number: int) -> list[Comment]:
+        """List the comments on an issue or PR, oldest first."""
+        return [c for c in self.state.comments.values()
+                if c.repo.lower() == full_name.lower() and c.issue_number == number]
+
+    def commit_comments(self, full_name: str, sha: str | None = None) -> list[CommitComment]:
+        """List commit comments of a repository (of one commit when `sha` is given)."""
+        return [c for c in self.state.commit_comments.values()
+                if c.repo.lower() == full_name.lower() and (sha is None or c.commit_sha.startswith(sha))]
+
+    def reactions(self, full_name: str, *, comment_id: int | None = None,
+                  issue: int | None = None) -> list[Reaction]:
+        """List reactions on one comment or one issue."""
+        subject = f"comment:{comment_id}" if comment_id is not None else f"issue:{issue}"
+        return [r for r in self.state.reactions if r.repo.lower() == full_name.lower() and r.subject == subject]
+
+    def sub_issues(self, full_name: str, number: int) -> list[Issue]:
+        """List the sub-issues of an issue, in order."""
+        parent = self.issue(full_name, number)
+        return [i for i in (self.state.issue_by_id(x) for x in parent.sub_issue_ids) if i is not None]
+
+    def labels(self, full_name: str) -> list[Label]:
+        """List a repository's labels."""
+        return list(self.state.repo(full_name).labels.values())
+
+    # call log ----------------------------------------------------------------
+
+    def calls_matching(self, method: str, pattern: str) -> list[Call]:
+        """Return logged calls matching a method ("*" for any) and route pattern like `/repos/{o}/{r}/issues`."""
+        return [c for c in self.calls if route_matches(method.upper(), pattern, c.method, c.path)]
+
+    def writes(self) -> list[Call]:
+        """Return logged calls that change content (POST/PATCH/PUT/DELETE, token exchanges excluded)."""
+        return [c for c in self.calls if c.is_write]
+
+    def reset_calls(self) -> None:
+        """Forget the call log (e.g. after test setup)."""
+        self.calls.clear()
+
+    def record_violation(self, text: str) -> None:
+        """Remember (and log) traffic that breaks GitHub's published description."""
+        LOG.error("GitHub simulator: %s", text)
+        self.violations.append(text)
+
+    def assert_valid(self) -> None:
+        """Fail when any request, response or webhook broke GitHub's published description."""
+        if self.violations:
+            raise AssertionError("GitHub simulator saw traffic that breaks GitHub's OpenAPI description:\n"
+                                 + "\n\n".join(self.violations))
+
+    # content-creation limit ------------------------------------------------
+
+    def take_content_slot(self) -> int | None:
+        """Count a content write; return seconds to wait when the per-minute limit is exhausted."""
+        if self.content_limit is None:
+            return None
+        now = time.monotonic()
+        while self._content_writes and now - self._content_writes[0] >= 60:
+            self._content_writes.popleft()
+        if len(self._content_writes) >= self.content_limit:
+            return max(1, int(60 - (now - self._content_writes[0])) + 1)
+        self._content_writes.append(now)
+        return None
+
+
+__all__ = ["GitHubSim", "SimError"]

@@ -1,0 +1,314 @@
+"""Pushing minutes, end to end: signed webhooks from the simulated GitHub to the running bot.
+
+The simulator commits the files, signs the `push` webhook as GitHub does and POSTs it to
+the bot's HTTP server; the bot answers 202, works in the background against the
+simulator's REST API, and the tests look at the issues and comments it left there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from bot.app import QUEUE, create_app
+from bot.config import ServiceSettings, parse_repo_config
+from bot.handlers.linked_pulls import COMMENT_MARKER
+from bot.minutes.extract import extract_minutes
+from bot.minutes.people import Roster
+from bot.queue import Delivery, Journal
+from tests.github_sim import GitHubSim
+
+SECRET = "e2e webhook secret"
+REPO = "coconut-svsm/svsm"
+MEETING = "meetings/2024-12-18.md"
+SHARED = Path("/work/shared")
+SVSM = (Path(__file__).parent.parent / "examples" / "svsm-2024-12-18.md").read_text()
+PEOPLE = {
+    "joergroedel": "Joerg Roedel",
+    "peterfang": "Peter Fang",
+    "jlange": "Jon Lange",
+    "AdamDunlap": "Adam Dunlap",
+    "vijay-dhanraj": "Vijay Dhanraj",
+    "stefano-garzarella": "Stefano Garzarella",
+}
+CONFIG = "people:\n" + "".join(
+    f"  - name: {name}\n    login: {login}\n" for login, name in PEOPLE.items()
+)
+
+
+@dataclass
+class Bot:
+    """The running bot: its app (for draining the queue) and its webhook URL."""
+
+    app: web.Application
+    url: str
+
+    async def settle(self, sim: GitHubSim) -> None:
+        """Wait until every delivery the bot accepted has been processed."""
+        await sim.drain()
+        await self.app[QUEUE].drain()
+
+
+def settings(sim: GitHubSim, app_key: tuple[int, str]) -> ServiceSettings:
+    app_id, private_key = app_key
+    return ServiceSettings(
+        app_id=app_id, private_key=private_key, webhook_secret=SECRET, api_url=sim.url
+    )
+
+
+async def start_bot(
+    sim: GitHubSim, app_key: tuple[int, str], journal: Path
+) -> AsyncIterator[Bot]:
+    app = create_app(settings(sim, app_key), journal=journal)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    url = str(server.make_url("/webhook"))
+    sim.set_webhook(url, SECRET)
+    try:
+        yield Bot(app, url)
+    finally:
+        await server.close()
+
+
+@pytest.fixture
+def repo(github_sim: GitHubSim) -> str:
+    """Create the SVSM repository with its people, their roles and two open PRs."""
+    github_sim.clock = datetime(2024, 12, 18, 17, 0, tzinfo=UTC)
+    for login, name in PEOPLE.items():
+        github_sim.add_user(login, name)
+    github_sim.add_repo(REPO, files={".github/minutes-bot.yml": CONFIG, "README.md": "# SVSM\n"})
+    for login in PEOPLE:
+        github_sim.set_permission(REPO, login, "write")
+    github_sim.add_pull(
+        REPO,
+        title="Initial user space (user-mode) support",
+        author="vijay-dhanraj",
+        created_at=datetime(2024, 11, 20, tzinfo=UTC),
+    )
+    github_sim.add_pull(
+        REPO,
+        title="Multiprocessor startup for the native platform",
+        author="jlange",
+        draft=True,
+        created_at=datetime(2024, 12, 2, tzinfo=UTC),
+    )
+    return REPO
+
+
+@pytest.fixture
+async def bot(
+    github_sim: GitHubSim, github_app_key: tuple[int, str], repo: str, tmp_path: Path
+) -> AsyncIterator[Bot]:
+    async for running in start_bot(github_sim, github_app_key, tmp_path / "journal.sqlite3"):
+        yield running
+
+
+async def push(sim: GitHubSim, bot: Bot, files: dict[str, str | None], **options: str) -> None:
+    """Commit `files` as Joerg, deliver the signed push, and wait for the bot to finish."""
+    delivery = await sim.push(REPO, files, author="joergroedel", **options)
+    assert delivery.status == 202, delivery.response
+    await bot.settle(sim)
+
+
+def item_issues(sim: GitHubSim) -> list:  # type: ignore[type-arg]
+    return [issue for issue in sim.issues(REPO) if "action-item" in issue.labels]
+
+
+def expected_items(text: str, path: str = MEETING) -> list:  # type: ignore[type-arg]
+    roster = Roster.from_people(parse_repo_config(CONFIG).people)
+    return list(extract_minutes(text, path=path, people=roster).items)
+
+
+# -- journey 1: commit minutes, get issues ----------------------------------------------
+
+
+async def test_svsm_minutes_become_issues(github_sim: GitHubSim, bot: Bot) -> None:
+    await push(github_sim, bot, {MEETING: SVSM})
+
+    items = item_issues(github_sim)
+    assert sorted(i.title for i in items) == sorted(i.title for i in expected_items(SVSM))
+    for issue in items:
+        assert set(issue.labels) == {"action-item", "meeting/2024-12-18"}
+        assert f"blob/{github_sim.commit(REPO).sha}/{MEETING}#L" in issue.body
+
+    by_line = {_line(issue.body): issue for issue in items}
+    assert by_line[13].assignees == ["peterfang"]
+    assert by_line[26].assignees == ["joergroedel"]
+    assert "**Due:** 2025-01-31" in by_line[26].body
+    review = next(i for i in items if "user space support" in i.title.lower())
+    assert review.assignees == ["joergroedel"]
+    assert "**Due:** 2024-12-24" in review.body
+    assert "**Related:** #1" in review.body  # Vijay's PR, not Jon's draft (#2)
+
+    meeting = next(i for i in github_sim.issues(REPO) if i.title.startswith("Meeting 2024-12-18"))
+    assert sorted(i.number for i in github_sim.sub_issues(REPO, meeting.number)) == sorted(
+        i.number for i in items
+    )
+    assert all(f"#{i.number}" in meeting.body for i in items)
+
+    pr_comments = github_sim.comments(REPO, 1)
+    assert len(pr_comments) == 1
+    assert f"#{review.number} {review.title}" in pr_comments[0].body
+    assert COMMENT_MARKER in pr_comments[0].body
+    assert github_sim.comments(REPO, 2) == []
+
+
+def _line(body: str) -> int:
+    return int(body.split(f"{MEETING}#L", 1)[1].split(")", 1)[0])
+
+
+# -- idempotency and journey 2: correct the minutes ---------------------------------------
+
+
+def api_calls(sim: GitHubSim) -> list:  # type: ignore[type-arg]
+    """Return the REST calls the bot made, leaving out installation-token exchanges."""
+    return [call for call in sim.calls if not call.path.endswith("/access_tokens")]
+
+
+def snapshot(sim: GitHubSim) -> dict[int, tuple[str, str, str, str | None]]:
+    return {i.number: (i.title, i.body or "", i.state, i.state_reason) for i in sim.issues(REPO)}
+
+
+async def test_replayed_delivery_and_unchanged_push_write_nothing(
+    github_sim: GitHubSim, bot: Bot
+) -> None:
+    await push(github_sim, bot, {MEETING: SVSM})
+    first = github_sim.deliveries[-1]
+    before = snapshot(github_sim)
+    github_sim.reset_calls()
+
+    replay = await github_sim.redeliver(first)
+    await bot.settle(github_sim)
+    assert replay.status == 200
+    assert api_calls(github_sim) == []
+
+    await push(github_sim, bot, {MEETING: SVSM, "README.md": "# SVSM\n\nNow with minutes.\n"})
+    assert github_sim.writes() == []
+    assert len(api_calls(github_sim)) <= 4
+    assert snapshot(github_sim) == before
+
+
+QUILLSTONE = "meetings/2025-03-05-release-triage.md"
+
+
+async def test_corrected_minutes_edit_close_and_open_one_issue_each(
+    github_sim: GitHubSim, bot: Bot
+) -> None:
+    dev = SHARED / "eval" / "dev"
+    await push(github_sim, bot, {QUILLSTONE: (dev / "07-quillstone-release-triage.md").read_text()})
+    before = snapshot(github_sim)
+    github_sim.reset_calls()
+
+    await push(
+        github_sim, bot, {QUILLSTONE: (dev / "08-quillstone-release-triage-v2.md").read_text()}
+    )
+
+    after = snapshot(github_sim)
+    items = {i.number for i in item_issues(github_sim)}
+    changed = {n for n in before if n in items and before[n] != after[n]}
+    opened = items - set(before)
+    closed = {n for n in changed if after[n][2] == "closed"}
+    edited = changed - closed
+    assert len(opened) == len(closed) == len(edited) == 1
+    assert after[closed.pop()][3] == "not_planned"
+    assert "partial-cache" in after[edited.pop()][0].lower()
+    assert "rc.1" in after[opened.pop()][0].lower()
+    touched = {_issue_number(call.path) for call in github_sim.writes()} - {None}
+    meeting = {n for n, (title, *_) in after.items() if title.startswith("Meeting ")}
+    assert touched <= changed | opened | meeting
+
+
+def _issue_number(path: str) -> int | None:
+    parts = path.split("/")
+    return int(parts[5]) if len(parts) > 5 and parts[4] == "issues" and parts[5].isdigit() else None
+
+
+# -- pushes that must do nothing -----------------------------------------------------------
+
+
+NOTHING_TO_DO = [
+    pytest.param({MEETING: SVSM}, "feature/minutes", id="another branch"),
+    pytest.param({"docs/notes.md": SVSM, "README.md": SVSM}, None, id="outside the minutes globs"),
+    pytest.param(
+        {"meetings/2024-10-22.md": (SHARED / "eval/dev/09-foundation-tsc.md").read_text()},
+        None,
+        id="minutes without items",
+    ),
+]
+
+
+@pytest.mark.parametrize(("files", "branch"), NOTHING_TO_DO)
+async def test_pushes_that_change_no_minutes_items_write_nothing(
+    github_sim: GitHubSim, bot: Bot, files: dict[str, str | None], branch: str | None
+) -> None:
+    github_sim.reset_calls()
+    await push(github_sim, bot, files, **({"branch": branch} if branch else {}))
+    assert github_sim.writes() == []
+    assert item_issues(github_sim) == []
+
+
+@pytest.mark.parametrize("secret", ["not the secret", None])
+async def test_unsigned_or_badly_signed_pushes_are_refused_unprocessed(
+    github_sim: GitHubSim, bot: Bot, secret: str | None
+) -> None:
+    github_sim.set_webhook(bot.url, secret)
+    github_sim.reset_calls()
+    delivery = await github_sim.push(REPO, {MEETING: SVSM}, author="joergroedel")
+    await bot.settle(github_sim)
+    assert delivery.status == 401
+    assert github_sim.calls == []
+    assert github_sim.issues(REPO) == []
+
+
+# -- call budget ------------------------------------------------------------------------------
+
+# Per item: create it, make it a sub-issue. Once: config, compare, minutes file, PR search,
+# issue list, two labels, meeting issue and its task-list update, the PR comment (list,
+# post), and one assignability check per owner (Peter, Joerg, Jon, Adam).
+FIRST_OVERHEAD = 11 + 4
+
+
+
+async def test_call_budget_for_first_processing_and_for_unchanged_minutes(
+    github_sim: GitHubSim, bot: Bot
+) -> None:
+    github_sim.reset_calls()
+    await push(github_sim, bot, {MEETING: SVSM})
+    first = len(api_calls(github_sim))
+    items = len(item_issues(github_sim))
+    github_sim.reset_calls()
+    await push(github_sim, bot, {MEETING: SVSM + "\n"})  # items unchanged
+    again = api_calls(github_sim)
+    assert first <= 2 * items + FIRST_OVERHEAD
+    assert len(again) <= 6
+    assert [c for c in again if c.is_write] == []
+
+
+# -- journal: nothing lost between "202" and "done" -----------------------------------------
+
+
+async def test_a_delivery_accepted_before_a_crash_is_processed_at_start_up(
+    github_sim: GitHubSim, github_app_key: tuple[int, str], repo: str, tmp_path: Path
+) -> None:
+    github_sim.set_webhook(None, SECRET)
+    built = await github_sim.push(REPO, {MEETING: SVSM}, author="joergroedel")
+    journal = tmp_path / "journal.sqlite3"
+    accepted = Delivery(built.id, built.event, json.loads(built.body))
+    assert Journal(journal).add(accepted)  # what the webhook did before the process died
+
+    async for bot in start_bot(github_sim, github_app_key, journal):
+        await bot.settle(github_sim)
+        assert len(item_issues(github_sim)) == len(expected_items(SVSM))
+        github_sim.reset_calls()
+        replay = await github_sim.send(built)
+        await bot.settle(github_sim)
+        assert replay.status == 200
+        assert api_calls(github_sim) == []
+    assert Journal(journal).state(built.id) == "done"

@@ -1,0 +1,114 @@
+"""The work queue: per-repository order, dedup by delivery id, nothing lost on restart."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from bot.queue import Delivery, EmbeddedQueue, Journal
+
+
+def delivery(id: str, repo: str = "octo/minutes") -> Delivery:
+    return Delivery(id, "push", {"repository": {"full_name": repo}, "installation": {"id": 7}})
+
+
+class Recorder:
+    """Process deliveries by recording their ids; optionally hold some until released."""
+
+    def __init__(self, hold: frozenset[str] = frozenset()) -> None:
+        self.started: list[str] = []
+        self.done: list[str] = []
+        self.release = asyncio.Event()
+        self.hold = hold
+
+    async def __call__(self, delivery: Delivery) -> None:
+        self.started.append(delivery.id)
+        if delivery.id in self.hold:
+            await self.release.wait()
+        if delivery.id.startswith("boom"):
+            raise RuntimeError("handler failed")
+        self.done.append(delivery.id)
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Journal:
+    return Journal(tmp_path / "journal.sqlite3")
+
+
+async def test_processes_each_delivery_id_once(journal: Journal) -> None:
+    recorder = Recorder()
+    queue = EmbeddedQueue(journal, recorder)
+    await queue.start()
+    assert await queue.submit(delivery("d1")) is True
+    await queue.drain()
+    assert await queue.submit(delivery("d1")) is False
+    await queue.drain()
+    await queue.stop()
+    assert recorder.done == ["d1"]
+    assert journal.state("d1") == "done"
+
+
+async def test_runs_one_repository_in_order_and_others_alongside(journal: Journal) -> None:
+    recorder = Recorder(hold=frozenset({"a1"}))
+    queue = EmbeddedQueue(journal, recorder)
+    await queue.start()
+    for job in [delivery("a1", "octo/a"), delivery("a2", "octo/a"), delivery("b1", "octo/b")]:
+        await queue.submit(job)
+    while "b1" not in recorder.done:
+        await asyncio.sleep(0)
+    assert recorder.started == ["a1", "b1"]  # a2 waits for a1; b1 did not
+    recorder.release.set()
+    await queue.drain()
+    await queue.stop()
+    assert recorder.done == ["b1", "a1", "a2"]
+
+
+async def test_resumes_deliveries_accepted_before_a_stop(journal: Journal) -> None:
+    first = Recorder(hold=frozenset({"d1"}))
+    queue = EmbeddedQueue(journal, first)
+    await queue.start()
+    await queue.submit(delivery("d1"))
+    await queue.submit(delivery("d2"))
+    while not first.started:
+        await asyncio.sleep(0)
+    await queue.stop()
+    assert first.done == []
+
+    second = Recorder()
+    restarted = EmbeddedQueue(Journal(journal.path), second)
+    await restarted.start()
+    await restarted.drain()
+    assert await restarted.submit(delivery("d1")) is False
+    await restarted.stop()
+    assert second.done == ["d1", "d2"]
+
+
+async def test_a_failing_delivery_is_marked_failed_and_the_worker_goes_on(
+    journal: Journal,
+) -> None:
+    recorder = Recorder()
+    queue = EmbeddedQueue(journal, recorder)
+    await queue.start()
+    await queue.submit(delivery("boom-1"))
+    await queue.submit(delivery("d2"))
+    await queue.drain()
+    await queue.stop()
+    assert recorder.done == ["d2"]
+    assert (journal.state("boom-1"), journal.state("d2")) == ("failed", "done")
+
+
+@pytest.mark.parametrize(
+    ("payload", "repo", "installation"),
+    [
+        ({"repository": {"full_name": "o/r"}, "installation": {"id": 3}}, "o/r", 3),
+        ({"installation": {"id": 3}}, "", 3),
+        ({}, "", None),
+    ],
+)
+def test_delivery_names_its_repository_and_installation(
+    payload: dict[str, object], repo: str, installation: int | None
+) -> None:
+    job = Delivery("d", "push", payload)
+    assert (job.repo, job.installation_id) == (repo, installation)

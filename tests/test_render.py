@@ -1,0 +1,229 @@
+"""The Markdown of item and meeting issues, exactly as people will read it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.minutes.model import ActionItem, Minutes, Ref, RefKind
+from bot.reconcile import Settings, meeting_label, meeting_title
+from bot.render import (
+    Link,
+    RenderContext,
+    assignees_for,
+    owner_text,
+    quote_block,
+    ref_text,
+    render_item,
+    task_line,
+)
+
+SHA = "5d1e2f0c9a7b3e4d6f8a0b1c2d3e4f5a6b7c8d9e"
+CTX = RenderContext(
+    "coconut-svsm/svsm", "meetings/2024-12-18.md", SHA, frozenset({"joergroedel", "vijay"})
+)
+SPACE_PR = Ref(RefKind.NAMED_PR, "user space support PR", person="Vijay Dhanraj")
+
+
+def pull(number: int, title: str, repo: str = "coconut-svsm/svsm") -> Link:
+    return Link(repo, number, "pr", title, f"https://github.com/{repo}/pull/{number}")
+
+
+PETER_ITEM = ActionItem(
+    line=13,
+    owners=("Peter Fang",),
+    logins=(),
+    title="Check and resubmit changes removed from the svsm-tdx branch",
+    refs=(Ref(RefKind.BRANCH, "svsm-tdx"),),
+    source="Peter Fang was asked to check and resubmit any changes that might have been "
+    "accidentally removed from the `svsm-tdx` branch in the Linux kernel repository.",
+)
+
+PETER_BODY = """\
+- **Owner:** Peter Fang (no GitHub login known)
+- **Related:** [`svsm-tdx`](https://github.com/coconut-svsm/svsm/tree/svsm-tdx)
+- **Meeting:** #7
+
+> Peter Fang was asked to check and resubmit any changes that might have been \
+accidentally removed from the `svsm-tdx` branch in the Linux kernel repository.
+
+From [`meetings/2024-12-18.md` line 13](https://github.com/coconut-svsm/svsm/blob/\
+5d1e2f0c9a7b3e4d6f8a0b1c2d3e4f5a6b7c8d9e/meetings/2024-12-18.md#L13).
+
+<sub>Comment `/done` when this is finished; `/help` lists the other commands.</sub>"""
+
+JOERG_ITEM = ActionItem(
+    line=63,
+    owners=("Joerg Roedel",),
+    logins=("joergroedel",),
+    title="Review the user space support PR",
+    due=date(2024, 12, 24),
+    refs=(SPACE_PR,),
+    source="Vijay Dhanraj reminded Joerg Roedel about the user space support PR and "
+    "requested a review.",
+)
+
+
+def test_item_body_of_an_owner_without_login_names_them_and_links_branch_and_meeting() -> None:
+    assert render_item(PETER_ITEM, CTX, meeting=7) == PETER_BODY
+
+
+def test_item_body_mentions_assignable_owner_and_shows_due_date_and_resolved_pr() -> None:
+    ctx = RenderContext(CTX.repo, CTX.path, SHA, CTX.assignable, {SPACE_PR: pull(547, "x")})
+    assert render_item(JOERG_ITEM, ctx).splitlines()[:3] == [
+        "- **Owner:** @joergroedel",
+        "- **Due:** 2024-12-24",
+        "- **Related:** #547",
+    ]
+
+
+def test_item_body_without_meeting_issue_has_no_meeting_line() -> None:
+    assert "**Meeting:**" not in render_item(PETER_ITEM, CTX, meeting=None)
+
+
+def test_unresolved_named_pr_lists_its_candidates_under_the_related_line() -> None:
+    candidates = [pull(547, "Add user-mode support"), pull(12, "Syscalls", "other/repo")]
+    ctx = RenderContext(CTX.repo, CTX.path, SHA, CTX.assignable, {SPACE_PR: candidates})
+    lines = render_item(JOERG_ITEM, ctx).splitlines()
+    assert lines[2:5] == [
+        "- **Related:** user space support PR, not found for sure; it may be one of:",
+        "  - #547 Add user-mode support",
+        "  - other/repo#12 Syscalls",
+    ]
+
+
+def test_named_pr_nobody_could_resolve_says_so() -> None:
+    assert render_item(JOERG_ITEM, CTX).splitlines()[2] == (
+        "- **Related:** user space support PR (no matching pull request found)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("owners", "logins", "expected"),
+    [
+        (("Joerg Roedel",), ("joergroedel",), "@joergroedel"),
+        (("Peter Fang",), (), "Peter Fang (no GitHub login known)"),
+        ((), (), "everyone"),
+        (
+            ("Ravi",),
+            ("ravic",),
+            "Ravi (`ravic` cannot be assigned in this repository)",
+        ),
+        (
+            ("Joerg Roedel", "Peter Fang"),
+            ("joergroedel",),
+            "@joergroedel, Peter Fang (no GitHub login known)",
+        ),
+        (("vijay", "Peter Fang"), ("vijay",), "@vijay, Peter Fang (no GitHub login known)"),
+    ],
+)
+def test_owner_text_mentions_only_assignable_logins(
+    owners: tuple[str, ...], logins: tuple[str, ...], expected: str
+) -> None:
+    item = ActionItem(line=1, owners=owners, logins=logins, title="t")
+    assert owner_text(item, CTX.assignable) == expected
+
+
+@pytest.mark.parametrize(
+    ("logins", "expected"),
+    [
+        (("joergroedel", "vijay"), ("joergroedel", "vijay")),
+        (("joergroedel", "stranger"), ("joergroedel",)),
+        (("stranger",), ()),
+        (("vijay", "vijay"), ("vijay",)),
+    ],
+)
+def test_assignees_are_known_owners_github_lets_the_bot_assign(
+    logins: tuple[str, ...], expected: tuple[str, ...]
+) -> None:
+    item = ActionItem(line=1, owners=logins, logins=logins, title="t")
+    assert assignees_for(item, CTX.assignable) == expected
+
+
+@pytest.mark.parametrize(
+    ("ref", "expected"),
+    [
+        (Ref(RefKind.PR, "#547"), "#547"),
+        (Ref(RefKind.ISSUE, "coconut-svsm/linux#45"), "coconut-svsm/linux#45"),
+        (Ref(RefKind.URL, "https://example.org/x?y=1"), "<https://example.org/x?y=1>"),
+        (
+            Ref(RefKind.BRANCH, "user/feature#2"),
+            "[`user/feature#2`](https://github.com/coconut-svsm/svsm/tree/user/feature%232)",
+        ),
+    ],
+)
+def test_refs_render_as_links_github_understands(ref: Ref, expected: str) -> None:
+    assert ref_text(ref, CTX) == expected
+
+
+def test_resolved_ref_in_another_repository_names_that_repository() -> None:
+    ref = Ref(RefKind.NAMED_PR, "the SEV-SNP PR")
+    ctx = RenderContext(CTX.repo, CTX.path, SHA, links={ref: pull(9, "SNP", "qemu/qemu")})
+    assert ref_text(ref, ctx) == "qemu/qemu#9"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("one line", "> one line"),
+        ("first\n\nsecond", "> first\n>\n> second"),
+        ("hides <!-- the rest", "> hides &lt;!-- the rest"),
+        ("", ">"),
+    ],
+)
+def test_quote_block_quotes_every_line_and_cannot_open_a_comment(
+    source: str, expected: str
+) -> None:
+    assert quote_block(source) == expected
+
+
+@pytest.mark.parametrize(
+    ("number", "due", "expected"),
+    [
+        (
+            12,
+            date(2024, 12, 24),
+            "- [ ] #12 Review the user space support PR (@joergroedel, due 2024-12-24)",
+        ),
+        (None, None, "- [ ] Review the user space support PR (@joergroedel)"),
+    ],
+)
+def test_task_line_names_issue_owner_and_due_date(
+    number: int | None, due: date | None, expected: str
+) -> None:
+    item = ActionItem(63, ("Joerg Roedel",), ("joergroedel",), JOERG_ITEM.title, due)
+    assert task_line(item, number, CTX.assignable) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "meeting_date", "expected"),
+    [
+        (
+            "Meeting Minutes: SVSM Development Call (December 18th, 2024)",
+            date(2024, 12, 18),
+            "Meeting 2024-12-18: SVSM Development Call",
+        ),
+        (
+            "Quillstone 2.3 release triage",
+            date(2025, 3, 5),
+            "Meeting 2025-03-05: Quillstone 2.3 release triage",
+        ),
+        ("Orbit sprint retro", None, "Meeting retro-14: Orbit sprint retro"),
+        (None, None, "Meeting retro-14"),
+    ],
+)
+def test_meeting_title_uses_date_or_file_stem_and_a_short_name(
+    title: str | None, meeting_date: date | None, expected: str
+) -> None:
+    minutes = Minutes("notes/retro-14.md", title, meeting_date)
+    assert meeting_title(minutes, "notes/retro-14.md") == expected
+
+
+@pytest.mark.parametrize(
+    ("meeting_date", "expected"),
+    [(date(2024, 12, 18), "meeting/2024-12-18"), (None, "meeting/retro-14")],
+)
+def test_meeting_label_uses_date_or_file_stem(meeting_date: date | None, expected: str) -> None:
+    minutes = Minutes("notes/retro-14.md", None, meeting_date)
+    assert meeting_label(minutes, "notes/retro-14.md", Settings()) == expected

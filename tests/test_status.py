@@ -1,0 +1,430 @@
+"""The weekly status report and tracker body, rendered against an injected clock."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.status import (
+    ItemState,
+    TrackedItem,
+    WeeklySchedule,
+    is_due,
+    posted_week,
+    render_status,
+    render_tracker_body,
+    status_marker,
+    week_of,
+)
+
+URL = "https://github.com/coconut-svsm/svsm/issues/"
+BERLIN_MONDAY_9 = WeeklySchedule(weekday=0, hour=9, tz="Europe/Berlin")
+AUCKLAND_MONDAY_9 = WeeklySchedule(weekday=0, hour=9, tz="Pacific/Auckland")
+BERLIN_FRIDAY_17 = WeeklySchedule(weekday=4, hour=17, tz="Europe/Berlin")
+BERLIN_SUNDAY_2 = WeeklySchedule(weekday=6, hour=2, tz="Europe/Berlin")
+UTC_SUNDAY_23 = WeeklySchedule(weekday=6, hour=23, tz="UTC")
+UTC_MONDAY_9 = WeeklySchedule()
+
+
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+MEETING = utc(2024, 12, 18, 17, 5)
+AN_ITEM = TrackedItem(
+    number=1,
+    title="Do the thing",
+    url=f"{URL}1",
+    owners=("@someone",),
+    state=ItemState.OPEN,
+    state_reason=None,
+    created_at=MEETING,
+    meeting="2024-12-18",
+)
+
+
+def item(number: int, title: str = "Do the thing", **changes: Any) -> TrackedItem:
+    return replace(AN_ITEM, number=number, title=title, url=f"{URL}{number}", **changes)
+
+
+def closed(number: int, when: datetime, reason: str = "completed", **changes: Any) -> TrackedItem:
+    return item(number, state=ItemState.CLOSED, state_reason=reason, closed_at=when, **changes)
+
+
+SVSM_ITEMS = (
+    item(
+        101,
+        "Check and resubmit the changes removed from the `svsm-tdx` branch",
+        owners=("@peterfang",),
+        due=date(2025, 1, 8),
+    ),
+    item(
+        102,
+        "Help review and document unsafe blocks in the memory allocator",
+        owners=("@joergroedel",),
+        due=date(2025, 1, 31),
+    ),
+    item(
+        103,
+        "Investigate the external UUID crate and compare it with the existing implementation",
+        owners=("@joergroedel",),
+    ),
+    item(
+        104,
+        "Help convince Linux architects of the SVSM observability use case",
+        owners=("Jon Lange",),
+    ),
+    item(
+        105,
+        "Explore passing SVSM memory through an IGVM device tree parameter",
+        owners=("@AdamDunlap",),
+        created_at=utc(2025, 1, 8, 17, 2),
+        meeting="2025-01-08",
+    ),
+    closed(
+        106,
+        utc(2025, 1, 7, 10, 0),
+        title="Review the user space support PR before the holidays",
+        owners=("@joergroedel",),
+        due=date(2024, 12, 20),
+    ),
+    closed(
+        107,
+        utc(2025, 1, 10, 15, 30),
+        title="Test the new Linux kernel and QEMU branches",
+        owners=(),
+    ),
+)
+MONDAY_MORNING = utc(2025, 1, 13, 8, 30)
+LAST_MONDAY = utc(2025, 1, 6, 8, 0)
+
+SVSM_STATUS = """\
+<!-- minutes-bot:status week=2025-W03 -->
+## Action items: week 2025-W03
+
+- **5** open, **1** of them overdue
+- **2** done and **1** new since the last report (2025-01-06)
+
+### Open
+
+**`@peterfang`**
+- **Overdue:** [#101](https://github.com/coconut-svsm/svsm/issues/101) Check and resubmit the changes removed from the `svsm-tdx` branch · due 2025-01-08 · 26 days old
+
+**`@AdamDunlap`**
+- [#105](https://github.com/coconut-svsm/svsm/issues/105) Explore passing SVSM memory through an IGVM device tree parameter · 5 days old
+
+**`@joergroedel`**
+- [#102](https://github.com/coconut-svsm/svsm/issues/102) Help review and document unsafe blocks in the memory allocator · due 2025-01-31 · 26 days old
+- [#103](https://github.com/coconut-svsm/svsm/issues/103) Investigate the external UUID crate and compare it with the existing implementation · 26 days old
+
+**Jon Lange**
+- [#104](https://github.com/coconut-svsm/svsm/issues/104) Help convince Linux architects of the SVSM observability use case · 26 days old
+
+### Done since the last report (2025-01-06)
+
+- [#106](https://github.com/coconut-svsm/svsm/issues/106) Review the user space support PR before the holidays · `@joergroedel` · closed 2025-01-07
+- [#107](https://github.com/coconut-svsm/svsm/issues/107) Test the new Linux kernel and QEMU branches · no owner · closed 2025-01-10
+
+```mermaid
+pie showData title Action items, 2025-W03
+    "Open, not overdue" : 4
+    "Overdue" : 1
+    "Done since the last report" : 2
+```
+"""
+
+SVSM_TRACKER = """\
+<!-- minutes-bot:tracker -->
+## Action items from the meeting minutes
+
+**5** open (1 overdue) · **2** done · **0** dropped
+
+### 2025-01-08
+- [#105](https://github.com/coconut-svsm/svsm/issues/105) Explore passing SVSM memory through an IGVM device tree parameter · `@AdamDunlap`
+
+### 2024-12-18
+- **Overdue:** [#101](https://github.com/coconut-svsm/svsm/issues/101) Check and resubmit the changes removed from the `svsm-tdx` branch · due 2025-01-08 · `@peterfang`
+- [#102](https://github.com/coconut-svsm/svsm/issues/102) Help review and document unsafe blocks in the memory allocator · due 2025-01-31 · `@joergroedel`
+- [#103](https://github.com/coconut-svsm/svsm/issues/103) Investigate the external UUID crate and compare it with the existing implementation · `@joergroedel`
+- [#104](https://github.com/coconut-svsm/svsm/issues/104) Help convince Linux architects of the SVSM observability use case · Jon Lange
+"""
+
+
+def test_renders_the_svsm_status_exactly() -> None:
+    assert render_status(SVSM_ITEMS, MONDAY_MORNING, BERLIN_MONDAY_9, LAST_MONDAY) == SVSM_STATUS
+
+
+def test_renders_the_svsm_tracker_body_exactly() -> None:
+    assert render_tracker_body(SVSM_ITEMS, MONDAY_MORNING) == SVSM_TRACKER
+
+
+def test_posts_nothing_for_a_repository_without_items() -> None:
+    assert render_status((), MONDAY_MORNING, BERLIN_MONDAY_9, None) is None
+
+
+@pytest.mark.parametrize(
+    ("now", "schedule", "week"),
+    [
+        # Monday 09:30 in Auckland is still Sunday evening in UTC.
+        (utc(2025, 1, 12, 20, 30), AUCKLAND_MONDAY_9, "2025-W03"),
+        (utc(2025, 1, 12, 20, 30), UTC_MONDAY_9, "2025-W02"),
+        (utc(2025, 1, 12, 10, 59), AUCKLAND_MONDAY_9, "2025-W02"),
+        (utc(2025, 1, 12, 11, 0), AUCKLAND_MONDAY_9, "2025-W03"),
+        # ISO weeks cross the calendar year.
+        (utc(2024, 12, 30, 12, 0), UTC_MONDAY_9, "2025-W01"),
+        (utc(2021, 1, 3, 12, 0), UTC_MONDAY_9, "2020-W53"),
+    ],
+)
+def test_labels_the_week_in_the_configured_timezone(
+    now: datetime, schedule: WeeklySchedule, week: str
+) -> None:
+    assert week_of(now, schedule) == week
+
+
+@pytest.mark.parametrize(
+    ("now", "schedule", "last_week_posted", "due"),
+    [
+        # Monday 09:30 in Auckland is Sunday 20:30 UTC, already the next week there.
+        (utc(2025, 1, 12, 20, 30), AUCKLAND_MONDAY_9, "2025-W02", True),
+        (utc(2025, 1, 12, 19, 30), AUCKLAND_MONDAY_9, "2025-W02", False),
+        (utc(2025, 1, 12, 20, 30), UTC_MONDAY_9, "2025-W02", False),
+        (utc(2025, 1, 12, 20, 30), AUCKLAND_MONDAY_9, "2025-W03", False),
+        (utc(2025, 1, 12, 20, 30), AUCKLAND_MONDAY_9, None, True),
+        (utc(2025, 1, 17, 12, 0), AUCKLAND_MONDAY_9, "2025-W02", True),
+        (utc(2025, 1, 12, 20, 30), AUCKLAND_MONDAY_9, "2025-W04", False),
+        (utc(2025, 1, 17, 15, 59), BERLIN_FRIDAY_17, None, False),
+        (utc(2025, 1, 17, 16, 0), BERLIN_FRIDAY_17, None, True),
+        (utc(2025, 1, 19, 22, 59), UTC_SUNDAY_23, None, False),
+        (utc(2025, 1, 19, 23, 0), UTC_SUNDAY_23, None, True),
+        # 02:00 does not exist in Berlin on 2025-03-30; the report goes out when clocks jump.
+        (utc(2025, 3, 30, 0, 59), BERLIN_SUNDAY_2, None, False),
+        (utc(2025, 3, 30, 1, 0), BERLIN_SUNDAY_2, None, True),
+    ],
+)
+def test_is_due_once_the_posting_time_of_an_unreported_week_comes(
+    now: datetime, schedule: WeeklySchedule, last_week_posted: str | None, due: bool
+) -> None:
+    assert is_due(now, schedule, last_week_posted) is due
+
+
+def test_posts_once_per_week_however_often_it_is_asked() -> None:
+    posted: dict[str, datetime] = {}
+    start = utc(2025, 1, 12, 0, 0)
+    for minutes in range(0, 14 * 24 * 60, 15):
+        now = start + timedelta(minutes=minutes)
+        if is_due(now, AUCKLAND_MONDAY_9, max(posted, default=None)):
+            posted[week_of(now, AUCKLAND_MONDAY_9)] = now
+    # The first week's time had passed when the clock started, so it is caught up at once;
+    # later weeks go out at Monday 09:00 in Auckland, which is Sunday 20:00 UTC.
+    assert posted == {
+        "2025-W02": start,
+        "2025-W03": utc(2025, 1, 12, 20, 0),
+        "2025-W04": utc(2025, 1, 19, 20, 0),
+    }
+
+
+def test_finds_its_own_marker_in_a_status_comment() -> None:
+    body = render_status(SVSM_ITEMS, MONDAY_MORNING, BERLIN_MONDAY_9, LAST_MONDAY)
+    assert body is not None
+    assert body.startswith(status_marker("2025-W03"))
+    assert posted_week(body) == "2025-W03"
+    assert posted_week("Thanks for the report! week=2025-W03") is None
+
+
+def test_reports_everything_since_the_last_report_after_a_missed_week() -> None:
+    two_weeks_ago = MONDAY_MORNING - timedelta(days=14)
+    items = (
+        closed(1, MONDAY_MORNING - timedelta(days=10), title="Closed during the missed week"),
+        closed(2, MONDAY_MORNING - timedelta(days=3), title="Closed last week"),
+        closed(3, two_weeks_ago - timedelta(days=1), title="Closed before the last report"),
+    )
+    status = render_status(items, MONDAY_MORNING, BERLIN_MONDAY_9, two_weeks_ago)
+    assert status is not None
+    assert "**2** done and **0** new since the last report (2024-12-30)" in status
+    assert "Closed during the missed week" in status
+    assert "Closed last week" in status
+    assert "Closed before the last report" not in status
+
+
+def test_first_report_counts_everything_since_tracking_began() -> None:
+    status = render_status(SVSM_ITEMS, MONDAY_MORNING, BERLIN_MONDAY_9, None)
+    assert status is not None
+    assert "- **2** done and **7** new since tracking began" in status
+    assert "### Done since tracking began" in status
+    assert '    "Done" : 2' in status
+
+
+@pytest.mark.parametrize(
+    ("due", "overdue"),
+    [
+        (date(2025, 1, 12), True),
+        (date(2024, 12, 20), True),
+        (date(2025, 1, 13), False),
+        (date(2025, 2, 1), False),
+        (None, False),
+    ],
+)
+def test_marks_open_items_past_their_due_date_as_overdue(due: date | None, overdue: bool) -> None:
+    status = render_status((item(1, due=due),), MONDAY_MORNING, BERLIN_MONDAY_9, LAST_MONDAY)
+    assert status is not None
+    assert ("**Overdue:** [#1]" in status) is overdue
+    assert f"**{int(overdue)}** of them overdue" in status
+
+
+def test_counts_the_due_date_in_the_configured_timezone() -> None:
+    # 23:30 UTC on the 12th is already the 13th in Berlin, so a due date of the 12th has passed.
+    late_sunday = utc(2025, 1, 12, 23, 30)
+    status = render_status((item(1, due=date(2025, 1, 12)),), late_sunday, BERLIN_MONDAY_9, None)
+    assert status is not None and "**Overdue:** [#1]" in status
+
+
+def test_lists_overdue_items_and_their_owners_first() -> None:
+    items = (
+        item(1, "Aaron on time", owners=("@aaron",), due=date(2025, 2, 1)),
+        item(2, "Zoe on time", owners=("@zoe",)),
+        item(3, "Zoe late", owners=("@zoe",), due=date(2025, 1, 10)),
+    )
+    status = render_status(items, MONDAY_MORNING, BERLIN_MONDAY_9, LAST_MONDAY)
+    assert status is not None
+    assert status.index("Zoe late") < status.index("Zoe on time") < status.index("Aaron on time")
+
+
+def test_dropped_items_are_not_done() -> None:
+    items = (
+        item(1),
+        closed(2, MONDAY_MORNING - timedelta(days=1), reason="not_planned", title="Dropped one"),
+        closed(3, MONDAY_MORNING - timedelta(days=1), reason="duplicate", title="Duplicate one"),
+    )
+    status = render_status(items, MONDAY_MORNING, BERLIN_MONDAY_9, LAST_MONDAY)
+    assert status is not None
+    assert "**0** done" in status and "Dropped one" not in status and "Duplicate one" not in status
+    assert "**1** open (0 overdue) · **0** done · **2** dropped" in render_tracker_body(
+        items, MONDAY_MORNING
+    )
+
+
+def test_shows_items_without_an_owner_last() -> None:
+    items = (item(1, "Nobody's", owners=()), item(2, "Ada's", owners=("Ada Lovelace",)))
+    status = render_status(items, MONDAY_MORNING, BERLIN_MONDAY_9, LAST_MONDAY)
+    assert status is not None
+    assert status.index("**Ada Lovelace**") < status.index("**No owner**")
+
+
+def test_a_title_cannot_hide_the_rest_of_the_report() -> None:
+    status = render_status((item(1, "Fix <!-- this"),), MONDAY_MORNING, BERLIN_MONDAY_9, None)
+    assert status is not None and "Fix &lt;!-- this" in status and "<!-- this" not in status
+
+
+def test_says_so_when_nothing_is_open() -> None:
+    items = (closed(1, MONDAY_MORNING - timedelta(days=30)),)
+    status = render_status(items, MONDAY_MORNING, BERLIN_MONDAY_9, LAST_MONDAY)
+    assert status is not None
+    assert "### Open\n\nNothing open." in status
+    assert "```mermaid" not in status, "a pie with no slices renders as nothing"
+    assert render_tracker_body(items, MONDAY_MORNING).endswith("\n\nNothing open.\n")
+
+
+def test_stays_under_githubs_comment_limit_with_thousands_of_items() -> None:
+    long_title = "Review " + "the very long description of a change " * 7
+    items = tuple(
+        item(n, long_title[:256], owners=(f"@owner{n % 40}",), due=date(2025, 1, 1 + n % 28))
+        for n in range(1, 3001)
+    ) + tuple(
+        closed(n, MONDAY_MORNING - timedelta(hours=n % 100), title=long_title)
+        for n in range(3001, 4001)
+    )
+    status = render_status(items, MONDAY_MORNING, BERLIN_MONDAY_9, LAST_MONDAY)
+    tracker = render_tracker_body(items, MONDAY_MORNING)
+    assert status is not None
+    assert len(status.encode()) < 65_536 and len(tracker.encode()) < 65_536
+    assert "…and 2900 more open items." in status
+    assert "…and 950 more done." in status
+    assert "…and 2800 more open items." in tracker
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"weekday": 7}, "weekday must be 0 (Monday) to 6 (Sunday), not 7"),
+        ({"hour": 24}, "hour must be 0 to 23, not 24"),
+        ({"tz": "Mars/Olympus_Mons"}, "unknown timezone 'Mars/Olympus_Mons'"),
+        ({"tz": "../etc/passwd"}, "unknown timezone '../etc/passwd'"),
+    ],
+)
+def test_rejects_a_schedule_that_cannot_happen(fields: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        WeeklySchedule(**fields)  # type: ignore[arg-type]
+
+
+def test_refuses_a_clock_without_a_timezone() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        week_of(datetime(2025, 1, 13, 9, 0), BERLIN_MONDAY_9)
+
+
+MERMAID_CHECK = Path(__file__).with_name("mermaid_check.mjs")
+MERMAID_PARSER_DIR = os.environ.get("MERMAID_PARSER_DIR", "/tmp/mermaid")
+
+
+def _mermaid_parser_available() -> bool:
+    """Tell whether node and @mermaid-js/parser are there; insist when CI names the folder."""
+    package = Path(MERMAID_PARSER_DIR, "node_modules", "@mermaid-js", "parser")
+    if "MERMAID_PARSER_DIR" in os.environ:
+        return True
+    return shutil.which("node") is not None and package.is_dir()
+
+
+def _check_with_mermaid(diagram: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["node", str(MERMAID_CHECK)],
+        check=False,
+        input=diagram,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MERMAID_PARSER_DIR": MERMAID_PARSER_DIR},
+        timeout=60,
+    )
+
+
+@pytest.mark.skipif(
+    not _mermaid_parser_available(),
+    reason="needs node and `npm install --prefix /tmp/mermaid @mermaid-js/parser@1.2.1`"
+    " (or MERMAID_PARSER_DIR naming the install folder)",
+)
+@pytest.mark.parametrize("since", [LAST_MONDAY, None])
+def test_mermaid_parses_the_status_chart(since: datetime | None) -> None:
+    status = render_status(SVSM_ITEMS, MONDAY_MORNING, BERLIN_MONDAY_9, since)
+    assert status is not None
+    diagram = re.search(r"```mermaid\n(.*?)```", status, re.DOTALL)
+    assert diagram is not None
+    result = _check_with_mermaid(diagram[1])
+    assert result.returncode == 0, result.stderr
+    pie = json.loads(result.stdout)
+    assert pie["title"] == "Action items, 2025-W03"
+    assert [section["value"] for section in pie["sections"]] == [4, 1, 2]
+
+
+@pytest.mark.skipif(not _mermaid_parser_available(), reason="needs node and @mermaid-js/parser")
+def test_mermaid_check_rejects_a_broken_chart() -> None:
+    result = _check_with_mermaid('pie title Broken\n    "Open" 4\n')
+    assert result.returncode == 1 and "Parse error" in result.stderr
+
+
+def test_a_missed_slice_leaves_the_chart_valid() -> None:
+    status = render_status((item(1),), MONDAY_MORNING, BERLIN_MONDAY_9, LAST_MONDAY)
+    assert status is not None
+    assert status.endswith(
+        '```mermaid\npie showData title Action items, 2025-W03\n    "Open, not overdue" : 1\n```\n'
+    )
+
+
+def test_items_are_frozen() -> None:
+    with pytest.raises(AttributeError):
+        SVSM_ITEMS[0].title = "changed"  # type: ignore[misc]
+    assert replace(SVSM_ITEMS[0], title="changed").title == "changed"
