@@ -86,7 +86,11 @@ class Applier:
         """
         for name in names:
             if name not in self.known_labels:
-                color = self.labels.item_color if name == self.labels.item else self.labels.meeting_color
+                color = (
+                    self.labels.item_color
+                    if name == self.labels.item
+                    else self.labels.meeting_color
+                )
                 await self.port.create_label(self.repo, name=name, color=color)
                 self.known_labels.add(name)
 
@@ -102,10 +106,10 @@ class Applier:
 
     async def update_item(self, op: UpdateItemIssue) -> None:
         """Edit the fields of an item issue the plan changes."""
-        fields = {"title": op.title, "body": op.body, "assignees": op.assignees}
+        fields: dict[str, Any] = {"title": op.title, "body": op.body}
+        if op.assignees is not None:
+            fields["assignees"] = list(op.assignees)
         changed = {name: value for name, value in fields.items() if value is not None}
-        if "assignees" in changed:
-            changed["assignees"] = list(op.assignees or ())
         await self.port.update_issue(self.repo, op.number, **changed)
 
     async def close(self, op: CloseIssue) -> None:

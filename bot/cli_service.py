@@ -7,7 +7,7 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import aiohttp
@@ -15,12 +15,9 @@ from aiohttp import web
 
 from bot.app import auth_from_settings, create_app, handle, make_port
 from bot.config import ConfigError, ServiceSettings, SettingsError, settings_from_env
-from bot.github import GitHubPort
 from bot.handlers.minutes_files import sync_repository
 from bot.logs import configure_logging
 from bot.queue import Delivery
-
-Job = Callable[[GitHubPort], Awaitable[None]]
 
 # Events that carry no change of their own in Actions: reconcile the repository instead.
 SYNC_EVENTS = frozenset({"schedule", "workflow_dispatch"})
@@ -66,39 +63,39 @@ def run_serve(args: argparse.Namespace) -> int:
 def run_sync(args: argparse.Namespace) -> int:
     """Reconcile one repository, printing progress on stderr."""
     settings = _settings(os.environ)
-
-    async def sync(port: GitHubPort) -> None:
-        count = await sync_repository(port, args.repo, progress=_progress)
-        print(f"{args.repo}: {count} minutes files reconciled", file=sys.stderr)
-
     try:
-        asyncio.run(_with_port(settings, args.installation, sync))
+        count = asyncio.run(sync(settings, args.repo, args.installation))
     except ConfigError as error:
         raise SystemExit(f"minutes-bot: .github/minutes-bot.yml cannot be used:\n{error}") from None
+    print(f"{args.repo}: {count} minutes files reconciled", file=sys.stderr)
     return 0
+
+
+async def sync(settings: ServiceSettings, repo: str, installation: int | None) -> int:
+    """Reconcile every minutes file of `repo`; return how many there are."""
+    async with aiohttp.ClientSession() as session:
+        port = make_port(session, auth_from_settings(settings), settings, installation)
+        return await sync_repository(port, repo, progress=_progress)
 
 
 def run_action(args: argparse.Namespace) -> int:
     """Handle the event that started this GitHub Actions run."""
-    env = os.environ
-    settings = _settings(env)
-    event = env["GITHUB_EVENT_NAME"]
-    payload = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text(encoding="utf-8"))
-
-    async def act(port: GitHubPort) -> None:
-        if event in SYNC_EVENTS:
-            await sync_repository(port, env["GITHUB_REPOSITORY"], progress=_progress)
-        else:
-            delivery = Delivery(env.get("GITHUB_RUN_ID", "action"), event, payload)
-            await handle(delivery, port, settings)
-
-    asyncio.run(_with_port(settings, None, act))
+    asyncio.run(act(_settings(os.environ), os.environ))
     return 0
 
 
-async def _with_port(settings: ServiceSettings, installation: int | None, job: Job) -> None:
+async def act(settings: ServiceSettings, env: Mapping[str, str]) -> None:
+    """Dispatch the Actions event `env` describes like a webhook; reconcile on schedule."""
+    event = env["GITHUB_EVENT_NAME"]
+    if event in SYNC_EVENTS:
+        await sync(settings, env["GITHUB_REPOSITORY"], None)
+        return
+    payload = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text(encoding="utf-8"))
+    delivery = Delivery(env.get("GITHUB_RUN_ID", "action"), event, payload)
     async with aiohttp.ClientSession() as session:
-        await job(make_port(session, auth_from_settings(settings), settings, installation))
+        await handle(
+            delivery, make_port(session, auth_from_settings(settings), settings, None), settings
+        )
 
 
 def _progress(line: str) -> None:

@@ -20,7 +20,10 @@ _CONTEXT: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
 # Anything shaped like a credential is masked even if a caller logs it by mistake.
 _SECRET_PATTERNS = (
     re.compile(r"(gh[pousr]_|github_pat_)[A-Za-z0-9_]+"),
-    re.compile(r"(?i)(authorization|token|secret|password|private_key)(\W{1,3})([^\s,'\"}]+)"),
+    re.compile(
+        r"(?i)((?:authorization|token|secret|password|private_key)[\"']?\s*[:=]\s*"
+        r"(?:(?:token|bearer|basic)\s+)?)(\"[^\"]*\"|'[^']*'|[^\s,}]+)"
+    ),
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.DOTALL),
 )
 
@@ -39,7 +42,7 @@ def log_context(**fields: Any) -> Iterator[None]:
 def redact(text: str) -> str:
     """Mask tokens, keys and secrets in `text`."""
     text = _SECRET_PATTERNS[0].sub(r"\1***", text)
-    text = _SECRET_PATTERNS[1].sub(r"\1\2***", text)
+    text = _SECRET_PATTERNS[1].sub(r"\1***", text)
     return _SECRET_PATTERNS[2].sub("***", text)
 
 

@@ -332,6 +332,11 @@ WEDNESDAY = date(2024, 12, 18)
         ("The release is on Friday; Ivan will prep the notes by Thursday", date(2024, 12, 19)),
         ("in the next two weeks", date(2025, 1, 1)),
         ("within a couple of weeks", date(2025, 1, 1)),
+        ("two weeks from now", date(2025, 1, 1)),
+        ("draft the Q1 roadmap", None),
+        ("draft the Q1 roadmap by Friday", date(2024, 12, 20)),
+        ("fix the May release regression", None),
+        ("update the March 2025 report", None),
     ],
 )
 def test_resolves_phrases_against_a_wednesday_meeting(text: str, due: date | None) -> None:
@@ -468,8 +473,6 @@ def test_finds_the_next_meeting_in_other_wordings(text: str, expected: date | No
         ("No call on 2024-12-25. Next call: 2025-01-08.", "before the call", date(2025, 1, 8)),
     ],
 )
-def test_resolves_deadlines_tied_to_events_the_minutes_date(
-    text: str, phrase: str, due: date | None
-) -> None:
+def test_resolves_deadlines_tied_to_dated_events(text: str, phrase: str, due: date | None) -> None:
     events = find_events(text, WEDNESDAY)
     assert find_due(phrase, WEDNESDAY, events=events) == due

@@ -13,17 +13,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.app import QUEUE, create_app
-from bot.config import ServiceSettings, parse_repo_config
+from bot.app import QUEUE, create_app, make_port
+from bot.cli_service import act
+from bot.config import ServiceSettings, parse_repo_config, settings_from_env
+from bot.github import AppAuth
 from bot.handlers.linked_pulls import COMMENT_MARKER
+from bot.handlers.minutes_files import sync_repository
 from bot.minutes.extract import extract_minutes
+from bot.minutes.model import ActionItem
 from bot.minutes.people import Roster
 from bot.queue import Delivery, Journal
 from tests.github_sim import GitHubSim
+from tests.github_sim.faults import Call
+from tests.github_sim.state import Issue
 
 SECRET = "e2e webhook secret"
 REPO = "coconut-svsm/svsm"
@@ -63,9 +70,7 @@ def settings(sim: GitHubSim, app_key: tuple[int, str]) -> ServiceSettings:
     )
 
 
-async def start_bot(
-    sim: GitHubSim, app_key: tuple[int, str], journal: Path
-) -> AsyncIterator[Bot]:
+async def start_bot(sim: GitHubSim, app_key: tuple[int, str], journal: Path) -> AsyncIterator[Bot]:
     app = create_app(settings(sim, app_key), journal=journal)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
@@ -117,11 +122,11 @@ async def push(sim: GitHubSim, bot: Bot, files: dict[str, str | None], **options
     await bot.settle(sim)
 
 
-def item_issues(sim: GitHubSim) -> list:  # type: ignore[type-arg]
+def item_issues(sim: GitHubSim) -> list[Issue]:
     return [issue for issue in sim.issues(REPO) if "action-item" in issue.labels]
 
 
-def expected_items(text: str, path: str = MEETING) -> list:  # type: ignore[type-arg]
+def expected_items(text: str, path: str = MEETING) -> list[ActionItem]:
     roster = Roster.from_people(parse_repo_config(CONFIG).people)
     return list(extract_minutes(text, path=path, people=roster).items)
 
@@ -136,22 +141,22 @@ async def test_svsm_minutes_become_issues(github_sim: GitHubSim, bot: Bot) -> No
     assert sorted(i.title for i in items) == sorted(i.title for i in expected_items(SVSM))
     for issue in items:
         assert set(issue.labels) == {"action-item", "meeting/2024-12-18"}
-        assert f"blob/{github_sim.commit(REPO).sha}/{MEETING}#L" in issue.body
+        assert f"blob/{github_sim.commit(REPO).sha}/{MEETING}#L" in (issue.body or "")
 
-    by_line = {_line(issue.body): issue for issue in items}
+    by_line = {_line(issue.body or ""): issue for issue in items}
     assert by_line[13].assignees == ["peterfang"]
     assert by_line[26].assignees == ["joergroedel"]
-    assert "**Due:** 2025-01-31" in by_line[26].body
+    assert "**Due:** 2025-01-31" in (by_line[26].body or "")
     review = next(i for i in items if "user space support" in i.title.lower())
     assert review.assignees == ["joergroedel"]
-    assert "**Due:** 2024-12-24" in review.body
-    assert "**Related:** #1" in review.body  # Vijay's PR, not Jon's draft (#2)
+    assert "**Due:** 2024-12-24" in (review.body or "")
+    assert "**Related:** #1" in (review.body or "")  # Vijay's PR, not Jon's draft (#2)
 
     meeting = next(i for i in github_sim.issues(REPO) if i.title.startswith("Meeting 2024-12-18"))
     assert sorted(i.number for i in github_sim.sub_issues(REPO, meeting.number)) == sorted(
         i.number for i in items
     )
-    assert all(f"#{i.number}" in meeting.body for i in items)
+    assert all(f"#{i.number}" in (meeting.body or "") for i in items)
 
     pr_comments = github_sim.comments(REPO, 1)
     assert len(pr_comments) == 1
@@ -167,7 +172,7 @@ def _line(body: str) -> int:
 # -- idempotency and journey 2: correct the minutes ---------------------------------------
 
 
-def api_calls(sim: GitHubSim) -> list:  # type: ignore[type-arg]
+def api_calls(sim: GitHubSim) -> list[Call]:
     """Return the REST calls the bot made, leaving out installation-token exchanges."""
     return [call for call in sim.calls if not call.path.endswith("/access_tokens")]
 
@@ -275,7 +280,6 @@ async def test_unsigned_or_badly_signed_pushes_are_refused_unprocessed(
 FIRST_OVERHEAD = 11 + 4
 
 
-
 async def test_call_budget_for_first_processing_and_for_unchanged_minutes(
     github_sim: GitHubSim, bot: Bot
 ) -> None:
@@ -312,3 +316,83 @@ async def test_a_delivery_accepted_before_a_crash_is_processed_at_start_up(
         assert replay.status == 200
         assert api_calls(github_sim) == []
     assert Journal(journal).state(built.id) == "done"
+
+
+# -- configuration problems and deleted minutes ------------------------------------------------
+
+
+async def test_invalid_config_is_reported_once_on_the_commit_and_nothing_else_happens(
+    github_sim: GitHubSim, bot: Bot
+) -> None:
+    broken = CONFIG + "labels:\n  item: [not, a, label]\nschedul:\n  day: friday\n"
+    await push(github_sim, bot, {".github/minutes-bot.yml": broken, MEETING: SVSM})
+    head = github_sim.commit(REPO).sha
+
+    comments = github_sim.commit_comments(REPO, head)
+    assert len(comments) == 1
+    assert "- line 15: `labels.item` must be a label name" in comments[0].body
+    assert "- line 16: unknown option `schedul`; did you mean `schedule`?" in comments[0].body
+    assert github_sim.issues(REPO) == []
+
+    await github_sim.redeliver(github_sim.deliveries[-1])
+    await bot.settle(github_sim)
+    assert len(github_sim.commit_comments(REPO, head)) == 1
+
+
+async def test_deleting_minutes_closes_their_open_items_as_not_planned(
+    github_sim: GitHubSim, bot: Bot
+) -> None:
+    await push(github_sim, bot, {MEETING: SVSM})
+    done = item_issues(github_sim)[0].number
+    github_sim.add_comment(REPO, done, "joergroedel", "Finished.")
+    await github_sim.close_issue(REPO, done, by="joergroedel", reason="completed")
+
+    await push(github_sim, bot, {MEETING: None})
+
+    items = item_issues(github_sim)
+    assert all(issue.state == "closed" for issue in items)
+    assert [i.state_reason for i in items if i.number == done] == ["completed"]
+    assert {i.state_reason for i in items if i.number != done} == {"not_planned"}
+    assert "was deleted" in github_sim.comments(REPO, items[1].number)[-1].body
+
+
+# -- the other transports: `minutes-bot sync` and `minutes-bot action` -------------------------
+
+
+async def test_sync_catches_up_on_minutes_whose_webhooks_were_lost(
+    github_sim: GitHubSim, github_app_key: tuple[int, str], repo: str
+) -> None:
+    github_sim.set_webhook(None)  # deliveries are lost
+    await github_sim.push(REPO, {MEETING: SVSM}, author="joergroedel")
+    lines: list[str] = []
+
+    async with aiohttp.ClientSession() as session:
+        port = make_port(session, AppAuth(*github_app_key), settings(github_sim, github_app_key), 1)
+        assert await sync_repository(port, REPO, progress=lines.append) == 1
+        assert len(item_issues(github_sim)) == len(expected_items(SVSM))
+        github_sim.reset_calls()
+        await sync_repository(port, REPO)
+
+    assert lines == [f"[1/1] {MEETING}"]
+    assert github_sim.writes() == []
+
+
+async def test_action_entry_point_handles_the_event_file(
+    github_sim: GitHubSim, github_token: str, repo: str, tmp_path: Path
+) -> None:
+    github_sim.set_webhook(None)
+    built = await github_sim.push(REPO, {MEETING: SVSM}, author="joergroedel")
+    event_file = tmp_path / "event.json"
+    event_file.write_text(json.dumps(built.payload))
+    env = {
+        "GITHUB_EVENT_NAME": "push",
+        "GITHUB_EVENT_PATH": str(event_file),
+        "GITHUB_TOKEN": github_token,
+        "GITHUB_REPOSITORY": REPO,
+        "GITHUB_API_URL": github_sim.url,
+        "GITHUB_RUN_ID": "4242",
+    }
+
+    await act(settings_from_env(env), env)
+
+    assert len(item_issues(github_sim)) == len(expected_items(SVSM))

@@ -605,7 +605,7 @@ async def test_a_request_that_hangs_times_out_and_is_retried(
         sleep=sleeps,
         policy=RetryPolicy(request_timeout=0.05),
     )
-    github_sim.faults.delay("GET", "/repos/{o}/{r}", 1.0, times=1)
+    github_sim.faults.delay("GET", "/repos/{o}/{r}", 0.3, times=1)
 
     assert (await port.get_repo(REPO))["full_name"] == REPO
     assert sleeps.seconds == [1.0]

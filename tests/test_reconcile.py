@@ -35,7 +35,7 @@ from bot.reconcile import (
 )
 from bot.render import RenderContext
 
-EVAL_DIRS = [Path(__file__).parent.parent / "eval" / "dev", Path("/work/shared/eval/dev")]
+EVAL_DIRS = [Path(__file__).parent / "fixtures" / "eval-dev"]
 EVAL = next((path for path in EVAL_DIRS if path.is_dir()), EVAL_DIRS[0])
 SVSM = "00-svsm-dev-call-2024-12-18"
 QUILL_V1 = "07-quillstone-release-triage"

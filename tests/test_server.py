@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -15,6 +15,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import QUEUE, create_app
+from bot.config import ServiceSettings
+from bot.logs import JsonFormatter, log_context, redact
 from bot.queue import EmbeddedQueue
 
 SECRET = "It's a Secret to Everybody"
@@ -40,12 +42,8 @@ def headers(body: bytes, *, event: str = "installation", delivery: str = "d-1") 
 
 @pytest.fixture
 async def app(tmp_path: Path) -> web.Application:
-    settings = SimpleNamespace(webhook_secret=SECRET)
-    return create_app(
-        settings,  # type: ignore[arg-type]
-        journal=tmp_path / "journal.sqlite3",
-        make_port=lambda session, settings, installation: SimpleNamespace(),  # type: ignore[arg-type,return-value]
-    )
+    settings = ServiceSettings(webhook_secret=SECRET, token="ghp_unused")
+    return create_app(settings, journal=tmp_path / "journal.sqlite3")
 
 
 @pytest.fixture
@@ -166,10 +164,44 @@ async def test_health_check(client: TestClient[web.Request, web.Application]) ->
     assert (response.status, await response.json()) == (200, {"status": "ok"})
 
 
-@pytest.mark.parametrize("secret", ["", None])
-def test_refuses_to_start_without_a_webhook_secret(tmp_path: Path, secret: str | None) -> None:
-    with pytest.raises(ValueError, match="webhook secret is required"):
+@pytest.mark.parametrize(
+    ("secret", "token", "refusal"),
+    [
+        (None, "ghp_x", "webhook secret is required"),
+        ("", "ghp_x", "webhook secret is required"),
+        (SECRET, None, "GITHUB_TOKEN"),
+    ],
+)
+def test_refuses_to_start_without_a_webhook_secret_or_credentials(
+    tmp_path: Path, secret: str | None, token: str | None, refusal: str
+) -> None:
+    with pytest.raises(ValueError, match=refusal):
         create_app(
-            SimpleNamespace(webhook_secret=secret),  # type: ignore[arg-type]
+            ServiceSettings(webhook_secret=secret, token=token),
             journal=tmp_path / "journal.sqlite3",
         )
+
+
+def test_log_lines_carry_the_delivery_and_hide_secrets() -> None:
+    record = logging.LogRecord(
+        "bot", logging.INFO, __file__, 1, "token %s for %s", ("ghs_abc123", "octo/minutes"), None
+    )
+    with log_context(delivery="d-1", repo="octo/minutes", installation=None):
+        line = json.loads(JsonFormatter().format(record))
+    assert line["message"] == "token ghs_*** for octo/minutes"
+    assert (line["delivery"], line["repo"], line["level"]) == ("d-1", "octo/minutes", "info")
+    assert "installation" not in line
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Authorization: token ghp_secret", "Authorization: token ***"),
+        ("webhook_secret='It is a secret', port=8080", "webhook_secret=***, port=8080"),
+        ('{"token": "v1.abc"}', '{"token": ***}'),
+        ("-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----", "***"),
+        ("octo/minutes#12 closed", "octo/minutes#12 closed"),
+    ],
+)
+def test_redact(text: str, shown: str) -> None:
+    assert redact(text) == shown

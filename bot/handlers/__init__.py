@@ -7,7 +7,7 @@ import logging
 from gidgethub import sansio
 from gidgethub.routing import Router
 
-from bot.handlers import installation, ping, push
+from bot.handlers import comments, installation, ping, push
 from bot.handlers.context import Context
 
 log = logging.getLogger(__name__)
@@ -16,6 +16,7 @@ router = Router(
     ping.router,  # log that a webhook was set up
     installation.router,  # log installs and the repositories they cover
     push.router,  # turn pushed minutes into issues
+    comments.router,  # run /done, /drop, /due ... commented on item issues
 )
 
 

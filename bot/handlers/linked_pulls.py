@@ -63,7 +63,9 @@ def merge_section(current: str | None, path: str, section: str) -> str:
     """Put `section` into the comment, replacing the file's old section if present."""
     if not current:
         return f"{HEADER}\n\n{section}\n\n{COMMENT_MARKER}"
-    pattern = re.compile(re.escape(section_start(path)) + r".*?" + re.escape(SECTION_END), re.S)
+    pattern = re.compile(
+        re.escape(section_start(path)) + r".*?" + re.escape(SECTION_END), re.DOTALL
+    )
     if pattern.search(current):
         return pattern.sub(lambda _: section, current, count=1)
     head, _, _ = current.partition(COMMENT_MARKER)

@@ -73,6 +73,9 @@ class MinutesReconciler:
     async def update(self, path: str) -> None:
         """Reconcile the issues of the minutes file at `path`."""
         text = await self.port.get_file(self.repo, path, ref=self.sha)
+        if text is None:  # gone again already; its removal will be reconciled then
+            log.warning("minutes file missing at the commit", extra={"fields": {"path": path}})
+            return
         minutes = extract_minutes(text, path=path, people=self.roster)
         ctx = await self.render_context(minutes)
         for _ in range(MAX_ROUNDS):

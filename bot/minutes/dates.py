@@ -8,11 +8,13 @@ The rules, for an action item's sentence and a meeting date M:
 - a weekday (`by Friday`, `next Wednesday`) is the first such weekday after M;
 - `this week`, `end of week`, `EOW` is the Friday of M's week; `next week` the Friday after;
 - `in two weeks`, `within a week`, `in 3 days` count from M;
-- `in January`, `end of January`, `before the end of January` is the last day of the next
-  January (M's month counts); `early`/`mid`/`late January` is the 10th/15th/last day;
+- `in January`, `by January`, `end of January`, `before the end of January` is the last day of
+  the next January (M's month counts); `early`/`mid`/`late January` is the 10th/15th/last day,
+  `start of January` the 1st and `before January` the day before it;
 - `end of the month` is the last day of M's month; `next month` the last day of the next one;
 - `Q1`..`Q4` is the quarter's last day, this year unless that quarter has ended;
-- `before the holidays` is 24 December;
+- `by the 15th` is the next 15th on or after M;
+- `before the holidays`, `before Christmas` is 24 December;
 - `before the next call` is the next meeting date stated in the minutes, else nothing;
 - `before the freeze`, `on her first day back` is the date of that event stated in the minutes;
 - `ASAP`, `after X`, `once X` and anything else give nothing.
@@ -29,8 +31,8 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-import dateparser  # type: ignore[import-untyped]
 
 MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
@@ -141,7 +143,7 @@ def parse_date(text: str) -> date | None:
             return day
     if len(text) <= 40:
         settings: dict[str, object] = {"REQUIRE_PARTS": ["day", "month", "year"]}
-        found = dateparser.parse(text, languages=["en"], settings=settings)
+        found = _load_dateparser().parse(text, languages=["en"], settings=settings)
         return found.date() if found else None
     return None
 
@@ -195,7 +197,12 @@ def _candidates(text: str, context: Context) -> Iterator[Candidate]:
     yield from _event_candidates(unclaimed, context)
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _explicit_dates(text: str, meeting: date | None) -> Iterator[tuple[int, int, date | None]]:
+    if not _DIGIT.search(text):
+        return  # every written-out date has a day or a year in figures
     taken: list[range] = []
     for pattern in EXPLICIT_DATES:
         for match in pattern.finditer(text):
@@ -353,6 +360,7 @@ def _day_of_month(match: re.Match[str], context: Context) -> date | None:
 _NUMBER = (
     r"(?P<count>\d+|a couple of|couple of|a|an|one|two|three|four|five|six|seven|eight|nine|ten)"
 )
+_OPTIONAL_YEAR = r"(?:\s+(?P<year>(?:19|20)\d\d))?\b"
 _DEADLINE = r"(?:before|by|until|till|ahead of|prior to|in time for)"
 RULES: tuple[tuple[re.Pattern[str], Resolver], ...] = tuple(
     (re.compile(pattern, flags), resolve)
@@ -386,6 +394,12 @@ RULES: tuple[tuple[re.Pattern[str], Resolver], ...] = tuple(
             _in_span,
         ),
         (
+            r"\b" + _NUMBER + r"\s+(?P<working>working\s+|business\s+)?(?P<unit>day|week|month)s?"
+            r"\s+from\s+(?:now|today)\b",
+            re.IGNORECASE,
+            _in_span,
+        ),
+        (
             r"(?:\b(?P<part>end|start|beginning|middle)\s+of\s+|\b(?P<marker>early|mid|late)[\s-]+"
             r"|(?:(?<=\bin\s)|(?<=\bby\s)|(?<=\bfor\s)|(?<=\bduring\s)|(?<=\buntil\s)|(?<=\btill\s)"
             r"|(?<=\bbefore\s)|(?<=[—–:|]\s)|(?<=\s-\s)))"
@@ -405,7 +419,8 @@ RULES: tuple[tuple[re.Pattern[str], Resolver], ...] = tuple(
         ),
         (r"\b(?:(?:the\s+)?end\s+of\s+)?(?P<next>next)\s+month\b", re.IGNORECASE, _end_of_month),
         (
-            r"\b(?:(?:the\s+)?end\s+of\s+)?Q(?P<q>[1-4])(?:\s+(?P<year>(?:19|20)\d\d))?\b",
+            # "the Q1 roadmap" names a plan, not a deadline.
+            r"\b(?<!the\s)(?<!our\s)(?:(?:the\s+)?end\s+of\s+)?Q(?P<q>[1-4])" + _OPTIONAL_YEAR,
             re.IGNORECASE,
             _quarter,
         ),
@@ -599,13 +614,21 @@ def _first_date(statement: str, meeting: date | None) -> date | None:
     return None
 
 
+def _load_dateparser() -> Any:
+    """Import dateparser on first use: the rules above answer most phrases without it,
+    and its import costs a tenth of a second on every `minutes-bot extract`."""
+    import dateparser  # type: ignore[import-untyped]
+
+    return dateparser
+
+
 def _dateparser(phrase: str, today: date) -> date | None:
     settings = {
         "RELATIVE_BASE": datetime(today.year, today.month, today.day),
         "PREFER_DATES_FROM": "future",
         "PREFER_DAY_OF_MONTH": "last",
     }
-    found = dateparser.parse(phrase, languages=["en"], settings=settings)
+    found = _load_dateparser().parse(phrase, languages=["en"], settings=settings)
     return found.date() if found else None
 
 

@@ -143,11 +143,24 @@ def _listed_attendees(doc: Document) -> list[str]:
     for block in doc.blocks:
         if block.kind is BlockKind.HEADING:
             continue
-        if block.section and _PEOPLE_LABEL.match(plain(block.section[-1])):
-            entries.append(_row_names(block) if block.kind is BlockKind.TABLE_ROW else block.text)
-            continue
-        entries.extend(_labelled_paragraph(block.text))
+        if block.kind is BlockKind.TABLE_ROW:
+            if _is_people_table(block) or _under_people_heading(block):
+                entries.append(_row_names(block))
+        elif _under_people_heading(block):
+            entries.append(block.text)
+        else:
+            entries.extend(_labelled_paragraph(block.text))
     return entries
+
+
+def _under_people_heading(block: Block) -> bool:
+    return bool(block.section) and bool(_PEOPLE_LABEL.match(plain(block.section[-1])))
+
+
+def _is_people_table(block: Block) -> bool:
+    """A table of names with their GitHub handles lists people, wherever it stands."""
+    header = {plain(h).strip().lower() for h in block.header}
+    return "name" in header and bool(header & {"handle", "github", "login", "github handle"})
 
 
 def _labelled_paragraph(text: str) -> list[str]:

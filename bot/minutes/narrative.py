@@ -9,13 +9,15 @@ are left out.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.minutes.candidates import Candidate, Context
 from bot.minutes.document import Block, BlockKind
 from bot.minutes.explicit import claimed, entries_of
+from bot.minutes.model import Ref, RefKind
 from bot.minutes.names import GROUP, PRONOUN
 from bot.minutes.text import Span, plain, sentences, squash
 from bot.minutes.titles import make_title
@@ -119,11 +121,19 @@ def _finish(found: _Found, block: Block, span: Span, ctx: Context) -> Candidate:
         owners=found.owners,
         title=make_title(found.task),
         due=ctx.due(found.due_text or found.task),
-        refs=tuple(ctx.refs(context_md, found.person)),
+        refs=tuple(_owned_prs(ctx.refs(context_md, found.person), found)),
         source=squash(plain(span.text)),
         kind=found.kind,
         extra={"person": found.person or ""},
     )
+
+
+def _owned_prs(refs: list[Ref], found: _Found) -> list[Ref]:
+    """The PR someone asks to have reviewed is theirs: "the user space support PR" is Vijay's."""
+    if found.kind != "review_request" or not found.person:
+        return refs
+    return [replace(r, person=found.person) if r.kind is RefKind.NAMED_PR and not r.person else r
+            for r in refs]
 
 
 def _commitments(sentence: str, ctx: Context, memory: _Memory) -> Iterator[_Found]:
@@ -141,9 +151,31 @@ def _commitments(sentence: str, ctx: Context, memory: _Memory) -> Iterator[_Foun
         yield from _tasks(owners, match, kind, task, sentence, memory)
 
 
+# A sentence without any of these words holds no commitment; most sentences are skipped.
+_COMMITMENT_WORDS = re.compile(
+    r"\b(?:will|shall|to|should|must|need|needs|please|said|confirmed|reminded|asked)\b|['’]ll\b",
+    re.I,
+)
+
+
 def _commitment_matches(sentence: str, ctx: Context) -> Iterator[tuple[re.Match[str], str]]:
-    who = rf"(?P<who>{ctx.names.names}|{PRONOUN}|{GROUP})"
-    objects = rf"(?P<obj>{ctx.names.names}|{GROUP})"
+    """Commitments in a sentence; where two patterns overlap, the more specific one wins."""
+    if not _COMMITMENT_WORDS.search(sentence):
+        return
+    taken: list[tuple[int, int]] = []
+    for kind, pattern in _patterns(ctx.names.names).items():
+        for match in pattern.finditer(sentence):
+            if any(s <= match.start() < e for s, e in taken):
+                continue
+            taken.append((match.start(), match.end()))
+            yield match, kind
+
+
+@functools.lru_cache(maxsize=16)
+def _patterns(names: str) -> dict[str, re.Pattern[str]]:
+    """The commitment patterns for one file's people, most specific first, compiled once."""
+    who = rf"(?P<who>{names}|{PRONOUN}|{GROUP})"
+    objects = rf"(?P<obj>{names}|{GROUP})"
     patterns = {
         "review_request": rf"{who}\s+reminded\s+{objects}\s+(?:about|of)\s+(?P<thing>.+?)\s+and\s+"
         r"(?:requested|asked for)\s+(?:a\s+)?(?:second\s+)?reviews?"
@@ -158,13 +190,7 @@ def _commitment_matches(sentence: str, ctx: Context) -> Iterator[tuple[re.Match[
         "to": rf"^(?:[^:]{{0,40}}:\s*)?{who}\s+to\s+(?=[a-z])",
         "quote": rf"^{who}\s*:\s*[\"“](?:I|We)\s*(?:'ll|’ll|\s+will)\s+",
     }
-    taken: list[tuple[int, int]] = []
-    for kind, pattern in patterns.items():
-        for match in re.finditer(pattern, sentence):
-            if any(s <= match.start() < e for s, e in taken):
-                continue
-            taken.append((match.start(), match.end()))
-            yield match, kind
+    return {kind: re.compile(pattern) for kind, pattern in patterns.items()}
 
 
 def _owners(match: re.Match[str], ctx: Context, memory: _Memory) -> tuple[str, ...] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -14,6 +15,7 @@ class PeopleFileError(ValueError):
     """A people file that cannot be read; the message says what to fix."""
 
 
+@functools.lru_cache(maxsize=4096)
 def name_key(name: str) -> str:
     """Compare names without case, accents or punctuation."""
     return " ".join(normalise_words(name.lstrip("@")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ _ABBREVIATIONS = (
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[`@*_]*[A-Z0-9À-ÞĀ-ſ@])")
 
 
+@functools.lru_cache(maxsize=4096)
 def plain(markdown: str) -> str:
     """Inline Markdown as plain text: links become their text, emphasis and code marks go."""
     text = _LINK.sub(lambda m: m.group(1) or m.group(2), markdown)

@@ -3,7 +3,19 @@
 from .auth import App, Token, generate_app_key
 from .faults import Call, Fault, Faults
 from .sim import GitHubSim
-from .state import Clock, Comment, Commit, CommitComment, Issue, Label, PullInfo, Reaction, Repo, SimError, User
+from .state import (
+    Clock,
+    Comment,
+    Commit,
+    CommitComment,
+    Issue,
+    Label,
+    PullInfo,
+    Reaction,
+    Repo,
+    SimError,
+    User,
+)
 from .webhooks import Delivery, signature
 
 __all__ = [

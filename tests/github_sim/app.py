@@ -12,7 +12,7 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from .auth import App, Token, credential_from, is_jwt
-from .faults import Call, Fault, SECONDARY_LIMIT_DOCS, SECONDARY_LIMIT_MESSAGE
+from .faults import SECONDARY_LIMIT_DOCS, SECONDARY_LIMIT_MESSAGE, Call, Fault
 from .render import DOCS
 from .state import SimError
 
@@ -144,7 +144,7 @@ def fault_response(fault: Fault) -> web.Response:
     return json_response(body, fault.status, dict(fault.headers))
 
 
-async def apply_fault(request: web.Request, fault: Fault) -> web.StreamResponse | None:
+async def apply_fault(request: web.Request, fault: Fault) -> web.Response | None:
     """Delay, drop or fail a call as the fault says; None lets the call through."""
     if fault.latency:
         await asyncio.sleep(fault.latency)
@@ -169,6 +169,8 @@ def validate_exchange(request: web.Request, raw: bytes, response: web.Response) 
         sim.record_violation(f"request {where}:\n{problem}")
         return
     body = response.body if isinstance(response.body, bytes) else b""
+    if response.content_type not in ("application/json", "application/octet-stream"):
+        return  # media types such as `vnd.github.raw` are not in the description
     content_type = response.content_type if body else "application/json"
     problem = check_response(request.method, request.path, query_of(request), raw, response.status,
                              body, content_type)

@@ -52,7 +52,7 @@ def file_changes(old: dict[str, str], new: dict[str, str]) -> list[dict[str, Any
     """List changed files between two snapshots, pairing identical removed/added files as renames."""
     added = sorted(set(new) - set(old))
     removed = sorted(set(old) - set(new))
-    renames = {}
+    renames: dict[str, str] = {}
     for path in added:
         source = next((r for r in removed if old[r] == new[path] and r not in renames.values()), None)
         if source is not None:
@@ -61,7 +61,7 @@ def file_changes(old: dict[str, str], new: dict[str, str]) -> list[dict[str, Any
     for path in sorted(set(old) | set(new)):
         if path in renames.values():
             continue
-        before = old.get(path if path not in renames else renames[path], "")
+        before = old.get(renames.get(path, path), "")
         plus, minus, patch = line_diff(before, new.get(path, ""))
         if path in renames:
             changes.append({"filename": path, "status": "renamed", "previous_filename": renames[path],

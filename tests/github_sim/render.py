@@ -165,7 +165,7 @@ class Renderer:
             "stargazers_count": 0,
             "watchers_count": 0,
             "watchers": 0,
-            "size": sum(len(t) for t in (repo.head().tree.values() if repo.head() else [])) // 1024,
+            "size": self.repo_size(repo),
             "default_branch": repo.default_branch,
             "open_issues_count": open_count,
             "open_issues": open_count,
@@ -190,6 +190,11 @@ class Renderer:
         if full:
             data |= {"network_count": 0, "subscribers_count": 0}
         return data
+
+    def repo_size(self, repo: Repo) -> int:
+        """Return the size of the default branch in KB, as `size` reports it."""
+        head = repo.head()
+        return sum(len(text) for text in head.tree.values()) // 1024 if head else 0
 
     # commits and files ---------------------------------------------------
 

@@ -10,9 +10,10 @@ from aiohttp import web
 
 from . import git, search
 from .app import APP_KEY, JSON_KEY, TOKEN_KEY, json_response, sim_of
-from .state import Issue, Repo, SimError, iso, not_found, validation_failed
+from .state import Commit, Issue, Repo, SimError, iso, not_found, validation_failed
 
 ISSUE_STATES = ("open", "closed", "all")
+RAW_MEDIA_TYPE = "application/vnd.github.raw"
 SUB_ISSUES_LIMIT = 100
 
 
@@ -95,7 +96,7 @@ def parse_since(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return datetime.fromisoformat(value)
     except ValueError as error:
         raise validation_failed("Issue", "since") from error
 
@@ -153,6 +154,8 @@ async def get_content(request: web.Request) -> web.Response:
     commit = repo.resolve(request.query.get("ref") or repo.default_branch)
     if path not in commit.tree:
         raise not_found()
+    if RAW_MEDIA_TYPE in request.headers.get("Accept", ""):
+        return web.Response(text=commit.tree[path], content_type=RAW_MEDIA_TYPE, charset="utf-8")
     return json_response(sim.render.content_file(repo, commit, path))
 
 
@@ -179,7 +182,7 @@ async def list_commits(request: web.Request) -> web.Response:
     return page_response(request, [sim.render.commit(repo, c) for c in commits])
 
 
-def touches(repo: Repo, commit: Any, path: str) -> bool:
+def touches(repo: Repo, commit: Commit, path: str) -> bool:
     """Say whether a commit changed `path`."""
     parent = repo.commits.get(commit.parents[0]) if commit.parents else None
     return (parent.tree.get(path) if parent else None) != commit.tree.get(path)
@@ -282,10 +285,10 @@ def filter_issues(request: web.Request, repo: Repo) -> list[Issue]:
 
 def assignee_matches(wanted: str | None, issue: Issue) -> bool:
     """Apply the `assignee` filter: a login, `none` or `*`."""
-    if wanted is None or wanted == "*" and issue.assignees:
+    if wanted is None:
         return True
-    if wanted == "none":
-        return not issue.assignees
+    if wanted in ("*", "none"):
+        return bool(issue.assignees) == (wanted == "*")
     return wanted.lower() in (a.lower() for a in issue.assignees)
 
 
@@ -310,9 +313,10 @@ def string_list(data: dict[str, Any], key: str, resource: str) -> list[str] | No
     if not isinstance(value, list):
         raise validation_failed(resource, key)
     names = [v.get("name") if isinstance(v, dict) else v for v in value]
-    if not all(isinstance(n, str) for n in names):
+    strings = [n for n in names if isinstance(n, str)]
+    if len(strings) != len(names):
         raise validation_failed(resource, key)
-    return names
+    return strings
 
 
 def check_assignable(repo: Repo, logins: list[str] | None) -> None:
@@ -646,8 +650,7 @@ def sorted_pulls(request: web.Request, repo: Repo) -> list[Issue]:
              and q.get("base", i.pull.base) == i.pull.base]
     sort = q.get("sort", "created")
     key = {"updated": lambda i: i.updated_at}.get(sort, lambda i: (i.created_at, i.number))
-    default = "desc" if sort != "created" or "sort" not in q else "desc"
-    return sorted(found, key=key, reverse=q.get("direction", default) != "asc")
+    return sorted(found, key=key, reverse=q.get("direction", "desc") != "asc")
 
 
 async def list_pulls(request: web.Request) -> web.Response:

@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 import aiohttp
 from aiohttp import web
@@ -79,8 +79,8 @@ class GitHubSim:
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        assert isinstance(server, asyncio.Server)
+        self.port = server.sockets[0].getsockname()[1]
         self.url = f"http://{self.host}:{self.port}"
         return self.url
 
@@ -94,7 +94,7 @@ class GitHubSim:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> GitHubSim:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 

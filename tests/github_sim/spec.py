@@ -8,14 +8,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from jsonschema import Draft202012Validator, FormatChecker
-from openapi_core import OpenAPI
+from jsonschema import Draft202012Validator, FormatChecker  # type: ignore[import-untyped]
+from openapi_core import Config, OpenAPI
 from openapi_core.exceptions import OpenAPIError
 from openapi_core.testing import MockRequest, MockResponse
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
-
-from openapi_core import Config
 
 SPEC_DIR = Path(__file__).resolve().parent.parent / "openapi"
 REST_SPEC = SPEC_DIR / "rest.json"
@@ -74,10 +72,12 @@ def rest_api() -> OpenAPI:
 
 
 @functools.cache
-def webhook_registry() -> Registry:  # type: ignore[type-arg]
+def webhook_registry() -> Registry[Any]:
     """Load the trimmed webhook description as a JSON Schema registry."""
     doc = json.loads(WEBHOOK_SPEC.read_text())
-    return Registry().with_resource("urn:gh", Resource.from_contents(doc, default_specification=DRAFT202012))
+    resource: Resource[Any] = Resource.from_contents(doc, default_specification=DRAFT202012)
+    registry: Registry[Any] = Registry().with_resource("urn:gh", resource)
+    return registry
 
 
 def spec_path(path: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import itertools
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -256,7 +257,7 @@ class State:
     comments: dict[int, Comment] = field(default_factory=dict)
     commit_comments: dict[int, CommitComment] = field(default_factory=dict)
     reactions: list[Reaction] = field(default_factory=list)
-    ids: itertools.count = field(default_factory=lambda: itertools.count(1001))  # type: ignore[type-arg]
+    ids: Iterator[int] = field(default_factory=lambda: itertools.count(1001))
 
     def next_id(self) -> int:
         """Return a fresh numeric id."""
