@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, assert_never
 
 from gidgethub import BadRequest
 
@@ -77,6 +77,8 @@ class Applier:
                 body = render_meeting_body(minutes, numbers, ctx, current_body)
                 if body != current_body:
                     await self.port.update_issue(self.repo, number, body=body)
+            case _:
+                assert_never(op)
 
     async def ensure_labels(self, names: tuple[str, ...]) -> None:
         """Create each label not known to exist, in the configured colours.

@@ -29,15 +29,15 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, help="port to listen on (default: $PORT or 8080)")
     serve.add_argument("--journal", help="SQLite journal of deliveries ($MINUTES_BOT_JOURNAL)")
-    serve.set_defaults(func=run_serve)
+    serve.set_defaults(run=run_serve)
 
     sync = subparsers.add_parser("sync", help="reconcile every minutes file of a repository")
     sync.add_argument("repo", metavar="OWNER/REPO")
     sync.add_argument("--installation", type=int, help="App installation id (App credentials)")
-    sync.set_defaults(func=run_sync)
+    sync.set_defaults(run=run_sync)
 
     action = subparsers.add_parser("action", help="handle the event of a GitHub Actions run")
-    action.set_defaults(func=run_action)
+    action.set_defaults(run=run_action)
 
 
 def _settings(env: Mapping[str, str]) -> ServiceSettings:

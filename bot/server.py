@@ -40,10 +40,12 @@ async def _verified_event(request: web.Request, secret: str) -> sansio.Event:
     """Parse the delivery, refusing unsigned, badly signed or malformed ones."""
     body = await request.read()
     if "x-hub-signature-256" not in request.headers:
+        log.warning("delivery refused: no X-Hub-Signature-256")
         raise web.HTTPUnauthorized(text="missing X-Hub-Signature-256")
     try:
         event = sansio.Event.from_http(request.headers, body, secret=secret)
     except ValidationFailure as error:
+        log.warning("delivery refused: %s", error)
         raise web.HTTPUnauthorized(text=str(error)) from None
     except (BadRequest, KeyError) as error:
         raise web.HTTPBadRequest(text=f"malformed delivery: {error}") from None

@@ -11,6 +11,7 @@ from tests.github_sim.state import Issue
 from tests.test_e2e_push import (  # noqa: F401 - `bot` and `repo` are fixtures
     MEETING,
     REPO,
+    SVSM,
     Bot,
     bot,
     item_issues,
@@ -146,3 +147,42 @@ async def test_commands_on_the_meeting_issue_point_to_the_items(
     await comment(github_sim, bot, meeting.number, "joergroedel", "/done")
     assert github_sim.issue(REPO, meeting.number).state == "open"
     assert replies(github_sim, meeting.number) == [f"@joergroedel {MEETING_ISSUE_HELP}"]
+
+
+# -- journey 5: PR activity ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("merge", "state", "note"),
+    [
+        (True, "closed", "coconut-svsm/svsm#1 was merged by @joergroedel, so this review is done"),
+        (False, "open", "coconut-svsm/svsm#1 was closed without being merged."),
+    ],
+)
+async def test_a_merged_pr_closes_the_item_to_review_it(
+    github_sim: GitHubSim, bot: Bot, merge: bool, state: str, note: str
+) -> None:
+    await push(github_sim, bot, {MEETING: SVSM})
+    review = next(i for i in item_issues(github_sim) if "user space support" in i.title.lower())
+    others = {i.number: i.state for i in item_issues(github_sim) if i.number != review.number}
+
+    if merge:
+        delivery = await github_sim.merge_pull(REPO, 1, by="joergroedel")
+    else:
+        delivery = await github_sim.close_pull(REPO, 1, by="vijay-dhanraj")
+    assert delivery.status == 202
+    await bot.settle(github_sim)
+
+    assert github_sim.issue(REPO, review.number).state == state
+    assert [c.body[: len(note)] for c in github_sim.comments(REPO, review.number)] == [note]
+    assert {i.number: i.state for i in item_issues(github_sim) if i.number in others} == others
+
+
+async def test_closing_a_pr_no_item_links_to_changes_nothing(
+    github_sim: GitHubSim, bot: Bot
+) -> None:
+    await push(github_sim, bot, {MEETING: SVSM})
+    github_sim.reset_calls()
+    await github_sim.close_pull(REPO, 2, by="jlange")
+    await bot.settle(github_sim)
+    assert github_sim.writes() == []

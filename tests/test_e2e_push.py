@@ -224,10 +224,12 @@ async def test_corrected_minutes_edit_close_and_open_one_issue_each(
     assert len(opened) == len(closed) == len(edited) == 1
     assert after[closed.pop()][3] == "not_planned"
     assert "partial-cache" in after[edited.pop()][0].lower()
-    assert "rc.1" in after[opened.pop()][0].lower()
+    assert "rc.1" in after[min(opened)][0].lower()
     touched = {_issue_number(call.path) for call in github_sim.writes()} - {None}
     meeting = {n for n, (title, *_) in after.items() if title.startswith("Meeting ")}
+    assert len(meeting) == 1
     assert touched <= changed | opened | meeting
+    assert f"#{min(opened)} " in after[min(meeting)][1]  # the meeting lists the new item
 
 
 def _issue_number(path: str) -> int | None:
@@ -291,7 +293,8 @@ async def test_call_budget_for_first_processing_and_for_unchanged_minutes(
     await push(github_sim, bot, {MEETING: SVSM + "\n"})  # items unchanged
     again = api_calls(github_sim)
     assert first <= 2 * items + FIRST_OVERHEAD
-    assert len(again) <= 6
+    # config, compare, file, PR search, issue list, meeting issue, PR comment list
+    assert len(again) <= 7
     assert [c for c in again if c.is_write] == []
 
 
@@ -354,6 +357,8 @@ async def test_deleting_minutes_closes_their_open_items_as_not_planned(
     assert [i.state_reason for i in items if i.number == done] == ["completed"]
     assert {i.state_reason for i in items if i.number != done} == {"not_planned"}
     assert "was deleted" in github_sim.comments(REPO, items[1].number)[-1].body
+    meeting = next(i for i in github_sim.issues(REPO) if i.title.startswith("Meeting "))
+    assert (meeting.state, meeting.state_reason) == ("closed", "not_planned")
 
 
 # -- the other transports: `minutes-bot sync` and `minutes-bot action` -------------------------
@@ -396,3 +401,15 @@ async def test_action_entry_point_handles_the_event_file(
     await act(settings_from_env(env), env)
 
     assert len(item_issues(github_sim)) == len(expected_items(SVSM))
+
+
+async def test_without_sub_issues_the_meeting_task_list_still_links_every_item(
+    github_sim: GitHubSim, bot: Bot
+) -> None:
+    github_sim.faults.fail("POST", "/repos/{owner}/{repo}/issues/{number}/sub_issues", 404, None)
+    await push(github_sim, bot, {MEETING: SVSM})
+    items = item_issues(github_sim)
+    meeting = next(i for i in github_sim.issues(REPO) if i.title.startswith("Meeting "))
+    assert len(items) == len(expected_items(SVSM))
+    assert github_sim.sub_issues(REPO, meeting.number) == []
+    assert all(f"- [ ] #{i.number} {i.title}" in (meeting.body or "") for i in items)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -101,6 +102,15 @@ async def test_recursive_tree_lists_folders_and_files(github_sim: GitHubSim, rep
     assert [e["path"] for e in deep["tree"]] == ["README.md", "meetings", MINUTES]
 
 
+async def test_raw_media_type_gives_bare_text(github_sim: GitHubSim, repo: str) -> None:
+    await github_sim.push(repo, {MINUTES: "# Minutes\n"}, author="alice")
+    async with aiohttp.ClientSession() as session, session.get(
+            f"{github_sim.url}/repos/{repo}/contents/{MINUTES}",
+            headers={"Authorization": "token ghp_simulated_token_0001",
+                     "Accept": "application/vnd.github.raw"}) as answer:
+        assert (answer.status, await answer.text()) == (200, "# Minutes\n")
+
+
 @pytest.mark.parametrize("path", ["meetings/missing.md", "meetings"])
 async def test_missing_file_is_github_404(github_sim: GitHubSim, repo: str, path: str) -> None:
     await github_sim.push(repo, {MINUTES: "x"}, author="alice")
@@ -188,6 +198,15 @@ async def test_comments_create_list_edit(github_sim: GitHubSim, repo: str, gh: G
     assert [c.body for c in github_sim.comments(repo, number)] == ["Status: done"]
 
 
+@pytest.mark.parametrize(("length", "status"), [(65536, 201), (65537, 422)])
+async def test_comment_body_limit(github_sim: GitHubSim, repo: str, length: int, status: int) -> None:
+    number = github_sim.add_issue(repo, "item", author="alice")
+    answer, body, _ = await call(github_sim, "POST", f"/repos/{repo}/issues/{number}/comments", {"body": "x" * length})
+    assert answer == status
+    if status == 422:
+        assert body["errors"][0]["message"] == "body is too long (maximum is 65536 characters)"
+
+
 async def test_reaction_is_201_when_new_and_200_when_repeated(github_sim: GitHubSim, repo: str) -> None:
     number = github_sim.add_issue(repo, "item", author="alice")
     comment_id = github_sim.add_comment(repo, number, "alice", "/done")
@@ -267,6 +286,18 @@ async def test_collaborator_permission_maps_roles(github_sim: GitHubSim, repo: s
         permission, role, push)
 
 
+async def test_collaborators_and_contributors(github_sim: GitHubSim, repo: str, gh: GitHubAPI) -> None:
+    await github_sim.push(repo, {"a.md": "1"}, author="alice")
+    await github_sim.push(repo, {"a.md": "2"}, author="alice")
+    await github_sim.push(repo, {"a.md": "3"}, author="bob")
+    collaborators = {c["login"]: c["role_name"] async for c in gh.getiter(f"/repos/{repo}/collaborators")}
+    pushers = [c["login"] async for c in gh.getiter(f"/repos/{repo}/collaborators?permission=push")]
+    contributors = [(c["login"], c["contributions"]) async for c in gh.getiter(f"/repos/{repo}/contributors")]
+    assert collaborators == {"acme": "admin", "alice": "write", "bob": "triage"}
+    assert pushers == ["acme", "alice"]
+    assert contributors == [("alice", 2), ("bob", 1)]
+
+
 @pytest.mark.parametrize(("login", "status"), [("alice", 204), ("bob", 204), ("stranger", 404)])
 async def test_assignable_check(github_sim: GitHubSim, repo: str, login: str, status: int) -> None:
     assert (await call(github_sim, "GET", f"/repos/{repo}/assignees/{login}"))[0] == status
@@ -340,9 +371,11 @@ async def test_app_jwt_mints_installation_token_that_expires(github_sim: GitHubS
         installation = await gh.getitem(f"/repos/{repo}/installation", jwt=app_jwt)
         minted = await gh.post(f"/app/installations/{installation['id']}/access_tokens", data=b"", jwt=app_jwt)
         issue = await gh.post(f"/repos/{repo}/issues", data={"title": "t"}, oauth_token=minted["token"])
+        reachable = await gh.getitem("/installation/repositories", oauth_token=minted["token"])
         github_sim.clock.advance(hours=1)
         status, body, _ = await call(github_sim, "GET", f"/repos/{repo}", token=minted["token"])
     assert issue["user"]["login"] == "minutes-bot[bot]" and issue["user"]["type"] == "Bot"
+    assert [r["full_name"] for r in reachable["repositories"]] == [repo]
     assert (status, body["message"]) == (401, "Bad credentials")
 
 
@@ -467,6 +500,9 @@ async def test_comment_webhook_is_signed_and_redeliverable(github_sim: GitHubSim
     expected = "sha256=" + hmac.new(b"It's a Secret to Everybody", body, hashlib.sha256).hexdigest()
     assert headers["X-Hub-Signature-256"] == expected
     assert headers["X-GitHub-Event"] == "issue_comment" and headers["User-Agent"].startswith("GitHub-Hookshot/")
+    assert (headers["X-GitHub-Hook-Installation-Target-Type"], headers["Content-Type"]) == (
+        "integration", "application/json")
+    assert headers["X-GitHub-Hook-ID"] and headers["X-GitHub-Hook-Installation-Target-ID"]
     assert (delivery.status, again.status) == (202, 202)
     assert headers2["X-GitHub-Delivery"] == headers["X-GitHub-Delivery"] == delivery.id and body2 == body
     payload = json.loads(body)
@@ -503,6 +539,18 @@ async def test_api_webhooks_off_by_default_and_on_when_asked(github_sim: GitHubS
     payload = json.loads(receiver[0][1])
     assert (payload["action"], payload["issue"]["title"], payload["sender"]["login"]) == (
         "opened", "loud", "github-actions[bot]")
+
+
+async def test_wait_until_sees_work_done_later(github_sim: GitHubSim, repo: str) -> None:
+    async def later() -> None:
+        await asyncio.sleep(0.05)
+        github_sim.add_issue(repo, "late", author="alice")
+
+    task = asyncio.create_task(later())
+    await github_sim.wait_until(lambda: github_sim.issues(repo))
+    await task
+    with pytest.raises(AssertionError, match="still false"):
+        await github_sim.wait_until(lambda: False, timeout=0.05)
 
 
 async def test_unreachable_target_is_recorded_not_raised(github_sim: GitHubSim, repo: str) -> None:

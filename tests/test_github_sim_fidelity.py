@@ -237,3 +237,36 @@ async def test_gidgethub_getiter_unwraps_search_pages(github_sim: GitHubSim, rep
         found = [i["number"] async for i in gh.getiter(
             "/search/issues{?q,per_page}", {"q": f"repo:{repo} is:issue review", "per_page": 2})]
     assert found == [5, 4, 3, 2, 1]
+
+
+# the subset generator ------------------------------------------------------------
+
+
+def load_trim_script() -> Any:
+    """Import `tests/openapi/trim.py` (a script, not a package module)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("trim", Path(__file__).parent / "openapi" / "trim.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_trim_keeps_what_operations_reference_and_drops_prose() -> None:
+    trim = load_trim_script()
+    schema = {"description": "prose", "type": "object",
+              "properties": {"description": {"type": "string"}, "owner": {"$ref": "#/components/schemas/user"}}}
+    doc = {"components": {"schemas": {"issue": schema, "user": {"type": "object"}, "unused": {"type": "string"}}}}
+    paths = {"/x": {"get": {"summary": "prose", "responses": {"200": {"$ref": "#/components/schemas/issue"}}}}}
+    kept = trim.strip_prose(trim.close_over_components(doc, paths))
+    assert sorted(kept["schemas"]) == ["issue", "user"]
+    assert kept["schemas"]["issue"] == {"type": "object", "properties": {
+        "description": {"type": "string"}, "owner": {"$ref": "#/components/schemas/user"}}}
+    assert trim.strip_prose(paths) == {"/x": {"get": {"responses": {"200": {"$ref": "#/components/schemas/issue"}}}}}
+
+
+def test_committed_subset_serves_every_listed_operation() -> None:
+    trim = load_trim_script()
+    paths = json.loads(REST_SPEC.read_text())["paths"]
+    assert {p: tuple(paths[p]) for p in trim.REST_OPERATIONS} == trim.REST_OPERATIONS

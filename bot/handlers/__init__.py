@@ -7,7 +7,7 @@ import logging
 from gidgethub import sansio
 from gidgethub.routing import Router
 
-from bot.handlers import comments, installation, ping, push
+from bot.handlers import comments, installation, ping, pulls, push
 from bot.handlers.context import Context
 
 log = logging.getLogger(__name__)
@@ -17,6 +17,7 @@ router = Router(
     installation.router,  # log installs and the repositories they cover
     push.router,  # turn pushed minutes into issues
     comments.router,  # run /done, /drop, /due ... commented on item issues
+    pulls.router,  # tell items when a PR they link to is merged or closed
 )
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.apply import Applier
 from bot.config import REPO_CONFIG_PATH, is_minutes_path, parse_repo_config
+from bot.github import AmbiguousWriteError, GitHubPort
 from bot.handlers.linked_pulls import tell_pulls
 from bot.handlers.refs import resolve_refs
 from bot.marker import parse_marker
@@ -24,6 +25,7 @@ from bot.reconcile import (
     Settings,
     item_keys,
     match_items,
+    meeting_label,
     read_issues,
     reconcile,
     reconcile_deleted,
@@ -32,7 +34,6 @@ from bot.render import RenderContext
 
 if TYPE_CHECKING:
     from bot.config import RepoConfig
-    from bot.github import GitHubPort
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,20 @@ class MinutesReconciler:
             )
         return self._issues
 
+    async def file_issues(self, path: str) -> list[dict[str, Any]]:
+        """Return the bot's issues, including the meeting issue of `path`.
+
+        The meeting issue lacks the item label the listing filters on, so it is
+        fetched through the number its items' markers name.
+        """
+        issues = await self.issues()
+        tracked, meeting = read_issues(issues, path)
+        if meeting is None:
+            named = {t.marker.meeting for t in tracked if t.marker.meeting}
+            for number in named - {issue["number"] for issue in issues}:
+                issues.append(await self.port.get_issue(self.repo, number))
+        return issues
+
     async def update(self, path: str) -> None:
         """Reconcile the issues of the minutes file at `path`."""
         text = await self.port.get_file(self.repo, path, ref=self.sha)
@@ -79,19 +94,37 @@ class MinutesReconciler:
         minutes = extract_minutes(text, path=path, people=self.roster)
         ctx = await self.render_context(minutes)
         for _ in range(MAX_ROUNDS):
-            plan = reconcile(minutes, await self.issues(), ctx, self.settings)
-            applied = await self.applier.apply(plan, minutes, ctx)
-            # Keep new issues so the next round and the next file see them unlisted.
-            created = [*([applied.meeting] if applied.meeting else []), *applied.items.values()]
-            (await self.issues()).extend(created)
-            if not plan.replan:
-                break
+            try:
+                if not await self.apply_round(minutes, ctx):
+                    break
+            except AmbiguousWriteError:
+                # An issue may or may not have been opened: look again before planning.
+                log.warning("a write may not have happened; listing issues again")
+                await self.relist(minutes)
         await tell_pulls(self.port, minutes.items, await self.numbers(minutes), ctx)
+
+    async def apply_round(self, minutes: Minutes, ctx: RenderContext) -> bool:
+        """Plan and apply once; return whether the plan asks for another round."""
+        plan = reconcile(minutes, await self.file_issues(minutes.path), ctx, self.settings)
+        applied = await self.applier.apply(plan, minutes, ctx)
+        # Keep new issues so the next round and the next file see them unlisted.
+        created = [*([applied.meeting] if applied.meeting else []), *applied.items.values()]
+        (await self.issues()).extend(created)
+        return plan.replan
+
+    async def relist(self, minutes: Minutes) -> None:
+        """Forget what was listed; list the items and the file's meeting issue afresh."""
+        self._issues = None
+        label = meeting_label(minutes, minutes.path, self.settings)
+        meetings = await self.port.list_issues(self.repo, labels=label, state="all")
+        issues = await self.issues()
+        listed = {issue["number"] for issue in issues}
+        issues.extend(issue for issue in meetings if issue["number"] not in listed)
 
     async def remove(self, path: str) -> None:
         """Close the open items of a minutes file that was deleted."""
         ctx = RenderContext(repo=self.repo, path=path, sha=self.sha)
-        plan = reconcile_deleted(await self.issues(), ctx)
+        plan = reconcile_deleted(await self.file_issues(path), ctx)
         await self.applier.apply(plan, Minutes(path=path, title=None, meeting_date=None), ctx)
 
     async def render_context(self, minutes: Minutes) -> RenderContext:

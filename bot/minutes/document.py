@@ -9,6 +9,7 @@ Code blocks and HTML are dropped: an action item quoted in code is not an item.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,9 @@ from markdown_it.token import Token
 
 # Only block structure is needed: inline content is read from each block's raw text,
 # so the inline pass (a third of the parsing time) is switched off.
+# Below every real heading level: a bold line titles what follows until the next heading.
+PSEUDO_HEADING_LEVEL = 7
+_PSEUDO_HEADING = re.compile(r"^(?:\*\*|__)[^*_\n]{1,60}(?:\*\*|__):?$|^[^\W\d][^:\n]{0,38}:$")
 _PARSER = MarkdownIt("commonmark").enable("table").disable("inline")
 
 
@@ -145,8 +149,8 @@ class _Walker:
         elif opener.type == "paragraph_open":
             self._paragraph(token)
 
-    def _heading(self, token: Token) -> None:
-        level = self.heading_level
+    def _heading(self, token: Token, level: int | None = None) -> None:
+        level = level or self.heading_level
         self.section = [(lv, title) for lv, title in self.section if lv < level]
         self.section.append((level, token.content.strip()))
         self._add(BlockKind.HEADING, _line(token), token.content, level=level)
@@ -161,6 +165,9 @@ class _Walker:
             # A second paragraph of the same list item continues that item.
             owner = self.items[-1]
             self._add(BlockKind.PARAGRAPH, _line(token), token.content, parent=owner)
+        elif _PSEUDO_HEADING.match(token.content):
+            # "**Action items**" or "Attendees:" on a line of its own heads what follows.
+            self._heading(token, level=PSEUDO_HEADING_LEVEL)
         else:
             self._add(BlockKind.PARAGRAPH, _line(token), token.content)
 

@@ -24,12 +24,13 @@ _LOOKING_BACK = re.compile(
 )
 _CHECKBOX = re.compile(r"^\s*\[(?P<mark>[ xX✓✔-])\]\s*")
 _MARKER = re.compile(
-    r"(?:^|(?<=[.!?]\s)|(?<=\n))\s*(?:\*\*)?(?P<kind>ACTION(?: ITEM)?|Action(?: item)?|AI|TODO|"
-    r"FOLLOW[- ]UP)(?:\((?P<who>[^)]*)\))?(?:\*\*)?(?::|(?=\s*$))(?:\*\*)?\s*"
+    r"(?:^|(?<=[.!?]\s)|(?<=\n))\s*(?:\*\*)?(?P<kind>ACTION(?: ITEM)?|(?i:action(?: item)?)(?=\W*:)|"
+    r"AI|TODO|FOLLOW[- ]UP)(?:\((?P<who>[^)]*)\))?(?:\*\*)?(?::|(?=\s*$))(?:\*\*)?\s*"
 )
 _DONE = re.compile(
     r"(?:\balready done\b|\bdone in the meeting\b|\(done\b|[—–-]\s*done\b|^\s*done\b|"
-    r"\bnothing new\b|^\s*n/?a\s*$|\bno action\b|\bnot needed\b)",
+    r"\bnothing new\b|^\s*n/?a\s*$|\bno action\b|\bnot needed\b|"
+    r"^\s*(?:none|nothing|tbd|-+)\b)",
     re.I,
 )
 _CC = re.compile(r",?\s*\bcc:?\s+@[\w/-]+(?:[\s,]+@[\w/-]+)*", re.I)
@@ -88,14 +89,35 @@ def entries_of(block: Block, ctx: Context) -> list[Entry]:
     if checkbox and checkbox.group("mark") != " ":
         return []
     if claimed(block, ctx) and not _MARKER.search(block.text):
-        if _is_owner_heading(block, ctx):
+        if _is_owner_heading(block, ctx) or _details_of_an_entry(block, ctx):
             return []
         text = block.text[checkbox.end() :] if checkbox else block.text
         return [Entry(block, text, block.line, _inherited_owner(block, ctx))]
+    if block.kind is BlockKind.PARAGRAPH and in_action_section(block) and block.parent is None:
+        return _owned_lines(block, ctx)
     markers = list(_MARKER.finditer(block.text))
     shared = block.text[: markers[0].start()] if markers else ""
     return [Entry(block, block.text[m.start() :], block.line_at(m.start()), shared=shared)
             for m in markers]
+
+
+def _details_of_an_entry(block: Block, ctx: Context) -> bool:
+    """Bullets nested under an action entry describe it; they are not entries of their own."""
+    parent = ctx.doc.blocks[block.parent] if block.parent is not None else None
+    return parent is not None and claimed(parent, ctx) and not _is_owner_heading(parent, ctx)
+
+
+def _owned_lines(block: Block, ctx: Context) -> list[Entry]:
+    """Lines of a paragraph under an action heading that name an owner ("Alice: update X")."""
+    if _MARKER.search(block.text):
+        return []
+    entries, offset = [], 0
+    for line in block.text.split("\n"):
+        owners, _ = split_owner(line, ctx)
+        if owners is not None:
+            entries.append(Entry(block, line, block.line_at(offset)))
+        offset += len(line) + 1
+    return entries
 
 
 def _entry_items(entry: Entry, ctx: Context) -> Iterator[Candidate]:
@@ -146,6 +168,8 @@ def split_owner(text: str, ctx: Context) -> tuple[tuple[str, ...] | None, str]:
         rf"^\s*{owner_list}\s+to\s+(?P<task>[a-z].+)$",
         rf"^(?P<task>.+?)\s+{_DASH}\s*{owner_list}\s*\.?$",
         rf"^(?P<task>.+?)\s*\((?P<who>@[\w/-]+(?:[\s,]+(?:and\s+)?@[\w/-]+)*)\)(?P<rest>.*)$",
+        rf"^\s*(?P<who>@[\w/-]+(?:[\s,]+(?:and\s+)?@[\w/-]+)*)\s+(?P<task>[a-z].+)$",
+        rf"^(?P<task>.+?)\s+(?P<who>@[\w/-]+(?:[\s,]+(?:and\s+)?@[\w/-]+)*)\s*\.?$",
     ):
         match = re.match(pattern, plain_text, re.S)
         if match and _is_owner_phrase(match.group("who"), ctx):

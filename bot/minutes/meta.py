@@ -53,9 +53,20 @@ def _meeting_date(doc: Document, path: str, title: str | None) -> date | None:
         _front_date(doc, "date", "meeting_date")
         or _labelled_date(doc)
         or (dates.parse_date(title) if title else None)
+        or _dated_heading(doc)
         or _file_date(path)
         or _date_near_top(doc)
     )
+
+
+def _dated_heading(doc: Document) -> date | None:
+    """A heading near the top that is a date: notes kept per meeting under "## 2025-03-11"."""
+    headings = [b for b in doc.blocks[:8] if b.kind is BlockKind.HEADING][:3]
+    for heading in headings:
+        text = plain(heading.text)
+        if len(text) <= 40 and (found := dates.parse_date(text)):
+            return found
+    return None
 
 
 def _front_text(doc: Document, key: str) -> str | None:

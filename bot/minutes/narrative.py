@@ -98,7 +98,7 @@ def _block_items(block: Block, text: str, ctx: Context, memory: _Memory) -> Iter
         if not found:
             found = _list_mentions(sentence, ctx, memory)
         for item in found:
-            yield _finish(item, block, span, ctx)
+            yield _finish(item, block, span, ctx, memory.thing)
         _remember(sentence, ctx, memory)
 
 
@@ -112,20 +112,44 @@ class _Found:
     line_span: Span | None = None
 
 
-def _finish(found: _Found, block: Block, span: Span, ctx: Context) -> Candidate:
+def _finish(found: _Found, block: Block, span: Span, ctx: Context, thing: str) -> Candidate:
     anchor = found.line_span or span
     context_md = "\n".join([block.text, *(a.text for a in ctx.doc.ancestors(block))])
+    refs = _owned_prs(ctx.refs(context_md, found.person), found)
     return Candidate(
         block=block,
         line=block.line_at(anchor.start),
         owners=found.owners,
-        title=make_title(found.task),
+        title=make_title(_named_object(found.task, thing, refs)),
         due=ctx.due(found.due_text or found.task),
-        refs=tuple(_owned_prs(ctx.refs(context_md, found.person), found)),
+        refs=tuple(refs),
         source=squash(plain(span.text)),
         kind=found.kind,
         extra={"person": found.person or ""},
     )
+
+
+def _named_object(task: str, thing: str, refs: list[Ref]) -> str:
+    """"review it" says what "it" is when the bullet names one PR: "review PR org/repo#12"."""
+    match = re.match(r"^(?P<verb>\w+)\s+(?:it|them)\b(?P<rest>.*)$", task.strip(), re.I)
+    numbered = [r for r in refs if r.kind in (RefKind.PR, RefKind.ISSUE, RefKind.URL)]
+    if not match:
+        return task
+    if thing:
+        named = thing
+    elif len(numbered) == 1:
+        named = _describe(numbered[0])
+    else:
+        return task
+    return f"{match.group('verb')} {named}{match.group('rest')}"
+
+
+def _describe(ref: Ref) -> str:
+    link = re.match(r"https://github\.com/([\w.-]+/[\w.-]+)/(pull|issues)/(\d+)", ref.value)
+    if link:
+        kind = "PR" if link.group(2) == "pull" else "issue"
+        return f"{kind} {link.group(1)}#{link.group(3)}"
+    return ref.value if ref.kind is RefKind.URL else f"{'PR' if ref.kind is RefKind.PR else 'issue'} {ref.value}"
 
 
 def _owned_prs(refs: list[Ref], found: _Found) -> list[Ref]:
@@ -319,6 +343,12 @@ def _remember(sentence: str, ctx: Context, memory: _Memory) -> None:
         people = ctx.names.split(opening.group("who"))
         if people:
             memory.subject = tuple(people)
-    thing = _named_thing(sentence)
+    thing = _named_thing(sentence) or _numbered_thing(sentence, ctx)
     if thing:
         memory.thing = thing
+
+
+def _numbered_thing(sentence: str, ctx: Context) -> str:
+    """The one PR or issue a sentence links to, described for a title: "PR org/repo#12"."""
+    numbered = [r for r in ctx.refs(sentence) if r.kind in (RefKind.PR, RefKind.ISSUE, RefKind.URL)]
+    return _describe(numbered[0]) if len(numbered) == 1 else ""

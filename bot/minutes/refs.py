@@ -56,7 +56,7 @@ def explicit_refs(
         kind = RefKind.PR if number in pr_numbers else RefKind.ISSUE
         refs.append(Ref(kind, f"#{number}"))
     refs.extend(Ref(RefKind.BRANCH, name) for name in branch_names(markdown, branches))
-    return unique(refs)
+    return unique(_without_link_texts(refs))
 
 
 def branch_names(markdown: str, known: frozenset[str] = frozenset()) -> list[str]:
@@ -109,6 +109,15 @@ def named_prs(markdown: str, *, person_for_pronoun: str | None = None) -> list[R
         )
         refs.append(Ref(RefKind.NAMED_PR, value, person))
     return refs
+
+
+def _without_link_texts(refs: list[Ref]) -> list[Ref]:
+    """Drop `#12` when a link to the same number is there too: "[#12](https://…/issues/12)"."""
+    linked = {m.group(1) for r in refs if r.kind is RefKind.URL
+              and (m := re.search(r"/(?:pull|issues)/(\d+)$", r.value))}
+    return [r for r in refs
+            if not (r.kind in (RefKind.PR, RefKind.ISSUE) and "/" not in r.value
+                    and r.value.lstrip("#") in linked)]
 
 
 def unique(refs: Iterable[Ref]) -> list[Ref]:

@@ -160,7 +160,7 @@ def query_of(request: web.Request) -> dict[str, str]:
 
 def validate_exchange(request: web.Request, raw: bytes, response: web.Response) -> None:
     """Record any way this request or its answer breaks GitHub's description."""
-    from .spec import check_request, check_response
+    from .spec import check_request, check_response  # openapi-core is slow to import
 
     sim = sim_of(request)
     where = f"{request.method} {request.path_qs}"

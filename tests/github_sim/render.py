@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 from typing import Any
 
 from .state import (
@@ -23,6 +24,7 @@ from .state import (
 )
 
 HTML = "https://github.com"
+EPOCH = datetime(2020, 1, 1, tzinfo=UTC)  # creation time of records made without one
 DOCS = "https://docs.github.com/rest"
 REPO_URL_TEMPLATES = {
     "archive_url": "/{archive_format}{/ref}",
@@ -103,7 +105,7 @@ class Renderer:
 
     def public_user(self, user: User) -> dict[str, Any]:
         """Render a `public-user` profile, as `GET /users/{login}` answers."""
-        created = iso(user.created_at or self.state_epoch())
+        created = iso(user.created_at or EPOCH)
         return {
             **self.some_user(user.login),
             "name": user.name,
@@ -127,12 +129,6 @@ class Renderer:
         rendered = self.user(login)
         assert rendered is not None
         return rendered
-
-    def state_epoch(self) -> Any:
-        """Return the creation time used for records without one."""
-        from datetime import UTC, datetime
-
-        return datetime(2020, 1, 1, tzinfo=UTC)
 
     # repositories ----------------------------------------------------------
 

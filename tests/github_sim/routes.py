@@ -10,10 +10,12 @@ from aiohttp import web
 
 from . import git, search
 from .app import APP_KEY, JSON_KEY, TOKEN_KEY, json_response, sim_of
-from .state import Commit, Issue, Repo, SimError, iso, not_found, validation_failed
+from .render import EPOCH
+from .state import Commit, Issue, Repo, SimError, iso, not_found, tree_sha, validation_failed
 
 ISSUE_STATES = ("open", "closed", "all")
 RAW_MEDIA_TYPE = "application/vnd.github.raw"
+MAX_BODY = 65536
 SUB_ISSUES_LIMIT = 100
 
 
@@ -126,11 +128,48 @@ async def get_permission(request: web.Request) -> web.Response:
     repo = repo_of(request)
     user = sim.state.user(request.match_info["username"], create=False)
     role = repo.role_of(user.login) or ("none" if repo.private else "read")
-    rank = ("read", "triage", "write", "maintain", "admin").index(role) if role != "none" else -1
-    flags = {flag: rank >= level for level, flag in enumerate(PERMISSION_FLAGS)}
-    rendered = sim.render.some_user(user.login) | {"permissions": flags, "role_name": role}
+    rendered = sim.render.some_user(user.login) | {"permissions": permission_flags(role), "role_name": role}
     return json_response({"permission": LEGACY_PERMISSION.get(role, "none"), "role_name": role,
                           "user": rendered})
+
+
+def permission_flags(role: str) -> dict[str, bool]:
+    """Return the `permissions` hash GitHub derives from a role ("none" grants nothing)."""
+    rank = ("read", "triage", "write", "maintain", "admin").index(role) if role != "none" else -1
+    return {flag: rank >= level for level, flag in enumerate(PERMISSION_FLAGS)}
+
+
+async def list_collaborators(request: web.Request) -> web.Response:
+    """GET /repos/{owner}/{repo}/collaborators (the owner plus everyone given a role)"""
+    sim = sim_of(request)
+    repo = repo_of(request)
+    roles = {repo.owner: "admin"} | repo.roles
+    wanted = request.query.get("permission")
+    rendered = [sim.render.some_user(login) | {"permissions": permission_flags(role), "role_name": role}
+                for login, role in roles.items()
+                if wanted is None or permission_flags(role).get(wanted, False)]
+    return page_response(request, rendered)
+
+
+async def list_contributors(request: web.Request) -> web.Response:
+    """GET /repos/{owner}/{repo}/contributors (commit authors, most commits first)"""
+    sim = sim_of(request)
+    repo = repo_of(request)
+    counts: dict[str, int] = {}
+    for commit in repo.commits.values():
+        counts[commit.author] = counts.get(commit.author, 0) + 1
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return page_response(request, [sim.render.some_user(login) | {"contributions": n} for login, n in ranked])
+
+
+async def list_installation_repos(request: web.Request) -> web.Response:
+    """GET /installation/repositories (installation tokens list what they reach)"""
+    sim = sim_of(request)
+    token = request.get(TOKEN_KEY)
+    repos = [r for r in sim.state.repos.values() if token is None or token.reaches(r.full_name)]
+    chunk, headers = paginate(request, repos)
+    return json_response({"total_count": len(repos), "repository_selection": "selected",
+                          "repositories": [sim.render.repo(r, full=False) for r in chunk]}, headers=headers)
 
 
 async def check_assignee(request: web.Request) -> web.Response:
@@ -218,8 +257,6 @@ async def compare(request: web.Request) -> web.Response:
 
 async def get_tree(request: web.Request) -> web.Response:
     """GET /repos/{owner}/{repo}/git/trees/{tree_sha}?recursive=1"""
-    from .state import tree_sha
-
     sim = sim_of(request)
     repo = repo_of(request)
     wanted = unquote(request.match_info["tree_sha"])
@@ -319,6 +356,20 @@ def string_list(data: dict[str, Any], key: str, resource: str) -> list[str] | No
     return strings
 
 
+def text_body(data: dict[str, Any], resource: str, *, required: bool) -> str | None:
+    """Read `body`, refusing a missing one (when required) or one over GitHub's 65536 characters."""
+    body = data.get("body")
+    if body is None and not required:
+        return None
+    if not isinstance(body, str) or (required and not body):
+        raise validation_failed(resource, "body", "missing_field")
+    if len(body) > MAX_BODY:
+        raise SimError(422, "Validation Failed", [{
+            "resource": resource, "code": "custom", "field": "body",
+            "message": f"body is too long (maximum is {MAX_BODY} characters)"}])
+    return body
+
+
 def check_assignable(repo: Repo, logins: list[str] | None) -> None:
     """Refuse assignees without at least triage access, as GitHub does."""
     for login in logins or []:
@@ -336,7 +387,7 @@ async def create_issue(request: web.Request) -> web.Response:
         raise validation_failed("Issue", "title", "missing_field")
     assignees = string_list(data, "assignees", "Issue") or ([data["assignee"]] if data.get("assignee") else [])
     check_assignable(repo, assignees)
-    issue = sim.create_issue(repo, str(title), caller(request), body=data.get("body"),
+    issue = sim.create_issue(repo, str(title), caller(request), body=text_body(data, "Issue", required=False),
                              labels=string_list(data, "labels", "Issue") or [], assignees=assignees)
     rendered = sim.render.issue(repo, issue)
     sim.deliver_later("issues", sim.payloads.issue(repo, issue, "opened", issue.user))
@@ -355,7 +406,8 @@ async def update_issue(request: web.Request) -> web.Response:
     assignees = string_list(data, "assignees", "Issue")
     check_assignable(repo, assignees)
     was_state = issue.state
-    changes = sim.change_issue(issue, caller(request), title=data.get("title"), body=data.get("body"),
+    body = text_body(data, "Issue", required=False)
+    changes = sim.change_issue(issue, caller(request), title=data.get("title"), body=body,
                                state=state, state_reason=reason,
                                labels=string_list(data, "labels", "Issue"), assignees=assignees)
     if changes:
@@ -396,9 +448,8 @@ async def create_comment(request: web.Request) -> web.Response:
     sim = sim_of(request)
     repo = repo_of(request)
     issue = issue_of(request, repo)
-    body = body_of(request).get("body")
-    if not isinstance(body, str) or not body:
-        raise validation_failed("IssueComment", "body", "missing_field")
+    body = text_body(body_of(request), "IssueComment", required=True)
+    assert body is not None
     comment = sim.create_comment(repo, issue.number, caller(request), body)
     rendered = sim.render.comment(comment)
     sim.deliver_later("issue_comment", sim.payloads.comment(repo, issue, comment, "created", comment.user))
@@ -425,9 +476,8 @@ async def update_comment(request: web.Request) -> web.Response:
     sim = sim_of(request)
     repo = repo_of(request)
     comment = sim.state.comment(repo.full_name, comment_id(request))
-    body = body_of(request).get("body")
-    if not isinstance(body, str) or not body:
-        raise validation_failed("IssueComment", "body", "missing_field")
+    body = text_body(body_of(request), "IssueComment", required=True)
+    assert body is not None
     old, comment.body, comment.updated_at = comment.body, body, sim.clock.now()
     issue = repo.issues[comment.issue_number]
     sim.deliver_later("issue_comment", sim.payloads.comment(repo, issue, comment, "edited", caller(request), old))
@@ -733,7 +783,7 @@ async def get_app(request: web.Request) -> web.Response:
     if app is None:
         raise SimError(401, "A JSON web token could not be decoded")
     owner = next(iter(sim.state.repos.values())).owner if sim.state.repos else "octocat"
-    epoch = iso(sim.render.state_epoch())
+    epoch = iso(EPOCH)
     return json_response({
         "id": app.app_id, "slug": app.slug, "node_id": f"A_{app.app_id}", "client_id": f"Iv1.{app.app_id}",
         "owner": sim.render.some_user(owner), "name": app.slug, "description": "",
@@ -766,13 +816,16 @@ def add_routes(router: web.UrlDispatcher) -> None:
     table: list[tuple[str, str, Any]] = [
         ("GET", "/app", get_app),
         ("POST", "/app/installations/{installation_id}/access_tokens", create_installation_token),
+        ("GET", "/installation/repositories", list_installation_repos),
         ("GET", "/rate_limit", rate_limit),
         ("GET", "/search/issues", search_issues),
         ("GET", "/users/{username}", get_user),
         ("GET", r, get_repo),
         ("GET", r + "/installation", get_repo_installation),
         ("GET", r + "/assignees/{assignee}", check_assignee),
+        ("GET", r + "/collaborators", list_collaborators),
         ("GET", r + "/collaborators/{username}/permission", get_permission),
+        ("GET", r + "/contributors", list_contributors),
         ("GET", r + "/contents/{path:.+}", get_content),
         ("GET", r + "/commits", list_commits),
         ("GET", r + "/commits/{commit_sha}/comments", list_commit_comments),

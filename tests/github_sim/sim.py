@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Self
@@ -15,6 +15,7 @@ import aiohttp
 from aiohttp import web
 
 from . import git
+from .app import build_app
 from .auth import App, Auth, Token, generate_app_key
 from .faults import Call, Faults, route_matches
 from .render import Renderer
@@ -72,8 +73,6 @@ class GitHubSim:
 
     async def start(self) -> str:
         """Serve the API on 127.0.0.1 (a free port unless one was given) and return its URL."""
-        from .app import build_app
-
         self._runner = web.AppRunner(build_app(self), access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -309,7 +308,9 @@ class GitHubSim:
     async def deliver(self, event: str, payload: dict[str, Any]) -> Delivery:
         """Sign and send one webhook to the target (or only build it when none is set)."""
         if self.validate:
-            from .spec import check_webhook
+            from .spec import (
+                check_webhook,  # openapi-core is slow to import; load it only to validate
+            )
 
             for problem in check_webhook(event, payload):
                 self.record_violation(f"webhook {event}: {problem}")
@@ -432,12 +433,15 @@ class GitHubSim:
     def add_pull(self, full_name: str, *, title: str, author: str, body: str = "", draft: bool = False,
                  head: str | None = None, base: str | None = None, created_at: datetime | None = None,
                  files: dict[str, str | None] | None = None) -> int:
-        """Seed an open pull request (its head branch gets a commit) without a webhook; return its number."""
+        """Seed an open pull request without a webhook and return its number.
+
+        The head branch (default `<author>/change-<number>`) gets one commit of `files`.
+        """
         repo = self.state.repo(full_name)
         number = max(repo.issues, default=0) + 1
         head = head or f"{author}/change-{number}"
         base = base or repo.default_branch
-        commit = git.commit_to(repo, files or {f".changes/{number}": title}, author=author, message=title,
+        commit = git.commit_to(repo, files or {}, author=author, message=title,
                                branch=head, date=created_at or self.clock.now())
         pull = PullInfo(head=head, base=base, head_sha=commit.sha, draft=draft)
         return self.create_issue(repo, title, author, body=body, created_at=created_at, pull=pull).number
@@ -449,7 +453,10 @@ class GitHubSim:
         return await self.deliver("pull_request", self.payloads.pull_request(repo, pull, "opened", pull.user))
 
     async def merge_pull(self, full_name: str, number: int, *, by: str | None = None) -> Delivery:
-        """Merge a pull request into its base and deliver `pull_request.closed` with `merged: true`."""
+        """Merge a pull request into its base and deliver `pull_request.closed` with `merged: true`.
+
+        The base branch gets a merge commit, but no `push` webhook is sent for it.
+        """
         repo, issue = self.issue_of(full_name, number)
         assert issue.pull is not None
         by = by or repo.owner
@@ -560,6 +567,18 @@ class GitHubSim:
     def writes(self) -> list[Call]:
         """Return logged calls that change content (POST/PATCH/PUT/DELETE, token exchanges excluded)."""
         return [c for c in self.calls if c.is_write]
+
+    async def wait_until(self, condition: Callable[[], object], timeout: float = 5.0) -> None:
+        """Wait until `condition()` is true (e.g. the bot finished its background work).
+
+        Raises AssertionError after `timeout` seconds; the deadline is generous on purpose,
+        the condition decides, not the clock.
+        """
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not condition():
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"condition still false after {timeout} s: {condition!r}")
+            await asyncio.sleep(0.01)
 
     def reset_calls(self) -> None:
         """Forget the call log (e.g. after test setup)."""

@@ -11,8 +11,8 @@ from typing import Any
 
 import aiohttp
 
-from .render import HTML, Renderer
-from .state import Comment, Commit, Issue, Repo, iso
+from .render import EPOCH, HTML, Renderer
+from .state import Comment, Commit, Issue, Repo, iso, tree_sha
 
 HOOK_ID = 424242
 USER_AGENT = "GitHub-Hookshot/sim"
@@ -126,8 +126,6 @@ class Payloads:
 
         identity = self.render.git_user(commit.author, commit.date)
         person = {"name": identity["name"], "email": identity["email"], "username": commit.author}
-        from .state import tree_sha
-
         return {
             "id": commit.sha,
             "tree_id": tree_sha(commit.tree),
@@ -184,7 +182,7 @@ class Payloads:
 
     def installation_record(self, installation_id: int, account: str, repos: list[Repo]) -> dict[str, Any]:
         """Render the `installation` object of installation events."""
-        now = iso(self.render.state_epoch())
+        now = iso(EPOCH)
         return {
             "id": installation_id,
             "account": self.render.some_user(account),
@@ -234,7 +232,7 @@ class Payloads:
 
     def ping(self, sender: str) -> dict[str, Any]:
         """Build a `ping` payload for the app's webhook."""
-        now = iso(self.render.state_epoch())
+        now = iso(EPOCH)
         return {
             "zen": "Keep it logically awesome.",
             "hook_id": HOOK_ID,

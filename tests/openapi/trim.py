@@ -24,10 +24,13 @@ EXAMPLES_DIR = HERE.parent / "github_sim" / "examples"
 REST_OPERATIONS: dict[str, tuple[str, ...]] = {
     "/app": ("get",),
     "/app/installations/{installation_id}/access_tokens": ("post",),
+    "/installation/repositories": ("get",),
     "/rate_limit": ("get",),
     "/repos/{owner}/{repo}": ("get",),
     "/repos/{owner}/{repo}/assignees/{assignee}": ("get",),
+    "/repos/{owner}/{repo}/collaborators": ("get",),
     "/repos/{owner}/{repo}/collaborators/{username}/permission": ("get",),
+    "/repos/{owner}/{repo}/contributors": ("get",),
     "/repos/{owner}/{repo}/commits": ("get",),
     "/repos/{owner}/{repo}/commits/{ref}": ("get",),
     "/repos/{owner}/{repo}/commits/{commit_sha}/comments": ("get", "post"),

@@ -1,0 +1,65 @@
+"""Tell action items when a pull request they link to is merged or closed.
+
+The items are the ones listed in the bot's comment on the PR (`linked_pulls`). Each
+open item gets a note; one whose task was to review or merge the PR closes itself
+when the PR is merged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from gidgethub import sansio
+from gidgethub.routing import Router
+
+from bot.github import GitHubPort
+from bot.handlers.context import Context
+from bot.handlers.linked_pulls import COMMENT_MARKER
+
+router = Router()
+
+MERGED_NOTE = "{pull} was merged{by}."
+CLOSED_NOTE = "{pull} was closed without being merged{by}."
+CLOSED_ITEM_NOTE = "{pull} was merged{by}, so this review is done and the item is closed."
+# An item whose title starts with one of these is finished when the PR is merged.
+FINISHED_BY_MERGE = frozenset({"review", "merge", "approve", "land", "re-review"})
+_ITEM_LINE = re.compile(r"^- (?P<repo>[\w.-]+/[\w.-]+)?#(?P<number>\d+) ", re.MULTILINE)
+
+
+def listed_items(comment_body: str, pull_repo: str) -> Iterator[tuple[str, int]]:
+    """Yield (repository, number) of each item the bot's PR comment lists."""
+    for found in _ITEM_LINE.finditer(comment_body):
+        yield found["repo"] or pull_repo, int(found["number"])
+
+
+def finished_by_merge(title: str) -> bool:
+    """Tell whether an item titled `title` is done once its PR is merged."""
+    first = title.split(maxsplit=1)[0].lower() if title.strip() else ""
+    return first in FINISHED_BY_MERGE
+
+
+@router.register("pull_request", action="closed")
+async def tell_items_the_pull_closed(event: sansio.Event, context: Context) -> None:
+    """Note the merge or close on each open item linked to the PR; close review items."""
+    pull, repo = event.data["pull_request"], event.data["repository"]["full_name"]
+    comments = await context.port.list_comments(repo, pull["number"])
+    mine = next((c["body"] for c in comments if COMMENT_MARKER in (c.get("body") or "")), "")
+    merged = bool(pull.get("merged"))
+    by = f" by @{pull['merged_by']['login']}" if merged and pull.get("merged_by") else ""
+    for item_repo, number in dict.fromkeys(listed_items(mine, repo)):
+        await _tell_item(context.port, item_repo, number, f"{repo}#{pull['number']}", merged, by)
+
+
+async def _tell_item(
+    port: GitHubPort, repo: str, number: int, pull: str, merged: bool, by: str
+) -> None:
+    item = await port.get_issue(repo, number)
+    if item["state"] != "open":
+        return
+    if merged and finished_by_merge(item["title"]):
+        await port.post_comment(repo, number, CLOSED_ITEM_NOTE.format(pull=pull, by=by))
+        await port.update_issue(repo, number, state="closed", state_reason="completed")
+    else:
+        note = MERGED_NOTE if merged else CLOSED_NOTE
+        await port.post_comment(repo, number, note.format(pull=pull, by=by))
