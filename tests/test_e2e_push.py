@@ -413,3 +413,14 @@ async def test_without_sub_issues_the_meeting_task_list_still_links_every_item(
     assert len(items) == len(expected_items(SVSM))
     assert github_sim.sub_issues(REPO, meeting.number) == []
     assert all(f"- [ ] #{i.number} {i.title}" in (meeting.body or "") for i in items)
+
+
+async def test_a_dropped_connection_while_opening_issues_duplicates_nothing(
+    github_sim: GitHubSim, bot: Bot
+) -> None:
+    github_sim.faults.drop("POST", "/repos/{owner}/{repo}/issues", times=1)
+    await push(github_sim, bot, {MEETING: SVSM})
+    assert [c.status for c in github_sim.calls_matching("POST", "/repos/{o}/{r}/issues")][0] == 0
+    titles = [i.title for i in item_issues(github_sim)]
+    assert sorted(titles) == sorted(i.title for i in expected_items(SVSM))
+    assert len([i for i in github_sim.issues(REPO) if i.title.startswith("Meeting ")]) == 1

@@ -37,8 +37,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Opening the meeting issue needs one extra round; more would mean a planner bug.
-MAX_ROUNDS = 3
+# Opening the meeting issue takes one extra round, and each write that may or may not
+# have happened another; beyond that something is wrong.
+MAX_ROUNDS = 4
 
 
 class MinutesReconciler:

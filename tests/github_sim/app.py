@@ -31,7 +31,6 @@ PRIMARY_LIMIT_DOCS = (
 # GitHub may answer any operation with these although few operations list them.
 UNDOCUMENTED_REFUSALS = frozenset({401, 403, 429, 500, 502, 503})
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-JWT_PATHS = ("/app", "/app/")
 
 
 def sim_of(request: web.Request) -> GitHubSim:
@@ -57,7 +56,8 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
 
 def needs_jwt(path: str) -> bool:
     """Say whether a route authenticates with the app's JWT rather than a token."""
-    return path.startswith(JWT_PATHS) or (path.startswith("/repos/") and path.endswith("/installation"))
+    app_route = path == "/app" or path.startswith("/app/")
+    return app_route or (path.startswith("/repos/") and path.endswith("/installation"))
 
 
 def authenticate(request: web.Request) -> None:
