@@ -341,3 +341,13 @@ def test_windows_line_endings_give_the_same_items() -> None:
 def test_empty_minutes_have_no_items() -> None:
     assert extract_minutes("").items == ()
     assert extract_minutes("# Just a title\n").items == ()
+
+
+def test_the_holidays_date_can_be_configured() -> None:
+    markdown = "Attendees: Kofi Mensah\n\n- Kofi will present the review before the holidays.\n"
+
+    default = extract_minutes(markdown, meeting_date=date(2024, 11, 7))
+    configured = extract_minutes(markdown, meeting_date=date(2024, 11, 7), holidays=(12, 20))
+
+    assert default.items[0].due == date(2024, 12, 24)
+    assert configured.items[0].due == date(2024, 12, 20)

@@ -24,11 +24,11 @@ class Context:
     events: Mapping[str, date]
     pr_numbers: frozenset[str]
     branches: frozenset[str]
+    holidays: tuple[int, int] = (12, 24)
 
     def due(self, text: str) -> date | None:
-        return dates.find_due(
-            text, self.meeting, next_meeting=self.next_meeting, events=self.events
-        )
+        return dates.find_due(text, self.meeting, next_meeting=self.next_meeting,
+                              events=self.events, holidays=self.holidays)
 
     def refs(self, markdown: str, person: str | None = None) -> list[Ref]:
         found = explicit_refs(markdown, pr_numbers=self.pr_numbers, branches=self.branches)

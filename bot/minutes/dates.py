@@ -92,6 +92,7 @@ class Context:
     next_meeting: date | None
     events: Mapping[str, date]
     sentence: str
+    holidays: tuple[int, int] = (12, 24)
 
 
 @dataclass(frozen=True)
@@ -116,9 +117,13 @@ def find_due(
     *,
     next_meeting: date | None = None,
     events: Mapping[str, date] = {},
+    holidays: tuple[int, int] = (12, 24),
 ) -> date | None:
-    """Return the deadline stated in an action item's sentence, resolved against the meeting date."""
-    context = Context(meeting, next_meeting, events, text)
+    """Return the deadline stated in an action item's sentence, resolved against the meeting date.
+
+    `holidays` is the (month, day) that "before the holidays" means.
+    """
+    context = Context(meeting, next_meeting, events, text, holidays)
     candidates = list(_candidates(text, context))
     if not candidates:
         return None
@@ -338,7 +343,7 @@ def _end_of_year(match: re.Match[str], context: Context) -> date | None:
 
 def _holidays(match: re.Match[str], context: Context) -> date | None:
     meeting = _meeting(context)
-    eve = date(meeting.year, 12, 24)
+    eve = _safe_date(meeting.year, *context.holidays) or date(meeting.year, 12, 24)
     return eve if eve >= meeting else eve.replace(year=meeting.year + 1)
 
 

@@ -12,9 +12,9 @@ from bot.minutes import dates
 from bot.minutes.candidates import Candidate, Context
 from bot.minutes.document import parse_document
 from bot.minutes.explicit import explicit_items
-from bot.minutes.meta import read_meeting_info
+from bot.minutes.meta import plain_lines, read_meeting_info
 from bot.minutes.model import ActionItem, Minutes, Person
-from bot.minutes.names import HANDLE, NameFinder
+from bot.minutes.names import HANDLE, NameFinder, speakers_in
 from bot.minutes.narrative import narrative_items
 from bot.minutes.people import Roster
 from bot.minutes.refs import branches_in_file, pr_numbers_in_file
@@ -27,14 +27,24 @@ ACCEPTANCE_LINES = 3
 
 
 def extract_minutes(
-    text: str, *, path: str = "", people: Roster = Roster(), meeting_date: date | None = None
+    text: str,
+    *,
+    path: str = "",
+    people: Roster = Roster(),
+    meeting_date: date | None = None,
+    holidays: tuple[int, int] = (12, 24),
 ) -> Minutes:
-    """Find every action item in `text`, a minutes file in Markdown."""
+    """Find every action item in `text`, a minutes file in Markdown.
+
+    `meeting_date` overrides the date the minutes state; `holidays` is the (month, day)
+    that "before the holidays" means.
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     doc = parse_document(text)
+    plain_text = plain_lines(text)
     info = read_meeting_info(doc, path, text, meeting_date)
     roster = people.merged(Person(a.name, a.login) for a in info.attendees)
-    names = NameFinder.build(roster, tuple(a.name for a in info.attendees))
+    names = NameFinder.build(roster, (*(a.name for a in info.attendees), *speakers_in(plain_text)))
     ctx = Context(
         doc=doc,
         names=names,
@@ -43,6 +53,7 @@ def extract_minutes(
         events=dates.find_events(plain(text), info.meeting_date) if info.meeting_date else {},
         pr_numbers=pr_numbers_in_file(text),
         branches=branches_in_file(text),
+        holidays=holidays,
     )
     explicit = list(explicit_items(ctx))
     narrative = _merge_acceptances(list(narrative_items(ctx)))

@@ -17,8 +17,29 @@ NOT_PEOPLE = frozenset(
     "decision decisions consensus note notes update updates status action actions todo spike "
     "follow-up followup context summary agenda owner owners due done blocked question answer "
     "someone somebody nobody none nothing everyone everybody all team group tbd next last "
-    "mitigation risk risks idea ideas discussion outcome result results release ci docs".split()
+    "mitigation risk risks idea ideas discussion outcome result results release ci docs "
+    "attendees attendance present participants topics topic agenda date time location where when "
+    "chair chairs apologies regrets absent guests facilitator scribe minutes meeting links "
+    "ai goal goals format target targets background problem proposal resolution decided "
+    "announcements announcement reminder reminders news misc other any open".split()
 )
+
+
+# Verbs of speech and report: whoever does these in minutes is a person.
+_SPEAKER = re.compile(
+    rf"(?:^|(?<=[\s(\[]))(?P<name>[{_UPPER}][^\W\d_]+(?:[ -][{_UPPER}][^\W\d_]+)?)\]?\s+"
+    r"(?:said|says|mentioned|asked|noted|reported|suggested|explained|proposed|presented|"
+    r"thinks|thought|raised|replied|answered|pointed out|wondered|shared|demoed|argued|"
+    r"expressed|thanked|introduced|agreed|disagreed|objected|commented|clarified|summari[sz]ed)\b"
+    rf"|^\W*(?P<speaker>[{_UPPER}][^\W\d_]+(?: [{_UPPER}][^\W\d_]+)?)\s*:\s",
+    re.M,
+)
+
+
+def speakers_in(text: str) -> tuple[str, ...]:
+    """People the minutes show speaking or reporting ("Dana explained", "Marcos: …")."""
+    found = {m.group("name") or m.group("speaker") for m in _SPEAKER.finditer(text)}
+    return tuple(sorted(n for n in found if name_key(n).split()[0] not in NOT_PEOPLE))
 
 
 @dataclass(frozen=True)
