@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 from bot import __version__, cli_offline
 
-
 OFFLINE_COMMANDS = frozenset({"extract", "plan"})
 
 

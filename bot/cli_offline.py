@@ -112,7 +112,9 @@ def render_items_table(minutes: Minutes) -> str:
     when = minutes.meeting_date.isoformat() if minutes.meeting_date else "unknown"
     lines = [f"{minutes.path}: meeting of {when}, {len(minutes.items)} action item(s)"]
     for item in minutes.items:
-        owners = ", ".join(_with_login(o, item.logins) for o in item.owners) or "everyone"
+        owners = ", ".join(item.owners) or "everyone"
+        if item.logins:
+            owners += " (" + ", ".join("@" + login for login in item.logins) + ")"
         due = item.due.isoformat() if item.due else "-"
         refs = ", ".join(r.value for r in item.refs)
         lines.append(f"  L{item.line:<4} {item.title}")
@@ -130,11 +132,6 @@ def render_plan_text(issues: list[dict[str, Any]]) -> str:
             f"due: {issue['due'] or '-'}\n\n{issue['body']}"
         )
     return "\n".join(blocks)
-
-
-def _with_login(owner: str, logins: tuple[str, ...]) -> str:
-    match = next((login for login in logins if login.lower() == owner.lower()), None)
-    return owner if match or not logins else owner
 
 
 def _iso_date(text: str) -> date:

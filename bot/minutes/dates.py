@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-
 MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
     "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
@@ -143,7 +142,7 @@ def parse_when(phrase: str, today: date) -> date | None:
 
 def parse_date(text: str) -> date | None:
     """Read an absolute date written in a title, front matter or heading."""
-    for start, _, day in sorted(_explicit_dates(text, None)):
+    for _, _, day in sorted(_explicit_dates(text, None)):
         if day is not None:
             return day
     if len(text) <= 40:

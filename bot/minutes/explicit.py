@@ -167,9 +167,9 @@ def split_owner(text: str, ctx: Context) -> tuple[tuple[str, ...] | None, str]:
         rf"^\s*{owner_list}\s*{_DASH}\s+(?P<task>.+)$",
         rf"^\s*{owner_list}\s+to\s+(?P<task>[a-z].+)$",
         rf"^(?P<task>.+?)\s+{_DASH}\s*{owner_list}\s*\.?$",
-        rf"^(?P<task>.+?)\s*\((?P<who>@[\w/-]+(?:[\s,]+(?:and\s+)?@[\w/-]+)*)\)(?P<rest>.*)$",
-        rf"^\s*(?P<who>@[\w/-]+(?:[\s,]+(?:and\s+)?@[\w/-]+)*)\s+(?P<task>[a-z].+)$",
-        rf"^(?P<task>.+?)\s+(?P<who>@[\w/-]+(?:[\s,]+(?:and\s+)?@[\w/-]+)*)\s*\.?$",
+        r"^(?P<task>.+?)\s*\((?P<who>@[\w/-]+(?:[\s,]+(?:and\s+)?@[\w/-]+)*)\)(?P<rest>.*)$",
+        r"^\s*(?P<who>@[\w/-]+(?:[\s,]+(?:and\s+)?@[\w/-]+)*)\s+(?P<task>[a-z].+)$",
+        r"^(?P<task>.+?)\s+(?P<who>@[\w/-]+(?:[\s,]+(?:and\s+)?@[\w/-]+)*)\s*\.?$",
     ):
         match = re.match(pattern, plain_text, re.S)
         if match and _is_owner_phrase(match.group("who"), ctx):

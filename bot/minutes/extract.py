@@ -20,6 +20,7 @@ from bot.minutes.people import Roster
 from bot.minutes.refs import branches_in_file, pr_numbers_in_file
 from bot.minutes.text import plain
 
+NOBODY = Roster()
 # Two candidates for the same people whose titles agree this much (0-100) are one task.
 SAME_TASK = 65
 # A request and its acceptance ("Cláudio said he would ...") sit within this many lines.
@@ -30,7 +31,7 @@ def extract_minutes(
     text: str,
     *,
     path: str = "",
-    people: Roster = Roster(),
+    people: Roster = NOBODY,
     meeting_date: date | None = None,
     holidays: tuple[int, int] = (12, 24),
 ) -> Minutes:

@@ -107,9 +107,10 @@ def _labelled_date(doc: Document) -> date | None:
 def _date_near_top(doc: Document) -> date | None:
     for block in _top_blocks(doc):
         text = plain(block.text)
-        if block.kind is not BlockKind.TABLE_ROW and not _CHANGED_DATE.search(text):
-            if found := dates.parse_date(text):
-                return found
+        if block.kind is BlockKind.TABLE_ROW or _CHANGED_DATE.search(text):
+            continue  # a revision date is not the meeting date
+        if found := dates.parse_date(text):
+            return found
     return None
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 
-class RefKind(str, enum.Enum):
+class RefKind(enum.StrEnum):
     """What an action item points at; the string values are the JSON contract."""
 
     PR = "pr"

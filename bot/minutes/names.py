@@ -13,15 +13,7 @@ GROUP = r"(?:[Ee]veryone|[Ee]verybody|[Aa]ll(?: attendees| of us)?|ALL|[Tt]he (?
 PRONOUN = r"(?:[Hh]e|[Ss]he|[Tt]hey)"
 # Capitalised words that start sentences in minutes but are never people.
 NOT_PEOPLE = frozenset(
-    "the a an this that these those it its we our us they he she i you there here then also "
-    "decision decisions consensus note notes update updates status action actions todo spike "
-    "follow-up followup context summary agenda owner owners due done blocked question answer "
-    "someone somebody nobody none nothing everyone everybody all team group tbd next last "
-    "mitigation risk risks idea ideas discussion outcome result results release ci docs "
-    "attendees attendance present participants topics topic agenda date time location where when "
-    "chair chairs apologies regrets absent guests facilitator scribe minutes meeting links "
-    "ai goal goals format target targets background problem proposal resolution decided "
-    "announcements announcement reminder reminders news misc other any open".split()
+    ["the", "a", "an", "this", "that", "these", "those", "it", "its", "we", "our", "us", "they", "he", "she", "i", "you", "there", "here", "then", "also", "decision", "decisions", "consensus", "note", "notes", "update", "updates", "status", "action", "actions", "todo", "spike", "follow-up", "followup", "context", "summary", "agenda", "owner", "owners", "due", "done", "blocked", "question", "answer", "someone", "somebody", "nobody", "none", "nothing", "everyone", "everybody", "all", "team", "group", "tbd", "next", "last", "mitigation", "risk", "risks", "idea", "ideas", "discussion", "outcome", "result", "results", "release", "ci", "docs", "attendees", "attendance", "present", "participants", "topics", "topic", "agenda", "date", "time", "location", "where", "when", "chair", "chairs", "apologies", "regrets", "absent", "guests", "facilitator", "scribe", "minutes", "meeting", "links", "ai", "goal", "goals", "format", "target", "targets", "background", "problem", "proposal", "resolution", "decided", "announcements", "announcement", "reminder", "reminders", "news", "misc", "other", "any", "open"]
 )
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.minutes.candidates import Candidate, Context
 from bot.minutes.document import Block, BlockKind
-from bot.minutes.explicit import claimed, entries_of
+from bot.minutes.explicit import Entry, claimed, entries_of
 from bot.minutes.model import Ref, RefKind
 from bot.minutes.names import GROUP, PRONOUN
 from bot.minutes.text import Span, plain, sentences, squash
@@ -82,10 +82,11 @@ def narrative_items(ctx: Context) -> Iterator[Candidate]:
         yield from _block_items(block, text, ctx, memory)
 
 
-def _first_marker(block: Block, marked: list[object]) -> int:
+def _first_marker(block: Block, marked: list[Entry]) -> int:
+    """Where the block's first marker line starts: prose rules read only what comes before."""
     if not marked:
         return len(block.text)
-    starts = [block.text.find(getattr(e, "text")) for e in marked]
+    starts = [block.text.find(e.text) for e in marked]
     return min(s for s in starts if s >= 0) if any(s >= 0 for s in starts) else len(block.text)
 
 
