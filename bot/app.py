@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from pathlib import Path
 
 import aiohttp
@@ -13,17 +16,25 @@ from bot import server
 from bot.config import ServiceSettings
 from bot.github import AppAuth, Auth, GitHubPort, TokenAuth
 from bot.handlers import dispatch
-from bot.handlers.context import Context
-from bot.queue import Delivery, EmbeddedQueue, Journal, Queue
+from bot.handlers.context import Context, utc_now
+from bot.handlers.weekly_status import SCHEDULE_EVENT
+from bot.queue import Delivery, EmbeddedQueue, Journal, Process, Queue
+from bot.redis_queue import RedisQueue
 
 log = logging.getLogger(__name__)
 
 DEFAULT_JOURNAL = "minutes-bot-journal.sqlite3"
+# How often repositories are asked whether their weekly status is due.
+STATUS_CHECK_SECONDS = 15 * 60
+
+Clock = Callable[[], datetime]
 
 SETTINGS = web.AppKey("settings", ServiceSettings)
 SESSION = web.AppKey("session", aiohttp.ClientSession)
 AUTH = web.AppKey("auth", Auth)  # shared, so installation tokens are cached across deliveries
 QUEUE = web.AppKey("queue", Queue)
+JOURNAL = web.AppKey("journal", Journal)
+CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 
 
 def auth_from_settings(settings: ServiceSettings) -> Auth:
@@ -45,29 +56,81 @@ def make_port(
     )
 
 
-async def handle(delivery: Delivery, port: GitHubPort, settings: ServiceSettings) -> None:
+async def handle(
+    delivery: Delivery, port: GitHubPort, settings: ServiceSettings, clock: Clock = utc_now
+) -> None:
     """Dispatch one delivery to its handlers and log what it cost in API calls."""
-    await dispatch(delivery.as_event(), Context(port=port, settings=settings))
+    await dispatch(delivery.as_event(), Context(port=port, settings=settings, clock=clock))
     log.info("delivery handled", extra={"fields": {"calls": port.calls, "writes": port.writes}})
 
 
-def create_app(settings: ServiceSettings, *, journal: str | Path | None = None) -> web.Application:
+def status_checks(repositories: list[tuple[str, int | None]], now: datetime) -> list[Delivery]:
+    """Return one `schedule` event per repository for the hour of `now`.
+
+    The id names the hour, so however often the service checks, each repository is
+    asked at most once an hour.
+    """
+    hour = now.strftime("%Y-%m-%dT%H")
+    return [
+        Delivery(
+            f"{SCHEDULE_EVENT}:{repo}:{hour}",
+            SCHEDULE_EVENT,
+            {"repository": {"full_name": repo}}
+            | ({"installation": {"id": installation}} if installation else {}),
+        )
+        for repo, installation in repositories
+    ]
+
+
+async def check_weekly_status(app: web.Application) -> None:
+    """Queue a weekly-status check for every repository the service has heard from."""
+    repositories = await asyncio.to_thread(app[JOURNAL].repositories)
+    for delivery in status_checks(repositories, app[CLOCK]()):
+        await app[QUEUE].submit(delivery)
+
+
+def create_app(
+    settings: ServiceSettings, *, journal: str | Path | None = None, clock: Clock = utc_now
+) -> web.Application:
     """Build the service; it refuses to run without a webhook secret or credentials."""
     app = web.Application(
         client_max_size=server.MAX_BODY_BYTES, middlewares=[server.report_crashes]
     )
     app[SETTINGS] = settings
     app[AUTH] = auth_from_settings(settings)
-
-    async def process(delivery: Delivery) -> None:
-        port = make_port(app[SESSION], app[AUTH], settings, delivery.installation_id)
-        await handle(delivery, port, settings)
-
-    journal_path = journal or settings.journal_path or DEFAULT_JOURNAL
-    app[QUEUE] = EmbeddedQueue(Journal(journal_path), process)
+    app[CLOCK] = clock
+    app[JOURNAL] = Journal(journal or settings.journal_path or DEFAULT_JOURNAL)
+    app[QUEUE] = work_queue(settings, app[JOURNAL], _processor(app))
     app.add_routes(server.routes(settings.webhook_secret or "", app[QUEUE]))
-    app.cleanup_ctx.extend([_http_session, _running_queue])
+    app.cleanup_ctx.extend([_http_session, _running_queue, _status_checks])
     return app
+
+
+def _processor(app: web.Application) -> Process:
+    async def process(delivery: Delivery) -> None:
+        settings = app[SETTINGS]
+        port = make_port(app[SESSION], app[AUTH], settings, delivery.installation_id)
+        await handle(delivery, port, settings, app[CLOCK])
+
+    return process
+
+
+def work_queue(settings: ServiceSettings, journal: Journal, process: Process) -> Queue:
+    """Queue in Redis when configured, so any replica takes any delivery; else in-process."""
+    if settings.redis_url:
+        # Each replica still notes the repositories it serves, for the status checks.
+        return RedisQueue(settings.redis_url, remembering(journal, process))
+    return EmbeddedQueue(journal, process)
+
+
+def remembering(journal: Journal, process: Process) -> Process:
+    """Wrap `process` to note each delivery's repository in `journal` first."""
+
+    async def process_and_remember(delivery: Delivery) -> None:
+        await asyncio.to_thread(journal.remember, delivery)
+        await process(delivery)
+
+    return process_and_remember
 
 
 async def _http_session(app: web.Application) -> AsyncIterator[None]:
@@ -80,3 +143,16 @@ async def _running_queue(app: web.Application) -> AsyncIterator[None]:
     await app[QUEUE].start()
     yield
     await app[QUEUE].stop()
+
+
+async def _status_checks(app: web.Application) -> AsyncIterator[None]:
+    async def every_while() -> None:
+        while True:
+            await asyncio.sleep(STATUS_CHECK_SECONDS)
+            await check_weekly_status(app)
+
+    task = asyncio.create_task(every_while())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

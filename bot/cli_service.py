@@ -16,10 +16,12 @@ from aiohttp import web
 from bot.app import auth_from_settings, create_app, handle, make_port
 from bot.config import ConfigError, ServiceSettings, SettingsError, settings_from_env
 from bot.handlers.minutes_files import sync_repository
+from bot.handlers.weekly_status import SCHEDULE_EVENT
 from bot.logs import configure_logging
 from bot.queue import Delivery
 
-# Events that carry no change of their own in Actions: reconcile the repository instead.
+# Events that carry no change of their own in Actions: reconcile the repository, then
+# post the weekly status if it is due.
 SYNC_EVENTS = frozenset({"schedule", "workflow_dispatch"})
 
 
@@ -87,10 +89,12 @@ def run_action(args: argparse.Namespace) -> int:
 async def act(settings: ServiceSettings, env: Mapping[str, str]) -> None:
     """Dispatch the Actions event `env` describes like a webhook; reconcile on schedule."""
     event = env["GITHUB_EVENT_NAME"]
+    text = await asyncio.to_thread(Path(env["GITHUB_EVENT_PATH"]).read_text, encoding="utf-8")
+    payload = json.loads(text)
     if event in SYNC_EVENTS:
         await sync(settings, env["GITHUB_REPOSITORY"], None)
-        return
-    payload = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text(encoding="utf-8"))
+        # Then check the weekly status, whose handler takes the name `schedule`.
+        event, payload = SCHEDULE_EVENT, {"repository": {"full_name": env["GITHUB_REPOSITORY"]}}
     delivery = Delivery(env.get("GITHUB_RUN_ID", "action"), event, payload)
     async with aiohttp.ClientSession() as session:
         await handle(

@@ -78,19 +78,26 @@ class Queue(Protocol):
 class Journal:
     """The SQLite record of accepted deliveries and whether each is finished."""
 
-    _SCHEMA = """
-        CREATE TABLE IF NOT EXISTS deliveries (
+    _SCHEMA = (
+        """CREATE TABLE IF NOT EXISTS deliveries (
             id TEXT PRIMARY KEY,
             event TEXT NOT NULL,
             payload TEXT NOT NULL,
             state TEXT NOT NULL DEFAULT 'pending',
             received REAL NOT NULL
-        )"""
+        )""",
+        """CREATE TABLE IF NOT EXISTS repositories (
+            repo TEXT PRIMARY KEY,
+            installation INTEGER,
+            seen REAL NOT NULL
+        )""",
+    )
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         with self._connect() as db:
-            db.execute(self._SCHEMA)
+            for table in self._SCHEMA:
+                db.execute(table)
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30)
@@ -106,7 +113,18 @@ class Journal:
                 " VALUES (?, ?, ?, ?)",
                 row,
             )
-            return cursor.rowcount == 1
+        self.remember(delivery)
+        return cursor.rowcount == 1
+
+    def remember(self, delivery: Delivery) -> None:
+        """Note that the delivery's repository (and installation) was heard from now."""
+        if not delivery.repo:
+            return
+        with self._connect() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO repositories (repo, installation, seen) VALUES (?, ?, ?)",
+                (delivery.repo, delivery.installation_id, time.time()),
+            )
 
     def finish(self, delivery_id: str, state: str = "done") -> None:
         """Mark a delivery as handled (`done`) or given up on (`failed`)."""
@@ -127,6 +145,15 @@ class Journal:
         with self._connect() as db:
             row = db.execute("SELECT state FROM deliveries WHERE id = ?", (delivery_id,)).fetchone()
         return row[0] if row else None
+
+    def repositories(self, within: float = KEEP_DONE_SECONDS) -> list[tuple[str, int | None]]:
+        """Return (repository, installation) of every repository heard from lately."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT repo, installation FROM repositories WHERE seen >= ? ORDER BY repo",
+                (time.time() - within,),
+            ).fetchall()
+        return [(repo, installation) for repo, installation in rows]
 
     def prune(self, older_than: float = KEEP_DONE_SECONDS) -> None:
         """Forget finished deliveries older than `older_than` seconds."""

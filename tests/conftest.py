@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
-try:
-    from tests.github_sim import GitHubSim
-except ModuleNotFoundError:  # run as `pytest` without the repository root on sys.path
-    from github_sim import GitHubSim  # type: ignore[no-redef]
+# `tests.github_sim` must import the same way under `pytest` as under `python -m pytest`.
+ROOT = str(Path(__file__).resolve().parent.parent)
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+from tests.github_sim import GitHubSim, generate_app_key
 
 SIM_TOKEN = "ghp_simulated_token_0001"
 SIM_REPO = "acme/minutes"
@@ -45,7 +50,15 @@ def github_repo(github_sim: GitHubSim, github_token: str) -> str:
     return SIM_REPO
 
 
+@functools.cache
+def shared_app_key() -> tuple[str, str]:
+    """Return one RSA key pair for the whole run; generating one per test is slow."""
+    return generate_app_key()
+
+
 @pytest.fixture
 def github_app_key(github_sim: GitHubSim) -> tuple[int, str]:
-    """Register GitHub App 1 with a fresh RSA key and return (app id, private key PEM)."""
-    return 1, github_sim.add_app(1)
+    """Register GitHub App 1 (slug `minutes-bot`) and return (app id, private key PEM)."""
+    private, public = shared_app_key()
+    github_sim.register_app(1, public)
+    return 1, private

@@ -3,21 +3,37 @@ simulator delivers the signed `issue_comment` webhook, and the bot acts on the i
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
+
 import pytest
 
 from bot.commands import HELP, MEETING_ISSUE_HELP, REFUSAL
-from tests.github_sim import GitHubSim
-from tests.github_sim.state import Issue
-from tests.test_e2e_push import (  # noqa: F401 - `bot` and `repo` are fixtures
+from tests.e2e_support import (
     MEETING,
     REPO,
     SVSM,
     Bot,
-    bot,
+    create_svsm_repo,
     item_issues,
     push,
-    repo,
+    start_bot,
 )
+from tests.github_sim import GitHubSim
+from tests.github_sim.state import Issue
+
+
+@pytest.fixture
+def repo(github_sim: GitHubSim) -> str:
+    return create_svsm_repo(github_sim)
+
+
+@pytest.fixture
+async def bot(
+    github_sim: GitHubSim, github_app_key: tuple[int, str], repo: str, tmp_path: Path
+) -> AsyncIterator[Bot]:
+    async for running in start_bot(github_sim, github_app_key, tmp_path / "journal.sqlite3"):
+        yield running
 
 
 # One item is all these tests need; it keeps each of them to a handful of API calls.

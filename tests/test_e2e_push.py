@@ -7,104 +7,45 @@ simulator's REST API, and the tests look at the issues and comments it left ther
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 
-from bot.app import QUEUE, create_app, make_port
+from bot.app import make_port
 from bot.cli_service import act
-from bot.config import ServiceSettings, parse_repo_config, settings_from_env
+from bot.config import settings_from_env
 from bot.github import AppAuth
 from bot.handlers.linked_pulls import COMMENT_MARKER
 from bot.handlers.minutes_files import sync_repository
-from bot.minutes.extract import extract_minutes
-from bot.minutes.model import ActionItem
-from bot.minutes.people import Roster
 from bot.queue import Delivery, Journal
-from tests.github_sim import GitHubSim
-from tests.github_sim.faults import Call
-from tests.github_sim.state import Issue
-
-SECRET = "e2e webhook secret"
-REPO = "coconut-svsm/svsm"
-MEETING = "meetings/2024-12-18.md"
-SHARED = Path("/work/shared")
-SVSM = (Path(__file__).parent.parent / "examples" / "svsm-2024-12-18.md").read_text()
-PEOPLE = {
-    "joergroedel": "Joerg Roedel",
-    "peterfang": "Peter Fang",
-    "jlange": "Jon Lange",
-    "AdamDunlap": "Adam Dunlap",
-    "vijay-dhanraj": "Vijay Dhanraj",
-    "stefano-garzarella": "Stefano Garzarella",
-}
-CONFIG = "people:\n" + "".join(
-    f"  - name: {name}\n    login: {login}\n" for login, name in PEOPLE.items()
+from tests.e2e_support import (
+    CONFIG,
+    EVAL_DEV,
+    MEETING,
+    REPO,
+    SECRET,
+    SVSM,
+    Bot,
+    api_calls,
+    create_svsm_repo,
+    expected_items,
+    item_issues,
+    push,
+    settings,
+    start_bot,
 )
-
-
-@dataclass
-class Bot:
-    """The running bot: its app (for draining the queue) and its webhook URL."""
-
-    app: web.Application
-    url: str
-
-    async def settle(self, sim: GitHubSim) -> None:
-        """Wait until every delivery the bot accepted has been processed."""
-        await sim.drain()
-        await self.app[QUEUE].drain()
-
-
-def settings(sim: GitHubSim, app_key: tuple[int, str]) -> ServiceSettings:
-    app_id, private_key = app_key
-    return ServiceSettings(
-        app_id=app_id, private_key=private_key, webhook_secret=SECRET, api_url=sim.url
-    )
-
-
-async def start_bot(sim: GitHubSim, app_key: tuple[int, str], journal: Path) -> AsyncIterator[Bot]:
-    app = create_app(settings(sim, app_key), journal=journal)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    url = str(server.make_url("/webhook"))
-    sim.set_webhook(url, SECRET)
-    try:
-        yield Bot(app, url)
-    finally:
-        await server.close()
+from tests.github_sim import GitHubSim
 
 
 @pytest.fixture
 def repo(github_sim: GitHubSim) -> str:
-    """Create the SVSM repository with its people, their roles and two open PRs."""
-    github_sim.clock = datetime(2024, 12, 18, 17, 0, tzinfo=UTC)
-    for login, name in PEOPLE.items():
-        github_sim.add_user(login, name)
-    github_sim.add_repo(REPO, files={".github/minutes-bot.yml": CONFIG, "README.md": "# SVSM\n"})
-    for login in PEOPLE:
-        github_sim.set_permission(REPO, login, "write")
-    github_sim.add_pull(
-        REPO,
-        title="Initial user space (user-mode) support",
-        author="vijay-dhanraj",
-        created_at=datetime(2024, 11, 20, tzinfo=UTC),
-    )
-    github_sim.add_pull(
-        REPO,
-        title="Multiprocessor startup for the native platform",
-        author="jlange",
-        draft=True,
-        created_at=datetime(2024, 12, 2, tzinfo=UTC),
-    )
-    return REPO
+    return create_svsm_repo(github_sim)
 
 
 @pytest.fixture
@@ -113,22 +54,6 @@ async def bot(
 ) -> AsyncIterator[Bot]:
     async for running in start_bot(github_sim, github_app_key, tmp_path / "journal.sqlite3"):
         yield running
-
-
-async def push(sim: GitHubSim, bot: Bot, files: dict[str, str | None], **options: str) -> None:
-    """Commit `files` as Joerg, deliver the signed push, and wait for the bot to finish."""
-    delivery = await sim.push(REPO, files, author="joergroedel", **options)
-    assert delivery.status == 202, delivery.response
-    await bot.settle(sim)
-
-
-def item_issues(sim: GitHubSim) -> list[Issue]:
-    return [issue for issue in sim.issues(REPO) if "action-item" in issue.labels]
-
-
-def expected_items(text: str, path: str = MEETING) -> list[ActionItem]:
-    roster = Roster.from_people(parse_repo_config(CONFIG).people)
-    return list(extract_minutes(text, path=path, people=roster).items)
 
 
 # -- journey 1: commit minutes, get issues ----------------------------------------------
@@ -172,11 +97,6 @@ def _line(body: str) -> int:
 # -- idempotency and journey 2: correct the minutes ---------------------------------------
 
 
-def api_calls(sim: GitHubSim) -> list[Call]:
-    """Return the REST calls the bot made, leaving out installation-token exchanges."""
-    return [call for call in sim.calls if not call.path.endswith("/access_tokens")]
-
-
 def snapshot(sim: GitHubSim) -> dict[int, tuple[str, str, str, str | None]]:
     return {i.number: (i.title, i.body or "", i.state, i.state_reason) for i in sim.issues(REPO)}
 
@@ -206,7 +126,7 @@ QUILLSTONE = "meetings/2025-03-05-release-triage.md"
 async def test_corrected_minutes_edit_close_and_open_one_issue_each(
     github_sim: GitHubSim, bot: Bot
 ) -> None:
-    dev = SHARED / "eval" / "dev"
+    dev = EVAL_DEV
     await push(github_sim, bot, {QUILLSTONE: (dev / "07-quillstone-release-triage.md").read_text()})
     before = snapshot(github_sim)
     github_sim.reset_calls()
@@ -244,7 +164,7 @@ NOTHING_TO_DO = [
     pytest.param({MEETING: SVSM}, "feature/minutes", id="another branch"),
     pytest.param({"docs/notes.md": SVSM, "README.md": SVSM}, None, id="outside the minutes globs"),
     pytest.param(
-        {"meetings/2024-10-22.md": (SHARED / "eval/dev/09-foundation-tsc.md").read_text()},
+        {"meetings/2024-10-22.md": (EVAL_DEV / "09-foundation-tsc.md").read_text()},
         None,
         id="minutes without items",
     ),
@@ -382,15 +302,17 @@ async def test_sync_catches_up_on_minutes_whose_webhooks_were_lost(
     assert github_sim.writes() == []
 
 
-async def test_action_entry_point_handles_the_event_file(
-    github_sim: GitHubSim, github_token: str, repo: str, tmp_path: Path
+@pytest.mark.parametrize("event", ["push", "schedule"])
+async def test_action_entry_point_handles_the_event_or_catches_up_on_schedule(
+    github_sim: GitHubSim, github_token: str, repo: str, tmp_path: Path, event: str
 ) -> None:
     github_sim.set_webhook(None)
     built = await github_sim.push(REPO, {MEETING: SVSM}, author="joergroedel")
     event_file = tmp_path / "event.json"
-    event_file.write_text(json.dumps(built.payload))
+    payload = built.payload if event == "push" else {"schedule": "17 6 * * *"}
+    event_file.write_text(json.dumps(payload))
     env = {
-        "GITHUB_EVENT_NAME": "push",
+        "GITHUB_EVENT_NAME": event,
         "GITHUB_EVENT_PATH": str(event_file),
         "GITHUB_TOKEN": github_token,
         "GITHUB_REPOSITORY": REPO,
@@ -420,7 +342,45 @@ async def test_a_dropped_connection_while_opening_issues_duplicates_nothing(
 ) -> None:
     github_sim.faults.drop("POST", "/repos/{owner}/{repo}/issues", times=1)
     await push(github_sim, bot, {MEETING: SVSM})
-    assert [c.status for c in github_sim.calls_matching("POST", "/repos/{o}/{r}/issues")][0] == 0
+    creations = github_sim.calls_matching("POST", "/repos/{o}/{r}/issues")
+    assert creations[0].status == 0  # the connection dropped
     titles = [i.title for i in item_issues(github_sim)]
     assert sorted(titles) == sorted(i.title for i in expected_items(SVSM))
     assert len([i for i in github_sim.issues(REPO) if i.title.startswith("Meeting ")]) == 1
+
+
+async def test_fixing_the_config_picks_up_the_minutes_pushed_meanwhile(
+    github_sim: GitHubSim, bot: Bot
+) -> None:
+    broken = CONFIG + "schedul:\n  day: friday\n"
+    await push(github_sim, bot, {".github/minutes-bot.yml": broken, MEETING: SVSM})
+    assert github_sim.issues(REPO) == []
+
+    await push(github_sim, bot, {".github/minutes-bot.yml": CONFIG})
+
+    assert len(item_issues(github_sim)) == len(expected_items(SVSM))
+
+
+async def test_sync_command_reports_progress_on_stderr(
+    github_sim: GitHubSim, github_app_key: tuple[int, str], repo: str, tmp_path: Path
+) -> None:
+    github_sim.set_webhook(None)
+    await github_sim.push(REPO, {MEETING: SVSM}, author="joergroedel")
+    key_file = tmp_path / "key.pem"
+    key_file.write_text(github_app_key[1])
+    env = {
+        "PATH": os.environ["PATH"],
+        "GITHUB_APP_ID": str(github_app_key[0]),
+        "GITHUB_PRIVATE_KEY_FILE": str(key_file),
+        "GITHUB_API_URL": github_sim.url,
+    }
+    command = [sys.executable, "-m", "bot.cli", "sync", REPO, "--installation", "1"]
+    process = await asyncio.create_subprocess_exec(
+        *command, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    _, stderr = await process.communicate()
+
+    assert process.returncode == 0, stderr.decode()
+    lines = [line for line in stderr.decode().splitlines() if not line.startswith("{")]
+    assert lines == [f"[1/1] {MEETING}", f"{REPO}: 1 minutes files reconciled"]
+    assert len(item_issues(github_sim)) == len(expected_items(SVSM))

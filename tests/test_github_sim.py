@@ -15,7 +15,7 @@ import aiohttp
 import jwt
 import pytest
 from aiohttp import web
-from gidgethub import BadRequest
+from gidgethub import BadRequest, apps
 from gidgethub.aiohttp import GitHubAPI
 
 from tests.github_sim import Delivery, GitHubSim
@@ -76,6 +76,19 @@ async def test_push_delivery_lists_added_modified_removed(github_sim: GitHubSim,
     assert delivery.status is None  # no webhook target set
 
 
+async def test_push_of_several_commits_lists_each(github_sim: GitHubSim, repo: str, gh: GitHubAPI) -> None:
+    await github_sim.push(repo, {".github/minutes-bot.yml": "{}"}, author="acme")
+    delivery = await github_sim.push_commits(repo, [({MINUTES: "v1"}, "Add minutes"), ({"README.md": "r"}, "Docs")],
+                                             author="alice")
+    commits = delivery.payload["commits"]
+    assert [(c["message"], c["added"]) for c in commits] == [("Add minutes", [MINUTES]), ("Docs", ["README.md"])]
+    assert delivery.payload["head_commit"]["id"] == commits[-1]["id"] == delivery.payload["after"]
+    before, after = delivery.payload["before"], delivery.payload["after"]
+    compared = await gh.getitem(f"/repos/{repo}/compare/{before}...{after}")
+    assert [f["filename"] for f in compared["files"]] == ["README.md", MINUTES]
+    assert compared["total_commits"] == 2
+
+
 async def test_compare_reports_renames_with_previous_filename(github_sim: GitHubSim, repo: str,
                                                               gh: GitHubAPI) -> None:
     base = await github_sim.push(repo, {"old.md": "same text\n", "keep.md": "1\n"}, author="alice")
@@ -102,6 +115,15 @@ async def test_recursive_tree_lists_folders_and_files(github_sim: GitHubSim, rep
     assert [e["path"] for e in deep["tree"]] == ["README.md", "meetings", MINUTES]
 
 
+async def test_large_file_comes_through_the_blobs_api(github_sim: GitHubSim, repo: str, gh: GitHubAPI) -> None:
+    text = "x" * (1024 * 1024 + 1)
+    await github_sim.push(repo, {MINUTES: text}, author="alice")
+    entry = await gh.getitem(f"/repos/{repo}/contents/{MINUTES}")
+    blob = await gh.getitem(f"/repos/{repo}/git/blobs/{entry['sha']}")
+    assert (entry["encoding"], entry["content"]) == ("none", "")
+    assert base64.b64decode(blob["content"]).decode() == text
+
+
 async def test_raw_media_type_gives_bare_text(github_sim: GitHubSim, repo: str) -> None:
     await github_sim.push(repo, {MINUTES: "# Minutes\n"}, author="alice")
     async with aiohttp.ClientSession() as session, session.get(
@@ -111,7 +133,13 @@ async def test_raw_media_type_gives_bare_text(github_sim: GitHubSim, repo: str) 
         assert (answer.status, await answer.text()) == (200, "# Minutes\n")
 
 
-@pytest.mark.parametrize("path", ["meetings/missing.md", "meetings"])
+async def test_contents_of_a_folder_lists_its_entries(github_sim: GitHubSim, repo: str, gh: GitHubAPI) -> None:
+    await github_sim.push(repo, {MINUTES: "x", "meetings/2025/01-08.md": "y", "README.md": "r"}, author="alice")
+    listing = await gh.getitem(f"/repos/{repo}/contents/meetings")
+    assert [(e["name"], e["type"]) for e in listing] == [("2024-12-18.md", "file"), ("2025", "dir")]
+
+
+@pytest.mark.parametrize("path", ["meetings/missing.md", "meeting"])
 async def test_missing_file_is_github_404(github_sim: GitHubSim, repo: str, path: str) -> None:
     await github_sim.push(repo, {MINUTES: "x"}, author="alice")
     status, body, _ = await call(github_sim, "GET", f"/repos/{repo}/contents/{path.replace('/', '%2F')}")
@@ -226,6 +254,13 @@ async def test_labels_create_list_and_add_to_issue(github_sim: GitHubSim, repo: 
     assert names == ["action-item", "meeting/2024-12-18"]
 
 
+async def test_label_with_slash_can_be_removed(github_sim: GitHubSim, repo: str) -> None:
+    number = github_sim.add_issue(repo, "item", author="alice", labels=["meeting/2024-12-18", "action-item"])
+    status, left, _ = await call(github_sim, "DELETE", f"/repos/{repo}/issues/{number}/labels/meeting%2F2024-12-18")
+    assert (status, [label["name"] for label in left]) == (200, ["action-item"])
+    assert github_sim.issue(repo, number).labels == ["action-item"]
+
+
 async def test_duplicate_label_is_already_exists(github_sim: GitHubSim, repo: str) -> None:
     github_sim.add_label(repo, "action-item")
     status, body, _ = await call(github_sim, "POST", f"/repos/{repo}/labels", {"name": "Action-Item"})
@@ -337,6 +372,16 @@ async def test_search_issues(github_sim: GitHubSim, repo: str, q: str, expected:
     assert body["search_type"] == "lexical" and body["total_count"] == len(expected)
 
 
+async def test_search_lag_hides_fresh_issues(github_sim: GitHubSim, repo: str) -> None:
+    github_sim.clock = datetime(2024, 12, 18, 10, 0)
+    github_sim.search_lag = 30
+    github_sim.add_issue(repo, "Fresh", author="alice")
+    _, before, _ = await call(github_sim, "GET", f"/search/issues?q=repo:{repo} is:issue")
+    github_sim.clock.advance(30)
+    _, after, _ = await call(github_sim, "GET", f"/search/issues?q=repo:{repo} is:issue")
+    assert (before["total_count"], after["total_count"]) == (0, 1)
+
+
 async def test_search_without_type_qualifier_is_422(github_sim: GitHubSim, repo: str) -> None:
     status, body, _ = await call(github_sim, "GET", "/search/issues?q=repo:acme/minutes")
     assert status == 422
@@ -379,6 +424,31 @@ async def test_app_jwt_mints_installation_token_that_expires(github_sim: GitHubS
     assert (status, body["message"]) == (401, "Bad credentials")
 
 
+async def test_gidgethub_app_helpers_get_a_working_token(github_sim: GitHubSim, repo: str,
+                                                        github_app_key: tuple[int, str]) -> None:
+    app_id, private_key = github_app_key
+    github_sim.clock = datetime(2024, 12, 18, 10, 0)
+    async with aiohttp.ClientSession() as session:
+        gh = GitHubAPI(session, "sim-tests", base_url=github_sim.url)
+        minted = await apps.get_installation_access_token(
+            gh, installation_id="1", app_id=str(app_id), private_key=private_key)
+        answer = await gh.getitem(f"/repos/{repo}", oauth_token=minted["token"])
+    assert answer["full_name"] == repo
+    assert minted["expires_at"] == "2024-12-18T11:00:00Z"
+
+
+async def test_uninstalling_revokes_installation_tokens(github_sim: GitHubSim, repo: str,
+                                                        github_app_key: tuple[int, str]) -> None:
+    github_sim.add_repo("acme/other")
+    kept = github_sim.auth.issue_installation_token(1, "minutes-bot[bot]", [repo, "acme/other"])
+    await github_sim.send_installation_repositories("removed", ["acme/other"])
+    assert (await call(github_sim, "GET", "/repos/acme/other", token=kept.value))[0] == 404
+    assert (await call(github_sim, "GET", f"/repos/{repo}", token=kept.value))[0] == 200
+    await github_sim.send_installation("deleted")
+    assert (await call(github_sim, "GET", f"/repos/{repo}", token=kept.value))[0] == 401
+    assert github_sim.repo(repo).installation_id is None
+
+
 async def test_jwt_signed_by_another_key_is_refused(github_sim: GitHubSim, repo: str,
                                                     github_app_key: tuple[int, str]) -> None:
     from tests.github_sim import generate_app_key
@@ -390,6 +460,31 @@ async def test_jwt_signed_by_another_key_is_refused(github_sim: GitHubSim, repo:
         answer = await session.post(f"{github_sim.url}/app/installations/1/access_tokens",
                                     headers={"Authorization": f"Bearer {forged}"})
         assert answer.status == 401
+
+
+@pytest.mark.parametrize(("claims", "algorithm", "accepted"), [
+    ({"iat": -60, "exp": 540, "iss": "1"}, "RS256", True),
+    ({"iat": -700, "exp": -10, "iss": "1"}, "RS256", False),   # expired
+    ({"iat": -60, "exp": 3600, "iss": "1"}, "RS256", False),   # longer than 10 minutes
+    ({"iat": -60, "exp": 540, "iss": "2"}, "RS256", False),    # another app
+    ({"iat": -60, "exp": 540}, "RS256", False),                # no issuer
+    ({"iat": -60, "exp": 540, "iss": "1"}, "HS256", False),    # not signed with the app key
+])
+async def test_app_jwt_checks(github_sim: GitHubSim, repo: str, github_app_key: tuple[int, str],
+                              claims: dict[str, Any], algorithm: str, accepted: bool) -> None:
+    now = int(datetime.now(UTC).timestamp())
+    timed = {k: now + v if k in ("iat", "exp") else v for k, v in claims.items()}
+    key = github_app_key[1] if algorithm == "RS256" else "shared-secret-that-is-long-enough-for-hs256"
+    token = jwt.encode(timed, key, algorithm=algorithm)
+    async with aiohttp.ClientSession() as session, session.get(
+            f"{github_sim.url}/repos/{repo}/installation", headers={"Authorization": f"Bearer {token}"}) as answer:
+        assert (answer.status == 200) is accepted
+
+
+async def test_token_is_not_accepted_where_a_jwt_is_needed(github_sim: GitHubSim, repo: str,
+                                                           github_app_key: tuple[int, str]) -> None:
+    status, body, _ = await call(github_sim, "POST", "/app/installations/1/access_tokens")
+    assert (status, body["message"]) == (401, "A JSON web token could not be decoded")
 
 
 async def test_rate_limit_headers_count_down(github_sim: GitHubSim, repo: str) -> None:
@@ -485,7 +580,7 @@ async def receiver(github_sim: GitHubSim) -> AsyncIterator[list[tuple[dict[str, 
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = runner.addresses[0][1]
     github_sim.set_webhook(f"http://127.0.0.1:{port}/webhook", "It's a Secret to Everybody")
     yield received
     await runner.cleanup()

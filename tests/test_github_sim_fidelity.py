@@ -73,6 +73,17 @@ async def test_reaction_thumbsup_is_recorded_as_a_violation(github_sim: GitHubSi
     github_sim.violations.clear()
 
 
+async def test_faulted_call_still_has_its_request_checked(github_sim: GitHubSim, repo: str,
+                                                         github_token: str) -> None:
+    github_sim.faults.fail("POST", "/repos/{o}/{r}/issues", 502)
+    headers = {"Authorization": f"token {github_token}"}
+    async with aiohttp.ClientSession(headers=headers) as session, session.post(
+            f"{github_sim.url}/repos/{repo}/issues", json={"labels": ["x"]}) as answer:
+        assert answer.status == 502
+    assert len(github_sim.violations) == 1 and "title" in github_sim.violations[0]
+    github_sim.violations.clear()
+
+
 async def issue_json(sim: GitHubSim, repo: str) -> dict[str, Any]:
     """Render issue 1 as the simulator answers it."""
     number = sim.add_issue(repo, "item", author="alice")
@@ -145,8 +156,8 @@ async def every_event(sim: GitHubSim, repo: str) -> dict[str, Delivery]:
     return found
 
 
-async def test_every_webhook_matches_its_schema(github_sim: GitHubSim, repo: str) -> None:
-    github_sim.add_app(1)
+async def test_every_webhook_matches_its_schema(github_sim: GitHubSim, repo: str,
+                                                github_app_key: tuple[int, str]) -> None:
     deliveries = await every_event(github_sim, repo)
     problems = {name: check_webhook(d.event, d.payload) for name, d in deliveries.items()}
     assert problems == {name: [] for name in deliveries}
@@ -177,8 +188,8 @@ IGNORED_KEYS = ("/allow_", "/delete_branch_on_merge", "/permissions/", "/hook/",
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in EXAMPLES.glob("*.json")))
-async def test_payload_has_every_key_of_the_real_example(github_sim: GitHubSim, repo: str, name: str) -> None:
-    github_sim.add_app(1)
+async def test_payload_has_every_key_of_the_real_example(github_sim: GitHubSim, repo: str, name: str,
+                                                        github_app_key: tuple[int, str]) -> None:
     ours = (await every_event(github_sim, repo))[name].payload
     example = json.loads((EXAMPLES / f"{name}.json").read_text())
     missing = [k for k in keys_missing(example, ours) if not any(part in k for part in IGNORED_KEYS)
@@ -204,6 +215,8 @@ def pygithub_round_trip(url: str, token: str) -> dict[str, Any]:
     comment.edit("first, edited")
     # `add_to_labels` would send the bare-list body the current description no longer lists.
     created[0].edit(labels=["action-item", "meeting/2024-12-18"])
+    minutes = repo.get_contents("meetings/2024-12-18.md")
+    assert not isinstance(minutes, list)
     return {
         "open": [i.title for i in repo.get_issues(state="open", direction="asc")],
         "all": len(list(repo.get_issues(state="all"))),
@@ -212,10 +225,12 @@ def pygithub_round_trip(url: str, token: str) -> dict[str, Any]:
         "closed_reason": repo.get_issue(created[1].number).state_reason,
         "profile": gh.get_user("alice").name,
         "permission": repo.get_collaborator_permission("alice"),
+        "minutes": minutes.decoded_content.decode(),
     }
 
 
 async def test_pygithub_works_against_the_simulator(github_sim: GitHubSim, repo: str, github_token: str) -> None:
+    await github_sim.push(repo, {"meetings/2024-12-18.md": "# Minutes\n"}, author="alice")
     result = await asyncio.to_thread(pygithub_round_trip, github_sim.url, github_token)
     assert result == {
         "open": ["Item zero", "Item 2", "Item 3", "Item 4"],
@@ -225,6 +240,7 @@ async def test_pygithub_works_against_the_simulator(github_sim: GitHubSim, repo:
         "closed_reason": "not_planned",
         "profile": "Alice Liddell",
         "permission": "write",
+        "minutes": "# Minutes\n",
     }
     assert len(github_sim.calls_matching("GET", "/repos/{o}/{r}/issues")) >= 3  # pages of 2
 

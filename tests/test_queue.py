@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,14 +23,25 @@ class Recorder:
         self.done: list[str] = []
         self.release = asyncio.Event()
         self.hold = hold
+        self.progress = asyncio.Condition()
 
     async def __call__(self, delivery: Delivery) -> None:
-        self.started.append(delivery.id)
+        await self._note(self.started, delivery.id)
         if delivery.id in self.hold:
             await self.release.wait()
         if delivery.id.startswith("boom"):
             raise RuntimeError("handler failed")
-        self.done.append(delivery.id)
+        await self._note(self.done, delivery.id)
+
+    async def _note(self, where: list[str], delivery_id: str) -> None:
+        async with self.progress:
+            where.append(delivery_id)
+            self.progress.notify_all()
+
+    async def until(self, check: Callable[[], bool]) -> None:
+        """Wait until `check` holds."""
+        async with self.progress:
+            await self.progress.wait_for(check)
 
 
 @pytest.fixture
@@ -56,8 +68,7 @@ async def test_runs_one_repository_in_order_and_others_alongside(journal: Journa
     await queue.start()
     for job in [delivery("a1", "octo/a"), delivery("a2", "octo/a"), delivery("b1", "octo/b")]:
         await queue.submit(job)
-    while "b1" not in recorder.done:
-        await asyncio.sleep(0)
+    await recorder.until(lambda: "b1" in recorder.done)
     assert recorder.started == ["a1", "b1"]  # a2 waits for a1; b1 did not
     recorder.release.set()
     await queue.drain()
@@ -71,8 +82,7 @@ async def test_resumes_deliveries_accepted_before_a_stop(journal: Journal) -> No
     await queue.start()
     await queue.submit(delivery("d1"))
     await queue.submit(delivery("d2"))
-    while not first.started:
-        await asyncio.sleep(0)
+    await first.until(lambda: bool(first.started))
     await queue.stop()
     assert first.done == []
 
@@ -112,3 +122,12 @@ def test_delivery_names_its_repository_and_installation(
 ) -> None:
     job = Delivery("d", "push", payload)
     assert (job.repo, job.installation_id) == (repo, installation)
+
+
+def test_journal_remembers_the_repositories_it_heard_from(journal: Journal) -> None:
+    journal.add(delivery("d1", "octo/b"))
+    journal.add(delivery("d2", "octo/a"))
+    journal.add(Delivery("d3", "installation", {"installation": {"id": 7}}))
+    journal.remember(delivery("d4", "octo/c"))
+    assert journal.repositories() == [("octo/a", 7), ("octo/b", 7), ("octo/c", 7)]
+    assert journal.repositories(within=-1) == []

@@ -21,8 +21,8 @@ router = Router()
 NO_COMMIT = "0" * 40
 CONFIG_PROBLEMS = (
     "minutes-bot could not use `{path}` at this commit, so it did nothing with these "
-    "changes. Please fix:\n\n{problems}\n\nPush the fix and the bot will pick up the minutes "
-    "changed from then on; `minutes-bot sync` catches up on earlier ones."
+    "changes. Please fix:\n\n{problems}\n\nOnce a fixed file is pushed, the bot goes "
+    "through every minutes file again, including the ones pushed meanwhile."
 )
 
 
@@ -73,8 +73,8 @@ def minutes_changes(config: RepoConfig, files: Iterable[ChangedFile]) -> Minutes
         if changed.status == "renamed" and changed.previous_filename:
             removed.append(changed.previous_filename)
     return MinutesChanges(
-        updated=tuple(path for path in updated if is_minutes_path(config, path)),
-        removed=tuple(path for path in removed if is_minutes_path(config, path)),
+        updated=tuple(dict.fromkeys(path for path in updated if is_minutes_path(config, path))),
+        removed=tuple(dict.fromkeys(path for path in removed if is_minutes_path(config, path))),
     )
 
 
@@ -108,8 +108,16 @@ async def read_config(port: GitHubPort, repo: str, sha: str) -> RepoConfig | Non
 
 
 async def changed_minutes(port: GitHubPort, push: Push, config: RepoConfig) -> MinutesChanges:
-    """List the minutes files the push touched; a new branch counts every file as added."""
-    if push.before == NO_COMMIT:
-        paths = await port.list_files(push.repo, ref=push.after)
-        return minutes_changes(config, (ChangedFile(path, "added") for path in paths))
-    return minutes_changes(config, await port.compare(push.repo, push.before, push.after))
+    """List the minutes files to reconcile: those the push touched, or all of them.
+
+    A new branch counts every file as added; so does a change of the config, since
+    people, labels or paths may have changed for minutes that did not.
+    """
+    changed = (
+        [] if push.before == NO_COMMIT else await port.compare(push.repo, push.before, push.after)
+    )
+    if push.before != NO_COMMIT and all(f.filename != REPO_CONFIG_PATH for f in changed):
+        return minutes_changes(config, changed)
+    paths = await port.list_files(push.repo, ref=push.after)
+    removed = [f for f in changed if f.status in ("removed", "renamed")]
+    return minutes_changes(config, [*(ChangedFile(path, "added") for path in paths), *removed])

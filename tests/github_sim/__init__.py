@@ -1,6 +1,6 @@
 """A faithful in-memory GitHub (REST API, webhooks, App auth) for minutes-bot's tests."""
 
-from .auth import App, Token, generate_app_key
+from .auth import App, RateLimit, Token, generate_app_key
 from .faults import Call, Fault, Faults
 from .sim import GitHubSim
 from .state import (
@@ -20,6 +20,6 @@ from .webhooks import Delivery, signature
 
 __all__ = [
     "App", "Call", "Clock", "Comment", "Commit", "CommitComment", "Delivery", "Fault", "Faults",
-    "GitHubSim", "Issue", "Label", "PullInfo", "Reaction", "Repo", "SimError", "Token", "User",
+    "GitHubSim", "Issue", "Label", "PullInfo", "RateLimit", "Reaction", "Repo", "SimError", "Token", "User",
     "generate_app_key", "signature",
 ]

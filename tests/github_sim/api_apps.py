@@ -53,8 +53,7 @@ async def get_repo_installation(request: web.Request) -> web.Response:
     repo = sim.state.repo(f"{request.match_info['owner']}/{request.match_info['repo']}")
     if repo.installation_id is None:
         raise not_found()
-    installed = [r for r in sim.state.repos.values() if r.installation_id == repo.installation_id]
-    record = sim.payloads.installation_record(repo.installation_id, repo.owner, installed)
+    record = sim.payloads.installation_record(repo.installation_id, repo.owner)
     return json_response(record)
 
 

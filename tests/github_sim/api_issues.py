@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
 from aiohttp import web
 
 from . import search
@@ -19,6 +22,9 @@ from .api_common import (
 )
 from .app import TOKEN_KEY, json_response, sim_of
 from .state import Issue, Repo, not_found, validation_failed
+
+if TYPE_CHECKING:
+    from .sim import GitHubSim
 
 
 def filter_issues(request: web.Request, repo: Repo) -> list[Issue]:
@@ -233,6 +239,13 @@ async def issue_reactions(request: web.Request) -> web.Response:
 
 
 
+def indexed(sim: GitHubSim, issue: Issue) -> bool:
+    """Say whether the search index has caught up with the issue's last change."""
+    if not sim.search_lag:  # no lag: everything is searchable, whatever the clock says
+        return True
+    return issue.updated_at <= sim.clock.now() - timedelta(seconds=sim.search_lag)
+
+
 async def search_issues(request: web.Request) -> web.Response:
     """GET /search/issues"""
     sim = sim_of(request)
@@ -244,7 +257,7 @@ async def search_issues(request: web.Request) -> web.Response:
     token = request.get(TOKEN_KEY)
     found = [i for i in search.search(sim.state, q, sort=request.query.get("sort"),
                                       order=request.query.get("order", "desc"))
-             if token is None or token.reaches(i.repo)]
+             if (token is None or token.reaches(i.repo)) and indexed(sim, i)]
     chunk, headers = paginate(request, found)
     items = [sim.render.search_item(sim.state.repo(i.repo), i) for i in chunk]
     return json_response({"total_count": len(found), "incomplete_results": False, "items": items,

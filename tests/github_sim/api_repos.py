@@ -16,7 +16,7 @@ from .api_common import (
     repo_of,
 )
 from .app import json_response, sim_of
-from .state import Commit, Issue, Repo, not_found, tree_sha, validation_failed
+from .state import Commit, Issue, Repo, blob_sha, not_found, tree_sha, validation_failed
 
 RAW_MEDIA_TYPE = "application/vnd.github.raw"
 
@@ -98,7 +98,10 @@ async def get_content(request: web.Request) -> web.Response:
     path = unquote(request.match_info["path"]).strip("/")
     commit = repo.resolve(request.query.get("ref") or repo.default_branch)
     if path not in commit.tree:
-        raise not_found()
+        listing = sim.render.content_dir(repo, commit, path)
+        if not listing:
+            raise not_found()
+        return json_response(listing)
     if RAW_MEDIA_TYPE in request.headers.get("Accept", ""):
         return web.Response(text=commit.tree[path], content_type=RAW_MEDIA_TYPE, charset="utf-8")
     return json_response(sim.render.content_file(repo, commit, path))
@@ -170,6 +173,17 @@ async def get_tree(request: web.Request) -> web.Response:
     commit = by_tree.get(wanted) or repo.resolve(wanted)
     recursive = request.query.get("recursive") not in (None, "", "0", "false")
     return json_response(sim.render.tree(repo, commit, recursive=recursive))
+
+
+async def get_blob(request: web.Request) -> web.Response:
+    """GET /repos/{owner}/{repo}/git/blobs/{file_sha}"""
+    sim = sim_of(request)
+    repo = repo_of(request)
+    wanted = request.match_info["file_sha"]
+    texts = {blob_sha(t): t for c in repo.commits.values() for t in c.tree.values()}
+    if wanted not in texts:
+        raise not_found()
+    return json_response(sim.render.blob(repo, texts[wanted]))
 
 
 async def list_commit_comments(request: web.Request) -> web.Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -86,9 +87,11 @@ def resource_of(path: str) -> str | None:
 
 
 def rate_headers(request: web.Request) -> dict[str, str]:
-    """Return the `x-ratelimit-*` headers of the bucket this call belongs to, without counting it."""
+    """Return the `x-ratelimit-*` (and request id) headers of this call, without counting it."""
     resource = resource_of(request.path) or "core"
-    return sim_of(request).auth.limit(resource).headers(resource)
+    request_id = f"{uuid.uuid4().hex[:4].upper()}:{uuid.uuid4().hex[:8].upper()}"
+    return sim_of(request).auth.limit(resource).headers(resource) | {
+        "X-GitHub-Request-Id": request_id, "X-GitHub-Media-Type": "github.v3; format=json"}
 
 
 def count_rate_limit(request: web.Request) -> dict[str, str]:
@@ -100,7 +103,7 @@ def count_rate_limit(request: web.Request) -> dict[str, str]:
     if bucket.used >= bucket.limit:
         raise RateLimited(403, PRIMARY_LIMIT_MESSAGE, bucket.headers(resource), PRIMARY_LIMIT_DOCS)
     bucket.used += 1
-    return bucket.headers(resource)
+    return rate_headers(request)
 
 
 class Dropped(Exception):
@@ -158,21 +161,24 @@ def query_of(request: web.Request) -> dict[str, str]:
     return dict(request.query.items())
 
 
-def validate_exchange(request: web.Request, raw: bytes, response: web.Response) -> None:
-    """Record any way this request or its answer breaks GitHub's description."""
+def validate_exchange(request: web.Request, raw: bytes, response: web.Response | None) -> None:
+    """Record any way this request or its answer (None: injected, not checked) breaks GitHub's description."""
     from .spec import check_request, check_response  # openapi-core is slow to import
 
     sim = sim_of(request)
     where = f"{request.method} {request.path_qs}"
-    problem = check_request(request.method, request.path, query_of(request), raw)
+    path = request.raw_path.partition("?")[0]  # keep `%2F` inside parameters, as the spec needs
+    problem = check_request(request.method, path, query_of(request), raw)
     if problem:
         sim.record_violation(f"request {where}:\n{problem}")
+        return
+    if response is None:
         return
     body = response.body if isinstance(response.body, bytes) else b""
     if response.content_type not in ("application/json", "application/octet-stream"):
         return  # media types such as `vnd.github.raw` are not in the description
     content_type = response.content_type if body else "application/json"
-    problem = check_response(request.method, request.path, query_of(request), raw, response.status,
+    problem = check_response(request.method, path, query_of(request), raw, response.status,
                              body, content_type)
     if problem and not (response.status in UNDOCUMENTED_REFUSALS and "ResponseNotFound" in problem):
         sim.record_violation(f"response {response.status} to {where}:\n{problem}")
@@ -227,12 +233,14 @@ async def github_middleware(request: web.Request, handler: Handler) -> web.Strea
         response, faked = json_response(error_body(error), error.status, rate_headers(request)), False
     except Dropped:
         log_call(request, 0, faked=True)
+        if sim.validate:
+            validate_exchange(request, raw, None)
         assert request.transport is not None
         request.transport.abort()
         raise asyncio.CancelledError from None
     log_call(request, response.status, faked)
-    if sim.validate and not faked:
-        validate_exchange(request, raw, response)
+    if sim.validate:
+        validate_exchange(request, raw, None if faked else response)
     return response
 
 

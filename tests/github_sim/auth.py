@@ -66,8 +66,8 @@ class RateLimit:
     reset_at: datetime | None = None
 
     def roll(self, now: datetime) -> None:
-        """Start a new window when the old one has passed."""
-        if self.reset_at is None or now >= self.reset_at:
+        """Start a new window when the old one has passed (or the clock was set back before it)."""
+        if self.reset_at is None or not self.reset_at - self.window <= now < self.reset_at:
             self.used = 0
             self.reset_at = now + self.window
 
@@ -108,6 +108,16 @@ class Auth:
         value = "ghs_" + secrets.token_urlsafe(27)
         expires = self.clock.now() + INSTALLATION_TOKEN_LIFETIME
         return self.add_token(value, login, repos, expires, installation_id)
+
+    def revoke(self, installation_id: int, repos: list[str] | None = None) -> None:
+        """Withdraw an installation's tokens (only their access to `repos`, when given)."""
+        for value, token in list(self.tokens.items()):
+            if token.installation_id != installation_id:
+                continue
+            if repos is None:
+                del self.tokens[value]
+            elif token.repos is not None:
+                token.repos = token.repos - {name.lower() for name in repos}
 
     def token(self, value: str) -> Token:
         """Return a live token or raise GitHub's 401."""

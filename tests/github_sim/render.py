@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from .state import (
     REACTIONS,
@@ -24,6 +25,7 @@ from .state import (
 )
 
 HTML = "https://github.com"
+CONTENTS_LIMIT = 1024 * 1024  # bytes; larger files come from the contents API without content
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)  # creation time of records made without one
 DOCS = "https://docs.github.com/rest"
 REPO_URL_TEMPLATES = {
@@ -262,10 +264,11 @@ class Renderer:
         url = f"{self.api}/repos/{repo.full_name}/contents/{path}?ref={commit.sha}"
         git_url = f"{self.api}/repos/{repo.full_name}/git/blobs/{sha}"
         html = f"{HTML}/{repo.full_name}/blob/{commit.sha}/{path}"
-        encoded = base64.encodebytes(text.encode()).decode()
+        large = len(text.encode()) > CONTENTS_LIMIT  # GitHub leaves such files to the blobs API
+        encoded = "" if large else base64.encodebytes(text.encode()).decode()
         return {
             "type": "file",
-            "encoding": "base64",
+            "encoding": "none" if large else "base64",
             "size": len(text.encode()),
             "name": path.rsplit("/", 1)[-1],
             "path": path,
@@ -277,6 +280,34 @@ class Renderer:
             "download_url": f"https://raw.githubusercontent.com/{repo.full_name}/{commit.sha}/{path}",
             "_links": {"self": url, "git": git_url, "html": html},
         }
+
+    def content_dir(self, repo: Repo, commit: Commit, folder: str) -> list[dict[str, Any]]:
+        """Render a directory listing (`content-directory`) of the entries right under `folder`."""
+        prefix = f"{folder}/" if folder else ""
+        names = sorted({p[len(prefix):].split("/")[0] for p in commit.tree if p.startswith(prefix)})
+        return [self.content_entry(repo, commit, prefix + name) for name in names]
+
+    def content_entry(self, repo: Repo, commit: Commit, path: str) -> dict[str, Any]:
+        """Render one entry of a directory listing (a file or a folder)."""
+        if path in commit.tree:
+            entry = self.content_file(repo, commit, path)
+            del entry["content"], entry["encoding"]
+            return entry
+        inside = {p[len(path) + 1:]: t for p, t in commit.tree.items() if p.startswith(path + "/")}
+        sha = tree_sha(inside)
+        url = f"{self.api}/repos/{repo.full_name}/contents/{path}?ref={commit.sha}"
+        git_url = f"{self.api}/repos/{repo.full_name}/git/trees/{sha}"
+        html = f"{HTML}/{repo.full_name}/tree/{commit.sha}/{path}"
+        return {"type": "dir", "size": 0, "name": path.rsplit("/", 1)[-1], "path": path, "sha": sha,
+                "url": url, "git_url": git_url, "html_url": html, "download_url": None,
+                "_links": {"self": url, "git": git_url, "html": html}}
+
+    def blob(self, repo: Repo, text: str) -> dict[str, Any]:
+        """Render a git `blob` with base64 content."""
+        sha = blob_sha(text)
+        return {"sha": sha, "node_id": node_id("B_", int(sha[:8], 16)), "size": len(text.encode()),
+                "url": f"{self.api}/repos/{repo.full_name}/git/blobs/{sha}",
+                "content": base64.encodebytes(text.encode()).decode(), "encoding": "base64"}
 
     def tree(self, repo: Repo, commit: Commit, *, recursive: bool) -> dict[str, Any]:
         """Render a `git-tree` of a snapshot (only top-level entries unless `recursive`)."""
@@ -310,7 +341,7 @@ class Renderer:
         return {
             "id": label.id,
             "node_id": node_id("LA_", label.id),
-            "url": f"{self.api}/repos/{repo.full_name}/labels/{label.name}",
+            "url": f"{self.api}/repos/{repo.full_name}/labels/{quote(label.name, safe='')}",
             "name": label.name,
             "description": label.description,
             "color": label.color,

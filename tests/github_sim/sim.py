@@ -18,23 +18,18 @@ from . import git
 from .app import build_app
 from .auth import App, Auth, Token, generate_app_key
 from .faults import Call, Faults, route_matches
+from .records import Records
 from .render import Renderer
 from .state import (
-    REACTIONS,
     ROLES,
     Clock,
-    Comment,
-    CommitComment,
-    Issue,
+    Commit,
     Label,
     PullInfo,
-    Reaction,
     Repo,
     SimError,
     State,
     User,
-    not_found,
-    validation_failed,
 )
 from .webhooks import Delivery, Payloads, make_delivery, post_delivery
 
@@ -42,13 +37,12 @@ DEFAULT_INSTALLATION_ID = 1
 LOG = logging.getLogger("github_sim")
 
 
-class GitHubSim:
+class GitHubSim(Records):
     """An in-memory GitHub REST API with webhooks, faults, rate limits and a call log."""
 
     def __init__(self, *, validate: bool = False, seed: int = 0, host: str = "127.0.0.1", port: int = 0,
                  require_auth: bool = True) -> None:
-        self.state = State()
-        self._clock = Clock()
+        super().__init__(State(), Clock())
         self.auth = Auth(self._clock)
         self.faults = Faults(seed)
         self.calls: list[Call] = []
@@ -57,6 +51,7 @@ class GitHubSim:
         self.validate = validate
         self.require_auth = require_auth
         self.search_requires_type = True
+        self.search_lag = 0.0  # seconds (simulated) before a created or changed issue is searchable
         self.api_webhooks = False
         self.content_limit: int | None = None
         self._content_writes: deque[float] = deque()
@@ -77,9 +72,7 @@ class GitHubSim:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        server = site._server
-        assert isinstance(server, asyncio.Server)
-        self.port = server.sockets[0].getsockname()[1]
+        self.port = self._runner.addresses[0][1]
         self.url = f"http://{self.host}:{self.port}"
         return self.url
 
@@ -99,15 +92,6 @@ class GitHubSim:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
-
-    @property
-    def clock(self) -> Clock:
-        """Return the simulated clock (assign a datetime to freeze it there)."""
-        return self._clock
-
-    @clock.setter
-    def clock(self, now: datetime) -> None:
-        self._clock.set(now)
 
     @property
     def render(self) -> Renderer:
@@ -173,137 +157,16 @@ class GitHubSim:
         """Send webhooks to `url`, signed with `secret` (None stops delivery)."""
         self.webhook_url, self.webhook_secret = url, secret
 
-    # state changes shared by the REST API and the Python API ---------------
-
     def acting_login(self) -> str:
         """Return the login the app's installation tokens act as."""
         return self.app.bot_login if self.app else "minutes-bot[bot]"
-
-    def ensure_labels(self, repo: Repo, names: Iterable[str], *, color: str = "ededed",
-                      description: str | None = None) -> list[Label]:
-        """Return the labels named, creating missing ones as GitHub does when labelling."""
-        labels = []
-        for name in names:
-            label = repo.labels.get(name.lower())
-            if label is None:
-                label = Label(self.state.next_id(), name, color, description)
-                repo.labels[name.lower()] = label
-            labels.append(label)
-        return labels
-
-    def create_issue(self, repo: Repo, title: str, user: str, *, body: str | None = None,
-                     labels: Iterable[str] = (), assignees: Iterable[str] = (),
-                     created_at: datetime | None = None, pull: PullInfo | None = None) -> Issue:
-        """Open an issue (or a pull request when `pull` is given) and return it."""
-        now = created_at or self.clock.now()
-        number = max(repo.issues, default=0) + 1
-        label_names = [label.name for label in self.ensure_labels(repo, labels)]
-        issue = Issue(self.state.next_id(), number, repo.full_name, title, user, now, now, body=body,
-                      labels=label_names, assignees=list(dict.fromkeys(assignees)), pull=pull)
-        self.state.user(user)
-        repo.issues[number] = issue
-        return issue
-
-    def change_issue(self, issue: Issue, user: str, *, title: str | None = None, body: str | None = None,
-                     state: str | None = None, state_reason: str | None = None,
-                     labels: list[str] | None = None, assignees: list[str] | None = None) -> dict[str, Any]:
-        """Apply an edit to an issue and return the `changes` GitHub reports for `edited`."""
-        changes: dict[str, Any] = {}
-        if title is not None and title != issue.title:
-            changes["title"] = {"from": issue.title}
-            issue.title = title
-        if body is not None and body != issue.body:
-            changes["body"] = {"from": issue.body or ""}
-            issue.body = body
-        if labels is not None:
-            repo = self.state.repo(issue.repo)
-            issue.labels = [label.name for label in self.ensure_labels(repo, labels)]
-        if assignees is not None:
-            issue.assignees = list(dict.fromkeys(assignees))
-        if state is not None:
-            self.set_state(issue, user, state, state_reason)
-        elif state_reason is not None and issue.state == "closed":
-            issue.state_reason = state_reason
-        issue.updated_at = self.clock.now()
-        return changes
-
-    def set_state(self, issue: Issue, user: str, state: str, reason: str | None) -> None:
-        """Open or close an issue, keeping `state_reason`, `closed_at` and `closed_by` in step."""
-        if state == "closed" and issue.state != "closed":
-            issue.closed_at, issue.closed_by = self.clock.now(), user
-            issue.state_reason = reason or "completed"
-        elif state == "closed":
-            issue.state_reason = reason or issue.state_reason
-        elif state == "open" and issue.state != "open":
-            issue.closed_at, issue.closed_by = None, None
-            issue.state_reason = "reopened"
-        issue.state = state
-
-    def create_comment(self, repo: Repo, number: int, user: str, body: str,
-                       created_at: datetime | None = None) -> Comment:
-        """Add a comment to an issue or pull request."""
-        issue = repo.issues.get(number)
-        if issue is None:
-            raise not_found()
-        now = created_at or self.clock.now()
-        comment = Comment(self.state.next_id(), repo.full_name, number, user, body, now, now)
-        self.state.user(user)
-        self.state.comments[comment.id] = comment
-        issue.updated_at = now
-        return comment
-
-    def react(self, repo: Repo, subject: str, user: str, content: str) -> tuple[Reaction, bool]:
-        """Add a reaction unless the same one exists; return it and whether it is new."""
-        if content not in REACTIONS:
-            raise validation_failed("Reaction", "content")
-        for reaction in self.state.reactions:
-            if (reaction.repo, reaction.subject, reaction.user, reaction.content) == (
-                    repo.full_name, subject, user, content):
-                return reaction, False
-        reaction = Reaction(self.state.next_id(), repo.full_name, subject, user, content, self.clock.now())
-        self.state.reactions.append(reaction)
-        return reaction, True
-
-    def add_sub_issue(self, parent: Issue, child_id: int, replace_parent: bool = False) -> Issue:
-        """Attach the issue with id `child_id` under `parent`."""
-        child = self.state.issue_by_id(child_id)
-        if child is None or child.is_pull or child.id == parent.id:
-            raise validation_failed("Issue", "sub_issue_id")
-        if child.parent_id is not None and child.parent_id != parent.id:
-            if not replace_parent:
-                raise validation_failed("Issue", "sub_issue_id", "already_exists")
-            old = self.state.issue_by_id(child.parent_id)
-            if old is not None:
-                old.sub_issue_ids.remove(child.id)
-        if child.id not in parent.sub_issue_ids:
-            parent.sub_issue_ids.append(child.id)
-        child.parent_id = parent.id
-        return child
-
-    def remove_sub_issue(self, parent: Issue, child_id: int) -> Issue:
-        """Detach the issue with id `child_id` from `parent`."""
-        child = self.state.issue_by_id(child_id)
-        if child is None or child.id not in parent.sub_issue_ids:
-            raise not_found()
-        parent.sub_issue_ids.remove(child.id)
-        child.parent_id = None
-        return child
-
-    def add_commit_comment(self, repo: Repo, sha: str, user: str, body: str, path: str | None = None,
-                           line: int | None = None, position: int | None = None) -> CommitComment:
-        """Comment on a commit."""
-        commit = repo.resolve(sha)
-        comment = CommitComment(self.state.next_id(), repo.full_name, commit.sha, user, body,
-                                self.clock.now(), path, line, position)
-        self.state.commit_comments[comment.id] = comment
-        return comment
 
     # webhooks ----------------------------------------------------------------
 
     @property
     def payloads(self) -> Payloads:
         """Return the payload builder for the current state."""
-        return Payloads(self.render, self.app.app_id if self.app else None)
+        return Payloads(self.render, self.app)
 
     async def deliver(self, event: str, payload: dict[str, Any]) -> Delivery:
         """Sign and send one webhook to the target (or only build it when none is set)."""
@@ -349,18 +212,26 @@ class GitHubSim:
     async def push(self, full_name: str, files: dict[str, str | None], *, author: str,
                    message: str = "Update files", branch: str | None = None) -> Delivery:
         """Commit `files` (text writes, None deletes) as `author` and deliver the `push` webhook."""
+        return await self.push_commits(full_name, [(files, message)], author=author, branch=branch)
+
+    async def push_commits(self, full_name: str, commits: list[tuple[dict[str, str | None], str]], *,
+                           author: str, branch: str | None = None) -> Delivery:
+        """Push several commits, each `(files, message)`, in one `push` webhook (oldest first)."""
         repo = self.state.repo(full_name)
         branch = branch or repo.default_branch
         self.state.user(author)
         before_commit = repo.head(branch)
+        made, changes = [], []
+        for files, message in commits:
+            parent = repo.head(branch) or repo.head()
+            commit = git.commit_to(repo, files, author=author, message=message, branch=branch,
+                                   date=self.clock.now())
+            changes.append(git.file_changes(parent.tree if parent else {}, commit.tree))
+            made.append(commit)
         before = before_commit.sha if before_commit else "0" * 40
-        commit = git.commit_to(repo, files, author=author, message=message, branch=branch,
-                               date=self.clock.now())
-        changes = git.file_changes(before_commit.tree if before_commit else {}, commit.tree)
-        payload = self.payloads.push(repo, before, [commit], branch, author, [changes])
-        return await self.deliver("push", payload)
+        return await self.deliver("push", self.payloads.push(repo, before, made, branch, author, changes))
 
-    def commit(self, full_name: str, ref: str | None = None) -> Any:
+    def commit(self, full_name: str, ref: str | None = None) -> Commit:
         """Return the commit at `ref` (default branch tip when None)."""
         repo = self.state.repo(full_name)
         return repo.resolve(ref or repo.default_branch)
@@ -483,10 +354,17 @@ class GitHubSim:
 
     async def send_installation(self, action: str = "created", installation_id: int = DEFAULT_INSTALLATION_ID,
                                 *, account: str | None = None, sender: str | None = None) -> Delivery:
-        """Deliver an `installation` event for the repositories of `installation_id`."""
+        """Deliver an `installation` event for the repositories of `installation_id`.
+
+        `deleted` also uninstalls: its tokens stop working and its repositories lose it.
+        """
         repos = [r for r in self.state.repos.values() if r.installation_id == installation_id]
         account = account or (repos[0].owner if repos else "octocat")
         payload = self.payloads.installation(action, installation_id, account, repos, sender or account)
+        if action == "deleted":
+            self.auth.revoke(installation_id)
+            for repo in repos:
+                repo.installation_id = None
         return await self.deliver("installation", payload)
 
     async def send_installation_repositories(self, action: str, full_names: Iterable[str], *,
@@ -496,6 +374,8 @@ class GitHubSim:
         repos = [self.state.repo(name) for name in full_names]
         for repo in repos:
             repo.installation_id = installation_id if action == "added" else None
+        if action == "removed":
+            self.auth.revoke(installation_id, [r.full_name for r in repos])
         account = repos[0].owner if repos else "octocat"
         payload = self.payloads.installation_repositories(action, installation_id, account, repos,
                                                           sender or account)
@@ -504,59 +384,6 @@ class GitHubSim:
     async def send_ping(self, sender: str = "octocat") -> Delivery:
         """Deliver the `ping` GitHub sends when a webhook is set up."""
         return await self.deliver("ping", self.payloads.ping(sender))
-
-    # reading state -----------------------------------------------------------
-
-    def repo(self, full_name: str) -> Repo:
-        """Return a repository record."""
-        return self.state.repo(full_name)
-
-    def issue_of(self, full_name: str, number: int) -> tuple[Repo, Issue]:
-        """Return the repository and the issue (or PR) numbered `number`."""
-        repo = self.state.repo(full_name)
-        issue = repo.issues.get(number)
-        if issue is None:
-            raise not_found()
-        return repo, issue
-
-    def issue(self, full_name: str, number: int) -> Issue:
-        """Return the issue (or PR) record numbered `number`."""
-        return self.issue_of(full_name, number)[1]
-
-    def issues(self, full_name: str, state: str = "all", *, pulls: bool = False) -> list[Issue]:
-        """List issue records by number (PRs only with `pulls=True`); `state` open, closed or all."""
-        repo = self.state.repo(full_name)
-        return [i for _, i in sorted(repo.issues.items())
-                if (pulls or not i.is_pull) and state in ("all", i.state)]
-
-    def pulls(self, full_name: str, state: str = "all") -> list[Issue]:
-        """List pull-request records by number."""
-        return [i for i in self.issues(full_name, state, pulls=True) if i.is_pull]
-
-    def comments(self, full_name: str, number: int) -> list[Comment]:
-        """List the comments on an issue or PR, oldest first."""
-        return [c for c in self.state.comments.values()
-                if c.repo.lower() == full_name.lower() and c.issue_number == number]
-
-    def commit_comments(self, full_name: str, sha: str | None = None) -> list[CommitComment]:
-        """List commit comments of a repository (of one commit when `sha` is given)."""
-        return [c for c in self.state.commit_comments.values()
-                if c.repo.lower() == full_name.lower() and (sha is None or c.commit_sha.startswith(sha))]
-
-    def reactions(self, full_name: str, *, comment_id: int | None = None,
-                  issue: int | None = None) -> list[Reaction]:
-        """List reactions on one comment or one issue."""
-        subject = f"comment:{comment_id}" if comment_id is not None else f"issue:{issue}"
-        return [r for r in self.state.reactions if r.repo.lower() == full_name.lower() and r.subject == subject]
-
-    def sub_issues(self, full_name: str, number: int) -> list[Issue]:
-        """List the sub-issues of an issue, in order."""
-        parent = self.issue(full_name, number)
-        return [i for i in (self.state.issue_by_id(x) for x in parent.sub_issue_ids) if i is not None]
-
-    def labels(self, full_name: str) -> list[Label]:
-        """List a repository's labels."""
-        return list(self.state.repo(full_name).labels.values())
 
     # call log ----------------------------------------------------------------
 

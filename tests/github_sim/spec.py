@@ -59,6 +59,25 @@ def merge_all_of(spec: dict[str, Any], node: Any) -> None:
         node["required"] = sorted({r for p in parts for r in p.get("required", [])})
 
 
+def drop_discriminators_over_arrays(spec: dict[str, Any], node: Any) -> None:
+    """Remove discriminators whose `oneOf` includes an array (contents: a folder is a list).
+
+    A discriminator reads a property of an object, so it cannot pick the array branch;
+    the branches differ by type anyway.
+    """
+    if isinstance(node, list):
+        for value in node:
+            drop_discriminators_over_arrays(spec, value)
+        return
+    if not isinstance(node, dict):
+        return
+    for value in node.values():
+        drop_discriminators_over_arrays(spec, value)
+    branches = [resolve_local(spec, branch) for branch in node.get("oneOf", [])]
+    if "discriminator" in node and any(b.get("type") == "array" for b in branches if isinstance(b, dict)):
+        del node["discriminator"]
+
+
 @functools.cache
 def rest_api() -> OpenAPI:
     """Load the trimmed REST description once, patched to validate simulator traffic."""
@@ -67,6 +86,7 @@ def rest_api() -> OpenAPI:
     admit_null_in_nullable_enums(spec)
     merge_all_of(spec, spec["paths"])
     merge_all_of(spec, spec["components"])
+    drop_discriminators_over_arrays(spec, spec["paths"])
     config = Config(spec_validator_cls=None, additional_properties_default_policy="forbid")
     return OpenAPI.from_dict(spec, config=config)
 

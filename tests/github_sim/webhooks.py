@@ -11,8 +11,9 @@ from typing import Any
 
 import aiohttp
 
+from .auth import App
 from .render import EPOCH, HTML, Renderer
-from .state import Comment, Commit, Issue, Repo, iso, tree_sha
+from .state import Comment, Commit, Issue, Repo, iso, node_id, tree_sha
 
 HOOK_ID = 424242
 USER_AGENT = "GitHub-Hookshot/sim"
@@ -84,9 +85,9 @@ async def post_delivery(session: aiohttp.ClientSession, url: str, delivery: Deli
 class Payloads:
     """Build the payload of each webhook event from the simulator's records."""
 
-    def __init__(self, render: Renderer, app_id: int | None) -> None:
+    def __init__(self, render: Renderer, app: App | None) -> None:
         self.render = render
-        self.app_id = app_id
+        self.app = app or App(1, "", "minutes-bot")
 
     def common(self, repo: Repo, sender: str) -> dict[str, Any]:
         """Return the `repository`, `sender` and `installation` keys every repository event has."""
@@ -180,7 +181,7 @@ class Payloads:
             pull[side]["repo"]["custom_properties"] = {}
         return {"action": action, "number": issue.number, "pull_request": pull} | self.common(repo, sender)
 
-    def installation_record(self, installation_id: int, account: str, repos: list[Repo]) -> dict[str, Any]:
+    def installation_record(self, installation_id: int, account: str) -> dict[str, Any]:
         """Render the `installation` object of installation events."""
         now = iso(EPOCH)
         return {
@@ -190,8 +191,8 @@ class Payloads:
             "access_tokens_url": f"{self.render.api}/app/installations/{installation_id}/access_tokens",
             "repositories_url": f"{self.render.api}/installation/repositories",
             "html_url": f"{HTML}/settings/installations/{installation_id}",
-            "app_id": self.app_id or 1,
-            "app_slug": "minutes-bot",
+            "app_id": self.app.app_id,
+            "app_slug": self.app.slug,
             "target_id": self.render.state.user(account).id,
             "target_type": self.render.state.user(account).type,
             "permissions": {"contents": "read", "issues": "write", "metadata": "read",
@@ -206,14 +207,14 @@ class Payloads:
 
     def short_repo(self, repo: Repo) -> dict[str, Any]:
         """Render the short repository entries of installation events."""
-        return {"id": repo.id, "node_id": self.render.repo(repo)["node_id"], "name": repo.name,
+        return {"id": repo.id, "node_id": node_id("R_", repo.id), "name": repo.name,
                 "full_name": repo.full_name, "private": repo.private}
 
     def installation(self, action: str, installation_id: int, account: str, repos: list[Repo],
                      sender: str) -> dict[str, Any]:
         """Build an `installation` payload (created, deleted, ...)."""
         return {"action": action,
-                "installation": self.installation_record(installation_id, account, repos),
+                "installation": self.installation_record(installation_id, account),
                 "repositories": [self.short_repo(r) for r in repos],
                 "requester": None,
                 "sender": self.render.some_user(sender)}
@@ -223,7 +224,7 @@ class Payloads:
         """Build an `installation_repositories` payload (added or removed)."""
         listed = [self.short_repo(r) for r in repos]
         return {"action": action,
-                "installation": self.installation_record(installation_id, account, repos),
+                "installation": self.installation_record(installation_id, account),
                 "repository_selection": "selected",
                 "repositories_added": listed if action == "added" else [],
                 "repositories_removed": listed if action == "removed" else [],
@@ -240,7 +241,7 @@ class Payloads:
                 "type": "App", "id": HOOK_ID, "name": "web", "active": True,
                 "events": ["issue_comment", "issues", "pull_request", "push"],
                 "config": {"content_type": "json", "insecure_ssl": "0", "url": "https://example.invalid/webhook"},
-                "updated_at": now, "created_at": now, "app_id": self.app_id or 1,
+                "updated_at": now, "created_at": now, "app_id": self.app.app_id,
                 "deliveries_url": f"{self.render.api}/app/hook/deliveries",
             },
             "sender": self.render.some_user(sender),

@@ -37,6 +37,7 @@ REST_OPERATIONS: dict[str, tuple[str, ...]] = {
     "/repos/{owner}/{repo}/commits/{commit_sha}/pulls": ("get",),
     "/repos/{owner}/{repo}/compare/{basehead}": ("get",),
     "/repos/{owner}/{repo}/contents/{path}": ("get",),
+    "/repos/{owner}/{repo}/git/blobs/{file_sha}": ("get",),
     "/repos/{owner}/{repo}/git/trees/{tree_sha}": ("get",),
     "/repos/{owner}/{repo}/installation": ("get",),
     "/repos/{owner}/{repo}/issues": ("get", "post"),

@@ -1,0 +1,121 @@
+"""The bot running against the simulated GitHub, for the end-to-end tests.
+
+`start_bot` serves the real app on 127.0.0.1 and points the simulator's webhooks at it;
+`create_svsm_repo` seeds the repository of the users' example minutes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from bot.app import QUEUE, Clock, create_app
+from bot.config import ServiceSettings, parse_repo_config
+from bot.handlers.context import utc_now
+from bot.minutes.extract import extract_minutes
+from bot.minutes.model import ActionItem
+from bot.minutes.people import Roster
+from tests.github_sim import GitHubSim
+from tests.github_sim.faults import Call
+from tests.github_sim.state import Issue
+
+SECRET = "e2e webhook secret"
+REPO = "coconut-svsm/svsm"
+MEETING = "meetings/2024-12-18.md"
+EVAL_DEV = Path(__file__).parent / "fixtures" / "eval-dev"  # the labelled dev minutes
+SVSM = (Path(__file__).parent.parent / "examples" / "svsm-2024-12-18.md").read_text()
+PEOPLE = {
+    "joergroedel": "Joerg Roedel",
+    "peterfang": "Peter Fang",
+    "jlange": "Jon Lange",
+    "AdamDunlap": "Adam Dunlap",
+    "vijay-dhanraj": "Vijay Dhanraj",
+    "stefano-garzarella": "Stefano Garzarella",
+}
+CONFIG = "people:\n" + "".join(
+    f"  - name: {name}\n    login: {login}\n" for login, name in PEOPLE.items()
+)
+
+
+@dataclass
+class Bot:
+    """The running bot: its app (for draining the queue) and its webhook URL."""
+
+    app: web.Application
+    url: str
+
+    async def settle(self, sim: GitHubSim) -> None:
+        """Wait until every delivery the bot accepted has been processed."""
+        await sim.drain()
+        await self.app[QUEUE].drain()
+
+
+def settings(sim: GitHubSim, app_key: tuple[int, str]) -> ServiceSettings:
+    app_id, private_key = app_key
+    return ServiceSettings(
+        app_id=app_id, private_key=private_key, webhook_secret=SECRET, api_url=sim.url
+    )
+
+
+async def start_bot(
+    sim: GitHubSim, app_key: tuple[int, str], journal: Path, clock: Clock = utc_now
+) -> AsyncIterator[Bot]:
+    """Serve the bot on 127.0.0.1 with the simulator's webhooks pointed at it."""
+    app = create_app(settings(sim, app_key), journal=journal, clock=clock)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    url = str(server.make_url("/webhook"))
+    sim.set_webhook(url, SECRET)
+    try:
+        yield Bot(app, url)
+    finally:
+        await server.close()
+
+
+def create_svsm_repo(github_sim: GitHubSim) -> str:
+    """Create the SVSM repository with its people, their roles and two open PRs."""
+    for login, name in PEOPLE.items():
+        github_sim.add_user(login, name)
+    github_sim.add_repo(REPO, files={".github/minutes-bot.yml": CONFIG, "README.md": "# SVSM\n"})
+    for login in PEOPLE:
+        github_sim.set_permission(REPO, login, "write")
+    github_sim.add_pull(
+        REPO,
+        title="Initial user space (user-mode) support",
+        author="vijay-dhanraj",
+        created_at=datetime(2024, 11, 20, tzinfo=UTC),
+    )
+    github_sim.add_pull(
+        REPO,
+        title="Multiprocessor startup for the native platform",
+        author="jlange",
+        draft=True,
+        created_at=datetime(2024, 12, 2, tzinfo=UTC),
+    )
+    return REPO
+
+
+async def push(sim: GitHubSim, bot: Bot, files: dict[str, str | None], **options: str) -> None:
+    """Commit `files` as Joerg, deliver the signed push, and wait for the bot to finish."""
+    delivery = await sim.push(REPO, files, author="joergroedel", **options)
+    assert delivery.status == 202, delivery.response
+    await bot.settle(sim)
+
+
+def item_issues(sim: GitHubSim) -> list[Issue]:
+    return [issue for issue in sim.issues(REPO) if "action-item" in issue.labels]
+
+
+def expected_items(text: str, path: str = MEETING) -> list[ActionItem]:
+    roster = Roster.from_people(parse_repo_config(CONFIG).people)
+    return list(extract_minutes(text, path=path, people=roster).items)
+
+
+def api_calls(sim: GitHubSim) -> list[Call]:
+    """Return the REST calls the bot made, leaving out installation-token exchanges."""
+    return [call for call in sim.calls if not call.path.endswith("/access_tokens")]
