@@ -81,20 +81,16 @@ class Applier:
                 assert_never(op)
 
     async def ensure_labels(self, names: tuple[str, ...]) -> None:
-        """Create each label not known to exist, in the configured colours.
+        """Create the item label in its configured colour unless it is known to exist.
 
         Creating a label that exists is harmless (the port ignores "already exists"),
-        which is cheaper than listing every label of the repository first.
+        which is cheaper than listing every label of the repository first. Meeting
+        labels, one per meeting, are left to GitHub, which creates a label the first
+        time an issue names it: a call saved on every new meeting.
         """
-        for name in names:
-            if name not in self.known_labels:
-                color = (
-                    self.labels.item_color
-                    if name == self.labels.item
-                    else self.labels.meeting_color
-                )
-                await self.port.create_label(self.repo, name=name, color=color)
-                self.known_labels.add(name)
+        if self.labels.item in names and self.labels.item not in self.known_labels:
+            await self.port.create_label(self.repo, name=self.labels.item, color=self.labels.item_color)
+            self.known_labels.add(self.labels.item)
 
     async def create_item(self, op: CreateItemIssue) -> dict[str, Any]:
         """Open an item issue."""
@@ -111,6 +107,8 @@ class Applier:
         fields: dict[str, Any] = {"title": op.title, "body": op.body}
         if op.assignees is not None:
             fields["assignees"] = list(op.assignees)
+        if op.state is not None:
+            fields["state"] = op.state
         changed = {name: value for name, value in fields.items() if value is not None}
         await self.port.update_issue(self.repo, op.number, **changed)
 

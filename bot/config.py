@@ -50,7 +50,6 @@ class Labels:
     item: str = "action-item"
     meeting_prefix: str = "meeting/"
     item_color: str = "0e8a16"
-    meeting_color: str = "c5def5"
 
     def for_meeting(self, day: date) -> str:
         """Name the label of the meeting held on `day`, e.g. `meeting/2024-12-18`."""
@@ -432,13 +431,6 @@ SCHEMA: tuple[Option, ...] = (
         "colour",
         _DEFAULT.labels.item_color,
         "Colour of the item label, six hex digits.",
-        _read_color,
-    ),
-    Option(
-        "labels.meeting_color",
-        "colour",
-        _DEFAULT.labels.meeting_color,
-        "Colour of meeting labels, six hex digits.",
         _read_color,
     ),
     Option(

@@ -484,6 +484,30 @@ class GitHubPort:
             {"assignees": list(logins)},
         )
 
+    async def head_sha(self, repo: str, ref: str) -> str:
+        """Return the commit SHA `ref` (a branch, tag or SHA) points at."""
+        commit = await self._get("/repos/{owner}/{name}/commits/{ref}", _repo(repo, ref=ref))
+        return str(commit["sha"])
+
+    async def list_assignees(self, repo: str, *, most: int = 3 * PER_PAGE) -> frozenset[str] | None:
+        """Return the logins that may be assigned here, or None if there are more than `most`.
+
+        One call answers for every owner of a small repository; for a large organisation,
+        asking about each owner (`can_be_assigned`) is cheaper than listing everyone.
+        """
+        url = "/repos/{owner}/{name}/assignees{?per_page}"
+
+        async def first_pages() -> list[str] | None:
+            found: list[str] = []
+            async for user in self._api.getiter(url, _repo(repo, per_page=PER_PAGE)):
+                found.append(user["login"])
+                if len(found) > most:
+                    return None
+            return found
+
+        found = await self._retrying("GET", url, first_pages)
+        return None if found is None else frozenset(found)
+
     async def can_be_assigned(self, repo: str, login: str) -> bool:
         """Tell whether `login` may be assigned issues in the repository."""
         try:

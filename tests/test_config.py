@@ -45,7 +45,7 @@ def test_no_file_means_defaults(text: str | None) -> None:
 
     assert config == RepoConfig()
     assert config.paths == ("meetings/**/*.md", "minutes/**/*.md", "**/*minutes*.md")
-    assert config.labels == Labels("action-item", "meeting/", "0e8a16", "c5def5")
+    assert config.labels == Labels("action-item", "meeting/", "0e8a16")
     assert config.schedule == Schedule(enabled=True, day="monday", hour=9, timezone="UTC")
     assert config.commands == {"done", "reopen", "drop", "assign", "due", "help"}
     assert config.meeting_issue is True
@@ -86,7 +86,7 @@ def test_a_full_file_is_read_into_frozen_dataclasses() -> None:
         Person("Jörg Rödel", "joergroedel", ("Joerg", "JR")),
         Person("Peter Fang", None, ()),
     )
-    assert config.labels == Labels("todo", "mtg:", "ff0000", "c5def5")
+    assert config.labels == Labels("todo", "mtg:", "ff0000")
     assert config.search_repositories("acme/site") == ("coconut-svsm/svsm", "acme/site")
     assert (config.meeting_issue, config.tracker_issue) == (False, 42)
     assert config.schedule == Schedule(True, "friday", 16, "Europe/Berlin")
@@ -109,7 +109,6 @@ def test_a_full_file_is_read_into_frozen_dataclasses() -> None:
         ("schedule:\n  hour: 0\n", "schedule", Schedule(hour=0)),
         ("schedule:\n", "schedule", Schedule()),
         ("schedule:\n  enabled: false\n", "schedule", Schedule(enabled=False)),
-        ("labels:\n  meeting_color: 00FF00\n", "labels", Labels(meeting_color="00ff00")),
         ("labels:\n  item_color: 000000\n", "labels", Labels(item_color="000000")),
         ("labels:\n  item: 2024\n", "labels", Labels(item="2024")),
         ("anchor_free: 1\n" * 0 + "commands: [DONE]\n", "commands", frozenset({"done"})),

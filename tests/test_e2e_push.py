@@ -196,10 +196,10 @@ async def test_unsigned_or_badly_signed_pushes_are_refused_unprocessed(
 
 # -- call budget ------------------------------------------------------------------------------
 
-# Per item: create it, make it a sub-issue. Once: config, compare, minutes file, PR search,
-# issue list, two labels, meeting issue and its task-list update, the PR comment (list,
-# post), and one assignability check per owner (Peter, Joerg, Jon, Adam).
-FIRST_OVERHEAD = 11 + 4
+# Per item: create it, make it a sub-issue. Once: config, minutes file, PR search, issue
+# list, assignees, the item label, meeting issue and its task-list update, the PR comment
+# (list, post). The push payload lists the changed files, so no compare call is needed.
+FIRST_OVERHEAD = 10
 
 
 async def test_call_budget_for_first_processing_and_for_unchanged_minutes(
@@ -213,8 +213,8 @@ async def test_call_budget_for_first_processing_and_for_unchanged_minutes(
     await push(github_sim, bot, {MEETING: SVSM + "\n"})  # items unchanged
     again = api_calls(github_sim)
     assert first <= 2 * items + FIRST_OVERHEAD
-    # config, compare, file, PR search, issue list, meeting issue, PR comment list
-    assert len(again) <= 7
+    # config, minutes file, PR search, issue list: items unchanged, so nothing else
+    assert len(again) <= 4
     assert [c for c in again if c.is_write] == []
 
 

@@ -45,8 +45,13 @@ MAX_ROUNDS = 4
 class MinutesReconciler:
     """Reconcile minutes files of `repo` as they are at commit `sha`."""
 
-    def __init__(self, port: GitHubPort, repo: str, sha: str, config: RepoConfig) -> None:
+    def __init__(
+        self, port: GitHubPort, repo: str, sha: str, config: RepoConfig, *, thorough: bool = False
+    ) -> None:
         self.port = port
+        # A thorough run (sync) also checks meeting issues when no item changed, so it
+        # heals a meeting list that a crash left behind.
+        self.thorough = thorough
         self.repo = repo
         self.sha = sha
         self.config = config
@@ -92,8 +97,12 @@ class MinutesReconciler:
         if text is None:  # gone again already; its removal will be reconciled then
             log.warning("minutes file missing at the commit", extra={"fields": {"path": path}})
             return
-        minutes = extract_minutes(text, path=path, people=self.roster)
+        minutes = extract_minutes(
+            text, path=path, people=self.roster, holidays=self.config.holidays
+        )
         ctx = await self.render_context(minutes)
+        if not self.thorough and self.in_step(minutes, ctx, await self.issues()):
+            return  # nothing to write, and the linked PRs were told already
         for _ in range(MAX_ROUNDS):
             try:
                 if not await self.apply_round(minutes, ctx):
@@ -103,6 +112,16 @@ class MinutesReconciler:
                 log.warning("a write may not have happened; listing issues again")
                 await self.relist(minutes)
         await tell_pulls(self.port, minutes.items, await self.numbers(minutes), ctx)
+
+    def in_step(self, minutes: Minutes, ctx: RenderContext, issues: list[dict[str, Any]]) -> bool:
+        """Tell whether the item issues already match the minutes.
+
+        The meeting issue's list is rendered from the items alone, so when no item
+        changes it needs no look either: unchanged minutes cost no call for it.
+        """
+        tracked, _ = read_issues(issues, minutes.path)
+        plan = reconcile(minutes, issues, ctx, self.settings)
+        return bool(tracked) and not plan.operations
 
     async def apply_round(self, minutes: Minutes, ctx: RenderContext) -> bool:
         """Plan and apply once; return whether the plan asks for another round."""
@@ -142,15 +161,20 @@ class MinutesReconciler:
         return RenderContext(self.repo, minutes.path, self.sha, assignable, links)
 
     async def assignable(self, logins: Iterable[str]) -> frozenset[str]:
-        """Return the logins GitHub lets the bot assign here, asking once per login.
+        """Return the logins GitHub lets the bot assign here: one listing, or one call each.
 
         Whoever is assigned to one of the bot's issues already is assignable, so
         minutes about the same people cost no further calls.
         """
         for issue in await self.issues():
             self._assignable.update({a["login"]: True for a in issue.get("assignees") or ()})
-        for login in dict.fromkeys(logins):
-            if login not in self._assignable:
+        unknown = [login for login in dict.fromkeys(logins) if login not in self._assignable]
+        everyone = await self.port.list_assignees(self.repo) if len(unknown) > 1 else None
+        allowed = {login.lower() for login in everyone or ()}
+        for login in unknown:
+            if everyone is not None:
+                self._assignable[login] = login.lower() in allowed
+            else:
                 self._assignable[login] = await self.port.can_be_assigned(self.repo, login)
         return frozenset(login for login, ok in self._assignable.items() if ok)
 
@@ -171,11 +195,10 @@ async def sync_repository(
     items closed, so this also heals whatever a lost webhook missed.
     """
     branch = (await port.get_repo(repo))["default_branch"]
-    config = parse_repo_config(await port.get_file(repo, REPO_CONFIG_PATH, ref=branch))
-    paths = [
-        path for path in await port.list_files(repo, ref=branch) if is_minutes_path(config, path)
-    ]
-    reconciler = MinutesReconciler(port, repo, branch, config)
+    sha = await port.head_sha(repo, branch)
+    config = parse_repo_config(await port.get_file(repo, REPO_CONFIG_PATH, ref=sha))
+    paths = [path for path in await port.list_files(repo, ref=sha) if is_minutes_path(config, path)]
+    reconciler = MinutesReconciler(port, repo, sha, config, thorough=True)
     for done, path in enumerate(paths, 1):
         progress(f"[{done}/{len(paths)}] {path}")
         await reconciler.update(path)

@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 router = Router()
 
 NO_COMMIT = "0" * 40
+# Timeline events cut a push's commit list at 20; a list that long may be incomplete, so
+# the compare API is asked instead.
+COMPLETE_COMMIT_LIST = 20
 CONFIG_PROBLEMS = (
     "minutes-bot could not use `{path}` at this commit, so it did nothing with these "
     "changes. Please fix:\n\n{problems}\n\nOnce a fixed file is pushed, the bot goes "
@@ -36,6 +39,8 @@ class Push:
     before: str
     after: str
     deleted: bool
+    forced: bool = False
+    commits: tuple[Mapping[str, Any], ...] = ()
 
     @classmethod
     def from_payload(cls, data: Mapping[str, Any]) -> Push:
@@ -48,6 +53,18 @@ class Push:
             before=data.get("before") or NO_COMMIT,
             after=data["after"],
             deleted=bool(data.get("deleted")) or data["after"] == NO_COMMIT,
+            forced=bool(data.get("forced")),
+            commits=tuple(data.get("commits") or ()),
+        )
+
+    @property
+    def lists_its_files(self) -> bool:
+        """Tell whether the payload's commits show every file the push changed."""
+        return (
+            not self.forced
+            and self.before != NO_COMMIT
+            and 0 < len(self.commits) < COMPLETE_COMMIT_LIST
+            and all("added" in c and "modified" in c and "removed" in c for c in self.commits)
         )
 
     @property
@@ -113,11 +130,27 @@ async def changed_minutes(port: GitHubPort, push: Push, config: RepoConfig) -> M
     A new branch counts every file as added; so does a change of the config, since
     people, labels or paths may have changed for minutes that did not.
     """
-    changed = (
-        [] if push.before == NO_COMMIT else await port.compare(push.repo, push.before, push.after)
-    )
+    if push.lists_its_files:
+        changed = files_of_commits(push.commits)
+    elif push.before == NO_COMMIT:
+        changed = []
+    else:
+        changed = await port.compare(push.repo, push.before, push.after)
     if push.before != NO_COMMIT and all(f.filename != REPO_CONFIG_PATH for f in changed):
         return minutes_changes(config, changed)
     paths = await port.list_files(push.repo, ref=push.after)
     removed = [f for f in changed if f.status in ("removed", "renamed")]
     return minutes_changes(config, [*(ChangedFile(path, "added") for path in paths), *removed])
+
+
+def files_of_commits(commits: Iterable[Mapping[str, Any]]) -> list[ChangedFile]:
+    """The net change of a push's commits, as the compare API would list it."""
+    status: dict[str, str] = {}
+    for commit in commits:
+        for path in commit.get("added") or ():
+            status[path] = "modified" if status.get(path) == "removed" else "added"
+        for path in commit.get("modified") or ():
+            status[path] = "added" if status.get(path) == "added" else "modified"
+        for path in commit.get("removed") or ():
+            status[path] = "removed"
+    return [ChangedFile(path, state) for path, state in status.items()]

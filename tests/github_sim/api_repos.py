@@ -79,6 +79,15 @@ async def list_contributors(request: web.Request) -> web.Response:
     return page_response(request, [sim.render.some_user(login) | {"contributions": n} for login, n in ranked])
 
 
+async def list_assignees(request: web.Request) -> web.Response:
+    """GET /repos/{owner}/{repo}/assignees: everyone who may be assigned (triage or more)."""
+    sim = sim_of(request)
+    repo = repo_of(request)
+    roles = {repo.owner: "admin"} | repo.roles
+    return page_response(request, [sim.render.some_user(login) for login, role in roles.items()
+                                   if role not in ("read", "none")])
+
+
 async def check_assignee(request: web.Request) -> web.Response:
     """GET /repos/{owner}/{repo}/assignees/{assignee}: 204 when assignable, else 404."""
     repo = repo_of(request)

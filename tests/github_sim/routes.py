@@ -46,6 +46,7 @@ from .api_labels import (
 )
 from .api_repos import (
     check_assignee,
+    list_assignees,
     compare,
     create_commit_comment,
     get_blob,
@@ -79,6 +80,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
         ("GET", "/users/{username}", get_user),
         ("GET", r, get_repo),
         ("GET", r + "/installation", get_repo_installation),
+        ("GET", r + "/assignees", list_assignees),
         ("GET", r + "/assignees/{assignee}", check_assignee),
         ("GET", r + "/collaborators", list_collaborators),
         ("GET", r + "/collaborators/{username}/permission", get_permission),

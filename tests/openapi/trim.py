@@ -27,6 +27,7 @@ REST_OPERATIONS: dict[str, tuple[str, ...]] = {
     "/installation/repositories": ("get",),
     "/rate_limit": ("get",),
     "/repos/{owner}/{repo}": ("get",),
+    "/repos/{owner}/{repo}/assignees": ("get",),
     "/repos/{owner}/{repo}/assignees/{assignee}": ("get",),
     "/repos/{owner}/{repo}/collaborators": ("get",),
     "/repos/{owner}/{repo}/collaborators/{username}/permission": ("get",),
