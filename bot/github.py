@@ -174,6 +174,10 @@ class TokenAuth:
         return False
 
 
+# GitHub's installation tokens expire an hour after they are issued.
+TOKEN_LIFETIME = 3600.0
+
+
 class AppAuth:
     """A GitHub App: a JWT traded for one installation token per installation, cached.
 
@@ -235,7 +239,13 @@ class AppAuth:
         )
         self.exchanges += 1
         state.token = answer["token"]
-        state.expires_at = _epoch(answer.get("expires_at"))
+        now = self._clock()
+        remaining = _epoch(answer.get("expires_at")) - now
+        if not self._refresh_before < remaining <= TOKEN_LIFETIME + 60:
+            # Our clock and GitHub's disagree: trust the documented lifetime, on our clock,
+            # rather than trade for a new token on every call. A 401 still renews it.
+            remaining = TOKEN_LIFETIME
+        state.expires_at = now + remaining
         log.info("renewed the token of installation %s", installation_id)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
@@ -671,3 +672,18 @@ def test_retry_delay(
     status: int, headers: dict[str, str], message: str, attempt: int, expected: float | None
 ) -> None:
     assert retry_delay(RetryPolicy(), status, headers, message, attempt, now=1000.0) == expected
+
+
+async def test_a_clock_far_from_githubs_does_not_renew_the_token_on_every_call(
+    github_sim: GitHubSim, github_app_key: tuple[int, str]
+) -> None:
+    """The bot's clock is a day ahead of GitHub's: tokens still last their hour."""
+    app_id, key = github_app_key
+    github_sim.add_repo("acme/skewed", installation_id=7)
+    auth = AppAuth(app_id, key, clock=lambda: time.time() + 86_400)
+    async with aiohttp.ClientSession() as session:
+        port = await port_for_installation(session, auth, 7, github_sim.url)
+        for _ in range(5):
+            await port.get_repo("acme/skewed")
+
+    assert auth.exchanges == 1
