@@ -734,6 +734,8 @@ class ServiceSettings:
     log_level: str = "INFO"
     port: int = 8080
     user_agent: str = "minutes-bot"
+    # Issues and comments created per minute: 72 keeps under GitHub's limit of 80.
+    writes_per_minute: float = 72.0
 
     @property
     def uses_app(self) -> bool:
@@ -752,6 +754,7 @@ class ServiceSettings:
             "log_level": self.log_level,
             "port": self.port,
             "user_agent": self.user_agent,
+            "writes_per_minute": self.writes_per_minute,
         }
         return "ServiceSettings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
 
@@ -824,6 +827,16 @@ def _check_port(value: str) -> int:
     return int(value)
 
 
+def _check_rate(value: str) -> float:
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = -1.0
+    if not 0 <= rate <= 80:
+        raise ValueError("must be a number of writes per minute from 0 (no pacing) to 80")
+    return rate
+
+
 def _check_text(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be empty")
@@ -841,6 +854,7 @@ _SETTINGS = (
     _Setting("LOG_LEVEL", "log_level", "log_level", _check_log_level),
     _Setting("PORT", "port", "port", _check_port),
     _Setting("MINUTES_BOT_USER_AGENT", "user_agent", "user_agent", _check_text),
+    _Setting("MINUTES_BOT_WRITES_PER_MINUTE", "writes_per_minute", "writes_per_minute", _check_rate),
 )
 _KEY_FILE_VARIABLE = "GITHUB_PRIVATE_KEY_FILE"
 _SETTINGS_FILE_VARIABLE = "MINUTES_BOT_CONFIG"

@@ -84,6 +84,13 @@ if redis.call('LINDEX', KEYS[1], 0) == ARGV[2] then redis.call('LPOP', KEYS[1]) 
 return redis.call('XACK', KEYS[2], ARGV[1], ARGV[2])
 """
 
+# Acknowledge an entry read after its delivery was processed: XACK is a no-op for an
+# entry nobody has read yet, so the holder that processed it could not acknowledge it.
+_SETTLE = """
+if redis.call('LPOS', KEYS[1], ARGV[2]) then return 0 end
+return redis.call('XACK', KEYS[2], ARGV[1], ARGV[2])
+"""
+
 _REFRESH = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 return redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -163,6 +170,7 @@ class RedisQueue:
         self._submit = self.redis.register_script(_SUBMIT)
         self._next = self.redis.register_script(_NEXT)
         self._finish = self.redis.register_script(_FINISH)
+        self._settle = self.redis.register_script(_SETTLE)
         self._refresh = self.redis.register_script(_REFRESH)
         self._release = self.redis.register_script(_RELEASE)
         self._inbox: asyncio.Queue[tuple[str, dict[str, str]]] = asyncio.Queue(workers)
@@ -329,8 +337,10 @@ class RedisQueue:
         lock = self._key("lock", fields["repo"])
         token = f"{self.consumer}:{uuid.uuid4().hex}"
         if not await self.redis.set(lock, token, nx=True, px=self.lock_ttl_ms):
-            # The holder processes this entry before it lets the lock go; if it dies, the
-            # entry stays pending here and is taken over once idle for claim_idle_ms.
+            # The holder processes this entry's delivery before it lets the lock go; if it
+            # dies, the entry stays pending here and is taken over after claim_idle_ms.
+            order = self._key("order", fields["repo"])
+            await self._settle(keys=[order, self.stream], args=[GROUP, entry_id])
             return
         refresher = asyncio.create_task(self._keep_lock(lock, token))
         try:

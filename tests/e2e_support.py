@@ -58,7 +58,11 @@ class Bot:
 def settings(sim: GitHubSim, app_key: tuple[int, str]) -> ServiceSettings:
     app_id, private_key = app_key
     return ServiceSettings(
-        app_id=app_id, private_key=private_key, webhook_secret=SECRET, api_url=sim.url
+        app_id=app_id,
+        private_key=private_key,
+        webhook_secret=SECRET,
+        api_url=sim.url,
+        writes_per_minute=0,  # the simulator sets no content limit unless a test asks
     )
 
 

@@ -563,6 +563,11 @@ def test_the_environment_wins_over_the_settings_file(tmp_path) -> None:
             ["REDIS_URL must be a redis://, rediss:// or unix:// URL"],
         ),
         ({"GITHUB_WEBHOOK_SECRET": "   "}, ["GITHUB_WEBHOOK_SECRET must not be empty"]),
+        (
+            {"MINUTES_BOT_WRITES_PER_MINUTE": "100"},
+            ["MINUTES_BOT_WRITES_PER_MINUTE must be a number of writes per minute from 0 "
+             "(no pacing) to 80"],
+        ),
     ],
 )
 def test_bad_settings_name_the_variable_not_the_value(

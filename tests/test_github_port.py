@@ -687,3 +687,32 @@ async def test_a_clock_far_from_githubs_does_not_renew_the_token_on_every_call(
             await port.get_repo("acme/skewed")
 
     assert auth.exchanges == 1
+
+
+async def test_content_creation_is_paced_under_githubs_limit_of_80_a_minute(
+    github_sim: GitHubSim, github_token: str, github_repo: str
+) -> None:
+    """200 comments: never more than 80 in any minute, and close to that rate overall."""
+    moments: list[float] = []
+    now = [1_000.0]
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    def clock() -> float:
+        return now[0]
+
+    policy = RetryPolicy(content_per_minute=72, content_burst=8)
+    async with aiohttp.ClientSession() as session:
+        port = GitHubPort(session, TokenAuth(github_token), base_url=github_sim.url,
+                          policy=policy, sleep=sleep, clock=clock)
+        issue = await port.create_issue(github_repo, title="Paced", body="")
+        moments.append(clock())
+        for n in range(199):
+            await port.post_comment(github_repo, issue["number"], f"comment {n}")
+            moments.append(clock())
+
+    busiest = max(sum(1 for m in moments if start <= m < start + 60) for start in moments)
+    rate = (len(moments) - 1) / (moments[-1] - moments[0]) * 60
+    assert busiest <= 80
+    assert 0.9 * 80 <= rate <= 80
