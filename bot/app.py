@@ -8,16 +8,19 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from aiohttp import web
 
 from bot import server
 from bot.config import ServiceSettings
-from bot.github import AppAuth, Auth, GitHubPort, TokenAuth
+from bot.github import AppAuth, Auth, GitHubPort, RetryPolicy, TokenAuth
 from bot.handlers import dispatch
 from bot.handlers.context import Context, utc_now
 from bot.handlers.weekly_status import SCHEDULE_EVENT
+from bot.logs import log_context
+from bot.metrics import MeteredPort, Metrics
 from bot.queue import Delivery, EmbeddedQueue, Journal, Process, Queue
 from bot.redis_queue import RedisQueue
 
@@ -35,6 +38,7 @@ AUTH = web.AppKey("auth", Auth)  # shared, so installation tokens are cached acr
 QUEUE = web.AppKey("queue", Queue)
 JOURNAL = web.AppKey("journal", Journal)
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
+METRICS = web.AppKey("metrics", Metrics)
 
 
 def auth_from_settings(settings: ServiceSettings) -> Auth:
@@ -48,20 +52,30 @@ def auth_from_settings(settings: ServiceSettings) -> Auth:
 
 
 def make_port(
-    session: aiohttp.ClientSession, auth: Auth, settings: ServiceSettings, installation: int | None
+    session: aiohttp.ClientSession,
+    auth: Auth,
+    settings: ServiceSettings,
+    installation: int | None,
+    metrics: Metrics | None = None,
 ) -> GitHubPort:
-    """Return a port for one installation (or the token) at the configured API URL."""
-    return GitHubPort(
-        session, auth, installation, base_url=settings.api_url, requester=settings.user_agent
-    )
+    """Return a port for one installation (or the token), counted in `metrics` if given."""
+    options: dict[str, Any] = {
+        "base_url": settings.api_url,
+        "requester": settings.user_agent,
+        "policy": RetryPolicy(content_per_minute=settings.writes_per_minute),
+    }
+    if metrics is None:
+        return GitHubPort(session, auth, installation, **options)
+    return MeteredPort(metrics, session, auth, installation, **options)
 
 
 async def handle(
     delivery: Delivery, port: GitHubPort, settings: ServiceSettings, clock: Clock = utc_now
 ) -> None:
     """Dispatch one delivery to its handlers and log what it cost in API calls."""
-    await dispatch(delivery.as_event(), Context(port=port, settings=settings, clock=clock))
-    log.info("delivery handled", extra={"fields": {"calls": port.calls, "writes": port.writes}})
+    with _delivery_context(delivery):
+        await dispatch(delivery.as_event(), Context(port=port, settings=settings, clock=clock))
+        log.info("delivery handled", extra={"fields": {"calls": port.calls, "writes": port.writes}})
 
 
 def status_checks(repositories: list[tuple[str, int | None]], now: datetime) -> list[Delivery]:
@@ -86,7 +100,8 @@ async def check_weekly_status(app: web.Application) -> None:
     """Queue a weekly-status check for every repository the service has heard from."""
     repositories = await asyncio.to_thread(app[JOURNAL].repositories)
     for delivery in status_checks(repositories, app[CLOCK]()):
-        await app[QUEUE].submit(delivery)
+        if await app[QUEUE].submit(delivery):
+            app[METRICS].accepted(delivery.id)
 
 
 def create_app(
@@ -99,20 +114,45 @@ def create_app(
     app[SETTINGS] = settings
     app[AUTH] = auth_from_settings(settings)
     app[CLOCK] = clock
-    app[JOURNAL] = Journal(journal or settings.journal_path or DEFAULT_JOURNAL)
+    app[METRICS] = Metrics()
+    app[JOURNAL] = Journal(journal_path(settings, journal))
     app[QUEUE] = work_queue(settings, app[JOURNAL], _processor(app))
-    app.add_routes(server.routes(settings.webhook_secret or "", app[QUEUE]))
+    app.add_routes(server.routes(settings.webhook_secret or "", app[QUEUE], app[METRICS]))
     app.cleanup_ctx.extend([_http_session, _running_queue, _status_checks])
     return app
 
 
+def journal_path(settings: ServiceSettings, journal: str | Path | None = None) -> Path:
+    """Return where the journal lives: `journal`, else the configured path, else the default."""
+    return Path(journal or settings.journal_path or DEFAULT_JOURNAL)
+
+
 def _processor(app: web.Application) -> Process:
     async def process(delivery: Delivery) -> None:
-        settings = app[SETTINGS]
-        port = make_port(app[SESSION], app[AUTH], settings, delivery.installation_id)
-        await handle(delivery, port, settings, app[CLOCK])
+        with app[METRICS].job(delivery.id):
+            await _handle_metered(app, delivery)
 
     return process
+
+
+def _delivery_context(delivery: Delivery) -> contextlib.AbstractContextManager[None]:
+    """Name the delivery, its repository and installation on every log line inside."""
+    return log_context(
+        delivery=delivery.id,
+        event=delivery.event,
+        repo=delivery.repo or None,
+        installation=delivery.installation_id,
+    )
+
+
+async def _handle_metered(app: web.Application, delivery: Delivery) -> None:
+    """Handle `delivery` with a port whose requests and item changes are counted."""
+    settings, metrics = app[SETTINGS], app[METRICS]
+    port = make_port(app[SESSION], app[AUTH], settings, delivery.installation_id, metrics)
+    try:
+        await handle(delivery, port, settings, app[CLOCK])
+    finally:
+        metrics.github_used(port)
 
 
 def work_queue(settings: ServiceSettings, journal: Journal, process: Process) -> Queue:

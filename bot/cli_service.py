@@ -6,19 +6,27 @@ import argparse
 import asyncio
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import NoReturn
+from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
+import jwt
 from aiohttp import web
 
-from bot.app import auth_from_settings, create_app, handle, make_port
+from bot.app import AUTH, JOURNAL, auth_from_settings, create_app, handle, journal_path, make_port
 from bot.config import ConfigError, ServiceSettings, SettingsError, settings_from_env
+from bot.github import AppAuth
 from bot.handlers.minutes_files import sync_repository
 from bot.handlers.weekly_status import SCHEDULE_EVENT
 from bot.logs import configure_logging
 from bot.queue import Delivery
+
+# The exit status when the settings cannot be used, as for a command-line usage error.
+CANNOT_START = 2
 
 # Events that carry no change of their own in Actions: reconcile the repository, then
 # post the weekly status if it is due.
@@ -31,6 +39,11 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, help="port to listen on (default: $PORT or 8080)")
     serve.add_argument("--journal", help="SQLite journal of deliveries ($MINUTES_BOT_JOURNAL)")
+    serve.add_argument(
+        "--check-config",
+        action="store_true",
+        help="check the settings and the journal's folder, print a summary and exit",
+    )
     serve.set_defaults(run=run_serve)
 
     sync = subparsers.add_parser("sync", help="reconcile every minutes file of a repository")
@@ -43,23 +56,98 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
 
 
 def _settings(env: Mapping[str, str]) -> ServiceSettings:
-    try:
-        settings = settings_from_env(env)
-    except SettingsError as error:
-        raise SystemExit(f"minutes-bot: cannot start:\n{error}") from None
-    configure_logging(settings.log_level)
+    """Read the settings and send logs as JSON lines, masking the settings' secrets."""
+    settings = _checked_settings(env)
+    configure_logging(settings.log_level, secrets=secrets_of(settings))
     return settings
 
 
-def run_serve(args: argparse.Namespace) -> int:
-    """Serve webhooks until interrupted."""
-    settings = _settings(os.environ)
+def _checked_settings(env: Mapping[str, str]) -> ServiceSettings:
+    """Read the settings, exiting with every problem when they cannot be used."""
     try:
-        app = create_app(settings, journal=args.journal)
-    except ValueError as error:
-        raise SystemExit(f"minutes-bot: cannot start: {error}") from None
+        return settings_from_env(env)
+    except SettingsError as error:
+        cannot_start(*error.problems)
+
+
+def secrets_of(settings: ServiceSettings) -> tuple[str | None, ...]:
+    """Return the values that must never appear in a log line."""
+    return settings.webhook_secret, settings.token, settings.private_key
+
+
+def cannot_start(*problems: str) -> NoReturn:
+    """Say why the service cannot start, one problem a line, and exit with status 2."""
+    separator = " " if len(problems) == 1 else "\n"
+    print(f"minutes-bot: cannot start:{separator}" + "\n".join(problems), file=sys.stderr)
+    raise SystemExit(CANNOT_START)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Serve webhooks until interrupted, or only check the configuration."""
+    if args.check_config:
+        return check_config(_checked_settings(os.environ), args.journal)
+    settings = _settings(os.environ)
+    app = build_app(settings, args.journal)
     web.run_app(app, host=args.host, port=args.port or settings.port, print=None)
     return 0
+
+
+def check_config(settings: ServiceSettings, journal: str | None) -> int:
+    """Build the app without serving it and print what it would use, secrets hidden."""
+    app = build_app(settings, journal)
+    print(f"minutes-bot: configuration OK ({describe(settings, app[JOURNAL].path)})")
+    return 0
+
+
+def build_app(settings: ServiceSettings, journal: str | None) -> web.Application:
+    """Build the service, exiting with the reason when the settings cannot run it."""
+    problem = journal_problem(journal_path(settings, journal))
+    if problem:
+        cannot_start(problem)
+    try:
+        app = create_app(settings, journal=journal)
+    except (ValueError, sqlite3.Error) as error:
+        cannot_start(str(error))
+    auth = app[AUTH]
+    if isinstance(auth, AppAuth):
+        _check_signing(auth)
+    return app
+
+
+def journal_problem(path: Path) -> str | None:
+    """Say why the journal cannot be written at `path`, or None when it can."""
+    folder = path.absolute().parent
+    if not folder.is_dir():
+        return f"the journal's folder {folder} does not exist or is not a folder"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"the journal's folder {folder} is not writable"
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        return f"the journal {path} is not readable and writable"
+    return None
+
+
+def _check_signing(auth: AppAuth) -> None:
+    """Sign an App token locally, so an unusable private key is caught before GitHub sees it."""
+    try:
+        auth.jwt()
+    except (jwt.PyJWTError, ValueError, TypeError):
+        cannot_start(f"GITHUB_PRIVATE_KEY cannot sign tokens for GitHub App {auth.app_id}")
+
+
+def describe(settings: ServiceSettings, journal: str) -> str:
+    """Summarise the settings on one line without any secret."""
+    github = f"GitHub App {settings.app_id}" if settings.uses_app else "GitHub token"
+    if settings.api_url != ServiceSettings.api_url:
+        github += f" at {settings.api_url}"
+    redis = _redis_location(settings.redis_url) if settings.redis_url else "none"
+    return f"{github}, journal {Path(journal).absolute()}, Redis: {redis}"
+
+
+def _redis_location(url: str) -> str:
+    """Return the Redis URL without user name or password."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=host, query=""))
 
 
 def run_sync(args: argparse.Namespace) -> int:

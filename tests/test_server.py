@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,9 +13,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import QUEUE, create_app
+from bot.app import METRICS, QUEUE, create_app
 from bot.config import ServiceSettings
-from bot.logs import JsonFormatter, log_context, redact
 from bot.queue import EmbeddedQueue
 
 SECRET = "It's a Secret to Everybody"
@@ -50,6 +48,22 @@ async def app(tmp_path: Path) -> web.Application:
 async def client(app: web.Application) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     async with TestClient(TestServer(app)) as client:
         yield client
+
+
+def deliveries(app: web.Application, event: str, outcome: str) -> float | None:
+    """Return `minutes_bot_deliveries_total` for `event` and `outcome`."""
+    labels = {"event": event, "outcome": outcome}
+    return app[METRICS].registry.get_sample_value("minutes_bot_deliveries_total", labels)
+
+
+def counted(app: web.Application) -> dict[tuple[str, str], float]:
+    """Return every (event, outcome) `minutes_bot_deliveries_total` counted."""
+    [family] = [m for m in app[METRICS].registry.collect() if m.name == "minutes_bot_deliveries"]
+    return {
+        (s.labels["event"], s.labels["outcome"]): s.value
+        for s in family.samples
+        if s.name.endswith("_total")
+    }
 
 
 def journal_state(app: web.Application, delivery: str) -> str | None:
@@ -127,6 +141,88 @@ async def test_refuses_bodies_over_25_megabytes(
     assert journal_state(app, "d-1") is None
 
 
+async def test_refuses_a_declared_oversize_body_before_reading_it(
+    app: web.Application,
+    client: TestClient[web.Request, web.Application],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def no_reading(request: web.Request) -> bytes:
+        raise AssertionError("the body was read")
+
+    monkeypatch.setattr(web.Request, "read", no_reading)
+    body = b'{"padding": "' + b"x" * (25 * 1024 * 1024) + b'"}'
+    response = await client.post("/webhook", data=body, headers=headers(body))
+    assert response.status == 413
+    assert deliveries(app, "unverified", "too_large") == 1
+
+
+async def test_refuses_an_oversize_chunked_body(
+    app: web.Application, client: TestClient[web.Request, web.Application]
+) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(26):
+            yield b"x" * (1024 * 1024)
+
+    sent = {k: v for k, v in headers(b"").items() if k != "Content-Length"}
+    response = await client.post("/webhook", data=chunks(), headers=sent)
+    assert response.status == 413
+    assert journal_state(app, "d-1") is None
+
+
+@pytest.mark.parametrize(
+    ("body", "change", "outcome"),
+    [
+        (json.dumps(INSTALLATION).encode(), {}, ("installation", "accepted")),
+        (
+            json.dumps({"action": "starred"}).encode(),
+            {"X-GitHub-Event": "star"},
+            ("star", "ignored"),
+        ),
+        (b"{}", {"X-GitHub-Event": "ping"}, ("ping", "ping")),
+        (b"{}", {"X-Hub-Signature-256": "sha256=00"}, ("unverified", "bad_signature")),
+        (b"{}", {"X-Hub-Signature-256": None}, ("unverified", "bad_signature")),
+        (b"{,", {}, ("unverified", "bad_request")),
+        (b"[]", {}, ("unverified", "bad_request")),
+        (b"[" * 100_000 + b"]" * 100_000, {}, ("unverified", "bad_request")),
+        (b'{"repository": "octo/minutes"}', {}, ("unverified", "bad_request")),
+        (b'{"installation": 42}', {}, ("unverified", "bad_request")),
+        (b"{}", {"X-GitHub-Event": "x" * 4000}, ("other", "ignored")),
+        (b"{}", {"X-GitHub-Event": "PUSH"}, ("other", "ignored")),
+    ],
+)
+async def test_counts_each_delivery_by_event_and_outcome(
+    app: web.Application,
+    client: TestClient[web.Request, web.Application],
+    body: bytes,
+    change: dict[str, str | None],
+    outcome: tuple[str, str],
+) -> None:
+    sent = {**headers(body), **change}
+    await client.post("/webhook", data=body, headers={k: v for k, v in sent.items() if v})
+    assert counted(app) == {outcome: 1}
+
+
+async def test_counts_a_redelivery_as_duplicate(
+    app: web.Application, client: TestClient[web.Request, web.Application]
+) -> None:
+    body = json.dumps(INSTALLATION).encode()
+    for _ in range(3):
+        await client.post("/webhook", data=body, headers=headers(body))
+    assert deliveries(app, "installation", "accepted") == 1
+    assert deliveries(app, "installation", "duplicate") == 2
+
+
+async def test_serves_metrics_with_help_text(
+    client: TestClient[web.Request, web.Application],
+) -> None:
+    response = await client.get("/metrics")
+    text = await response.text()
+    assert response.status == 200
+    assert response.headers["Content-Type"].startswith("text/plain")
+    assert "# HELP minutes_bot_deliveries_total Webhook deliveries received" in text
+    assert "minutes_bot_queue_depth 0.0" in text
+
+
 async def test_answers_ping_directly(
     app: web.Application, client: TestClient[web.Request, web.Application]
 ) -> None:
@@ -145,10 +241,11 @@ async def test_acknowledges_events_nobody_handles_without_queueing(
     assert journal_state(app, "d-1") is None
 
 
-async def test_reports_a_crash_as_500(
+async def test_reports_a_crash_as_500_and_logs_it(
     app: web.Application,
     client: TestClient[web.Request, web.Application],
     monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     async def broken_submit(delivery: Any) -> bool:
         raise RuntimeError("disk full")
@@ -157,6 +254,10 @@ async def test_reports_a_crash_as_500(
     body = json.dumps(INSTALLATION).encode()
     response = await client.post("/webhook", data=body, headers=headers(body))
     assert (response.status, await response.json()) == (500, {"msg": "internal error"})
+    [crash] = [r for r in caplog.records if r.name == "bot.server" and r.levelname == "ERROR"]
+    assert crash.getMessage() == "request failed"
+    assert crash.exc_info is not None and str(crash.exc_info[1]) == "disk full"
+    assert getattr(crash, "fields", None) == {"path": "/webhook"}
 
 
 async def test_health_check(client: TestClient[web.Request, web.Application]) -> None:
@@ -180,28 +281,3 @@ def test_refuses_to_start_without_a_webhook_secret_or_credentials(
             ServiceSettings(webhook_secret=secret, token=token),
             journal=tmp_path / "journal.sqlite3",
         )
-
-
-def test_log_lines_carry_the_delivery_and_hide_secrets() -> None:
-    record = logging.LogRecord(
-        "bot", logging.INFO, __file__, 1, "token %s for %s", ("ghs_abc123", "octo/minutes"), None
-    )
-    with log_context(delivery="d-1", repo="octo/minutes", installation=None):
-        line = json.loads(JsonFormatter().format(record))
-    assert line["message"] == "token ghs_*** for octo/minutes"
-    assert (line["delivery"], line["repo"], line["level"]) == ("d-1", "octo/minutes", "info")
-    assert "installation" not in line
-
-
-@pytest.mark.parametrize(
-    ("text", "shown"),
-    [
-        ("Authorization: token ghp_secret", "Authorization: token ***"),
-        ("webhook_secret='It is a secret', port=8080", "webhook_secret=***, port=8080"),
-        ('{"token": "v1.abc"}', '{"token": ***}'),
-        ("-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----", "***"),
-        ("octo/minutes#12 closed", "octo/minutes#12 closed"),
-    ],
-)
-def test_redact(text: str, shown: str) -> None:
-    assert redact(text) == shown
