@@ -8,6 +8,7 @@ which logins can be assigned, which labels exist) is read once per run.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -93,7 +94,10 @@ class MinutesReconciler:
 
     async def update(self, path: str) -> None:
         """Reconcile the issues of the minutes file at `path`."""
-        text = await self.port.get_file(self.repo, path, ref=self.sha)
+        # Reads that do not depend on each other go out together.
+        text, _ = await asyncio.gather(
+            self.port.get_file(self.repo, path, ref=self.sha), self.issues()
+        )
         if text is None:  # gone again already; its removal will be reconciled then
             log.warning("minutes file missing at the commit", extra={"fields": {"path": path}})
             return
@@ -149,15 +153,17 @@ class MinutesReconciler:
 
     async def render_context(self, minutes: Minutes) -> RenderContext:
         """Learn what rendering needs from GitHub: assignable owners and linked PRs."""
-        links = await resolve_refs(
-            self.port,
-            (ref for item in minutes.items for ref in item.refs),
-            repo=self.repo,
-            search_in=self.config.search_repositories(self.repo),
-            roster=self.roster,
-            meeting_date=minutes.meeting_date,
+        links, assignable = await asyncio.gather(
+            resolve_refs(
+                self.port,
+                (ref for item in minutes.items for ref in item.refs),
+                repo=self.repo,
+                search_in=self.config.search_repositories(self.repo),
+                roster=self.roster,
+                meeting_date=minutes.meeting_date,
+            ),
+            self.assignable(login for item in minutes.items for login in item.logins),
         )
-        assignable = await self.assignable(login for item in minutes.items for login in item.logins)
         return RenderContext(self.repo, minutes.path, self.sha, assignable, links)
 
     async def assignable(self, logins: Iterable[str]) -> frozenset[str]:
