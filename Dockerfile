@@ -10,7 +10,7 @@ FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY bot ./bot
 COPY scripts/install.sh ./scripts/install.sh
 RUN bash scripts/install.sh /opt/venv /src
@@ -19,7 +19,7 @@ RUN bash scripts/install.sh /opt/venv /src
 FROM python:3.11-slim
 LABEL org.opencontainers.image.title="minutes-bot" \
       org.opencontainers.image.description="Turn action items in committed meeting minutes into tracked GitHub issues." \
-      org.opencontainers.image.licenses="Apache-2.0"
+      org.opencontainers.image.licenses="MIT"
 
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
