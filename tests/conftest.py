@@ -14,7 +14,7 @@ ROOT = str(Path(__file__).resolve().parent.parent)
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from tests.github_sim import GitHubSim, generate_app_key
+from tests.github_sim import GitHubSim, generate_app_key  # noqa: E402
 
 SIM_TOKEN = "ghp_simulated_token_0001"
 SIM_REPO = "acme/minutes"

@@ -508,7 +508,7 @@ async def test_content_limit_refuses_writes_with_retry_after(github_sim: GitHubS
     github_sim.content_limit = 2
     statuses = [(await call(github_sim, "POST", f"/repos/{repo}/issues", {"title": f"t{n}"}))[0] for n in range(3)]
     status, body, headers = await call(github_sim, "POST", f"/repos/{repo}/issues", {"title": "again"})
-    assert statuses + [status] == [201, 201, 403, 403]
+    assert [*statuses, status] == [201, 201, 403, 403]
     assert "secondary rate limit" in body["message"] and int(headers["Retry-After"]) > 0
     assert len(github_sim.issues(repo)) == 2
 
@@ -645,7 +645,7 @@ async def test_wait_until_sees_work_done_later(github_sim: GitHubSim, repo: str)
     await github_sim.wait_until(lambda: github_sim.issues(repo))
     await task
     with pytest.raises(AssertionError, match="still false"):
-        await github_sim.wait_until(lambda: False, timeout=0.05)
+        await github_sim.wait_until(lambda: False, within=0.05)
 
 
 async def test_unreachable_target_is_recorded_not_raised(github_sim: GitHubSim, repo: str) -> None:

@@ -395,17 +395,21 @@ class GitHubSim(Records):
         """Return logged calls that change content (POST/PATCH/PUT/DELETE, token exchanges excluded)."""
         return [c for c in self.calls if c.is_write]
 
-    async def wait_until(self, condition: Callable[[], object], timeout: float = 5.0) -> None:
+    async def wait_until(self, condition: Callable[[], object], within: float = 5.0) -> None:
         """Wait until `condition()` is true (e.g. the bot finished its background work).
 
-        Raises AssertionError after `timeout` seconds; the deadline is generous on purpose,
+        Raises AssertionError after `within` seconds; the deadline is generous on purpose,
         the condition decides, not the clock.
         """
-        deadline = asyncio.get_running_loop().time() + timeout
-        while not condition():
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"condition still false after {timeout} s: {condition!r}")
-            await asyncio.sleep(0.01)
+        try:
+            async with asyncio.timeout(within):
+                # Polling: the condition reads state the bot changes through the REST API.
+                while True:
+                    if condition():
+                        return
+                    await asyncio.sleep(0.01)
+        except TimeoutError:
+            raise AssertionError(f"condition still false after {within} s: {condition!r}") from None
 
     def reset_calls(self) -> None:
         """Forget the call log (e.g. after test setup)."""
