@@ -188,12 +188,30 @@ def _commitment_matches(sentence: str, ctx: Context) -> Iterator[tuple[re.Match[
     if not _COMMITMENT_WORDS.search(sentence):
         return
     taken: list[tuple[int, int]] = []
+    lowered = sentence.lower()
     for kind, pattern in _patterns(ctx.names.names).items():
+        if not any(word in lowered for word in _KIND_WORDS[kind]):
+            continue  # a cheap look for the pattern's own words saves the regex
         for match in pattern.finditer(sentence):
             if any(s <= match.start() < e for s, e in taken):
                 continue
             taken.append((match.start(), match.end()))
             yield match, kind
+
+
+_KIND_WORDS: dict[str, tuple[str, ...]] = {
+    "review_request": ("reminded",),
+    "reminded": ("reminded",),
+    "asked": ("asked",),
+    "on_list": ("list", "plate", "radar"),
+    "said_would": ("would", "will", "'d", "’d", "'ll", "’ll"),
+    "agreed_to": ("agreed", "offered", "volunteered", "promised", "committed", "undertook",
+                  "signed up", "going", "asked", "action", "tasked"),
+    "will": ("will", "shall", "'ll", "’ll"),
+    "group": ("should", "must", "need", "please"),
+    "to": (" to ",),
+    "quote": (":",),
+}
 
 
 @functools.lru_cache(maxsize=16)
