@@ -72,9 +72,9 @@ class Applier:
                 await self.close(op)
             case AddSubIssue(parent, key, issue_id):
                 await self.add_sub_issue(parent, issue_id or applied.items[key]["id"])
-            case UpdateMeetingIssue(number, current_body, known):
+            case UpdateMeetingIssue(number, current_body, known, closed):
                 numbers = dict(known) | {k: i["number"] for k, i in applied.items.items()}
-                body = render_meeting_body(minutes, numbers, ctx, current_body)
+                body = render_meeting_body(minutes, numbers, ctx, current_body, frozenset(closed))
                 if body != current_body:
                     await self.port.update_issue(self.repo, number, body=body)
             case _:

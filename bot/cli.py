@@ -21,9 +21,10 @@ def build_parser(*, service: bool = True) -> argparse.ArgumentParser:
     cli_offline.add_parsers(subparsers)
     if service:
         # The service commands pull in aiohttp and gidgethub: offline commands skip them.
-        from bot import cli_service
+        from bot import cli_service, cli_status
 
         cli_service.add_parsers(subparsers)
+        cli_status.add_parsers(subparsers)
     return parser
 
 

@@ -133,12 +133,14 @@ class UpdateMeetingIssue:
     """Rewrite the meeting issue's list once the item issues exist.
 
     Build the new body with `render_meeting_body(minutes, numbers, ctx, current_body)`,
-    where `numbers` is `dict(known_numbers)` plus the numbers of issues just created.
+    where `numbers` is `dict(known_numbers)` plus the numbers of issues just created,
+    and `closed` the item issues that are closed, whose tasks are checked.
     """
 
     number: int
     current_body: str
     known_numbers: tuple[tuple[str, int], ...]
+    closed: tuple[int, ...] = ()
 
 
 Operation = (
@@ -230,24 +232,33 @@ def reconcile_deleted(issues: Iterable[Mapping[str, Any]], ctx: RenderContext) -
 
 
 def render_meeting_body(
-    minutes: Minutes, numbers: Mapping[str, int], ctx: RenderContext, current_body: str = ""
+    minutes: Minutes,
+    numbers: Mapping[str, int],
+    ctx: RenderContext,
+    current_body: str = "",
+    closed: frozenset[int] = frozenset(),
 ) -> str:
     """Render the meeting issue's body, replacing only the bot's part of `current_body`.
 
-    Each item is one task, which GitHub checks when the item issue closes:
+    Each item is one task, checked when its issue is closed (`closed` numbers):
     `- [ ] #12 Help review unsafe blocks (@joergroedel, due 2025-01-31)`.
     """
-    content = meeting_content(minutes, numbers, ctx)
+    content = meeting_content(minutes, numbers, ctx, closed)
     if not current_body:
         return wrap_owned(content)
     return replace_owned(current_body, content)
 
 
-def meeting_content(minutes: Minutes, numbers: Mapping[str, int], ctx: RenderContext) -> str:
+def meeting_content(
+    minutes: Minutes,
+    numbers: Mapping[str, int],
+    ctx: RenderContext,
+    closed: frozenset[int] = frozenset(),
+) -> str:
     """Render the bot's part of the meeting issue: the source link and the task list."""
     when = f" (meeting of {minutes.meeting_date.isoformat()})" if minutes.meeting_date else ""
     tasks = [
-        task_line(item, numbers.get(key), ctx.assignable)
+        task_line(item, numbers.get(key), ctx.assignable, done=numbers.get(key) in closed)
         for item, key in zip(minutes.items, item_keys(minutes.items), strict=True)
     ]
     listing = "\n".join(tasks) if tasks else NO_ITEMS
@@ -528,10 +539,13 @@ def _meeting_sync(
     if meeting is None or owned_part(meeting.body) is None:
         return []
     numbers = {key: issue.number for key, issue in matches.items()}
-    as_listed = meeting_content(minutes, numbers, replace(ctx, sha=meeting.marker.sha))
+    closed = frozenset(issue.number for issue in matches.values() if not issue.is_open)
+    as_listed = meeting_content(minutes, numbers, replace(ctx, sha=meeting.marker.sha), closed)
     if not creating and owned_part(meeting.body) == as_listed:
         return []
-    return [UpdateMeetingIssue(meeting.number, meeting.body, tuple(numbers.items()))]
+    return [
+        UpdateMeetingIssue(meeting.number, meeting.body, tuple(numbers.items()), tuple(closed))
+    ]
 
 
 def _tracked(issue: Mapping[str, Any], marker: ItemMarker) -> Tracked:

@@ -135,13 +135,15 @@ def quote_block(text: str) -> str:
     return "\n".join(f"> {line}".rstrip() for line in safe.splitlines() or [""])
 
 
-def task_line(item: ActionItem, number: int | None, assignable: frozenset[str]) -> str:
-    """Render one meeting task: `- [ ] #12 Title (@owner, due 2025-01-31)`."""
+def task_line(
+    item: ActionItem, number: int | None, assignable: frozenset[str], *, done: bool = False
+) -> str:
+    """Render one meeting task: `- [ ] #12 Title (@owner, due 2025-01-31)`, `[x]` once closed."""
     ref = f"#{number} " if number is not None else ""
     details = owner_text(item, assignable)
     if item.due:
         details += f", due {item.due.isoformat()}"
-    return f"- [ ] {ref}{item.title} ({details})"
+    return f"- [{'x' if done else ' '}] {ref}{item.title} ({details})"
 
 
 def _same_person(name: str, login: str) -> bool:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import check_weekly_status
+from bot.app import SETTINGS, check_weekly_status
+from bot.cli_status import weekly_status
 from bot.handlers.weekly_status import TRACKER_TITLE
 from tests.e2e_support import (
     MEETING,
@@ -110,4 +111,68 @@ async def test_repositories_that_are_all_done_get_no_tracker(
     await push(github_sim, bot, {"README.md": "nothing to do here\n"})
     clock.now += timedelta(hours=2)
     assert await check(github_sim, bot) == []
+    assert find_tracker(github_sim) is None
+
+
+async def test_a_week_missed_while_down_is_covered_by_the_next_report(
+    github_sim: GitHubSim, bot: Bot, clock: Clock
+) -> None:
+    github_sim.clock = clock.now  # GitHub's timestamps follow the bot's clock here
+    await push(github_sim, bot, {MEETING: SVSM})
+    clock.now += timedelta(hours=2)
+    github_sim.clock = clock.now
+    first = await check(github_sim, bot)
+    first_day = clock.now.date().isoformat()
+    peter = next(i for i in item_issues(github_sim) if i.assignees == ["peterfang"])
+    github_sim.clock = clock.now + timedelta(days=3)
+    await github_sim.close_issue(REPO, peter.number, by="peterfang")
+
+    clock.now += timedelta(days=14)  # the service was down through the whole next week
+    github_sim.clock = clock.now
+    reports = await check(github_sim, bot)
+
+    assert len(reports) == len(first) + 1 == 2
+    assert f"### Done since the last report ({first_day})" in reports[1]
+    assert f"[#{peter.number}]" in reports[1].split("### Done since")[1]
+
+
+async def test_a_manual_run_after_the_scheduler_posted_posts_nothing(
+    github_sim: GitHubSim, bot: Bot, clock: Clock
+) -> None:
+    await push(github_sim, bot, {MEETING: SVSM})
+    clock.now += timedelta(hours=2)
+    assert len(await check(github_sim, bot)) == 1
+
+    github_sim.reset_calls()
+    clock.now += timedelta(hours=3)
+    outcome = await weekly_status(bot.app[SETTINGS], REPO, 1, dry_run=False, clock=clock)
+
+    assert (outcome.due, outcome.posted) == (False, False)
+    assert len(await check(github_sim, bot)) == 1
+    assert github_sim.writes() == []
+
+
+async def test_the_scheduler_after_a_manual_run_posts_nothing(
+    github_sim: GitHubSim, bot: Bot, clock: Clock
+) -> None:
+    await push(github_sim, bot, {MEETING: SVSM})
+    clock.now += timedelta(hours=2)
+    assert (await weekly_status(bot.app[SETTINGS], REPO, 1, False, clock)).posted
+
+    clock.now += timedelta(hours=1)
+    assert len(await check(github_sim, bot)) == 1
+
+
+async def test_a_dry_run_before_the_first_report_opens_no_tracker(
+    github_sim: GitHubSim, bot: Bot, clock: Clock
+) -> None:
+    await push(github_sim, bot, {MEETING: SVSM})
+    clock.now += timedelta(hours=2)
+    github_sim.reset_calls()
+
+    outcome = await weekly_status(bot.app[SETTINGS], REPO, 1, dry_run=True, clock=clock)
+
+    assert outcome.due and outcome.report
+    assert all(f"[#{i.number}]" in outcome.report for i in item_issues(github_sim))
+    assert github_sim.writes() == []
     assert find_tracker(github_sim) is None

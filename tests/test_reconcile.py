@@ -135,9 +135,11 @@ def _apply_one(
         case AddSubIssue(parent, key, issue_id):
             sub = issue_id if issue_id is not None else gh.issue(created[key])["id"]
             gh.sub_issues.setdefault(parent, []).append(sub)
-        case UpdateMeetingIssue(number, current, known):
+        case UpdateMeetingIssue(number, current, known, closed):
             numbers = dict(known) | created
-            gh.issue(number)["body"] = render_meeting_body(minutes, numbers, ctx, current)
+            gh.issue(number)["body"] = render_meeting_body(
+                minutes, numbers, ctx, current, frozenset(closed)
+            )
 
 
 DEFAULTS = Settings()
@@ -240,6 +242,20 @@ def test_meeting_issue_lists_every_item_as_a_task_github_checks_off() -> None:
         ),
     ]
     assert len(tasks) == 7
+
+
+def test_a_closed_item_stays_checked_when_the_minutes_are_pushed_again() -> None:
+    gh, minutes = FakeGitHub(), minutes_from_gold(SVSM, SVSM_LOGINS, SVSM_PATH)
+    run(minutes, SVSM_CTX, gh)
+    gh.issue(4).update(state="closed", state_reason="completed")
+    edited = minutes_from_gold(SVSM, SVSM_LOGINS, SVSM_PATH)
+    edited = replace(edited, items=edited.items[:-1])  # an item removed: the meeting list changes
+
+    run(edited, replace(SVSM_CTX, sha=SHA2), gh)
+
+    tasks = [line for line in gh.issue(1)["body"].splitlines() if line.startswith("- [")]
+    assert tasks[2].startswith("- [x] #4 Help review and document unsafe blocks")
+    assert [t[:5] for t in tasks] == ["- [ ]", "- [ ]", "- [x]", "- [ ]", "- [ ]", "- [ ]"]
 
 
 @pytest.mark.parametrize("sha", [SHA1, SHA2], ids=["same commit", "later commit"])

@@ -1,16 +1,24 @@
 """Run the commands people comment on action-item issues: `/done`, `/drop`, `/due`, ...
 
 A command that worked gets a 👍 reaction on its comment; one that cannot run gets a
-short reply saying why. Only the assignees, the issue author and people with triage
-or write access may use them. An edited comment runs only the commands it added.
+😕 reaction and a short reply saying why. Only the assignees, the issue author and
+people with triage or write access may use them. An edited comment runs only the
+commands it added. After a change the meeting issue's task list and the tracker's
+summary are brought up to date.
+
+A flood of commands from one person on one repository is answered once and then
+ignored for a while. The count is kept in memory, so each replica of the service
+counts on its own: with N replicas someone may get up to N times the limit through.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 import re
+from collections import deque
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from gidgethub import sansio
@@ -36,7 +44,9 @@ from bot.commands import (
     parse_commands,
 )
 from bot.config import REPO_CONFIG_PATH, ConfigError, RepoConfig, parse_repo_config
+from bot.github import GitHubPort
 from bot.handlers.context import Context
+from bot.handlers.weekly_status import refresh_tracker
 from bot.marker import ItemMarker, MeetingMarker, format_marker, parse_marker
 from bot.minutes.dates import parse_when
 
@@ -44,8 +54,59 @@ log = logging.getLogger(__name__)
 router = Router()
 
 WORKED = "+1"
+FAILED = "confused"
+RATE_LIMIT = 10
+RATE_WINDOW = timedelta(minutes=10)
+RATE_LIMITED = (
+    "Sorry, that is a lot of commands in a few minutes, so I'll ignore yours on this"
+    " repository for a while. Please try again in ten minutes."
+)
+CANNOT_ASSIGN = "{logins} cannot be assigned issues in this repository."
 _DUE_LINE = re.compile(r"^- \*\*Due:\*\* \d{4}-\d{2}-\d{2}$", re.MULTILINE)
 _OWNER_LINE = re.compile(r"^- \*\*Owner:\*\* .*$", re.MULTILINE)
+_DONE_LINE = re.compile(r"\n- \*\*Done:\*\* [^\n]*")  # never first: the owner is
+_OWNER_AND_DUE = re.compile(r"^- \*\*Owner:\*\* .*$(?:\n- \*\*Due:\*\* .*$)?", re.MULTILINE)
+
+
+class Verdict(enum.Enum):
+    """What to do with a comment's commands given its author's recent ones."""
+
+    RUN = "run"
+    TELL = "tell"  # the first comment over the limit: say so once
+    IGNORE = "ignore"
+
+
+class CommandBudget:
+    """How many commands each person ran lately on each repository, in this process."""
+
+    def __init__(self, limit: int = RATE_LIMIT, window: timedelta = RATE_WINDOW) -> None:
+        self.limit = limit
+        self.window = window
+        self._runs: dict[tuple[str, str], deque[datetime]] = {}
+        self._told: set[tuple[str, str]] = set()
+
+    def spend(self, repo: str, login: str, count: int, now: datetime) -> Verdict:
+        """Count `count` commands by `login` and say whether they may run."""
+        key = (repo, login.casefold())
+        runs = self._runs.setdefault(key, deque())
+        while runs and runs[0] <= now - self.window:
+            runs.popleft()
+        if len(runs) + count <= self.limit:
+            runs.extend([now] * count)
+            self._told.discard(key)
+            return Verdict.RUN
+        if key in self._told:
+            return Verdict.IGNORE
+        self._told.add(key)
+        return Verdict.TELL
+
+    def clear(self) -> None:
+        self._runs.clear()
+        self._told.clear()
+
+
+BUDGET = CommandBudget()
+"""The one budget of this process; see the module docstring for what that means."""
 
 
 @router.register("issue_comment", action="created")
@@ -69,6 +130,45 @@ def command_word(command: Command) -> str | None:
     return type(command).__name__.lower()
 
 
+def with_done(body: str, how: str) -> str:
+    """Return the item body saying what finished it, after its owner and due date."""
+    body = without_done(body)
+    return _OWNER_AND_DUE.sub(lambda facts: f"{facts.group(0)}\n- **Done:** {how}", body, count=1)
+
+
+def without_done(body: str) -> str:
+    """Return the item body without the line saying what finished it."""
+    return _DONE_LINE.sub("", body, count=1)
+
+
+def done_text(command: Done, login: str, today: date) -> str:
+    """Say what finished an item: `with #123: after the rebase (@peter, 2024-12-20)`."""
+    what = f"with {command.ref}" if command.ref else ""
+    if command.note:
+        what = f"{what}: {command.note}" if what else command.note
+    return " ".join(part for part in (what, f"(@{login}, {today.isoformat()})") if part)
+
+
+def with_task_checked(body: str, number: int, checked: bool) -> str:
+    """Return the meeting body with the task of item `number` checked or unchecked."""
+    box = "[x]" if checked else "[ ]"
+    task = re.compile(rf"^- \[[ xX]\] #{number}(?=\s)", re.MULTILINE)
+    return task.sub(f"- {box} #{number}", body, count=1)
+
+
+async def show_item_state(
+    port: GitHubPort, repo: str, issue: dict[str, Any], marker: ItemMarker
+) -> None:
+    """Check or uncheck the item's task on its meeting issue, as GitHub itself does."""
+    if marker.meeting is None:
+        return
+    meeting = await port.get_issue(repo, marker.meeting)
+    body = meeting.get("body") or ""
+    updated = with_task_checked(body, int(issue["number"]), issue["state"] == "closed")
+    if updated != body:
+        await port.update_issue(repo, marker.meeting, body=updated)
+
+
 def with_due(body: str, marker: ItemMarker, due: date) -> str:
     """Return the item body with a new due date, in its list and in its marker."""
     body = body.replace(format_marker(marker), format_marker(replace(marker, due=due)))
@@ -82,11 +182,18 @@ async def _run(data: dict[str, Any], commands: tuple[Command, ...], context: Con
     issue, comment = data["issue"], data["comment"]
     if not commands or "pull_request" in issue or comment["user"].get("type") == "Bot":
         return
-    item = _Item(context, data)
     marker = parse_marker(issue.get("body"))
-    if isinstance(marker, MeetingMarker):
+    if not isinstance(marker, MeetingMarker | ItemMarker):
+        return
+    item = _Item(context, data)
+    verdict = BUDGET.spend(item.repo, item.login, len(commands), context.clock())
+    if verdict is Verdict.TELL:
+        await item.fail(RATE_LIMITED)
+    elif verdict is Verdict.IGNORE:
+        log.info("commands from %s ignored: over the limit", item.login)
+    elif isinstance(marker, MeetingMarker):
         await item.reply(MEETING_ISSUE_HELP)
-    elif isinstance(marker, ItemMarker):
+    else:
         await item.run(commands, marker)
 
 
@@ -94,7 +201,8 @@ class _Item:
     """One comment's commands on one item issue."""
 
     def __init__(self, context: Context, data: dict[str, Any]) -> None:
-        self.port = context.port
+        self.port: GitHubPort = context.port
+        self.clock = context.clock
         self.today = context.clock().date()
         self.repo = data["repository"]["full_name"]
         self.branch = data["repository"].get("default_branch") or "main"
@@ -104,15 +212,21 @@ class _Item:
 
     async def run(self, commands: tuple[Command, ...], marker: ItemMarker) -> None:
         """Run the enabled commands in order, if the commenter may."""
-        enabled = (await self.config()).commands
-        wanted = [c for c in commands if command_word(c) in enabled or command_word(c) is None]
+        config = await self.config()
+        wanted = [
+            c for c in commands if command_word(c) in config.commands or command_word(c) is None
+        ]
         if not wanted:
             return
         if not await self.allowed():
-            await self.reply(REFUSAL)
+            await self.fail(REFUSAL)
             return
+        state = self.issue["state"]
         for command in wanted:
             await self.perform(command, marker)
+        if self.issue["state"] != state:
+            await show_item_state(self.port, self.repo, self.issue, marker)
+            await refresh_tracker(self.port, self.repo, config, self.clock())
 
     async def config(self) -> RepoConfig:
         """Read the repository's config; commands keep their defaults if it is broken."""
@@ -134,47 +248,70 @@ class _Item:
     async def perform(self, command: Command, marker: ItemMarker) -> None:
         match command:
             case Done():
-                await self.set_state("closed", "completed")
+                body = with_done(self.body, done_text(command, self.login, self.today))
+                await self.set_state("closed", "completed", body)
             case Reopen():
-                await self.set_state("open", None)
-            case Drop():
-                await self.set_state("closed", "not_planned")
+                await self.set_state("open", None, without_done(self.body))
+            case Drop(reason):
+                body = with_done(self.body, f"dropped: {reason} (@{self.login})")
+                await self.set_state("closed", "not_planned", body)
             case Assign(logins):
-                await self.port.update_issue(self.repo, self.number, assignees=list(logins))
-                await self.react()
+                await self.assign(logins)
             case Due(when):
                 await self.set_due(when, marker)
             case Help():
                 await self.reply(HELP)
             case Malformed(_, reason):
-                await self.reply(reason)
+                await self.fail(reason)
             case Unknown(word):
-                await self.reply(UNKNOWN_COMMAND.format(word=word))
+                await self.fail(UNKNOWN_COMMAND.format(word=word))
 
     @property
     def number(self) -> int:
         return int(self.issue["number"])
 
-    async def set_state(self, state: str, reason: str | None) -> None:
+    @property
+    def body(self) -> str:
+        return str(self.issue.get("body") or "")
+
+    async def set_state(self, state: str, reason: str | None, body: str) -> None:
         """Open or close the item, unless it already is; acknowledge either way."""
         if self.issue["state"] != state:
-            fields: dict[str, Any] = {"state": state}
+            fields: dict[str, Any] = {"state": state, "body": body}
             fields.update({"state_reason": reason} if reason else {})
             self.issue = await self.port.update_issue(self.repo, self.number, **fields)
+        await self.react()
+
+    async def assign(self, logins: tuple[str, ...]) -> None:
+        """Make `logins` the owners, if GitHub lets each of them be assigned."""
+        refused = [
+            login for login in logins if not await self.port.can_be_assigned(self.repo, login)
+        ]
+        if refused:
+            names = ", ".join(f"`@{login}`" for login in refused)
+            await self.fail(CANNOT_ASSIGN.format(logins=names))
+            return
+        self.issue = await self.port.update_issue(self.repo, self.number, assignees=list(logins))
         await self.react()
 
     async def set_due(self, when: str, marker: ItemMarker) -> None:
         """Move the due date to the day `when` names."""
         due = parse_when(when, self.today)
         if due is None:
-            await self.reply(DUE_NOT_UNDERSTOOD.format(phrase=when))
+            await self.fail(DUE_NOT_UNDERSTOOD.format(phrase=when))
             return
-        body = with_due(self.issue.get("body") or "", marker, due)
+        body = with_due(self.body, marker, due)
         self.issue = await self.port.update_issue(self.repo, self.number, body=body)
         await self.react()
 
-    async def react(self) -> None:
-        await self.port.add_reaction(self.repo, self.comment["id"], WORKED)
+    async def react(self, content: str = WORKED) -> None:
+        """React to the command's comment; GitHub keeps one reaction per person and kind."""
+        await self.port.add_reaction(self.repo, self.comment["id"], content)
+
+    async def fail(self, text: str) -> None:
+        """Say why a command did not run."""
+        await self.react(FAILED)
+        await self.reply(text)
 
     async def reply(self, text: str) -> None:
         await self.port.post_comment(self.repo, self.number, f"@{self.login} {text}")

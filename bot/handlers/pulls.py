@@ -14,8 +14,11 @@ from gidgethub import sansio
 from gidgethub.routing import Router
 
 from bot.github import GitHubPort
+from bot.handlers.comments import show_item_state
 from bot.handlers.context import Context
 from bot.handlers.linked_pulls import COMMENT_MARKER
+from bot.handlers.weekly_status import read_config, refresh_tracker
+from bot.marker import ItemMarker, parse_marker
 
 router = Router()
 
@@ -47,19 +50,38 @@ async def tell_items_the_pull_closed(event: sansio.Event, context: Context) -> N
     mine = next((c["body"] for c in comments if COMMENT_MARKER in (c.get("body") or "")), "")
     merged = bool(pull.get("merged"))
     by = f" by @{pull['merged_by']['login']}" if merged and pull.get("merged_by") else ""
+    closed_in = set()
     for item_repo, number in dict.fromkeys(listed_items(mine, repo)):
-        await _tell_item(context.port, item_repo, number, f"{repo}#{pull['number']}", merged, by)
+        pull_name = f"{repo}#{pull['number']}"
+        if await _tell_item(context.port, item_repo, number, pull_name, merged, by):
+            closed_in.add(item_repo)
+    for item_repo in sorted(closed_in):
+        config = await read_config(context.port, item_repo)
+        if config is not None:
+            await refresh_tracker(context.port, item_repo, config, context.clock())
 
 
 async def _tell_item(
     port: GitHubPort, repo: str, number: int, pull: str, merged: bool, by: str
-) -> None:
+) -> bool:
+    """Tell one open item about the PR; return True when that closed it."""
     item = await port.get_issue(repo, number)
     if item["state"] != "open":
-        return
-    if merged and finished_by_merge(item["title"]):
-        await port.post_comment(repo, number, CLOSED_ITEM_NOTE.format(pull=pull, by=by))
-        await port.update_issue(repo, number, state="closed", state_reason="completed")
-    else:
-        note = MERGED_NOTE if merged else CLOSED_NOTE
-        await port.post_comment(repo, number, note.format(pull=pull, by=by))
+        return False
+    closes = merged and finished_by_merge(item["title"])
+    note = CLOSED_ITEM_NOTE if closes else MERGED_NOTE if merged else CLOSED_NOTE
+    await _comment_once(port, repo, number, note.format(pull=pull, by=by))
+    if not closes:
+        return False
+    item = await port.update_issue(repo, number, state="closed", state_reason="completed")
+    marker = parse_marker(item.get("body"))
+    if isinstance(marker, ItemMarker):
+        await show_item_state(port, repo, item, marker)
+    return True
+
+
+async def _comment_once(port: GitHubPort, repo: str, number: int, note: str) -> None:
+    """Post `note` unless the item already has it, e.g. from a replayed event."""
+    comments = await port.list_comments(repo, number)
+    if all(comment.get("body") != note for comment in comments):
+        await port.post_comment(repo, number, note)

@@ -1,14 +1,21 @@
 """Post the weekly status comment on the tracker issue, never twice for one week.
 
-A `schedule` event (from the service's hourly tick, or from a scheduled GitHub
-Actions run) asks each repository whether its posting time has come. The week a
-report covers is in the report's hidden marker, so whichever run comes first posts
-and every later one for that week finds the marker and does nothing.
+Three triggers share `WeeklyStatus.run`: a `schedule` event (from the service's
+periodic check, or from a scheduled GitHub Actions run) and `minutes-bot status`.
+The week a report covers is in the report's hidden marker, checked just before
+posting, so whichever run comes first posts and every later one for that week finds
+the marker and does nothing. The check and the post are not atomic: replicas sharing
+Redis are serialised per repository by its lock, but a manual run at the very same
+moment as the scheduler could still race.
+
+The tracker issue's body is a summary kept current whenever the bot changes an item
+(`refresh_tracker`); it is only edited when its text changes.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +35,7 @@ from bot.status import (
     posted_week,
     render_status,
     render_tracker_body,
+    week_of,
 )
 
 router = Router()
@@ -94,17 +102,53 @@ def schedule_of(config: RepoConfig) -> WeeklySchedule:
 @router.register(SCHEDULE_EVENT)
 async def post_weekly_status(event: sansio.Event, context: Context) -> None:
     """Post this week's status on the tracker issue if its time has come."""
-    repository = event.data["repository"]
-    repo = repository["full_name"]
-    branch = (
-        repository.get("default_branch") or (await context.port.get_repo(repo))["default_branch"]
-    )
+    repo = event.data["repository"]["full_name"]
+    config = await read_config(context.port, repo, event.data["repository"].get("default_branch"))
+    if config is not None and config.schedule.enabled:
+        await WeeklyStatus(context.port, repo, config).run(context.clock())
+
+
+async def read_config(port: GitHubPort, repo: str, branch: str | None = None) -> RepoConfig | None:
+    """Read the repository's config from its default branch; None when it is broken."""
+    branch = branch or (await port.get_repo(repo))["default_branch"]
     try:
-        config = parse_repo_config(await context.port.get_file(repo, REPO_CONFIG_PATH, ref=branch))
+        return parse_repo_config(await port.get_file(repo, REPO_CONFIG_PATH, ref=branch))
     except ConfigError:
-        return  # the push that broke the file was told so
-    if config.schedule.enabled:
-        await WeeklyStatus(context.port, repo, config).post(context.clock())
+        return None  # the push that broke the file was told so
+
+
+async def refresh_tracker(port: GitHubPort, repo: str, config: RepoConfig, now: datetime) -> None:
+    """Bring the tracker's summary up to date after an item changed, if there is a tracker."""
+    status = WeeklyStatus(port, repo, config)
+    items = await status.items()
+    tracker = await status.find_tracker()
+    if items and tracker is not None:
+        await status.update_summary(tracker, items, now)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one status run decided: the report for now (None when nothing is tracked),
+    whether it is due, and whether it was posted."""
+
+    report: str | None
+    due: bool
+    posted: bool = False
+    tracker: int | None = None
+    posted_already: bool = False
+
+    @property
+    def explanation(self) -> str:
+        """Say in a few words what happened, for people running the command by hand."""
+        if self.report is None:
+            return "nothing is tracked, so there is no report"
+        if self.posted:
+            return f"posted the weekly status on #{self.tracker}"
+        if self.posted_already:
+            return "this week's report is already posted"
+        if not self.due:
+            return "not due yet: this week's posting time has not come"
+        return "due, but not posted (dry run)"
 
 
 class WeeklyStatus:
@@ -115,46 +159,87 @@ class WeeklyStatus:
         self.repo = repo
         self.config = config
 
-    async def post(self, now: datetime) -> None:
-        """Keep the tracker's summary current and post the report once it is due."""
-        issues = await self.port.list_issues(self.repo, labels=self.config.labels.item, state="all")
-        items = self.items(issues)
-        if not items:
-            return
-        tracker = await self.tracker(items, now)
-        comments = await self.port.list_comments(self.repo, tracker["number"])
-        last_at, last_week = last_report(comments)
-        schedule = schedule_of(self.config)
-        if is_due(now, schedule, last_week):
-            report = render_status(items, now, schedule, last_at)
-            if report:
-                await self.port.post_comment(self.repo, tracker["number"], report)
+    async def run(self, now: datetime, *, dry_run: bool = False) -> Outcome:
+        """Keep the tracker's summary current and post the report once it is due.
 
-    def items(self, issues: list[dict[str, Any]]) -> list[TrackedItem]:
+        A dry run reads the same and decides the same, but writes nothing.
+        """
+        items = await self.items()
+        if not items:
+            return Outcome(report=None, due=False)
+        tracker = await self.find_tracker()
+        comments = await self.port.list_comments(self.repo, tracker["number"]) if tracker else []
+        outcome = decide(items, comments, now, schedule_of(self.config))
+        if dry_run:
+            return outcome
+        tracker = await self.ensure_tracker(tracker, items, now)
+        if outcome.due:
+            outcome = await self.post_if_still_due(tracker["number"], items, now)
+        return replace(outcome, tracker=tracker["number"])
+
+    async def post_if_still_due(
+        self, tracker: int, items: list[TrackedItem], now: datetime
+    ) -> Outcome:
+        """Read the tracker's reports again, since another run may have posted, then post."""
+        comments = await self.port.list_comments(self.repo, tracker)
+        outcome = decide(items, comments, now, schedule_of(self.config))
+        if outcome.due and outcome.report:
+            await self.port.post_comment(self.repo, tracker, outcome.report)
+            return replace(outcome, posted=True)
+        return outcome
+
+    async def items(self) -> list[TrackedItem]:
         """Return the bot's item issues as the report sees them."""
+        issues = await self.port.list_issues(self.repo, labels=self.config.labels.item, state="all")
         prefix = self.config.labels.meeting_prefix
         marked = ((issue, parse_marker(issue.get("body"))) for issue in issues)
         return [tracked_item(i, m, prefix) for i, m in marked if isinstance(m, ItemMarker)]
 
-    async def tracker(self, items: list[TrackedItem], now: datetime) -> dict[str, Any]:
-        """Return the tracker issue with its summary brought up to date; open it if needed."""
-        body = render_tracker_body(items, now)
+    async def find_tracker(self) -> dict[str, Any] | None:
+        """Return the tracker issue: the configured one, else the oldest the bot opened."""
         if self.config.tracker_issue is not None:
-            tracker = await self.port.get_issue(self.repo, self.config.tracker_issue)
-        else:
-            label = tracker_label(self.config)
-            found = await self.port.list_issues(self.repo, labels=label, state="all")
-            mine = [i for i in found if TRACKER_MARKER in (i.get("body") or "")]
-            if not mine:
-                return await self.open_tracker(label, body)
-            tracker = min(mine, key=lambda issue: issue["number"])
+            return await self.port.get_issue(self.repo, self.config.tracker_issue)
+        found = await self.port.list_issues(self.repo, labels=tracker_label(self.config))
+        mine = [i for i in found if TRACKER_MARKER in (i.get("body") or "")]
+        return min(mine, key=lambda issue: issue["number"]) if mine else None
+
+    async def ensure_tracker(
+        self, tracker: dict[str, Any] | None, items: list[TrackedItem], now: datetime
+    ) -> dict[str, Any]:
+        """Return the tracker with its summary up to date, opening it if there is none."""
+        if tracker is None:
+            return await self.open_tracker(render_tracker_body(items, now))
+        return await self.update_summary(tracker, items, now)
+
+    async def update_summary(
+        self, tracker: dict[str, Any], items: list[TrackedItem], now: datetime
+    ) -> dict[str, Any]:
+        """Edit the summary in place when it changed; a tracker a person wrote is left alone."""
+        body = render_tracker_body(items, now)
         if TRACKER_MARKER in (tracker.get("body") or "") and tracker["body"] != body:
-            tracker = await self.port.update_issue(self.repo, tracker["number"], body=body)
+            return await self.port.update_issue(self.repo, tracker["number"], body=body)
         return tracker
 
-    async def open_tracker(self, label: str, body: str) -> dict[str, Any]:
+    async def open_tracker(self, body: str) -> dict[str, Any]:
         """Open the tracker issue under its own label, kept apart from the items."""
+        label = tracker_label(self.config)
         await self.port.create_label(self.repo, name=label, color=self.config.labels.item_color)
         return await self.port.create_issue(
             self.repo, title=TRACKER_TITLE, body=body, labels=[label]
         )
+
+
+def decide(
+    items: list[TrackedItem],
+    comments: list[dict[str, Any]],
+    now: datetime,
+    schedule: WeeklySchedule,
+) -> Outcome:
+    """Render the report for `now` and tell whether it is due, given the tracker's comments."""
+    last_at, last_week = last_report(comments)
+    report = render_status(items, now, schedule, last_at)
+    return Outcome(
+        report=report,
+        due=report is not None and is_due(now, schedule, last_week),
+        posted_already=last_week == week_of(now, schedule),
+    )
