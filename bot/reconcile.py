@@ -216,7 +216,7 @@ def reconcile(
         *updates,
         *_closures(tracked, matches, REMOVED_COMMENT, ctx),
         *links,
-        *_meeting_sync(minutes, matches, meeting, ctx, bool(creations)),
+        *_meeting_sync(minutes, matches, meeting, ctx, bool(creations), _reopened(updates)),
     ]
     return Plan(tuple(operations))
 
@@ -529,17 +529,22 @@ def _sub_issue_links(
     return [AddSubIssue(parent, op.key, None) for op in creations] + relinked
 
 
+def _reopened(updates: Iterable[UpdateItemIssue]) -> frozenset[int]:
+    return frozenset(op.number for op in updates if op.state == "open")
+
+
 def _meeting_sync(
     minutes: Minutes,
     matches: Mapping[str, Tracked],
     meeting: Meeting | None,
     ctx: RenderContext,
     creating: bool,
+    reopened: frozenset[int] = frozenset(),
 ) -> list[UpdateMeetingIssue]:
     if meeting is None or owned_part(meeting.body) is None:
         return []
     numbers = {key: issue.number for key, issue in matches.items()}
-    closed = frozenset(issue.number for issue in matches.values() if not issue.is_open)
+    closed = frozenset(i.number for i in matches.values() if not i.is_open) - reopened
     as_listed = meeting_content(minutes, numbers, replace(ctx, sha=meeting.marker.sha), closed)
     if not creating and owned_part(meeting.body) == as_listed:
         return []
