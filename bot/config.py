@@ -640,9 +640,7 @@ def _capped(problems: list[Problem]) -> list[Problem]:
     if len(problems) <= MAX_PROBLEMS:
         return problems
     rest = len(problems) - MAX_PROBLEMS
-    return problems[:MAX_PROBLEMS] + [
-        Problem(problems[MAX_PROBLEMS].line, f"… and {rest} more problems")
-    ]
+    return [*problems[:MAX_PROBLEMS], Problem(problems[MAX_PROBLEMS].line, f"… and {rest} more problems")]
 
 
 def _build(values: Mapping[str, Any]) -> RepoConfig:
@@ -858,11 +856,8 @@ _SETTINGS = (
 )
 _KEY_FILE_VARIABLE = "GITHUB_PRIVATE_KEY_FILE"
 _SETTINGS_FILE_VARIABLE = "MINUTES_BOT_CONFIG"
-ENVIRONMENT_VARIABLES = tuple(s.variable for s in _SETTINGS) + (
-    _KEY_FILE_VARIABLE,
-    _SETTINGS_FILE_VARIABLE,
-)
-_FILE_KEYS = tuple(s.file_key for s in _SETTINGS if s.file_key) + ("private_key_file",)
+ENVIRONMENT_VARIABLES = (*tuple(s.variable for s in _SETTINGS), _KEY_FILE_VARIABLE, _SETTINGS_FILE_VARIABLE)
+_FILE_KEYS = (*tuple(s.file_key for s in _SETTINGS if s.file_key), "private_key_file")
 
 
 def settings_from_env(env: Mapping[str, str]) -> ServiceSettings:

@@ -63,7 +63,7 @@ def render_item(item: ActionItem, ctx: RenderContext, meeting: int | None = None
     where = f"[`{ctx.path}` line {item.line}]({permalink(ctx, item.line)})"
     parts = ["\n".join(f"- {fact}" for fact in facts), quote_block(item.source or item.title)]
     parts.append(f"From {where}.")
-    return "\n\n".join(parts + [DONE_FOOTER])
+    return "\n\n".join([*parts, DONE_FOOTER])
 
 
 def owner_text(item: ActionItem, assignable: frozenset[str]) -> str:

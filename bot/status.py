@@ -28,7 +28,7 @@ TRACKER_MARKER = "<!-- minutes-bot:tracker -->"
 _DROPPED_REASONS = frozenset({"not_planned", "duplicate"})
 
 
-class ItemState(str, enum.Enum):
+class ItemState(enum.StrEnum):
     """An item issue's state; the values are GitHub's."""
 
     OPEN = "open"

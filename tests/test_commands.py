@@ -219,7 +219,7 @@ FRAGMENTS = [
 ]
 
 
-@given(st.lists(st.sampled_from(FRAGMENTS + ["\n", "\r\n", " "]), max_size=30))
+@given(st.lists(st.sampled_from([*FRAGMENTS, "\n", "\r\n", " "]), max_size=30))
 def test_every_command_comes_from_a_line_of_the_body(parts: list[str]) -> None:
     body = "".join(parts)
     source_lines = {" ".join(line.split()) for line in body.replace("\r\n", "\n").split("\n")}

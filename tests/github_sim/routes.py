@@ -46,7 +46,6 @@ from .api_labels import (
 )
 from .api_repos import (
     check_assignee,
-    list_assignees,
     compare,
     create_commit_comment,
     get_blob,
@@ -57,6 +56,7 @@ from .api_repos import (
     get_repo,
     get_tree,
     get_user,
+    list_assignees,
     list_collaborators,
     list_commit_comments,
     list_commits,
