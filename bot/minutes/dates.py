@@ -145,7 +145,7 @@ def parse_date(text: str) -> date | None:
     for _, _, day in sorted(_explicit_dates(text, None)):
         if day is not None:
             return day
-    if len(text) <= 40:
+    if len(text) <= 40 and _DIGIT.search(text):  # a full date has its year in figures
         settings: dict[str, object] = {"REQUIRE_PARTS": ["day", "month", "year"]}
         found = _load_dateparser().parse(text, languages=["en"], settings=settings)
         return found.date() if found else None

@@ -369,5 +369,7 @@ def _remember(sentence: str, ctx: Context, memory: _Memory) -> None:
 
 def _numbered_thing(sentence: str, ctx: Context) -> str:
     """The one PR or issue a sentence links to, described for a title: "PR org/repo#12"."""
+    if "#" not in sentence and "http" not in sentence and "PR" not in sentence:
+        return ""
     numbered = [r for r in ctx.refs(sentence) if r.kind in (RefKind.PR, RefKind.ISSUE, RefKind.URL)]
     return _describe(numbered[0]) if len(numbered) == 1 else ""
