@@ -317,6 +317,7 @@ async def test_action_entry_point_handles_the_event_or_catches_up_on_schedule(
         "GITHUB_TOKEN": github_token,
         "GITHUB_REPOSITORY": REPO,
         "GITHUB_API_URL": github_sim.url,
+        "MINUTES_BOT_WRITES_PER_MINUTE": "0",
         "GITHUB_RUN_ID": "4242",
     }
 
@@ -373,6 +374,7 @@ async def test_sync_command_reports_progress_on_stderr(
         "GITHUB_APP_ID": str(github_app_key[0]),
         "GITHUB_PRIVATE_KEY_FILE": str(key_file),
         "GITHUB_API_URL": github_sim.url,
+        "MINUTES_BOT_WRITES_PER_MINUTE": "0",
     }
     command = [sys.executable, "-m", "bot.cli", "sync", REPO, "--installation", "1"]
     process = await asyncio.create_subprocess_exec(
