@@ -1,0 +1,390 @@
+"""Hostile input: forged, oversized, malformed or unexpected deliveries, minutes paths
+that leave the repository, configuration bombs, and secrets inside error messages.
+
+`tests/test_server.py` covers the plain cases (a wrong or missing signature, bodies
+over 25 MB with or without a declared length, truncated JSON, an event nobody
+handles); these are the ones around them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import QUEUE, create_app
+from bot.config import ServiceSettings
+from bot.github import GitHubPort
+from bot.queue import EmbeddedQueue
+from tests.e2e_support import CONFIG, MEETING, REPO, SECRET, SVSM, Bot, create_svsm_repo, start_bot
+from tests.github_sim import GitHubSim
+from tests.redis_server import free_port
+
+Client = TestClient[web.Request, web.Application]
+PUSH = {
+    "ref": "refs/heads/main",
+    "before": "0" * 40,
+    "after": "1" * 40,
+    "repository": {"full_name": "octo/minutes", "default_branch": "main"},
+    "installation": {"id": 42},
+}
+
+
+def signed(body: bytes, secret: str = SECRET) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def headers(body: bytes, event: str = "push", delivery: str = "d-1") -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        "X-GitHub-Event": event,
+        "X-GitHub-Delivery": delivery,
+        "X-Hub-Signature-256": signed(body),
+    }
+
+
+@pytest.fixture(autouse=True)
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let the service's ports retry without sleeping (GitHub is unreachable for `app`)."""
+    build = GitHubPort.__init__
+
+    async def no_wait(seconds: float) -> None:
+        pass
+
+    def build_without_waits(port: GitHubPort, *args: Any, **options: Any) -> None:
+        build(port, *args, **(options | {"sleep": no_wait}))
+
+    monkeypatch.setattr(GitHubPort, "__init__", build_without_waits)
+
+
+@pytest.fixture
+async def app(tmp_path: Path) -> web.Application:
+    settings = ServiceSettings(
+        webhook_secret=SECRET, token="ghp_unused", api_url="http://127.0.0.1:9"
+    )
+    return create_app(settings, journal=tmp_path / "journal.sqlite3")
+
+
+@pytest.fixture
+async def client(app: web.Application) -> AsyncIterator[Client]:
+    async with TestClient(TestServer(app)) as client:
+        yield client
+
+
+def journal_state(app: web.Application, delivery: str) -> str | None:
+    queue = app[QUEUE]
+    assert isinstance(queue, EmbeddedQueue)
+    return queue.journal.state(delivery)
+
+
+# -- signatures ----------------------------------------------------------------------------
+
+
+BODY = json.dumps(PUSH).encode()
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("sha256=", id="no digest"),
+        pytest.param("sha256=" + "z" * 64, id="not hex"),
+        pytest.param(signed(BODY, secret=""), id="empty secret"),
+        pytest.param(signed(BODY, secret=SECRET + " "), id="secret with a space"),
+        pytest.param(signed(BODY + b" "), id="body changed after signing"),
+    ],
+)
+async def test_deliveries_not_signed_with_the_secret_are_refused(
+    app: web.Application, client: Client, signature: str
+) -> None:
+    sent = headers(BODY) | {"X-Hub-Signature-256": signature}
+    response = await client.post("/webhook", data=BODY, headers=sent)
+    assert response.status == 401
+    assert journal_state(app, "d-1") is None
+
+
+async def test_the_signature_must_cover_the_exact_bytes(
+    app: web.Application, client: Client
+) -> None:
+    reordered = json.dumps(dict(reversed(PUSH.items()))).encode()  # the same JSON, other bytes
+    sent = headers(BODY) | {"X-Hub-Signature-256": signed(reordered)}
+    response = await client.post("/webhook", data=BODY, headers=sent)
+    assert response.status == 401
+    ok = await client.post("/webhook", data=reordered, headers=sent)
+    assert ok.status == 202
+
+
+# -- malformed bodies ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b"[]", id="a list"),
+        pytest.param(b'"push"', id="a string"),
+        pytest.param(b"null", id="null"),
+        pytest.param(b"", id="empty"),
+        pytest.param(b'{"ref": "\xff\xfe"}', id="not UTF-8"),
+        pytest.param(b"[" * 100_000 + b"]" * 100_000, id="nested 100000 deep"),
+    ],
+)
+async def test_bodies_that_are_not_a_json_object_are_refused(
+    app: web.Application, client: Client, body: bytes
+) -> None:
+    response = await client.post("/webhook", data=body, headers=headers(body))
+    assert response.status == 400
+    assert journal_state(app, "d-1") is None
+
+
+async def test_a_delivery_without_an_id_is_refused(app: web.Application, client: Client) -> None:
+    sent = headers(BODY)
+    del sent["X-GitHub-Delivery"]
+    response = await client.post("/webhook", data=BODY, headers=sent)
+    assert response.status == 400
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        pytest.param({"ref": "refs/heads/main"}, id="no repository"),
+        pytest.param(PUSH | {"repository": "octo/minutes"}, id="repository is a string"),
+        pytest.param(PUSH | {"after": 7, "ref": ["refs/heads/main"]}, id="wrong types"),
+        pytest.param(PUSH | {"installation": {"id": "42; DROP TABLE"}}, id="odd installation"),
+    ],
+)
+async def test_a_signed_push_of_the_wrong_shape_fails_alone_and_the_service_goes_on(
+    app: web.Application, client: Client, payload: dict[str, object]
+) -> None:
+    body = json.dumps(payload).encode()
+    first = await client.post("/webhook", data=body, headers=headers(body, delivery="bad"))
+    await app[QUEUE].drain()
+    assert first.status in (202, 400)
+    assert journal_state(app, "bad") in ("done", "failed", None)
+
+    healthy = await client.get("/healthz")
+    ping = json.dumps({"zen": "Design for failure.", "hook": {"id": 1}}).encode()
+    pong = await client.post("/webhook", data=ping, headers=headers(ping, event="ping"))
+    assert (healthy.status, pong.status) == (200, 200)
+
+
+# -- events and actions nobody handles -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("event", "action"),
+    [
+        ("issue_comment", "deleted"),
+        ("issue_comment", "pinned"),
+        ("pull_request", "opened"),
+        ("pull_request", "labeled"),
+        ("issues", "transferred"),
+        ("PUSH", None),
+        ("../../push", None),
+        ("x" * 4000, None),
+    ],
+)
+async def test_unknown_events_and_actions_are_acknowledged_and_not_queued(
+    app: web.Application, client: Client, event: str, action: str | None
+) -> None:
+    body = json.dumps(PUSH | ({"action": action} if action else {})).encode()
+    response = await client.post("/webhook", data=body, headers=headers(body, event=event))
+    assert (response.status, await response.json()) == (200, {"msg": "ignored"})
+    assert journal_state(app, "d-1") is None
+
+
+# -- minutes paths outside the repository ----------------------------------------------------------
+
+
+@pytest.fixture
+async def bot(
+    github_sim: GitHubSim, github_app_key: tuple[int, str], tmp_path: Path
+) -> AsyncIterator[Bot]:
+    create_svsm_repo(github_sim)
+    async for running in start_bot(github_sim, github_app_key, tmp_path / "journal.sqlite3"):
+        yield running
+
+
+ESCAPING = [
+    "../minutes.md",
+    "meetings/../../minutes.md",
+    "meetings/../../../etc/minutes.md",
+    "/etc/minutes.md",
+    "//meetings/minutes.md",
+    "meetings//minutes.md",
+]
+
+
+async def test_minutes_paths_that_leave_the_repository_are_never_read(
+    github_sim: GitHubSim, bot: Bot
+) -> None:
+    github_sim.reset_calls()
+    delivery = await github_sim.push(
+        REPO, dict.fromkeys(ESCAPING, SVSM) | {MEETING: SVSM}, author="joergroedel"
+    )
+    assert delivery.status == 202
+    await bot.settle(github_sim)
+
+    reads = [c.path for c in github_sim.calls_matching("GET", "/repos/{o}/{r}/contents/**")]
+    assert [path for path in reads if "minutes.md" in path] == []
+    assert f"/repos/{REPO}/contents/{MEETING}" in reads  # the one real minutes file was read
+    meetings = [i for i in github_sim.issues(REPO) if i.title.startswith("Meeting ")]
+    assert len(meetings) == 1
+
+
+async def test_config_globs_that_leave_the_repository_match_nothing(
+    github_sim: GitHubSim, bot: Bot
+) -> None:
+    config = CONFIG + 'paths: ["../**/*.md", "/**/*.md", "**/../*.md"]\n'
+    github_sim.reset_calls()
+    delivery = await github_sim.push(
+        REPO,
+        {".github/minutes-bot.yml": config, "../minutes.md": SVSM, "/etc/minutes.md": SVSM},
+        author="joergroedel",
+    )
+    await bot.settle(github_sim)
+
+    assert delivery.status == 202
+    reads = [c.path for c in github_sim.calls_matching("GET", "/repos/{o}/{r}/contents/**")]
+    assert [path for path in reads if "minutes.md" in path and "minutes-bot" not in path] == []
+    assert github_sim.issues(REPO) == []
+
+
+# -- configuration bombs ---------------------------------------------------------------------------
+
+
+YAML_BOMB = (
+    "\n".join(
+        ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+        + [
+            f"{chr(98 + n)}: &{chr(98 + n)} [{', '.join([f'*{chr(97 + n)}'] * 9)}]"
+            for n in range(8)
+        ]
+        + ["people: *i"]
+    )
+    + "\n"
+)
+HUGE_CONFIG = CONFIG + "".join(
+    f"  - name: Person {n}\n    login: person-{n}\n" for n in range(60_000)
+)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [pytest.param(YAML_BOMB, id="billion laughs"), pytest.param(HUGE_CONFIG, id="2 MB of people")],
+)
+async def test_a_config_bomb_gets_one_commit_comment_and_nothing_else(
+    github_sim: GitHubSim, bot: Bot, config: str
+) -> None:
+    delivery = await github_sim.push(
+        REPO, {".github/minutes-bot.yml": config, MEETING: SVSM}, author="joergroedel"
+    )
+    async with asyncio.timeout(20):  # a guard against a hang, not a measurement
+        await bot.settle(github_sim)
+    head = github_sim.commit(REPO).sha
+
+    assert delivery.status == 202
+    comments = github_sim.commit_comments(REPO, head)
+    assert len(comments) == 1
+    assert "could not use `.github/minutes-bot.yml`" in comments[0].body
+    assert len(comments[0].body) < 10_000
+    assert github_sim.issues(REPO) == []
+
+    await github_sim.redeliver(delivery)
+    await bot.settle(github_sim)
+    assert len(github_sim.commit_comments(REPO, head)) == 1
+
+
+# -- secrets in error messages ----------------------------------------------------------------------
+
+
+TOKEN = "ghp_" + "S3cr3tT0k3n" * 3 + "abc"
+WEBHOOK_SECRET = "webhook-secret-that-must-not-leak"
+
+
+@pytest.fixture
+def echoed_secrets(github_sim: GitHubSim, github_app_key: tuple[int, str]) -> Iterator[list[str]]:
+    """Make GitHub answer every call with an error that quotes the service's secrets."""
+    key = github_app_key[1]
+    secrets = [TOKEN, WEBHOOK_SECRET, *[line for line in key.splitlines() if len(line) > 40]]
+    message = f"Bad credentials: token {TOKEN} secret={WEBHOOK_SECRET} key {key}"
+    # 422 is not retried, so the failure is logged at once.
+    github_sim.faults.add("*", "**", 422, times=None, body={"message": message})
+    yield secrets
+    github_sim.faults.clear()
+
+
+@pytest.mark.parametrize("credentials", ["token", "app"])
+async def test_secrets_quoted_in_errors_never_reach_the_log(
+    github_sim: GitHubSim,
+    github_app_key: tuple[int, str],
+    echoed_secrets: list[str],
+    tmp_path: Path,
+    credentials: str,
+) -> None:
+    create_svsm_repo(github_sim)
+    github_sim.add_token(TOKEN)
+    key_file = tmp_path / "key.pem"
+    key_file.write_text(github_app_key[1])
+    port = free_port()
+    env = {
+        "PATH": os.environ["PATH"],
+        "GITHUB_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "GITHUB_API_URL": github_sim.url,
+        "MINUTES_BOT_JOURNAL": str(tmp_path / "journal.sqlite3"),
+        "LOG_LEVEL": "DEBUG",
+    } | (
+        {"GITHUB_TOKEN": TOKEN}
+        if credentials == "token"
+        else {"GITHUB_APP_ID": str(github_app_key[0]), "GITHUB_PRIVATE_KEY_FILE": str(key_file)}
+    )
+    log = tmp_path / "service.log"
+    command = [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)]
+    with log.open("wb") as output:
+        process = await asyncio.create_subprocess_exec(
+            *command, env=env, stdout=output, stderr=output
+        )
+    try:
+        await _until_healthy(port, log)
+        github_sim.set_webhook(f"http://127.0.0.1:{port}/webhook", WEBHOOK_SECRET)
+        delivery = await github_sim.push(REPO, {MEETING: SVSM}, author="joergroedel")
+        assert delivery.status == 202
+        await _until_logged(log, "processing the delivery failed")
+    finally:
+        process.terminate()
+        await process.wait()
+
+    text = log.read_text()
+    assert "Bad credentials" in text  # the error was logged
+    assert [secret for secret in echoed_secrets if secret in text] == []
+
+
+async def _until_healthy(port: int, log: Path) -> None:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(200):
+            try:
+                async with session.get(f"http://127.0.0.1:{port}/healthz") as answer:
+                    if answer.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"the service did not start:\n{await asyncio.to_thread(log.read_text)}")
+
+
+async def _until_logged(log: Path, text: str) -> None:
+    for _ in range(200):
+        if text in await asyncio.to_thread(log.read_text):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"never logged {text!r}:\n{await asyncio.to_thread(log.read_text)}")
