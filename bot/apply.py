@@ -36,6 +36,7 @@ class Applied:
 
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
     meeting: dict[str, Any] | None = None
+    linked: set[tuple[int, int]] = field(default_factory=set)  # (meeting, item id) linked
 
 
 class Applier:
@@ -71,7 +72,9 @@ class Applier:
             case CloseIssue():
                 await self.close(op)
             case AddSubIssue(parent, key, issue_id):
-                await self.add_sub_issue(parent, issue_id or applied.items[key]["id"])
+                child = issue_id or applied.items[key]["id"]
+                if await self.add_sub_issue(parent, child):
+                    applied.linked.add((parent, child))
             case UpdateMeetingIssue(number, current_body, known, closed):
                 numbers = dict(known) | {k: i["number"] for k, i in applied.items.items()}
                 body = render_meeting_body(minutes, numbers, ctx, current_body, frozenset(closed))
@@ -120,12 +123,13 @@ class Applier:
             fields["body"] = op.body
         await self.port.update_issue(self.repo, op.number, **fields)
 
-    async def add_sub_issue(self, parent: int, issue_id: int) -> None:
+    async def add_sub_issue(self, parent: int, issue_id: int) -> bool:
         """Group an item under its meeting; the meeting's task list covers a refusal."""
         try:
-            await self.port.add_sub_issue(self.repo, parent, issue_id)
+            return await self.port.add_sub_issue(self.repo, parent, issue_id)
         except BadRequest as error:
             log.warning(
                 "sub-issue not added; the meeting task list still links the item",
                 extra={"fields": {"parent": parent, "status": int(error.status_code)}},
             )
+            return False

@@ -80,7 +80,7 @@ class RetryPolicy:
     backoff: float = 1.0
     secondary_wait: float = 60.0
     request_timeout: float = 30.0
-    # Content creation (POSTs) per minute; 0 sends them as fast as they come.
+    # Writes per minute (GitHub counts them against content creation); 0 = unpaced.
     content_per_minute: float = 0.0
     content_burst: int = 8
 
@@ -594,15 +594,15 @@ class GitHubPort:
 
     # -- sub-issues ---------------------------------------------------------------
 
-    async def list_sub_issues(self, repo: str, number: int) -> list[dict[str, Any]]:
-        """Return an issue's sub-issues; none where GitHub has no sub-issues."""
-        found = await _unless_missing(
+    async def list_sub_issues(self, repo: str, number: int) -> list[dict[str, Any]] | None:
+        """Return an issue's sub-issues; None where GitHub has no sub-issues (404)."""
+        found: list[dict[str, Any]] | None = await _unless_missing(
             self._get_all(
                 "/repos/{owner}/{name}/issues/{number}/sub_issues{?per_page}",
                 _repo(repo, number=number, per_page=PER_PAGE),
             )
         )
-        return found or []
+        return found
 
     async def add_sub_issue(self, repo: str, parent_number: int, child_id: int) -> bool:
         """Make issue `child_id` (an id, not a number) a sub-issue; False when unsupported."""
@@ -673,15 +673,14 @@ class GitHubPort:
         """Send one write, after every earlier write of this installation has finished."""
         send: Callable[..., Awaitable[Any]] = getattr(self._api, method.lower())
         async with self._state.writing:
-            if method == "POST":
-                await self._pace_content()
+            await self._pace_content()
             answer = await self._retrying(
                 method, url, lambda: send(url, url_vars, data=data), repeatable=repeatable
             )
         return answer if isinstance(answer, dict) else {}
 
     async def _pace_content(self) -> None:
-        """Keep content creation under GitHub's secondary limit of 80 a minute.
+        """Keep writes under GitHub's secondary limit on content creation, 80 a minute.
 
         A token bucket: `content_burst` creations go out at once, the rest at
         `content_per_minute`. With the defaults the service uses (8 and 72) no

@@ -196,8 +196,13 @@ def reconcile(
     issues: Iterable[Mapping[str, Any]],
     ctx: RenderContext,
     settings: Settings = Settings(),
+    sub_issues: frozenset[int] | None = None,
 ) -> Plan:
-    """Plan the issue changes that make GitHub match `minutes` at `ctx.sha`."""
+    """Plan the issue changes that make GitHub match `minutes` at `ctx.sha`.
+
+    `sub_issues`, the ids of the meeting issue's sub-issues when the caller read them,
+    lets the plan link items that an interrupted earlier plan opened but never linked.
+    """
     tracked, meeting = read_issues(issues, ctx.path)
     if not settings.meeting_issue:
         meeting = None
@@ -209,7 +214,7 @@ def reconcile(
     labels = labels_for(minutes, ctx.path, settings)
     creations = _creations(minutes.items, keys, matches, ctx, labels, parent)
     updates = _updates(minutes.items, keys, matches, ctx, parent)
-    links = _sub_issue_links(creations, updates, matches, parent)
+    links = _sub_issue_links(creations, updates, matches, parent, sub_issues)
     operations: list[Operation] = [
         *([EnsureLabels(labels)] if creations else []),
         *creations,
@@ -517,6 +522,7 @@ def _sub_issue_links(
     updates: Sequence[UpdateItemIssue],
     matches: Mapping[str, Tracked],
     parent: int | None,
+    sub_issues: frozenset[int] | None = None,
 ) -> list[AddSubIssue]:
     if parent is None:
         return []
@@ -524,7 +530,8 @@ def _sub_issue_links(
     relinked = [
         AddSubIssue(parent, key, issue.id)
         for key, issue in matches.items()
-        if issue.number in rewritten and issue.marker.meeting != parent
+        if (issue.number in rewritten and issue.marker.meeting != parent)
+        or (sub_issues is not None and issue.id not in sub_issues)
     ]
     return [AddSubIssue(parent, op.key, None) for op in creations] + relinked
 

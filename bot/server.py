@@ -66,6 +66,10 @@ async def _verified_event(request: web.Request, secret: str) -> sansio.Event:
     if SIGNATURE_HEADER not in request.headers:
         log.warning("delivery refused: no %s", SIGNATURE_HEADER)
         raise web.HTTPUnauthorized(text=f"missing {SIGNATURE_HEADER}")
+    if not request.headers[SIGNATURE_HEADER].startswith("sha256="):
+        # gidgethub checks whatever algorithm the header names; only SHA-256 is accepted.
+        log.warning("delivery refused: %s is not a sha256 signature", SIGNATURE_HEADER)
+        raise web.HTTPUnauthorized(text=f"{SIGNATURE_HEADER} must be a sha256= signature")
     body = await _body(request)
     try:
         event = sansio.Event.from_http(request.headers, body, secret=secret)

@@ -315,15 +315,6 @@ async def test_slow_and_dropped_connections_duplicate_nothing(tmp_path: Path, wa
     assert not (diff := differences(after, expected)), "\n".join(diff)
 
 
-SUB_ISSUE_BUG = (
-    "reconcile._sub_issue_links (bot/reconcile.py) links only issues it creates in the same "
-    "plan or whose marker names another meeting; items opened before the plan was cut short "
-    "(a dropped create, a killed process) already name the meeting, so they are never made "
-    "sub-issues"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=SUB_ISSUE_BUG)
 async def test_a_dropped_item_create_leaves_no_earlier_item_unlinked(
     tmp_path: Path, waits: Waits
 ) -> None:
@@ -347,22 +338,11 @@ def drop_one_call_in_twenty(sim: GitHubSim) -> None:
     sim.faults.add("*", "**", None, times=None, fraction=0.05, drop=True)
 
 
-ROUNDS_BUG = (
-    "MinutesReconciler.update (bot/handlers/minutes_files.py) gives up silently after "
-    "MAX_ROUNDS rounds; three writes that may not have happened (dropped creates of issues "
-    "or sub-issue links) in one file use them up, so items stay unopened or unlinked and "
-    "the delivery is still marked done"
-)
-
-
 @pytest.mark.parametrize(
     "faults",
     [
-        pytest.param(drop_three_creates, marks=pytest.mark.xfail(strict=True, reason=ROUNDS_BUG)),
-        pytest.param(
-            drop_one_call_in_twenty,
-            marks=pytest.mark.xfail(strict=True, reason=f"{ROUNDS_BUG}; and {SUB_ISSUE_BUG}"),
-        ),
+        pytest.param(drop_three_creates),
+        pytest.param(drop_one_call_in_twenty),
     ],
 )
 async def test_several_dropped_creates_in_one_file_still_open_and_link_every_item(
@@ -434,7 +414,6 @@ def journal_state(service: Service, delivery_id: str) -> str | None:
     return Journal(service.env["MINUTES_BOT_JOURNAL"]).state(delivery_id)
 
 
-@pytest.mark.xfail(strict=True, reason=SUB_ISSUE_BUG)
 async def test_a_service_killed_mid_push_finishes_the_work_after_restart(
     github_sim: GitHubSim, service: Service, tmp_path: Path
 ) -> None:

@@ -297,7 +297,7 @@ async def test_unsupported_sub_issues_answer_false(
     github_sim.faults.fail("GET", "/repos/{o}/{r}/issues/{n}/sub_issues", 404)
 
     assert await port.add_sub_issue(REPO, parent, github_sim.issue(REPO, child).id) is False
-    assert await port.list_sub_issues(REPO, parent) == []
+    assert await port.list_sub_issues(REPO, parent) is None
     assert github_sim.sub_issues(REPO, parent) == []
 
 

@@ -103,6 +103,10 @@ BODY = json.dumps(PUSH).encode()
         pytest.param(signed(BODY, secret=""), id="empty secret"),
         pytest.param(signed(BODY, secret=SECRET + " "), id="secret with a space"),
         pytest.param(signed(BODY + b" "), id="body changed after signing"),
+        pytest.param(
+            "sha1=" + hmac.new(SECRET.encode(), BODY, hashlib.sha1).hexdigest(),
+            id="a valid SHA-1 signature",
+        ),
     ],
 )
 async def test_deliveries_not_signed_with_the_secret_are_refused(

@@ -38,9 +38,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Opening the meeting issue takes one extra round, and each write that may or may not
-# have happened another; beyond that something is wrong.
-MAX_ROUNDS = 4
+# Opening the meeting issue takes one extra round; beyond that something is wrong.
+MAX_ROUNDS = 3
+# Each write that may or may not have happened costs a round of its own.
+MAX_UNCERTAIN_WRITES = 10
+
+
+class ReconcileGaveUp(RuntimeError):
+    """The plan for a minutes file did not settle; the delivery is marked failed."""
 
 
 class MinutesReconciler:
@@ -64,6 +69,8 @@ class MinutesReconciler:
             meeting_issue=config.meeting_issue,
         )
         self._issues: list[dict[str, Any]] | None = None
+        # Meeting issues this run opened, with the items this run made their sub-issues.
+        self._linked_now: dict[int, set[int]] = {}
         self._assignable: dict[str, bool] = {}
 
     async def issues(self) -> list[dict[str, Any]]:
@@ -107,14 +114,19 @@ class MinutesReconciler:
         ctx = await self.render_context(minutes)
         if not self.thorough and self.in_step(minutes, ctx, await self.issues()):
             return  # nothing to write, and the linked PRs were told already
-        for _ in range(MAX_ROUNDS):
+        rounds = uncertain = 0
+        while True:
             try:
                 if not await self.apply_round(minutes, ctx):
                     break
+                rounds += 1
             except AmbiguousWriteError:
                 # An issue may or may not have been opened: look again before planning.
                 log.warning("a write may not have happened; listing issues again")
+                uncertain += 1
                 await self.relist(minutes)
+            if rounds >= MAX_ROUNDS or uncertain >= MAX_UNCERTAIN_WRITES:
+                raise ReconcileGaveUp(f"{minutes.path}: the issues did not settle; run sync")
         await tell_pulls(self.port, minutes.items, await self.numbers(minutes), ctx)
 
     def in_step(self, minutes: Minutes, ctx: RenderContext, issues: list[dict[str, Any]]) -> bool:
@@ -129,12 +141,34 @@ class MinutesReconciler:
 
     async def apply_round(self, minutes: Minutes, ctx: RenderContext) -> bool:
         """Plan and apply once; return whether the plan asks for another round."""
-        plan = reconcile(minutes, await self.file_issues(minutes.path), ctx, self.settings)
+        issues = await self.file_issues(minutes.path)
+        linked = await self.linked_items(issues, minutes.path)
+        plan = reconcile(minutes, issues, ctx, self.settings, linked)
         applied = await self.applier.apply(plan, minutes, ctx)
+        if applied.meeting:
+            self._linked_now[applied.meeting["number"]] = set()
+        for parent, child in applied.linked:
+            if parent in self._linked_now:
+                self._linked_now[parent].add(child)
         # Keep new issues so the next round and the next file see them unlisted.
         created = [*([applied.meeting] if applied.meeting else []), *applied.items.values()]
         (await self.issues()).extend(created)
         return plan.replan
+
+    async def linked_items(self, issues: list[dict[str, Any]], path: str) -> frozenset[int] | None:
+        """Return the ids of the items the file's meeting issue groups, None if unknown.
+
+        A run cut short (a crash, a dropped connection) may have opened items it never
+        linked; the plan links them. For a meeting issue this run opened, what this run
+        linked is known without asking.
+        """
+        _, meeting = read_issues(issues, path)
+        if meeting is None:
+            return None
+        if meeting.number in self._linked_now:
+            return frozenset(self._linked_now[meeting.number])
+        found = await self.port.list_sub_issues(self.repo, meeting.number)
+        return None if found is None else frozenset(issue["id"] for issue in found)
 
     async def relist(self, minutes: Minutes) -> None:
         """Forget what was listed; list the items and the file's meeting issue afresh."""
