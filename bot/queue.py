@@ -8,11 +8,13 @@ delivery id is the journal's primary key, so a redelivered webhook is handled on
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sqlite3
+import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -95,14 +97,22 @@ class Journal:
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
+        # One connection for the life of the journal, used by one thread at a time:
+        # opening one per delivery cost more than the write itself.
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        # WAL with synchronous=NORMAL survives the process being killed at any point.
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
         with self._connect() as db:
             for table in self._SCHEMA:
                 db.execute(table)
 
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30)
-        db.execute("PRAGMA journal_mode=WAL")
-        return db
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """Use the connection in one transaction, committed when the block ends."""
+        with self._lock, self._db:
+            yield self._db
 
     def add(self, delivery: Delivery) -> bool:
         """Record `delivery` as pending; return False if its id is already known."""
@@ -113,14 +123,17 @@ class Journal:
                 " VALUES (?, ?, ?, ?)",
                 row,
             )
-        self.remember(delivery)
+            self._remember(db, delivery)
         return cursor.rowcount == 1
 
     def remember(self, delivery: Delivery) -> None:
         """Note that the delivery's repository (and installation) was heard from now."""
-        if not delivery.repo:
-            return
         with self._connect() as db:
+            self._remember(db, delivery)
+
+    @staticmethod
+    def _remember(db: sqlite3.Connection, delivery: Delivery) -> None:
+        if delivery.repo:
             db.execute(
                 "INSERT OR REPLACE INTO repositories (repo, installation, seen) VALUES (?, ?, ?)",
                 (delivery.repo, delivery.installation_id, time.time()),
