@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -123,3 +124,11 @@ def expected_items(text: str, path: str = MEETING) -> list[ActionItem]:
 def api_calls(sim: GitHubSim) -> list[Call]:
     """Return the REST calls the bot made, leaving out installation-token exchanges."""
     return [call for call in sim.calls if not call.path.endswith("/access_tokens")]
+
+
+async def settle_replicas(sim: GitHubSim, servers: list[TestServer], within: float = 60) -> None:
+    """Wait until the simulator's webhooks are sent and every replica's queue is empty."""
+    await sim.drain()
+    async with asyncio.timeout(within):  # a guard against hanging, not a measurement
+        for server in servers:
+            await server.app[QUEUE].drain()

@@ -3,14 +3,13 @@ and a delivery is still processed once."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.app import QUEUE, create_app
+from bot.app import create_app
 from tests.e2e_support import (
     MEETING,
     REPO,
@@ -21,6 +20,7 @@ from tests.e2e_support import (
     expected_items,
     item_issues,
     settings,
+    settle_replicas,
 )
 from tests.github_sim import GitHubSim
 from tests.redis_server import redis_server, redis_url  # noqa: F401 - fixtures
@@ -44,13 +44,6 @@ async def replicas(
             await server.close()
 
 
-async def settle(sim: GitHubSim, servers: list[TestServer]) -> None:
-    await sim.drain()
-    async with asyncio.timeout(30):  # a guard against hanging, not a measurement
-        for server in servers:
-            await server.app[QUEUE].drain()
-
-
 async def test_a_delivery_redelivered_to_another_replica_is_processed_once(
     github_sim: GitHubSim, replicas: list[TestServer]
 ) -> None:
@@ -58,12 +51,12 @@ async def test_a_delivery_redelivered_to_another_replica_is_processed_once(
     github_sim.set_webhook(first, SECRET)
     delivery = await github_sim.push(REPO, {MEETING: SVSM}, author="joergroedel")
     assert delivery.status == 202
-    await settle(github_sim, replicas)
+    await settle_replicas(github_sim, replicas)
     assert len(item_issues(github_sim)) == len(expected_items(SVSM))
 
     github_sim.reset_calls()
     github_sim.set_webhook(second, SECRET)
     again = await github_sim.redeliver(delivery)
-    await settle(github_sim, replicas)
+    await settle_replicas(github_sim, replicas)
     assert again.status == 200
     assert api_calls(github_sim) == []

@@ -32,7 +32,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.app import QUEUE, create_app
+from bot.app import create_app
 from bot.github import GitHubPort
 from bot.marker import parse_marker
 from bot.queue import Journal
@@ -45,6 +45,7 @@ from tests.e2e_support import (
     Bot,
     create_svsm_repo,
     settings,
+    settle_replicas,
     start_bot,
 )
 from tests.github_sim import Delivery, GitHubSim, generate_app_key, signature
@@ -502,13 +503,6 @@ async def burst(deliveries: list[Delivery], servers: list[TestServer]) -> list[i
         posts = [post(session, url, d) for d in deliveries for url in urls]
         random.Random(5).shuffle(posts)
         return list(await asyncio.gather(*posts))
-
-
-async def settle_replicas(sim: GitHubSim, servers: list[TestServer]) -> None:
-    await sim.drain()
-    async with asyncio.timeout(60):  # a guard against hanging, not a measurement
-        for server in servers:
-            await server.app[QUEUE].drain()
 
 
 async def test_two_replicas_take_a_burst_of_200_deliveries_once_each(
