@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -132,3 +132,18 @@ async def settle_replicas(sim: GitHubSim, servers: list[TestServer], within: flo
     async with asyncio.timeout(within):  # a guard against hanging, not a measurement
         for server in servers:
             await server.app[QUEUE].drain()
+
+
+async def start_replicas(
+    sim: GitHubSim, app_key: tuple[int, str], redis_url: str, count: int = 2
+) -> AsyncIterator[list[TestServer]]:
+    """Serve `count` replicas of the bot sharing one Redis, on 127.0.0.1."""
+    shared = replace(settings(sim, app_key), redis_url=redis_url)
+    servers = [TestServer(create_app(shared), host="127.0.0.1") for _ in range(count)]
+    for server in servers:
+        await server.start_server()
+    try:
+        yield servers
+    finally:
+        for server in servers:
+            await server.close()

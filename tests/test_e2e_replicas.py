@@ -4,12 +4,10 @@ and a delivery is still processed once."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import replace
 
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.app import create_app
 from tests.e2e_support import (
     MEETING,
     REPO,
@@ -19,8 +17,8 @@ from tests.e2e_support import (
     create_svsm_repo,
     expected_items,
     item_issues,
-    settings,
     settle_replicas,
+    start_replicas,
 )
 from tests.github_sim import GitHubSim
 from tests.redis_server import redis_server, redis_url  # noqa: F401 - fixtures
@@ -33,15 +31,8 @@ async def replicas(
     redis_url: str,  # noqa: F811 - the fixture
 ) -> AsyncIterator[list[TestServer]]:
     create_svsm_repo(github_sim)
-    shared = replace(settings(github_sim, github_app_key), redis_url=redis_url)
-    servers = [TestServer(create_app(shared), host="127.0.0.1") for _ in range(2)]
-    for server in servers:
-        await server.start_server()
-    try:
+    async for servers in start_replicas(github_sim, github_app_key, redis_url):
         yield servers
-    finally:
-        for server in servers:
-            await server.close()
 
 
 async def test_a_delivery_redelivered_to_another_replica_is_processed_once(

@@ -24,7 +24,7 @@ import signal
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,6 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.app import create_app
 from bot.github import GitHubPort
 from bot.marker import parse_marker
 from bot.queue import Journal
@@ -44,9 +43,9 @@ from tests.e2e_support import (
     SVSM,
     Bot,
     create_svsm_repo,
-    settings,
     settle_replicas,
     start_bot,
+    start_replicas,
 )
 from tests.github_sim import Delivery, GitHubSim, generate_app_key, signature
 from tests.github_sim.faults import Fault
@@ -478,15 +477,8 @@ async def replicas(
     create_svsm_repo(github_sim)
     for login in PEOPLE:
         github_sim.set_permission(REPO, login, "write")
-    shared = replace(settings(github_sim, github_app_key), redis_url=redis_url)
-    servers = [TestServer(create_app(shared), host="127.0.0.1") for _ in range(2)]
-    for server in servers:
-        await server.start_server()
-    try:
+    async for servers in start_replicas(github_sim, github_app_key, redis_url):
         yield servers
-    finally:
-        for server in servers:
-            await server.close()
 
 
 async def burst(deliveries: list[Delivery], servers: list[TestServer]) -> list[int]:
