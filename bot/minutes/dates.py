@@ -59,7 +59,7 @@ NAMED_DATES = (
     re.compile(_WEEKDAY_LEAD + r"\b(?P<mname>" + MONTH + r")\s+" + _DAY + _YEAR),
 )
 EXPLICIT_DATES = (
-    re.compile(r"\b(?P<year>\d{4})[-/](?P<month>\d{1,2})[-/](?P<day>\d{1,2})\b"),
+    re.compile(r"\b(?P<year>\d{4})(?P<sep>[-/.])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})\b"),
     *NAMED_DATES,
     # Only with a year: "31.12.2024". A bare "1/8" is month-first or day-first by country.
     re.compile(r"\b(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4})\b"),

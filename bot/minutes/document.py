@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -64,9 +65,23 @@ class Document:
     front_matter: dict[str, Any]
     blocks: tuple[Block, ...]
     line_count: int
+    child_index: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
+    # A list's lead-in line ("#527 Stronger parent hashes") for each block of the list.
+    lead_ins: Mapping[int, int] = field(default_factory=dict)
 
     def children(self, block: Block) -> list[Block]:
-        return [b for b in self.blocks if b.parent == block.index]
+        return [self.blocks[i] for i in self.child_index.get(block.index, ())]
+
+    def has_children(self, block: Block) -> bool:
+        return block.index in self.child_index
+
+    def parent(self, block: Block) -> Block | None:
+        return self.blocks[block.parent] if block.parent is not None else None
+
+    def lead_in(self, block: Block) -> Block | None:
+        """The one-line paragraph that introduces the list `block` belongs to."""
+        index = self.lead_ins.get(block.index)
+        return self.blocks[index] if index is not None else None
 
     def ancestors(self, block: Block) -> list[Block]:
         chain: list[Block] = []
@@ -82,7 +97,26 @@ def parse_document(text: str) -> Document:
     front_matter, body = _split_front_matter(text)
     tokens = _PARSER.parse(body)
     blocks = _Walker().walk(tokens)
-    return Document(front_matter, tuple(blocks), text.count("\n") + 1)
+    children: dict[int, list[int]] = {}
+    for block in blocks:
+        if block.parent is not None:
+            children.setdefault(block.parent, []).append(block.index)
+    index = {parent: tuple(found) for parent, found in children.items()}
+    return Document(front_matter, tuple(blocks), text.count("\n") + 1, index, _lead_ins(blocks))
+
+
+def _lead_ins(blocks: list[Block]) -> dict[int, int]:
+    """Map the blocks of each list to the short paragraph line right above the list."""
+    found: dict[int, int] = {}
+    lead: int | None = None
+    for block in blocks:
+        if block.kind in (BlockKind.HEADING, BlockKind.TABLE_ROW):
+            lead = None
+        elif block.kind is BlockKind.PARAGRAPH and block.parent is None:
+            lead = block.index if "\n" not in block.text and len(block.text) <= 100 else None
+        elif lead is not None:
+            found[block.index] = lead
+    return found
 
 
 def _split_front_matter(text: str) -> tuple[dict[str, Any], str]:

@@ -4,39 +4,68 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from copy import copy
+from dataclasses import dataclass, replace
 
 from bot.minutes.candidates import Candidate, Context
+from bot.minutes.clauses import Memory, Voice, read_commitments, strip_labels
 from bot.minutes.document import Block, BlockKind
-from bot.minutes.names import GROUP
-from bot.minutes.text import is_struck, plain, squash, without_struck
+from bot.minutes.lexicon import TASK_VERBS
+from bot.minutes.names import subject_before
+from bot.minutes.owners import bare_name, people_in, section_owner
+from bot.minutes.text import is_struck, plain, sentences, squash, without_struck
 from bot.minutes.titles import make_title
 
 ACTION_HEADING = re.compile(
     r"\b(?:action items?|actions?|action points|follow[- ]?ups?|work items|open items|"
-    r"to-?dos?|next steps|tasks|assignments)\b",
+    r"to-?dos?|next steps|tasks?|assignments)\b",
     re.I,
 )
-_LOOKING_BACK = re.compile(
-    r"\b(?:from|of) (?:the )?(?:last|previous|prior)\b|\breview of\b|\blast (?:week|time)'?s?\b|"
-    r"\bsince last\b|\bdone\b|\bcompleted\b",
+LOOKING_BACK = re.compile(
+    r"\b(?:from|of) (?:the )?(?:last|previous|prior)\b|\bprevious\b|\bprior\b|"
+    r"\breview(?:ing)?\s+(?:of\s+)?(?:the\s+)?(?:open\s+|old\s+|past\s+|outstanding\s+)?"
+    r"(?:action|AIs?\b|decisions|to-?dos?)|\blast (?:week|time|meeting|call)'?s?\b|\bsince last\b|"
+    r"\bcarried over\b|\bdone\b|\bcompleted\b|\bstatus of\b",
     re.I,
 )
+_AGENDA = re.compile(r"\bagenda\b", re.I)
+_LABEL_OWNER = re.compile(r"\s*\((?P<who>[^()]{1,40})\)\s*:?\s*$")
 _CHECKBOX = re.compile(r"^\s*\[(?P<mark>[ xX✓✔-])\]\s*")
+# ACTION:, **ACTION 62.2:**, *Action: …*, Action item for Richard:, AI(sam):, TODO(@x):
 _MARKER = re.compile(
-    r"(?:^|(?<=[.!?]\s)|(?<=\n))\s*(?:\*\*)?(?P<kind>ACTION(?: ITEM)?|(?i:action(?: item)?)(?=\W*:)|"
-    r"AI|TODO|FOLLOW[- ]UP)(?:\((?P<who>[^)]*)\))?(?:\*\*)?(?::|(?=\s*$))(?:\*\*)?\s*"
+    r"(?:^|(?<=[.!?]\s)|(?<=\n)|(?<=\|)|(?<=<br>))[ \t]*(?:[-*•][ \t]+)?[*_]{0,2}"
+    r"(?P<kind>ACTT?IONS?(?:[ \t]+ITEMS?)?|(?i:action(?:[ \t]+items?)?)(?=[^:\n]{0,40}:)|AI|TODO|"
+    r"FOLLOW[- ]UP|(?i:to-?do|follow[- ]up)(?=[^:\n]{0,40}:))"
+    r"(?:[ \t]+(?P<number>\d+(?:\.\d+)*))?"
+    r"(?:[ \t]+(?:for|on)[ \t]+(?P<for>[^:*_\n]{1,30}?))?"
+    r"(?:[ \t]*\((?P<who>[^)\n]{1,40})\))?"
+    r"[*_]{0,2}[ \t]*(?::|(?=[ \t]*$)|(?<=\))[ \t]|(?:(?<=ITEM)|(?<=ITEMS))[ \t]+(?=\S))[*_]{0,2}[ \t]*",
+    re.M,
 )
 _DONE = re.compile(
-    r"(?:\balready done\b|\bdone in the meeting\b|\(done\b|[—–-]\s*done\b|^\s*done\b|"
+    r"(?:\balready done\b|\bdone in the meeting\b|\(done\b|[—–-]\s*done\b|^\s*done\b|✅|"
     r"\bnothing new\b|^\s*n/?a\s*$|\bno action\b|\bnot needed\b|"
     r"^\s*(?:none|nothing|tbd|-+)\b)",
     re.I,
 )
 _CC = re.compile(r",?\s*\bcc:?\s+@[\w/-]+(?:[\s,]+@[\w/-]+)*", re.I)
 _OWNER_PARENS = re.compile(r"\s*\(\s*(?:owners?|assignees?|who|by)\s*:\s*(?P<who>[^)]+)\)", re.I)
-_DASH = r"(?:—|–|--|-|:)"
-_NO_OWNER = re.compile(r"^\s*(?:—|–|-|\?|tbd|n/?a|none|nobody|)\s*$", re.I)
+_TRAILING_OWNER = re.compile(
+    r"^(?P<task>.+?)[\s.]*(?:\((?P<paren>[^()]{1,60})\)|\s[—–-]+\s*(?P<dash>[^—–()-]{1,60}?))\s*\.?\s*$"
+)
+_HANDLES = re.compile(r"^(?P<who>@[\w/-]+(?:[\s,]+(?:and\s+)?@[\w/-]+)*)\s+(?P<task>\S.*)$")
+_TRAILING_HANDLES = re.compile(
+    r"^(?P<task>.+?)\s+(?P<who>@[\w/-]+(?:[\s,]+(?:and\s+)?@[\w/-]+)*)\s*\.?$"
+)
+# "eP to ask Fred …", "HZ to reach out …": in an entry marked as an action, the words
+# before "to <verb>" are its owner, whatever their case.
+_SHORT_OWNER = re.compile(
+    r"^(?P<who>[^\s:,;]{1,25}(?:\s+(?:and\s+|&\s+)?[^\s:,;]{1,25}){0,2})\s+to\s+(?P<verb>[a-z][\w-]*)\b"
+)
+_NEED = re.compile(r"\b(?:requires?|required|needs?|needed|should|must|to be)\b", re.I)
+_COPULA = re.compile(
+    r"^\s*\S+(?:\s+\S+){0,3}\s+(?:is|are)\s+(?:the\s+)?(?:new\s+)?[\w-]+\s*\.?$", re.I
+)
 _OWNER_COLUMN = re.compile(r"^(?:owners?|assignees?|assigned to|who|responsible|lead|dri)$", re.I)
 _TASK_COLUMN = re.compile(
     r"^(?:follow[- ]?ups?|items?|tasks?|actions?|action items?|objectives?|"
@@ -45,42 +74,96 @@ _TASK_COLUMN = re.compile(
 )
 _DUE_COLUMN = re.compile(r"^(?:due|due date|deadline|target|when|by|eta|date)$", re.I)
 _STATUS_COLUMN = re.compile(r"^(?:status|state|done\??)$", re.I)
+_NO_OWNER = re.compile(r"^\s*(?:—|–|-|\?|tbd|n/?a|none|nobody|)\s*$", re.I)
+_GROUP_CELL = re.compile(r"^\s*(?:all|everyone|everybody|the team|team)\s*$", re.I)
 
 
 @dataclass(frozen=True)
 class Entry:
-    """The text of one explicit entry and the owner it inherits, if any."""
+    """The text of one explicit entry, the owners it inherits and the line it starts on."""
 
     block: Block
-    text: str
+    text: str  # raw Markdown of the entry
     line: int
-    inherited: tuple[str, ...] = ()
+    inherited: tuple[str, ...] | None = None
+    marked: bool = False  # written with ACTION:, TODO: or a similar marker
     shared: str = ""  # text of the block before its first marker: refs there apply to all
 
 
 def explicit_items(ctx: Context) -> Iterator[Candidate]:
     """Every explicit action entry of the file."""
     for block in ctx.doc.blocks:
-        if block.kind is BlockKind.TABLE_ROW:
+        if block.kind is BlockKind.TABLE_ROW and owner_table(block):
             yield from _table_row(block, ctx)
-        elif block.kind in (BlockKind.LIST_ITEM, BlockKind.PARAGRAPH):
+        elif block.kind is not BlockKind.HEADING:
             for entry in entries_of(block, ctx):
                 yield from _entry_items(entry, ctx)
 
 
 def claimed(block: Block, ctx: Context) -> bool:
-    """True when the block is handled as explicit entries, so prose rules skip it whole."""
+    """True when the whole block is an explicit entry, so prose rules skip it."""
     if block.kind is BlockKind.TABLE_ROW:
+        return owner_table(block)
+    return block.kind is BlockKind.LIST_ITEM and _listed_entry(block, ctx)
+
+
+def owner_table(block: Block) -> bool:
+    header = [plain(h).strip().lower() for h in block.header]
+    return _column(header, _OWNER_COLUMN) is not None
+
+
+def in_action_section(block: Block, ctx: Context) -> bool:
+    """Under an action-list heading or label, and not in a review of earlier actions."""
+    if reviews_earlier_actions(block):
+        return False
+    headings = [plain(h) for h in block.section]
+    for heading in reversed(headings):
+        if ACTION_HEADING.search(heading):
+            return True
+        if bare_name(heading, ctx.people, known=True) is None:
+            break  # a topic heading inside an action list starts a topic, not owners
+    lead = ctx.doc.lead_in(block)
+    if lead is not None and _is_action_label(lead, ctx):
         return True
-    return block.kind is BlockKind.LIST_ITEM and (
-        in_action_section(block) or bool(_CHECKBOX.match(block.text))
+    return any(_is_action_label(a, ctx) for a in ctx.doc.ancestors(block))
+
+
+def reviews_earlier_actions(block: Block) -> bool:
+    return any(LOOKING_BACK.search(plain(h)) for h in block.section)
+
+
+def _is_action_label(block: Block, ctx: Context) -> bool:
+    """A bullet such as "**Action items**:" or "Task (Trevis):" that heads the bullets under
+    it, or a line like "We identified the following next steps:" that leads into a list."""
+    text = _LABEL_OWNER.sub("", plain(block.text)).rstrip(" :")
+    if block.kind is BlockKind.PARAGRAPH:
+        return plain(block.text).endswith(":") and bool(ACTION_HEADING.search(text))
+    return (
+        len(text.split()) <= 5 and bool(ACTION_HEADING.search(text)) and ctx.doc.has_children(block)
     )
 
 
-def in_action_section(block: Block) -> bool:
-    """Under an action-list heading, but not one that reviews the last meeting's list."""
-    heading = plain(block.section[-1]) if block.section else ""
-    return bool(ACTION_HEADING.search(heading)) and not _LOOKING_BACK.search(heading)
+def labelled_owner(markdown: str, ctx: Context) -> tuple[str, ...] | None:
+    """ "Task (Trevis):" names the owner of the bullets below it."""
+    text = plain(markdown).strip()
+    match = _LABEL_OWNER.search(text)
+    if match is None or not ACTION_HEADING.search(text[: match.start()]):
+        return None
+    return people_in(match.group("who"), ctx.people.in_owner_slot) or None
+
+
+def _listed_entry(block: Block, ctx: Context) -> bool:
+    """A list item that is an entry by where it stands: an open checkbox or an action list."""
+    checkbox = _CHECKBOX.match(block.text)
+    if checkbox and any(_AGENDA.search(plain(h)) for h in block.section[-1:]):
+        return False  # the checkboxes of an agenda template are topics, not tasks
+    if checkbox and checkbox.group("mark") != " ":
+        return True  # claimed, and yields nothing
+    if _MARKER.search(block.text) or _is_action_label(block, ctx):
+        return False
+    if checkbox or in_action_section(block, ctx):
+        return not _details_of_an_entry(block, ctx)
+    return False
 
 
 def entries_of(block: Block, ctx: Context) -> list[Entry]:
@@ -88,107 +171,177 @@ def entries_of(block: Block, ctx: Context) -> list[Entry]:
     checkbox = _CHECKBOX.match(block.text)
     if checkbox and checkbox.group("mark") != " ":
         return []
-    if claimed(block, ctx) and not _MARKER.search(block.text):
-        if _is_owner_heading(block, ctx) or _details_of_an_entry(block, ctx):
-            return []
+    if block.kind is BlockKind.LIST_ITEM and _listed_entry(block, ctx):
+        if bare_name(block.text, ctx.people) is not None and ctx.doc.has_children(block):
+            return []  # "**Deeptanshu**:" owns the entries below it
         text = block.text[checkbox.end() :] if checkbox else block.text
-        return [Entry(block, text, block.line, _inherited_owner(block, ctx))]
-    if block.kind is BlockKind.PARAGRAPH and in_action_section(block) and block.parent is None:
-        return _owned_lines(block, ctx)
+        return [Entry(block, text, block.line, _inherited(block, ctx))]
+    if reviews_earlier_actions(block):
+        return []
+    return _marked_entries(block, ctx)
+
+
+def _marked_entries(block: Block, ctx: Context) -> list[Entry]:
     markers = list(_MARKER.finditer(block.text))
-    shared = block.text[: markers[0].start()] if markers else ""
-    return [Entry(block, block.text[m.start() :], block.line_at(m.start()), shared=shared)
-            for m in markers]
+    if not markers:
+        return []
+    shared = block.text[: markers[0].start()]
+    inherited = _inherited(block, ctx)
+    entries = []
+    for position, marker in enumerate(markers):
+        end = markers[position + 1].start() if position + 1 < len(markers) else len(block.text)
+        text = block.text[marker.start() : end]
+        if block.kind is BlockKind.TABLE_ROW:
+            text = re.split(r"\||<br\s*/?>", text[1:] if text.startswith("|") else text)[0]
+        entries.append(Entry(block, text, block.line_at(marker.start()), inherited, True, shared))
+    return entries
+
+
+def first_marker(block: Block) -> int:
+    """Where the block's first marker starts: prose rules read only what comes before it."""
+    if block.kind is BlockKind.TABLE_ROW and owner_table(block):
+        return 0
+    found = _MARKER.search(block.text)
+    return found.start() if found else len(block.text)
 
 
 def _details_of_an_entry(block: Block, ctx: Context) -> bool:
-    """Bullets nested under an action entry describe it; they are not entries of their own."""
-    parent = ctx.doc.blocks[block.parent] if block.parent is not None else None
-    return parent is not None and claimed(parent, ctx) and not _is_owner_heading(parent, ctx)
+    """Plain bullets nested under an entry describe it; nested checkboxes are entries."""
+    if _CHECKBOX.match(block.text):
+        return False
+    parent = ctx.doc.parent(block)
+    if parent is None or parent.kind is not BlockKind.LIST_ITEM:
+        return False
+    if bare_name(parent.text, ctx.people) is not None or _is_action_label(parent, ctx):
+        return False
+    return _listed_entry(parent, ctx)
 
 
-def _owned_lines(block: Block, ctx: Context) -> list[Entry]:
-    """Lines of a paragraph under an action heading that name an owner ("Alice: update X")."""
-    if _MARKER.search(block.text):
-        return []
-    entries, offset = [], 0
-    for line in block.text.split("\n"):
-        owners, _ = split_owner(line, ctx)
-        if owners is not None:
-            entries.append(Entry(block, line, block.line_at(offset)))
-        offset += len(line) + 1
-    return entries
+def _inherited(block: Block, ctx: Context) -> tuple[str, ...] | None:
+    """Owners an entry takes from above: a name bullet, an owned entry, a `### Name` heading."""
+    for parent in ctx.doc.ancestors(block):
+        named = bare_name(parent.text, ctx.people) or labelled_owner(parent.text, ctx)
+        if named is not None:
+            return named
+        checkbox = _CHECKBOX.match(parent.text)
+        if checkbox:
+            owners, _ = split_owner(plain(parent.text[checkbox.end() :]), ctx)
+            if owners is not None:
+                return owners
+        label = strip_labels(plain(parent.text), ctx.people)[2]
+        if label is not None:
+            return label
+    return section_owner(block, ctx.people)
 
 
 def _entry_items(entry: Entry, ctx: Context) -> Iterator[Candidate]:
     text = entry.text
-    if is_struck(text) or _DONE.search(plain(text)):
-        return
     marker = _MARKER.match(text)
-    owners: tuple[str, ...] = entry.inherited
+    inherited = entry.inherited
     if marker:
         text = text[marker.end() :]
-        text = _MARKER.split(text, maxsplit=1)[0] if _MARKER.search(text) else text
-        if marker.group("who"):
-            owners = tuple(w.strip() for w in marker.group("who").split(",") if w.strip())
+        who = marker.group("who") or marker.group("for")
+        if who:
+            inherited = people_in(plain(who), ctx.people.in_owner_slot) or inherited
     text = without_struck(_CC.sub("", text))
-    if not plain(text):
-        text = _described_before(entry)
-    for part in _split_tasks(text, ctx):
-        yield _candidate(entry, part, owners, ctx)
+    if is_struck(entry.text) or _DONE.search(plain(text)) or not plain(text):
+        return
+    words = plain(text)
+    if entry.marked and _COPULA.match(words) and not _starts_with_verb(words):
+        return  # "Action: Alan is chair." records a decision
+    memory = copy(ctx.memories.get(entry.block.index)) or Memory()
+    for owners, task, offset in _tasks(words, inherited, entry.marked, ctx, memory):
+        if _is_commentary(task):
+            continue
+        if entry.marked or owners or _starts_with_verb(task) or _NEED.search(task):
+            yield _candidate(entry, task, owners, offset, ctx)
 
 
-def _candidate(entry: Entry, text: str, inherited: tuple[str, ...], ctx: Context) -> Candidate:
-    owners, task = split_owner(text, ctx)
-    owners = owners if owners is not None else inherited
-    own = _MARKER.split(entry.text[1:], maxsplit=1)[0] if _MARKER.match(entry.text) else entry.text
-    context_md = "\n".join([entry.shared, own, *(a.text for a in ctx.doc.ancestors(entry.block))])
+def _tasks(
+    words: str, inherited: tuple[str, ...] | None, marked: bool, ctx: Context, memory: Memory
+) -> Iterator[tuple[tuple[str, ...], str, int]]:
+    """The tasks of one entry with their owners: commitments first, then owner patterns."""
+    commitments = []
+    for index, span in enumerate(sentences(words)):
+        voice = Voice(None, inherited, opens_block=index == 0)
+        found = read_commitments(span.text, ctx.people.in_owner_slot, memory, voice)
+        commitments += [replace(c, start=c.start + span.start) for c in found]
+    if commitments:
+        leading = words[: commitments[0].start].strip()
+        if (
+            marked
+            and len(leading.split()) >= 4
+            and (_NEED.search(leading) or _starts_with_verb(leading))
+        ):
+            yield inherited or (), leading, 0  # "EIP-1283 requires a new number. James will …"
+        for commitment in commitments:
+            yield commitment.owners, commitment.task, commitment.start
+        return
+    for part in _split_tasks(words, ctx):
+        owners, task = split_owner(part, ctx, marked=marked)
+        yield (owners if owners is not None else inherited or ()), task, 0
+
+
+def _candidate(
+    entry: Entry, task: str, owners: tuple[str, ...], offset: int, ctx: Context
+) -> Candidate:
+    context_md = "\n".join(
+        [entry.shared, entry.text, *(a.text for a in ctx.doc.ancestors(entry.block))]
+    )
     person = owners[0] if len(owners) == 1 else None
     return Candidate(
         block=entry.block,
         line=entry.line,
         owners=owners,
-        title=make_title(task),
-        due=ctx.due(plain(text)),
-        refs=tuple(ctx.refs(context_md, person)),
+        title=make_title(task, topic=ctx.topic(entry.block)),
+        due=ctx.due(task) or ctx.due(plain(entry.text)),
+        refs=tuple(ctx.refs(context_md, person, entry.block)),
         source=squash(plain(entry.text)),
     )
 
 
-def split_owner(text: str, ctx: Context) -> tuple[tuple[str, ...] | None, str]:
-    """Find the owner written around a task: "@a: task", "task — Lena", "(Owner: X)"."""
-    names = ctx.names.names
-    owner_list = rf"(?P<who>{names}|{GROUP})"
+def split_owner(
+    text: str, ctx: Context, *, marked: bool = False
+) -> tuple[tuple[str, ...] | None, str]:
+    """Find the owner written around a task: "Kate: task", "task (Kate)", "task — Lena"."""
     parens = _OWNER_PARENS.search(text)
     if parens:
-        return _people(parens.group("who"), ctx), _OWNER_PARENS.sub("", text)
-    plain_text = plain(text)
-    for pattern in (
-        rf"^\s*{owner_list}\s*{_DASH}\s+(?P<task>.+)$",
-        rf"^\s*{owner_list}\s+to\s+(?P<task>[a-z].+)$",
-        rf"^(?P<task>.+?)\s+{_DASH}\s*{owner_list}\s*\.?$",
-        r"^(?P<task>.+?)\s*\((?P<who>@[\w/-]+(?:[\s,]+(?:and\s+)?@[\w/-]+)*)\)(?P<rest>.*)$",
-        r"^\s*(?P<who>@[\w/-]+(?:[\s,]+(?:and\s+)?@[\w/-]+)*)\s+(?P<task>[a-z].+)$",
-        r"^(?P<task>.+?)\s+(?P<who>@[\w/-]+(?:[\s,]+(?:and\s+)?@[\w/-]+)*)\s*\.?$",
+        return people_in(parens.group("who"), ctx.people) or (), _OWNER_PARENS.sub("", text)
+    rest, _, speaker = strip_labels(text, ctx.people.in_owner_slot)
+    if speaker is not None and rest is not text:
+        return speaker, text[len(text) - len(rest) :]
+    trailing = _TRAILING_OWNER.match(text)
+    if trailing:
+        who = (trailing.group("paren") or trailing.group("dash") or "").strip()
+        owners = _owner_words(who, ctx)
+        if owners is not None:
+            return owners, trailing.group("task")
+    for pattern in (_HANDLES, _TRAILING_HANDLES):
+        match = pattern.match(text)
+        if match:
+            return people_in(match.group("who"), ctx.people), match.group("task")
+    short = _SHORT_OWNER.match(text)
+    if (
+        short
+        and (marked or _people_only(short.group("who"), ctx))
+        and short.group("verb") in TASK_VERBS
     ):
-        match = re.match(pattern, plain_text, re.S)
-        if match and _is_owner_phrase(match.group("who"), ctx):
-            task = match.group("task") + (match.groupdict().get("rest") or "")
-            return _people(match.group("who"), ctx), task
-    return None, plain_text
+        return people_in(short.group("who"), ctx.people, loose=True), text[short.start("verb") :]
+    return None, text
 
 
-def _is_owner_phrase(who: str, ctx: Context) -> bool:
-    if re.fullmatch(GROUP, who.strip()):
-        return True
-    found = ctx.names.split(who)
-    return bool(found) and not re.search(r"\b(?:the|a|an|to|of)\b", who)
-
-
-def _people(who: str, ctx: Context) -> tuple[str, ...]:
-    if re.fullmatch(GROUP, who.strip(" .")):
+def _owner_words(who: str, ctx: Context) -> tuple[str, ...] | None:
+    """ "Kate", "David and Bailey", "All" written after a task are its owners."""
+    if _GROUP_CELL.match(who):
         return ()
-    return tuple(ctx.names.split(who))
+    if not who or len(who.split()) > 6:
+        return None
+    return people_in(who, ctx.people.in_owner_slot) if _people_only(who, ctx) else None
+
+
+def _people_only(who: str, ctx: Context) -> bool:
+    found = subject_before(who, len(who), ctx.people.in_owner_slot)
+    return found is not None and found.start == 0 and found.pronoun is None
 
 
 def _split_tasks(text: str, ctx: Context) -> list[str]:
@@ -204,32 +357,16 @@ def _split_tasks(text: str, ctx: Context) -> list[str]:
     return tasks
 
 
-def _is_owner_heading(block: Block, ctx: Context) -> bool:
-    """A bullet that is only a name ("**Valentina**") owns the items nested under it."""
-    return bool(ctx.doc.children(block)) and _bold_name(block, ctx) is not None
+def _is_commentary(task: str) -> bool:
+    """ "Note this should …", "e.g. create …": remarks on an entry, not entries."""
+    return bool(
+        re.match(r"\W*(?:note|nb|n\.b\.|e\.g\.?|eg|i\.e\.?|ie|see|for example)\b", task, re.I)
+    )
 
 
-def _bold_name(block: Block, ctx: Context) -> str | None:
-    text = block.text.strip()
-    match = re.fullmatch(r"(?:\*\*|__)?(?P<who>[^*_:]+?)(?:\*\*|__)?:?", text)
-    if match and ctx.names.split(match.group("who")) and len(match.group("who").split()) <= 4:
-        return match.group("who").strip()
-    return None
-
-
-def _inherited_owner(block: Block, ctx: Context) -> tuple[str, ...]:
-    for parent in ctx.doc.ancestors(block):
-        name = _bold_name(parent, ctx)
-        if name:
-            return tuple(ctx.names.split(name))
-    return ()
-
-
-def _described_before(entry: Entry) -> str:
-    """A bare `TODO(name)` takes its task from the words before it in the same bullet."""
-    before = entry.block.text[: entry.block.text.find(entry.text)]
-    before = re.sub(r"^\s*(?:[\w./-]+#\d+|#\d+)\s*[—–:-]\s*", "", before)
-    return before.strip()
+def _starts_with_verb(task: str) -> bool:
+    first = re.match(r"\W*([A-Za-z][\w-]*)", task)
+    return first is not None and first.group(1).lower() in TASK_VERBS
 
 
 # --- tables -----------------------------------------------------------------------------------
@@ -251,16 +388,16 @@ def _table_row(block: Block, ctx: Context) -> Iterator[Candidate]:
     if not plain(task) or is_struck(task) or _DONE.search(plain(due_text + " " + status)):
         return
     owner_cell = plain(cells[owner_col])
-    owners = () if _NO_OWNER.match(owner_cell) else _people(owner_cell, ctx)
-    if not owners and not re.fullmatch(GROUP, owner_cell) and not _NO_OWNER.match(owner_cell):
-        owners = tuple(n.strip() for n in re.split(r",|\band\b|[+&/]", owner_cell) if n.strip())
+    owners: tuple[str, ...] = ()
+    if not _NO_OWNER.match(owner_cell) and not _GROUP_CELL.match(owner_cell):
+        owners = people_in(owner_cell, ctx.people, loose=True)
     yield Candidate(
         block=block,
         line=block.line,
         owners=owners,
         title=make_title(_strip_refs(task)),
         due=ctx.due(plain(due_text)) if due_text.strip() else None,
-        refs=tuple(ctx.refs(block.text, owners[0] if len(owners) == 1 else None)),
+        refs=tuple(ctx.refs(block.text, owners[0] if len(owners) == 1 else None, block)),
         source=squash(plain(task)),
     )
 
@@ -270,10 +407,9 @@ def _column(header: list[str], pattern: re.Pattern[str]) -> int | None:
 
 
 def _first_text_column(header: list[str], owner_col: int) -> int:
-    skip = {owner_col}
     for i, name in enumerate(header):
         if (
-            i not in skip
+            i != owner_col
             and name not in ("#", "no", "no.", "id", "")
             and not _DUE_COLUMN.match(name)
         ):

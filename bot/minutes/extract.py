@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import replace
 from datetime import date
@@ -14,7 +15,7 @@ from bot.minutes.document import parse_document
 from bot.minutes.explicit import explicit_items
 from bot.minutes.meta import plain_lines, read_meeting_info
 from bot.minutes.model import ActionItem, Minutes, Person
-from bot.minutes.names import HANDLE, NameFinder, speakers_in
+from bot.minutes.names import HANDLE, People
 from bot.minutes.narrative import narrative_items
 from bot.minutes.people import Roster
 from bot.minutes.refs import branches_in_file, pr_numbers_in_file
@@ -25,6 +26,12 @@ NOBODY = Roster()
 SAME_TASK = 65
 # A request and its acceptance ("Cláudio said he would ...") sit within this many lines.
 ACCEPTANCE_LINES = 3
+# Below SAME_TASK, titles this alike still name one task when the entry follows the prose.
+RELATED_TASK = 50
+# Offers ("I can look at it") that an action line just after turns into a task.
+WEAK_KINDS = frozenset({"can", "offer"})
+# How many action entries of the same owner, each side, a prose item is compared with.
+NEAREST = 25
 
 
 def extract_minutes(
@@ -45,10 +52,11 @@ def extract_minutes(
     plain_text = plain_lines(text)
     info = read_meeting_info(doc, path, text, meeting_date)
     roster = people.merged(Person(a.name, a.login) for a in info.attendees)
-    names = NameFinder.build(roster, (*(a.name for a in info.attendees), *speakers_in(plain_text)))
+    announced = [n for a in info.attendees for n in (a.name, a.login or "")]
+    known = People.build(roster, announced, plain_text)
     ctx = Context(
         doc=doc,
-        names=names,
+        people=known,
         meeting=info.meeting_date,
         next_meeting=info.next_meeting,
         events=dates.find_events(plain(text), info.meeting_date) if info.meeting_date else {},
@@ -56,9 +64,9 @@ def extract_minutes(
         branches=branches_in_file(text),
         holidays=holidays,
     )
-    explicit = list(explicit_items(ctx))
     narrative = _merge_acceptances(list(narrative_items(ctx)))
-    candidates = explicit + [c for c in narrative if not _restates(c, explicit, names)]
+    explicit = list(explicit_items(ctx))
+    candidates = explicit + _without_restatements(narrative, explicit, known)
     candidates.sort(key=lambda c: c.line)
     handles = frozenset(h.lstrip("@") for h in re.findall(HANDLE, text))
     items = tuple(_item(c, roster, handles) for c in candidates if c.title)
@@ -83,20 +91,45 @@ def _merge_acceptances(found: list[Candidate]) -> list[Candidate]:
     return merged
 
 
-def _restates(candidate: Candidate, explicit: list[Candidate], names: NameFinder) -> bool:
-    """True when prose only repeats a task that an action list or table states."""
-    people = {names.identity(o) for o in candidate.owners}
+def _without_restatements(
+    narrative: list[Candidate], explicit: list[Candidate], known: People
+) -> list[Candidate]:
+    """Prose that only repeats a task an action list or table states is not a second item."""
+    by_owner: dict[str, list[Candidate]] = {}
     for entry in explicit:
-        if people != {names.identity(o) for o in entry.owners} and not (
-            people and people & {names.identity(o) for o in entry.owners}
-        ):
-            continue
-        likeness = _likeness(candidate.title, entry.title)
-        if likeness >= SAME_TASK or (
-            likeness >= SAME_TASK - 20 and _share_number(candidate, entry)
-        ):
-            return True
-    return False
+        for key in _identities(entry, known):
+            by_owner.setdefault(key, []).append(entry)
+    return [
+        c
+        for c in narrative
+        if not any(
+            _restates(c, entry)
+            for key in _identities(c, known)
+            for entry in _nearest(by_owner.get(key, []), c)
+        )
+    ]
+
+
+def _identities(candidate: Candidate, known: People) -> set[str]:
+    return {known.identity(o) for o in candidate.owners} or {""}
+
+
+def _nearest(entries: list[Candidate], candidate: Candidate) -> list[Candidate]:
+    """The entries closest to the candidate in the file: comparing with all would grow with
+    the square of the file, and a restatement sits near what it restates or in the list."""
+    lines = [e.line for e in entries]
+    at = bisect.bisect_left(lines, candidate.line)
+    return entries[max(0, at - NEAREST) : at + NEAREST]
+
+
+def _restates(candidate: Candidate, entry: Candidate) -> bool:
+    likeness = _likeness(candidate.title, entry.title)
+    if likeness >= SAME_TASK or (likeness >= SAME_TASK - 20 and _share_number(candidate, entry)):
+        return True
+    # "Anssi: I can look at it." followed by "ACTION: Anssi to summarize …" in the same topic.
+    follows = 0 < entry.line - candidate.line <= ACCEPTANCE_LINES * 4
+    same_topic = entry.block.section == candidate.block.section
+    return follows and same_topic and (candidate.kind in WEAK_KINDS or likeness >= RELATED_TASK)
 
 
 def _share_number(a: Candidate, b: Candidate) -> bool:

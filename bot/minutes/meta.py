@@ -13,17 +13,20 @@ from bot.minutes.model import Attendee
 from bot.minutes.text import plain
 
 _PEOPLE_LABEL = re.compile(
-    r"^(?:attendees|attendance|present|participants|who was there|team|also present|guests|"
+    r"^(?:attendees|attendance|attending|present|participants|who was there|team|also present|guests|"
     r"apologies|absent|regrets|facilitator|chair|chairs?|moderator|note[- ]?takers?|scribe|"
-    r"notes(?: taken)?(?: by)?|on[- ]call[^:]{0,20}|this week|secondary|host)\b",
+    r"notes (?:taken )?by|on[- ]call[^:]{0,20}|this week|secondary|host)\b",
     re.I,
 )
-_DATE_LABEL = re.compile(r"^\W*(?:date|meeting date|when)\W*:\W*(?P<rest>.+)$", re.I | re.M)
+_DATE_LABEL = re.compile(
+    r"^\W*(?:meeting\s+)?(?:date|when)(?:\s*(?:/|&|and)\s*time)?\W*:\W*(?P<rest>.+)$", re.I | re.M
+)
 _CHANGED_DATE = re.compile(r"\b(?:revised|updated|edited|amended|corrected|published)\b", re.I)
 _HANDLE = re.compile(r"@([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:/[\w.-]+)?)")
 _PARENTHESES = re.compile(r"\(([^)]*)\)")
 _SEPARATORS = re.compile(r"[,;·→|\n]|\s+and\s+|\s+&\s+")
 _NAME_WORD = re.compile(r"^[^\W\d_][\w'’.-]*$")
+_NICK = re.compile(r"^[a-z][\w.-]{1,30}$")
 _FILE_DATE = re.compile(r"(20\d\d|19\d\d)[-_.]?(\d\d)[-_.]?(\d\d)")
 
 
@@ -212,10 +215,16 @@ def _row_names(block: Block) -> str:
 
 def parse_attendees(entry: str) -> list[Attendee]:
     """People in an attendee line: "Priya Raman (@praman), Kofi Mensah (incident commander)"."""
-    text = plain(entry)
+    people = []
+    for line in entry.split("\n"):
+        people.extend(_attendees_in_line(plain(line)))
+    return people
+
+
+def _attendees_in_line(text: str) -> list[Attendee]:
     text = _PARENTHESES.sub(lambda m: _keep_handle(m.group(1)), text)
     people = []
-    for part in _SEPARATORS.split(text):
+    for part in _parts(text):
         part = re.sub(r"^[^:]{0,30}:\s*", "", part.strip()) if ":" in part else part.strip()
         handle = _HANDLE.search(part)
         name = _leading_name(_HANDLE.sub(" ", part))
@@ -226,12 +235,27 @@ def parse_attendees(entry: str) -> list[Attendee]:
     return people
 
 
+def _parts(text: str) -> list[str]:
+    """An attendee line's entries; "erethon jfly edef" lists nicks separated by spaces."""
+    parts = []
+    for part in _SEPARATORS.split(text):
+        words = re.sub(r"^[^:]{0,30}:\s*", "", part.strip()).split()
+        if len(words) > 1 and all(_NICK.match(w) for w in words):
+            parts.extend(words)
+        else:
+            parts.append(part)
+    return parts
+
+
 def _keep_handle(inside: str) -> str:
     handle = _HANDLE.search(inside)
     return f" @{handle.group(1)} " if handle else " "
 
 
 def _leading_name(text: str) -> str | None:
+    nick = text.strip()
+    if _NICK.match(nick) and nick.lower() not in _NOT_NAMES:
+        return nick  # "erethon", "jdm": an attendee list of IRC nicks
     words = []
     for word in text.split():
         if not _NAME_WORD.match(word) or not word[0].isupper():

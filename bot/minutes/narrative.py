@@ -2,105 +2,61 @@
 
 "Joerg Roedel agreed to investigate ...", "Peter Fang was asked to ...", "He will ...",
 "Vijay reminded Joerg about the user space support PR and requested a review",
-"Cláudio confirmed it is on his list to review ...". Reports, opinions, interest and
-possibilities are not commitments, and hedged offers ("might", "if he finds the time")
-are left out.
+"Cláudio confirmed it is on his list to review ...", and under a speaker or a person's
+bullet a bare "Will check with Pankaj". Reports, opinions, interest and possibilities
+are not commitments, and hedged offers ("might", "if he finds the time") are left out.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from copy import copy
+from dataclasses import dataclass, replace
 
 from bot.minutes.candidates import Candidate, Context
+from bot.minutes.clauses import Commitment, Memory, Voice, read_commitments, strip_labels
 from bot.minutes.document import Block, BlockKind
-from bot.minutes.explicit import Entry, claimed, entries_of
+from bot.minutes.explicit import claimed, first_marker
 from bot.minutes.model import Ref, RefKind
-from bot.minutes.names import GROUP, PRONOUN
+from bot.minutes.names import subject_at_start, subject_before
+from bot.minutes.owners import bare_name, section_owner
 from bot.minutes.text import Span, plain, sentences, squash
 from bot.minutes.titles import make_title
 
-_WILL = (
-    r"\s+(?:will|shall|'ll|’ll)\s+(?!(?:be|not|no longer|never|need|have to be|probably|"
-    r"likely|possibly|want)\b)(?:also\s+|now\s+|then\s+|still\s+|first\s+|try to\s+)?"
+_REVIEW_REQUEST = re.compile(
+    r"\breminded\s+(?P<obj>[^,;.]{1,60}?)\s+(?:about|of)\s+(?P<thing>[^;.]{1,100}?)\s+and\s+"
+    r"(?:requested|asked\s+for)\s+(?:a\s+)?(?:second\s+)?reviews?(?:\s+from\s+(?:both|them|him|her))?"
 )
-_TO_VERBS = (
-    r"\s+(?:has\s+|have\s+)?(?:also\s+)?(?:agreed|offered|volunteered|promised|committed|"
-    r"undertook|signed up|is going|are going|was asked|were asked|is asked|are asked|"
-    r"has been asked|have been asked|took an action|takes an action|took the action|"
-    r"(?:was|were|is|are) tasked)\s+(?:with\s+|to\s+)"
+_ON_LIST = re.compile(
+    r"\bconfirmed\s+(?:that\s+)?(?P<thing>it|this|that|they|the\s[^,;.]{1,60}?)\s+(?:is|are)\s+"
+    r"(?:still\s+)?on\s+(?:his|her|their)\s+(?:list|plate|radar|to-?do\s+list)(?:\s+of\s+things)?"
+    r"(?:\s+to\s+(?P<verb>\w+))?"
 )
-_SAID_WOULD = (
-    r"\s+(?:said|confirmed|promised|agreed|replied|answered)\s+(?:that\s+)?"
-    r"(?:he|she|they)\s+(?:would|will|'d|’d|'ll|’ll)\s+(?!(?:be|not)\b)"
-)
-_ON_LIST = (
-    r"\s+confirmed\s+(?:that\s+)?(?:it|this|that|they)\s+(?:is|are)\s+(?:still\s+)?on\s+"
-    r"(?:his|her|their)\s+(?:list|plate|radar|to-?do list)(?:\s+of\s+things)?"
-    r"(?:\s+to\s+(?P<verb>\w+))?\s*"
-)
-_HEDGES = re.compile(
-    r"\bif (?:he|she|they|we|I|time) (?:finds?|has|have|gets?|permits)\b|\bif the team wants\b|"
-    r"\bif it goes ahead\b|\bif (?:anyone|there is) (?:wants|interest)\b|"
-    r"\bif (?:he|she|they) (?:can|could)\b",
-    re.I,
-)
-_AGREED = re.compile(
-    r"(?:^|[;,.]\s*)(?P<who>[^;,.]+?)\s+(?<!as )(?:agreed|accepted|said yes|will do it)"
-    r"(?:\s*$|\s*[,;.]|\s+to do (?:it|so|this))",
-    re.I,
-)
-_REQUEST = re.compile(r"\basked (?:that|for|whether)\s+(?P<req>.+?)(?=[.;]|$)", re.I)
 _POSSESSIVE_LIST = re.compile(
     r"\b(?:it|this|that)\s+is\s+(?:still\s+)?on\s+(?:his|her|their)\s+(?:list|plate|radar)"
     r"(?:\s+(?:of\s+things\s+)?to\s+(?P<verb>\w+))?(?P<rest>[^.;]*)",
     re.I,
 )
+_AGREED = re.compile(
+    r"(?:^|[;,.]\s*)(?P<who>[^;,.]{1,40}?)\s+(?<!as )(?:agreed|accepted|said yes|will do it)"
+    r"(?:\s*$|\s*[,;.]|\s+to do (?:it|so|this))",
+    re.I,
+)
+_REQUEST = re.compile(r"\basked (?:that|for|whether)\s+(?P<req>[^.;]{1,200})", re.I)
+_DANGLING = re.compile(r"(?:\b(?:to|with|about|for|on|from|the following)|:)\s*$", re.I)
+_PRONOUN_OBJECT = re.compile(r"^(?P<verb>\w+)\s+(?:it|them)\b(?P<rest>.*)$", re.I)
+_PR_NAMED = re.compile(r"\b(?:the|his|her|their)\s+[\w./ -]{0,40}?\bPR\b")
 
 
 @dataclass
-class _Memory:
-    """The people recent sentences were about, so "he" and "it" can be resolved."""
+class _Block:
+    """What is known while the sentences of one block are read."""
 
-    subject: tuple[str, ...] = ()
-    thing: str = ""
-    section: tuple[str, ...] = field(default_factory=tuple)
-
-
-def narrative_items(ctx: Context) -> Iterator[Candidate]:
-    """Commitments stated in prose, in file order."""
-    memory = _Memory()
-    for block in ctx.doc.blocks:
-        if block.section != memory.section:
-            memory = _Memory(section=block.section)
-        if block.kind not in (BlockKind.PARAGRAPH, BlockKind.LIST_ITEM) or claimed(block, ctx):
-            continue
-        marked = entries_of(block, ctx)
-        text = block.text[: _first_marker(block, marked)]
-        yield from _block_items(block, text, ctx, memory)
-
-
-def _first_marker(block: Block, marked: list[Entry]) -> int:
-    """Where the block's first marker line starts: prose rules read only what comes before."""
-    if not marked:
-        return len(block.text)
-    starts = [block.text.find(e.text) for e in marked]
-    return min(s for s in starts if s >= 0) if any(s >= 0 for s in starts) else len(block.text)
-
-
-def _block_items(block: Block, text: str, ctx: Context, memory: _Memory) -> Iterator[Candidate]:
-    spans = list(sentences(text))
-    for index, span in enumerate(spans):
-        sentence = plain(span.text)
-        found = list(_commitments(sentence, ctx, memory))
-        found += _agreements(sentence, spans[:index], ctx, block)
-        if not found:
-            found = _list_mentions(sentence, ctx, memory)
-        for item in found:
-            yield _finish(item, block, span, ctx, memory.thing)
-        _remember(sentence, ctx, memory)
+    block: Block
+    speaker: tuple[str, ...] | None
+    inherited: tuple[str, ...] | None
+    subject: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -108,218 +64,248 @@ class _Found:
     owners: tuple[str, ...]
     task: str
     kind: str
-    due_text: str = ""
+    span: Span
     person: str | None = None
-    line_span: Span | None = None
+    due_text: str = ""
 
 
-def _finish(found: _Found, block: Block, span: Span, ctx: Context, thing: str) -> Candidate:
-    anchor = found.line_span or span
+def narrative_items(ctx: Context) -> Iterator[Candidate]:
+    """Commitments stated in prose, in file order."""
+    memory = Memory()
+    section: tuple[str, ...] | None = None
+    completed: set[int] = set()
+    for block in ctx.doc.blocks:
+        if block.section != section:
+            memory, section = Memory(), block.section
+        ctx.memories[block.index] = copy(memory)
+        if block.kind is BlockKind.HEADING or block.index in completed or claimed(block, ctx):
+            continue
+        for found in _block_items(block, ctx, memory):
+            completions = _completions(found, block, ctx)
+            if completions:
+                completed.update(c.block.index for c in completions)
+                yield from completions
+            else:
+                yield _finish(found, block, ctx, memory)
+
+
+def _block_items(block: Block, ctx: Context, memory: Memory) -> Iterator[_Found]:
+    markdown = block.text[: first_marker(block)]
+    state = _Block(block, strip_labels(plain(markdown), ctx.people)[2], _owner_above(block, ctx))
+    for index, span in enumerate(_spans(block, markdown)):
+        sentence = plain(span.text)
+        voice = Voice(state.speaker, state.subject or state.inherited, opens_block=index == 0)
+        found = _special_forms(sentence, span, ctx, memory)
+        if not found:
+            found = [_from(c, span) for c in read_commitments(sentence, ctx.people, memory, voice)]
+        found += _agreements(sentence, span, ctx)
+        yield from found
+        _remember_thing(sentence, ctx, memory)
+        if memory.subject and (found or subject_at_start(sentence, ctx.people)):
+            state.subject = memory.subject
+
+
+def _spans(block: Block, markdown: str) -> list[Span]:
+    """The sentences of a block; a table row's cells and `<br>` lines read one by one."""
+    if block.kind is not BlockKind.TABLE_ROW:
+        return list(sentences(markdown))
+    spans: list[Span] = []
+    for piece in re.finditer(r"[^|]+", markdown):
+        for line in re.finditer(r"(?:(?!<br\s*/?>).)+", piece.group(0)):
+            text = line.group(0).strip(" -•")
+            if text:
+                spans.extend(
+                    Span(s.text, piece.start() + line.start() + s.start) for s in sentences(text)
+                )
+    return spans
+
+
+def _from(commitment: Commitment, span: Span) -> _Found:
+    person = commitment.owners[0] if len(commitment.owners) == 1 else None
+    return _Found(commitment.owners, commitment.task, commitment.kind, span, person)
+
+
+def _owner_above(block: Block, ctx: Context) -> tuple[str, ...] | None:
+    """Whom a subjectless "Will …" in this block belongs to: a name bullet above it, a
+    speaker above it, the person the parent bullet is about, or a `### Name` heading."""
+    for parent in ctx.doc.ancestors(block):
+        text = plain(parent.text)
+        named = bare_name(parent.text, ctx.people)
+        if named is not None:
+            return named
+        speaker = strip_labels(text, ctx.people)[2]
+        if speaker is not None:
+            return speaker
+        opening = subject_at_start(text, ctx.people)
+        if opening is not None and opening.pronoun is None and opening.units[0].kind != "group":
+            return tuple(u.text for u in opening.units)
+    return section_owner(block, ctx.people)
+
+
+def _completions(found: _Found, block: Block, ctx: Context) -> list[Candidate]:
+    """ "Jean will reach out to:" with one team per nested bullet is one item per bullet."""
+    if not _DANGLING.search(found.task) or not ctx.doc.has_children(block):
+        return []
+    items = []
+    for child in ctx.doc.children(block):
+        words = plain(child.text)
+        if child.kind is not BlockKind.LIST_ITEM or read_commitments(
+            words, ctx.people, Memory(), Voice(found.owners, found.owners, True)
+        ):
+            continue
+        task = f"{found.task.rstrip(' :')} {words}"
+        items.append(
+            Candidate(
+                block=child,
+                line=child.line,
+                owners=found.owners,
+                title=make_title(task),
+                due=ctx.due(task),
+                refs=tuple(ctx.refs("\n".join([child.text, block.text]), found.person, child)),
+                source=squash(plain(block.text) + " " + words),
+                kind=found.kind,
+            )
+        )
+    return items
+
+
+def _finish(found: _Found, block: Block, ctx: Context, memory: Memory) -> Candidate:
     context_md = "\n".join([block.text, *(a.text for a in ctx.doc.ancestors(block))])
-    refs = _owned_prs(ctx.refs(context_md, found.person), found)
+    refs = _owned_prs(ctx.refs(context_md, found.person, block), found)
     return Candidate(
         block=block,
-        line=block.line_at(anchor.start),
+        line=block.line_at(found.span.start),
         owners=found.owners,
-        title=make_title(_named_object(found.task, thing, refs)),
+        title=make_title(_named_object(found.task, memory.thing, refs), topic=ctx.topic(block)),
         due=ctx.due(found.due_text or found.task),
         refs=tuple(refs),
-        source=squash(plain(span.text)),
+        source=squash(plain(found.span.text)),
         kind=found.kind,
         extra={"person": found.person or ""},
     )
 
 
 def _named_object(task: str, thing: str, refs: list[Ref]) -> str:
-    """"review it" says what "it" is when the bullet names one PR: "review PR org/repo#12"."""
-    match = re.match(r"^(?P<verb>\w+)\s+(?:it|them)\b(?P<rest>.*)$", task.strip(), re.I)
+    """ "review it" says what "it" is when the bullet names one PR: "review PR org/repo#12"."""
+    match = _PRONOUN_OBJECT.match(task.strip())
     numbered = [r for r in refs if r.kind in (RefKind.PR, RefKind.ISSUE, RefKind.URL)]
     if not match:
         return task
     if thing:
         named = thing
     elif len(numbered) == 1:
-        named = _describe(numbered[0])
+        named = describe(numbered[0])
     else:
         return task
     return f"{match.group('verb')} {named}{match.group('rest')}"
 
 
-def _describe(ref: Ref) -> str:
+def describe(ref: Ref) -> str:
+    """A reference as a title names it: "PR org/repo#12", "issue #7"."""
     link = re.match(r"https://github\.com/([\w.-]+/[\w.-]+)/(pull|issues)/(\d+)", ref.value)
     if link:
         kind = "PR" if link.group(2) == "pull" else "issue"
         return f"{kind} {link.group(1)}#{link.group(3)}"
-    return ref.value if ref.kind is RefKind.URL else f"{'PR' if ref.kind is RefKind.PR else 'issue'} {ref.value}"
+    if ref.kind is RefKind.URL:
+        return ref.value
+    return f"{'PR' if ref.kind is RefKind.PR else 'issue'} {ref.value}"
 
 
 def _owned_prs(refs: list[Ref], found: _Found) -> list[Ref]:
     """The PR someone asks to have reviewed is theirs: "the user space support PR" is Vijay's."""
     if found.kind != "review_request" or not found.person:
         return refs
-    return [replace(r, person=found.person) if r.kind is RefKind.NAMED_PR and not r.person else r
-            for r in refs]
+    return [
+        replace(r, person=found.person) if r.kind is RefKind.NAMED_PR and not r.person else r
+        for r in refs
+    ]
 
 
-def _commitments(sentence: str, ctx: Context, memory: _Memory) -> Iterator[_Found]:
-    """Each "<who> <commits to> <task>" in a sentence; a sentence may hold several."""
-    matches = sorted(_commitment_matches(sentence, ctx), key=lambda m: m[0].start())
-    for position, (match, kind) in enumerate(matches):
-        end = matches[position + 1][0].start() if position + 1 < len(matches) else len(sentence)
-        task = sentence[match.end() : end].split(";")[0]
-        task = re.sub(r"(?:[,;]\s*)?(?:\band\b|\bbut\b)?\s*$", "", task)
-        if not task.strip() or _HEDGES.search(task):
-            continue
-        owners = _owners(match, ctx, memory)
-        if owners is None:
-            continue
-        yield from _tasks(owners, match, kind, task, sentence, memory)
+# --- forms with their own shape ---------------------------------------------------------------
 
 
-# A sentence without any of these words holds no commitment; most sentences are skipped.
-_COMMITMENT_WORDS = re.compile(
-    r"\b(?:will|shall|to|should|must|need|needs|please|said|confirmed|reminded|asked)\b|['’]ll\b",
-    re.I,
-)
+def _special_forms(sentence: str, span: Span, ctx: Context, memory: Memory) -> list[_Found]:
+    """Review requests and "it is on his list" replies, which name the task only indirectly."""
+    request = _REVIEW_REQUEST.search(sentence)
+    if request:
+        return _review_request(request, sentence, span, ctx, memory)
+    on_list = _ON_LIST.search(sentence)
+    if on_list:
+        return _on_list(on_list, sentence, span, ctx, memory)
+    mention = _POSSESSIVE_LIST.search(sentence)
+    if mention and "confirmed" not in sentence[: mention.start()].split()[-1:]:
+        return _list_mention(mention, sentence, span, ctx, memory)
+    return []
 
 
-def _commitment_matches(sentence: str, ctx: Context) -> Iterator[tuple[re.Match[str], str]]:
-    """Commitments in a sentence; where two patterns overlap, the more specific one wins."""
-    if not _COMMITMENT_WORDS.search(sentence):
-        return
-    taken: list[tuple[int, int]] = []
-    lowered = sentence.lower()
-    for kind, pattern in _patterns(ctx.names.names).items():
-        if not any(word in lowered for word in _KIND_WORDS[kind]):
-            continue  # a cheap look for the pattern's own words saves the regex
-        for match in pattern.finditer(sentence):
-            if any(s <= match.start() < e for s, e in taken):
-                continue
-            taken.append((match.start(), match.end()))
-            yield match, kind
+def _review_request(
+    match: re.Match[str], sentence: str, span: Span, ctx: Context, memory: Memory
+) -> list[_Found]:
+    obj_end = match.start("obj") + len(match.group("obj"))
+    reviewer = subject_before(sentence, obj_end, ctx.people, opens=False)
+    requester = subject_before(sentence, match.start(), ctx.people)
+    if reviewer is None or reviewer.start != match.start("obj") or requester is None:
+        return []
+    owners = tuple(u.text for u in reviewer.units if u.kind != "group")
+    who = requester.units[0].text if requester.pronoun is None else None
+    thing = _possessed(match.group("thing"), who)
+    memory.thing = thing
+    memory.subject = owners
+    return [_Found(owners, f"review {thing}", "review_request", span, who, sentence[match.end() :])]
 
 
-_KIND_WORDS: dict[str, tuple[str, ...]] = {
-    "review_request": ("reminded",),
-    "reminded": ("reminded",),
-    "asked": ("asked",),
-    "on_list": ("list", "plate", "radar"),
-    "said_would": ("would", "will", "'d", "’d", "'ll", "’ll"),
-    "agreed_to": ("agreed", "offered", "volunteered", "promised", "committed", "undertook",
-                  "signed up", "going", "asked", "action", "tasked"),
-    "will": ("will", "shall", "'ll", "’ll"),
-    "group": ("should", "must", "need", "please"),
-    "to": (" to ",),
-    "quote": (":",),
-}
+def _on_list(
+    match: re.Match[str], sentence: str, span: Span, ctx: Context, memory: Memory
+) -> list[_Found]:
+    subject = subject_before(sentence, match.start(), ctx.people)
+    if subject is None:
+        return []
+    owners = memory.subject[:1] if subject.pronoun else tuple(u.text for u in subject.units)
+    thing = match.group("thing")
+    if thing.lower() in ("it", "this", "that", "they"):
+        thing = memory.thing or thing
+    verb = match.group("verb") or "review"
+    return [_Found(owners, f"{verb} {thing}", "on_list", span, None, sentence[match.end() :])]
 
 
-@functools.lru_cache(maxsize=16)
-def _patterns(names: str) -> dict[str, re.Pattern[str]]:
-    """The commitment patterns for one file's people, most specific first, compiled once."""
-    who = rf"(?P<who>{names}|{PRONOUN}|{GROUP})"
-    objects = rf"(?P<obj>{names}|{GROUP})"
-    patterns = {
-        "review_request": rf"{who}\s+reminded\s+{objects}\s+(?:about|of)\s+(?P<thing>.+?)\s+and\s+"
-        r"(?:requested|asked for)\s+(?:a\s+)?(?:second\s+)?reviews?"
-        r"(?:\s+from\s+(?:both|them|him|her))?",
-        "reminded": rf"{who}\s+reminded\s+{objects}\s+to\s+",
-        "asked": rf"{who}\s+asked\s+{objects}\s+to\s+",
-        "on_list": who + _ON_LIST,
-        "said_would": who + _SAID_WOULD,
-        "agreed_to": who + _TO_VERBS,
-        "will": who + _WILL,
-        "group": rf"(?P<who>{GROUP})\s*(?:should|must|needs? to|:\s*please|,\s*please)\s+",
-        "to": rf"^(?:[^:]{{0,40}}:\s*)?{who}\s+to\s+(?=[a-z])",
-        "quote": rf"^{who}\s*:\s*[\"“](?:I|We)\s*(?:'ll|’ll|\s+will)\s+",
-    }
-    return {kind: re.compile(pattern) for kind, pattern in patterns.items()}
+def _list_mention(
+    match: re.Match[str], sentence: str, span: Span, ctx: Context, memory: Memory
+) -> list[_Found]:
+    """ "...; it is still on his list for January" after a PR is named."""
+    before = sentence[: match.start()]
+    opening = subject_at_start(before, ctx.people)
+    if opening is not None and opening.pronoun is None:
+        memory.subject = tuple(u.text for u in opening.units)[:1]
+    thing = _named_thing(before) or memory.thing
+    if not memory.subject or not thing:
+        return []
+    verb = match.group("verb") or "review"
+    return [_Found(memory.subject, f"{verb} {thing}", "on_list", span, None, match.group(0))]
 
 
-def _owners(match: re.Match[str], ctx: Context, memory: _Memory) -> tuple[str, ...] | None:
-    """Who the commitment belongs to; None when the subject is no person at all."""
-    groups = match.groupdict()
-    who = groups.get("obj") or groups["who"]
-    if re.fullmatch(GROUP, who):
-        return ()
-    if re.fullmatch(r"[Hh]e|[Ss]he", who):
-        return memory.subject[:1] or None
-    if re.fullmatch(PRONOUN, who):
-        return memory.subject or None
-    people = tuple(ctx.names.split(who))
-    return people or None
-
-
-def _tasks(
-    owners: tuple[str, ...],
-    match: re.Match[str],
-    kind: str,
-    task: str,
-    sentence: str,
-    memory: _Memory,
-) -> Iterator[_Found]:
-    subject = ctx_subject = match.group("who")
-    if kind == "review_request":
-        thing = _possessed(match.group("thing"), subject)
-        memory.thing = thing
-        yield _Found(owners, f"review {thing}", kind, task, person=subject)
-        return
-    if kind == "on_list":
-        verb = match.groupdict().get("verb") or "review"
-        yield _Found(owners, f"{verb} {task}", kind, person=ctx_subject)
-        return
-    previous = ""
-    for part in _split_same_subject(task):
-        # "... on 2025-04-10 and post the announcement the same day" shares the first date.
-        due_text = previous + " " + part if re.search(r"\bsame (?:day|time)\b", part) else ""
-        yield _Found(owners, part, kind, due_text, person=owners[0] if len(owners) == 1 else None)
-        previous = part
-
-
-def _possessed(thing: str, requester: str) -> str:
+def _possessed(thing: str, requester: str | None) -> str:
     """ "her draft PR" asked for by Mirela is "Mirela's draft PR"."""
-    if re.fullmatch(PRONOUN, requester):
+    if requester is None:
         return thing
     return re.sub(r"^(?:his|her|their|the)\s+(?=.*\bPR\b)", f"{requester}'s ", thing, count=1)
 
 
-_DETERMINER = r"(?:the|a|an|this|that|these|those|his|her|their|our|its|any|all|some|`)"
-
-
-def _split_same_subject(task: str) -> list[str]:
-    """ "update the doc and open the PR" is two tasks; "check and resubmit ..." is one."""
-    match = re.search(
-        rf"^(?P<first>\w+\s+\S.*?)(?:,\s*)?\s+and\s+"
-        rf"(?P<second>(?!{_DETERMINER}\b)[a-z]+\s+{_DETERMINER}\b.+)$",
-        task,
-    )
-    if not match or re.search(r"\b(?:it|them|this|that)\b", match.group("second").split()[1]):
-        return [task]
-    return [match.group("first"), match.group("second")]
-
-
-def _agreements(sentence: str, earlier: list[Span], ctx: Context, block: Block) -> list[_Found]:
-    """ "Sam asked that the note include X. Łukasz agreed." makes X Łukasz's task."""
+def _agreements(sentence: str, span: Span, ctx: Context) -> list[_Found]:
+    """ "Sam asked that the note include X; Łukasz agreed." makes X Łukasz's task."""
     agreed = _AGREED.search(sentence)
     if not agreed:
         return []
-    owners = tuple(ctx.names.split(agreed.group("who")))
-    if not owners or not re.fullmatch(ctx.names.names, agreed.group("who").strip()):
+    who = agreed.group("who").strip()
+    found = subject_before(who, len(who), ctx.people)
+    if found is None or found.start != 0 or found.pronoun is not None:
         return []
-    for span in [*reversed(earlier), Span(sentence[: agreed.start()], -1)]:
-        request = _REQUEST.search(plain(span.text))
-        if request and not request.group(0).lower().startswith("asked whether"):
-            anchor = span if span.start >= 0 else None
-            return [
-                _Found(
-                    owners,
-                    _request_task(request.group("req")),
-                    "agreed",
-                    agreed.group(0),
-                    line_span=anchor,
-                )
-            ]
-    return []
+    request = _REQUEST.search(sentence[: agreed.start()])
+    if request is None or request.group(0).lower().startswith("asked whether"):
+        return []
+    owners = tuple(u.text for u in found.units if u.kind != "group")
+    return [
+        _Found(owners, _request_task(request.group("req")), "agreed", span, None, agreed.group(0))
+    ]
 
 
 def _request_task(request: str) -> str:
@@ -332,39 +318,16 @@ def _request_task(request: str) -> str:
     return request
 
 
-def _list_mentions(sentence: str, ctx: Context, memory: _Memory) -> list[_Found]:
-    """ "...; it is still on his list for January" after a PR is named."""
-    match = _POSSESSIVE_LIST.search(sentence)
-    if not match or "confirmed" in sentence[: match.start()].split()[-1:]:
-        return []
-    before = sentence[: match.start()]
-    people = ctx.names.split(before)
-    if people:
-        memory.subject = (people[0],)
-    elif not memory.subject:
-        return []
-    thing = _named_thing(before) or memory.thing
-    if not thing:
-        return []
-    verb = match.group("verb") or "review"
-    return [_Found(memory.subject, f"{verb} {thing}", "on_list", match.group(0))]
-
-
-def _named_thing(text: str) -> str:
-    found = re.findall(r"\b(?:the|his|her|their)\s+[\w./ -]{0,40}?\bPR\b", text)
-    return found[-1] if found else ""
-
-
-def _remember(sentence: str, ctx: Context, memory: _Memory) -> None:
-    """Remember who the sentence was about and the last PR it named."""
-    opening = re.match(rf"^\W*(?:[^:]{{0,40}}:\s*)?(?P<who>{ctx.names.names})", sentence)
-    if opening:
-        people = ctx.names.split(opening.group("who"))
-        if people:
-            memory.subject = tuple(people)
+def _remember_thing(sentence: str, ctx: Context, memory: Memory) -> None:
+    """Remember the last PR or issue named, so that "review it" can say what it is."""
     thing = _named_thing(sentence) or _numbered_thing(sentence, ctx)
     if thing:
         memory.thing = thing
+
+
+def _named_thing(text: str) -> str:
+    found = _PR_NAMED.findall(text)
+    return found[-1] if found else ""
 
 
 def _numbered_thing(sentence: str, ctx: Context) -> str:
@@ -372,4 +335,4 @@ def _numbered_thing(sentence: str, ctx: Context) -> str:
     if "#" not in sentence and "http" not in sentence and "PR" not in sentence:
         return ""
     numbered = [r for r in ctx.refs(sentence) if r.kind in (RefKind.PR, RefKind.ISSUE, RefKind.URL)]
-    return _describe(numbered[0]) if len(numbered) == 1 else ""
+    return describe(numbered[0]) if len(numbered) == 1 else ""

@@ -113,11 +113,20 @@ def named_prs(markdown: str, *, person_for_pronoun: str | None = None) -> list[R
 
 def _without_link_texts(refs: list[Ref]) -> list[Ref]:
     """Drop `#12` when a link to the same number is there too: "[#12](https://…/issues/12)"."""
-    linked = {m.group(1) for r in refs if r.kind is RefKind.URL
-              and (m := re.search(r"/(?:pull|issues)/(\d+)$", r.value))}
-    return [r for r in refs
-            if not (r.kind in (RefKind.PR, RefKind.ISSUE) and "/" not in r.value
-                    and r.value.lstrip("#") in linked)]
+    linked = {
+        m.group(1)
+        for r in refs
+        if r.kind is RefKind.URL and (m := re.search(r"/(?:pull|issues)/(\d+)$", r.value))
+    }
+    return [
+        r
+        for r in refs
+        if not (
+            r.kind in (RefKind.PR, RefKind.ISSUE)
+            and "/" not in r.value
+            and r.value.lstrip("#") in linked
+        )
+    ]
 
 
 def unique(refs: Iterable[Ref]) -> list[Ref]:

@@ -14,19 +14,21 @@ _STRUCK = re.compile(r"~~.+?~~", re.S)
 _SPACES = re.compile(r"\s+")
 
 # Words that end in a period without ending the sentence.
-_ABBREVIATIONS = (
-    "e.g.",
-    "i.e.",
-    "etc.",
-    "vs.",
-    "approx.",
-    "cf.",
-    "incl.",
-    "no.",
-    "mr.",
-    "ms.",
-    "dr.",
-    "st.",
+_ABBREVIATIONS = frozenset(
+    {
+        "e.g.",
+        "i.e.",
+        "etc.",
+        "vs.",
+        "approx.",
+        "cf.",
+        "incl.",
+        "no.",
+        "mr.",
+        "ms.",
+        "dr.",
+        "st.",
+    }
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[`@*_]*[A-Z0-9À-ÞĀ-ſ@])")
 
@@ -77,7 +79,8 @@ def sentences(text: str) -> Iterator[Span]:
 
 
 def _ends_with_abbreviation(sentence: str) -> bool:
-    return sentence.lower().endswith(_ABBREVIATIONS)
+    words = sentence.rsplit(None, 1)
+    return bool(words) and words[-1].lower() in _ABBREVIATIONS
 
 
 def _inside_code(text: str, position: int) -> bool:

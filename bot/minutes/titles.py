@@ -42,14 +42,34 @@ _CUT_POINTS = (
 _PROBE = date(2001, 6, 6)
 
 
-def make_title(task: str) -> str:
-    """An issue title: imperative, no trailing deadline or period, at most 80 characters."""
+def make_title(task: str, *, topic: str = "") -> str:
+    """An issue title: imperative, no trailing deadline or period, at most 80 characters.
+
+    A title too short to stand alone ("Prioritize it", "Remove that part") is followed by
+    the `topic` it was discussed under.
+    """
     text = squash(plain(_CC.sub("", task)))
     text = _TRAILING_PARENS.sub("", text)
     text = _LEADING_FILLER.sub("", text)
     text = strip_deadline(text).strip(" .;:,—–-")
     text = _HEDGED_CLAUSE.sub("", _FILLER_WORDS.sub("", text))
+    if topic and _needs_topic(text):
+        text = f"{text} ({squash(plain(topic)).strip(' :*')})"
     return _shorten(text[:1].upper() + text[1:])
+
+
+def _needs_topic(title: str) -> bool:
+    words = title.split()
+    return len(words) <= 2 or words[-1].lower() in (
+        "it",
+        "this",
+        "that",
+        "them",
+        "these",
+        "those",
+        "part",
+        "further",
+    )
 
 
 def strip_deadline(text: str) -> str:

@@ -1,0 +1,511 @@
+"""Commitments in one sentence: who will do what after the meeting.
+
+A commitment is a subject and a verb phrase of doing, joined by one of the forms minutes
+use: "X will …", "X agreed to …", "X plans to …", "X was asked to …", "Y asked X to …",
+"X said he would …", "X to …" at the head of a clause, "X offered help with …", and in
+someone's own words "I'll …", "I can …". The subject may be a name, a role ("the
+secretary"), a group ("the team": nobody in particular), a pronoun (resolved to the people
+the minutes were just about), or missing, as in "Will check with Pankaj" under a person's
+bullet or after "Alice:". Reports, opinions, passives, negations and hedges are not
+commitments.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.minutes.lexicon import ADVERBS, MEETING_ROLES, NOT_VERBS, TASK_VERBS
+from bot.minutes.names import People, Subject, subject_at_start, subject_before
+
+# The words that join a subject to what it commits to. Each alternative is a fixed phrase,
+# so scanning a sentence costs time linear in its length.
+_TRIGGER = re.compile(
+    r"(?P<passive>\b(?:will|would|should|must|needs?\s+to|is\s+to|are\s+to|is\s+going\s+to)\s+be\s+"
+    r"(?P<participle>[a-z]+)\s+by)\s"
+    r"|(?P<will>\b(?i:will|shall)\b|(?<=\w)['’]ll\b)"
+    r"|(?P<would>\bwould\b|(?<=\w)['’]d\b)"
+    r"|(?P<going>(?:\b(?:is|are|am|was|were)\s+|(?<=\w)['’](?:s|re|m)\s+|\b)(?i:going)\s+to)\b"
+    r"|(?P<plan>(?:\b(?:is|are|am)\s+|(?<=\w)['’](?:s|re|m)\s+|\b)(?i:plans|plan|planning|"
+    r"intends|intend|intending|(?:still\s+)?needs|need)\s+to)\b"
+    r"|\b(?P<must>has\s+to|have\s+to|should|must)\b"
+    r"|\b(?P<commit>(?i:agreed|agrees|offered|offers|volunteered|volunteers|promised|promises|"
+    r"committed|commits|undertook|undertakes|signed\s+up|took\s+(?:an|the)\s+action(?:\s+item)?|"
+    r"takes\s+(?:an|the)\s+action|(?:was|were|is|are|has\s+been|have\s+been)\s+"
+    r"(?:asked|requested|tasked|assigned|expected))\s+(?:with|to))\b"
+    r"|\b(?P<plans>(?:explained|announced|mentioned|shared|outlined|described|presented|noted)"
+    r"\s+(?:his|her|their|the)?\s*plans?\s+to)\b"
+    r"|\b(?P<offer>(?:offered|offers|volunteered)\s+(?:his|her|their)?\s*(?:assistance|help|support))"
+    r"\b(?:\s+(?P<offer_with>with|on|for|in)\b)?"
+    r"|\b(?P<ask>(?i:(?:asked|asks|ask|requested|requests|request)\s+for|asked|asks|requested|"
+    r"requests|reminded|reminds|encouraged|encourages|invited|invites|urged|urges|told|tells))"
+    r"\s+(?P<obj>[^,;.:()]{1,60}?)\s+to\b"
+    r"|\b(?P<can>can)\b"
+    r"|\b(?P<to>to)\b"
+)
+_NEGATION = re.compile(r"^\s*(?:not|never|no\s+longer|n['’]t)\b|^n?['’]t\b", re.I)
+_NOUN_BEFORE = re.compile(r"\b(?:the|a|an|no|any|our|their|his|her)\s*$", re.I)
+_NEGATED_BEFORE = re.compile(r"(?:\bnot|n['’]t|\bnever)\s*$", re.I)
+_HEDGE_ADVERBS = frozenset({"probably", "possibly", "perhaps", "maybe", "hopefully", "likely"})
+_HEDGES = re.compile(
+    r"\bif (?:he|she|they|we|I|time) (?:finds?|has|have|gets?|permits)\b|\bif the team wants\b|"
+    r"\bif it goes ahead\b|\bif (?:anyone|there is) (?:wants|interest)\b|"
+    r"\bif (?:he|she|they) (?:can|could)\b",
+    re.I,
+)
+_SPEECH_BEFORE = re.compile(
+    r"\b(?:said|says|stated|states|confirmed|confirms|mentioned|noted|promised|agreed|replied|"
+    r"answered|indicated|added|explained|responded|decided|determined|concluded|resolved|"
+    r"told\s+\w+)\s+(?:that\s+)?$",
+    re.I,
+)
+# "Jörg agreed and said the project will …": a short subject after a verb of saying.
+_SAID_SUBJECT = re.compile(
+    r"\b(?P<verb>said|stated|confirmed|mentioned|noted|explained|announced|decided)\s+(?:that\s+)?"
+    r"(?:(?:the|our)\s+[a-z]+|we)\s*$"
+)
+# A person asked in the meeting to explain something did that in the meeting.
+_IN_MEETING = frozenset({"recap", "explain", "introduce", "clarify", "elaborate", "describe"})
+_VERB = re.compile(r"[A-Za-z][\w-]*")
+_LEADING_LABEL = re.compile(r"^\s*(?P<label>[^:;,.]{1,40}?)\s*:\s+(?=\S)")
+_DASH_LABEL = re.compile(r"^\s*(?P<label>[^\W\d_][\w'’ .-]{0,30}?)\s+[-–—]\s+(?=\S)")
+_COORDINATED = re.compile(r"(?:\band(?:\s+then)?|\bbut|\bthen|,)\s*$", re.I)
+# After a subordinate clause, a comma does not join two things one person does.
+_SUBORDINATE = re.compile(r"\b(?:that|when|if|because|since|which|who|unless|whether|once)\b", re.I)
+# "so I can formulate …", "if Alice will …": a purpose or condition commits nobody.
+_PURPOSE = re.compile(r"\b(?:so(?:\s+that)?|if|when|unless|whether|because|where)\s*$", re.I)
+_ROLE_TASK = re.compile(
+    r"^(?:serve|act|be|remain|stay)\s+as\s+(?:the\s+)?(?P<role>[\w-]+)|^take\s+(?:the\s+)?notes\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """Someone's task found in a sentence.
+
+    `owners` are names as written, `()` for a group or nobody in particular; `start` is
+    where the commitment's clause begins in the sentence and `task` its words from the
+    verb on.
+    """
+
+    owners: tuple[str, ...]
+    task: str
+    start: int
+    kind: str
+
+
+@dataclass
+class Memory:
+    """Who recent sentences were about, so that "he", "they" and "Will …" resolve."""
+
+    subject: tuple[str, ...] = ()
+    mentioned: tuple[str, ...] = ()  # people the last sentence named
+    recent: tuple[str, ...] = ()  # the last few people sentences were about, for "both"
+    thing: str = ""  # the PR or issue last named, for "review it"
+
+
+@dataclass(frozen=True)
+class Voice:
+    """Whose words a sentence is: a speaker label, or the owner a bullet inherits."""
+
+    speaker: tuple[str, ...] | None = None
+    inherited: tuple[str, ...] | None = None
+    opens_block: bool = False
+
+
+@dataclass
+class _Reading:
+    """A sentence being read: its text (labels removed) and what is known of it."""
+
+    text: str
+    offset: int
+    people: People
+    memory: Memory
+    voice: Voice
+    opening: tuple[str, ...] | None = None
+    first: int = 0  # where the first word starts: nothing before it means a clause opens
+    passives: list[Commitment] = field(default_factory=list)
+    found: list[tuple[int, int, tuple[str, ...], str]] = field(default_factory=list)
+
+
+def read_commitments(
+    sentence: str, people: People, memory: Memory, voice: Voice
+) -> list[Commitment]:
+    """Every commitment in `sentence`, in order; `memory` learns who the sentence was about."""
+    text, offset, speaker = strip_labels(sentence, people)
+    if speaker is not None:
+        voice = Voice(speaker, voice.inherited, voice.opens_block)
+    reading = _Reading(text, offset, people, memory, voice, first=len(text) - len(text.lstrip()))
+    opening = subject_at_start(text, people)
+    if opening is not None:
+        reading.opening = _resolve(opening, reading)
+    if text.rstrip(" *_").endswith("?"):
+        _remember(reading, [])
+        return []  # a question commits nobody
+    for match in _TRIGGER.finditer(text):
+        if not reading.found or match.start() >= reading.found[-1][1]:
+            _consider(match, reading)
+    commitments = sorted(_commitments(reading) + reading.passives, key=lambda c: c.start)
+    _remember(reading, commitments)
+    return commitments
+
+
+def strip_labels(sentence: str, people: People) -> tuple[str, int, tuple[str, ...] | None]:
+    """Drop "Decision:" or "**Status:**" labels; a label that names a person is the speaker."""
+    text, offset, speaker = sentence, 0, None
+    for _ in range(2):
+        match = _LEADING_LABEL.match(text) or _DASH_LABEL.match(text)
+        if not match:
+            break
+        label = match.group("label").strip(" *_")
+        who = subject_before(label, len(label), people)
+        if who is not None and who.start == 0 and who.pronoun is None:
+            speaker = tuple(u.text for u in who.units if u.kind != "group")
+        elif match.re is _DASH_LABEL or not _is_label(label):
+            break
+        text, offset = text[match.end() :], offset + match.end()
+    return text, offset, speaker
+
+
+def _is_label(words: str) -> bool:
+    """ "Decision", "Next Step", "Mitigation for (1)", "Testing Request & Recommendation" label
+    what follows; "Hiroshi presented the numbers" opens a sentence."""
+    tokens = words.split()
+    if len(tokens) <= 3:
+        return True
+    return len(tokens) <= 5 and all(
+        t[:1].isupper() or not t[:1].isalpha() or len(t) <= 3 for t in tokens
+    )
+
+
+def _consider(match: re.Match[str], reading: _Reading) -> None:
+    kind = match.lastgroup or ""
+    if kind in ("offer_with", "obj"):
+        kind = "offer" if match.group("offer") else "ask"
+    if kind == "ask":
+        _consider_ask(match, reading)
+        return
+    if kind in ("passive", "participle"):
+        _consider_passive(match, reading)
+        return
+    verb_at = match.end() if kind in ("offer",) else _verb_after(reading.text, match.end())
+    if verb_at is None or _NEGATED_BEFORE.search(_window(reading.text, match.start(), 12)):
+        return
+    if kind == "plan" and _NOUN_BEFORE.search(_window(reading.text, match.start(), 8)):
+        return  # "the need to convince …" names a need, it commits nobody
+    subject = subject_before(reading.text, match.start(), reading.people)
+    owners = _owners(kind, match, subject, reading)
+    if owners is None:
+        return
+    start = subject.start if subject is not None else match.start()
+    name = _kind_name(kind, match)
+    if (
+        subject is None
+        and reading.found
+        and owners == reading.found[-1][2]
+        and _after_and(reading, match.start())
+    ):
+        name = "continued"  # "… and then will send" goes on with the same task
+    reading.found.append((start, verb_at, owners, name))
+
+
+def _consider_ask(match: re.Match[str], reading: _Reading) -> None:
+    """ "Jörg asked Carlos to make sure …": the task is Carlos's."""
+    verb_at = _verb_after(reading.text, match.end())
+    obj_end = match.start("obj") + len(match.group("obj"))
+    asked = subject_before(reading.text, obj_end, reading.people, opens=False)
+    if verb_at is None or asked is None or asked.start != match.start("obj"):
+        return
+    verb = reading.text[verb_at:].split(None, 1)[0].lower()
+    if verb in _IN_MEETING and match.group("ask").endswith("ed"):
+        return
+    if _nobody_in_particular(asked):
+        return  # "asked reviewers to look at it": whoever accepts owns it
+    owners = _resolve(asked, reading)
+    if owners is not None:
+        reading.found.append((match.start(), verb_at, owners, "asked"))
+
+
+def _nobody_in_particular(subject: Subject) -> bool:
+    unit = subject.units[0]
+    return (
+        len(subject.units) == 1
+        and unit.kind == "role"
+        and unit.text.islower()
+        and unit.text.endswith("s")
+    )
+
+
+def _consider_passive(match: re.Match[str], reading: _Reading) -> None:
+    """ "The old PR will be closed by Max": Max closes the old PR."""
+    verb = base_form(match.group("participle"))
+    agent_at = match.end()
+    words = re.match(r"\s*((?:@?[\w'’-]+\s*){1,4})", reading.text[agent_at:])
+    if verb is None or words is None:
+        return
+    agent = _agent(words.group(1).strip(), reading)
+    thing = re.split(r"[;:]", reading.text[: match.start()])[-1].strip(" ,")
+    if agent is None or not thing or len(thing.split()) > 12:
+        return
+    start = match.start() - len(reading.text[: match.start()].split(";")[-1])
+    reading.passives.append(
+        Commitment(agent, f"{verb} {thing}", max(start, 0) + reading.offset, "will")
+    )
+
+
+def _agent(words: str, reading: _Reading) -> tuple[str, ...] | None:
+    """The longest run of the words after "by" that names people."""
+    tokens = words.split()
+    for size in range(len(tokens), 0, -1):
+        text = " ".join(tokens[:size]).rstrip(".,")
+        found = subject_before(text, len(text), reading.people, opens=False)
+        if found is not None and found.start == 0 and found.pronoun is None:
+            return _resolve(found, reading)
+    return None
+
+
+def base_form(participle: str) -> str | None:
+    """ "closed" -> "close", "planned" -> "plan", "written" -> "write"."""
+    word = participle.lower()
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if not word.endswith("ed") or len(word) < 4:
+        return None
+    stem = word[:-3] + "y" if word.endswith("ied") else word[:-2]
+    if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "lsz":
+        return stem[:-1]
+    return stem + "e" if stem + "e" in TASK_VERBS else stem
+
+
+_IRREGULAR = {
+    "written": "write", "done": "do", "taken": "take", "given": "give", "sent": "send",
+    "made": "make", "run": "run", "led": "lead", "shown": "show", "built": "build",
+    "held": "hold", "set": "set", "put": "put", "cut": "cut", "kept": "keep", "brought": "bring",
+    "found": "find", "drawn": "draw", "chosen": "choose", "spun": "spin", "begun": "begin",
+    "driven": "drive", "read": "read", "shared": "share", "split": "split", "rewritten": "rewrite",
+}  # fmt: skip
+
+
+def _owners(
+    kind: str, match: re.Match[str], subject: Subject | None, reading: _Reading
+) -> tuple[str, ...] | None:
+    """Who commits: the subject resolved, or for a subjectless clause whoever speaks."""
+    if subject is None:
+        return _implicit_owner(kind, match.start(), reading)
+    if _PURPOSE.search(_window(reading.text, subject.start, 10)):
+        return None
+    pronoun = subject.pronoun
+    groups = [u for u in subject.units if u.kind == "group"]
+    if kind == "would" and not _SPEECH_BEFORE.search(_window(reading.text, subject.start, 40)):
+        return None
+    if kind == "to" and not _opens_clause(reading, subject.start):
+        return None  # "X to do Y" opens its clause: "talk to Simon" is no commitment
+    if kind == "can" and pronoun != "i":
+        return None
+    if groups and (
+        kind in ("plan", "can") or (kind == "will" and not _we_commit(subject, reading))
+    ):
+        return None
+    if groups and kind == "must" and subject.units[0].text == "we":
+        return None  # "we should launch ASAP" is an opinion; "everyone should comment" a request
+    return _resolve(subject, reading)
+
+
+def _we_commit(subject: Subject, reading: _Reading) -> bool:
+    """ "We'll drop v14 support" opening a bullet commits the group; mid-paragraph it reports."""
+    if subject.units[0].text != "we":
+        return True
+    return reading.voice.opens_block and subject.start == 0 and reading.offset == 0
+
+
+def _implicit_owner(kind: str, position: int, reading: _Reading) -> tuple[str, ...] | None:
+    """A clause with no subject: "Will check …" belongs to the speaker or the person the
+    bullet is about, "… and will post" to the sentence's subject."""
+    if kind in ("to", "can", "would", "must"):
+        return None
+    if position <= reading.first:
+        return reading.voice.speaker or reading.voice.inherited
+    window = _window(reading.text, position, 40)
+    said = _SAID_SUBJECT.search(window)
+    if said is not None:
+        speaker = subject_before(
+            reading.text, position - len(window) + said.start(), reading.people
+        )
+        return _resolve(speaker, reading) if speaker is not None else _sentence_owner(reading)
+    coordinated = _COORDINATED.search(window[-12:])
+    if coordinated and (
+        coordinated.group(0).strip() != "," or not _SUBORDINATE.search(reading.text[:position])
+    ):
+        if reading.found:
+            return reading.found[-1][2]
+        return _sentence_owner(reading)
+    return None
+
+
+def _sentence_owner(reading: _Reading) -> tuple[str, ...] | None:
+    """Whom the sentence is about: its opening subject, else its speaker."""
+    return reading.opening or reading.voice.speaker or reading.voice.inherited
+
+
+def _after_and(reading: _Reading, position: int) -> bool:
+    return bool(re.search(r"\band(?:\s+then)?\s*$", _window(reading.text, position, 12)))
+
+
+def _window(text: str, end: int, width: int) -> str:
+    """The `width` characters before `end`: look-behinds stay cheap in long sentences."""
+    return text[max(0, end - width) : end]
+
+
+def _opens_clause(reading: _Reading, position: int) -> bool:
+    return position <= reading.first or _window(reading.text, position, 4).rstrip().endswith(";")
+
+
+def _resolve(subject: Subject, reading: _Reading) -> tuple[str, ...] | None:
+    """Names for a subject; a pronoun takes the people the minutes were just about."""
+    pronoun = subject.pronoun
+    if pronoun is None:
+        if any(u.kind == "group" for u in subject.units):
+            return ()
+        return tuple(u.text for u in subject.units)
+    memory = reading.memory
+    recent = reading.opening if reading.opening and subject.start > 0 else memory.subject
+    if pronoun == "i":
+        return reading.voice.speaker or reading.voice.inherited
+    if pronoun in ("he", "she"):
+        return recent[:1] or None
+    if pronoun == "both":
+        return memory.recent[-2:] if len(memory.recent) >= 2 else None
+    if len(recent) > 1:
+        return recent
+    return memory.mentioned if len(memory.mentioned) > 1 else (recent or None)
+
+
+def _verb_after(text: str, position: int) -> int | None:
+    """Where the verb of doing after `position` starts, skipping "also", "try to", "be …ing"."""
+    rest = text[position:]
+    if _NEGATION.match(rest):
+        return None
+    cursor = position
+    for _ in range(6):
+        match = _VERB.search(text, cursor, cursor + 40)
+        if match is None or text[cursor : match.start()].strip(" ,\"“”'‘"):
+            return None
+        word = match.group(0).lower()
+        if word in _HEDGE_ADVERBS:
+            return None
+        if word in ADVERBS or word in ("to", "try", "be", "able"):
+            cursor = match.end()
+            if word == "be" and not re.match(r"\s+\w+ing\b", text[cursor:]):
+                return None
+            continue
+        if _is_verb(word, match.group(0)):
+            return match.start()
+        return None
+    return None
+
+
+def _is_verb(word: str, written: str) -> bool:
+    """After "will" or "agreed to" any word is the verb but for the closed classes of English
+    and verbs of being, wanting or seeing; a capitalised word is a name, not a verb."""
+    if _is_task_verb(word):
+        return True
+    return (
+        len(word) > 1
+        and written[:1].islower()
+        and word not in NOT_VERBS
+        and not word.endswith(("ed", "ly"))
+    )
+
+
+def _is_task_verb(word: str) -> bool:
+    if word.endswith("ing") and (word[:-3] in TASK_VERBS or word[:-3] + "e" in TASK_VERBS):
+        return True  # "will be working on" after "be"
+    base = word[3:] if word.startswith("re-") else word
+    return (
+        word in TASK_VERBS
+        or base in TASK_VERBS
+        or (word.startswith("re") and word[2:] in TASK_VERBS)
+    )
+
+
+def _kind_name(kind: str, match: re.Match[str]) -> str:
+    if kind == "commit":
+        return "agreed_to"
+    if kind in ("will", "would", "going") and "said" in match.string[: match.start()][-40:]:
+        return "said_would"
+    return kind
+
+
+def _commitments(reading: _Reading) -> list[Commitment]:
+    """Turn the clauses found into commitments whose tasks end where the next clause starts;
+    a clause that only goes on with the same task ("… and then will send") stays in it."""
+    found = sorted(reading.found)
+    ends, end = [0] * len(found), len(reading.text)
+    for position in range(len(found) - 1, -1, -1):
+        ends[position] = end
+        if found[position][3] != "continued":
+            end = found[position][0]
+    result: list[Commitment] = []
+    for position, (start, verb_at, owners, kind) in enumerate(found):
+        if kind == "continued" and result:
+            continue
+        task = _clean_task(reading.text[verb_at : ends[position]], kind)
+        if not task or _HEDGES.search(task) or _is_meeting_role(task):
+            continue
+        result.append(Commitment(owners, task, start + reading.offset, kind))
+    return result
+
+
+def _clean_task(task: str, kind: str) -> str:
+    task = task.split(";")[0]
+    task = re.sub(r"(?:[,;]\s*)?(?:\band\b|\bbut\b|\bso\b)?\s*$", "", task.strip()).strip(" ,.")
+    if kind == "offer":
+        task = "help" + (" " + task if task else "")
+    return task
+
+
+def _is_meeting_role(task: str) -> bool:
+    """ "serve as notetaker for this meeting" is a role, not work after it."""
+    match = _ROLE_TASK.match(task)
+    if match is None:
+        return False
+    return match.group("role") is None or match.group("role").lower() in MEETING_ROLES
+
+
+def _remember(reading: _Reading, commitments: list[Commitment]) -> None:
+    memory = reading.memory
+    named = _people_named(reading)
+    if reading.opening:
+        memory.subject = reading.opening
+    elif commitments and commitments[0].owners:
+        memory.subject = commitments[0].owners
+    if reading.opening:
+        memory.recent = _recent(memory.recent, reading.opening)
+    if named:
+        memory.mentioned = named
+
+
+def _recent(recent: tuple[str, ...], named: tuple[str, ...]) -> tuple[str, ...]:
+    """The last four people, each once ("Jörg" and "Jörg Rödel" are one)."""
+    people = list(recent)
+    for name in named:
+        first = name.split()[0]
+        same = [p for p in people if p.split()[0] == first]
+        for known in same:
+            people.remove(known)
+        people.append(max([name, *same], key=len))
+    return tuple(people[-4:])
+
+
+_CAPITALISED = re.compile(r"@[\w-]+|\b[A-ZÀ-ÞĀ-Ž][\w'’-]+(?:\s+[A-ZÀ-ÞĀ-Ž][\w'’-]+)?")
+
+
+def _people_named(reading: _Reading) -> tuple[str, ...]:
+    """People named anywhere in the sentence, possessives included ("Peter Fang's PR")."""
+    names: list[str] = []
+    for match in _CAPITALISED.finditer(reading.text):
+        name = re.sub(r"['’]s$", "", match.group(0)).lstrip("@")
+        if name not in names and reading.people.is_person(name):
+            names.append(name)
+    return tuple(names)
