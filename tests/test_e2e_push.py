@@ -66,7 +66,7 @@ async def test_svsm_minutes_become_issues(github_sim: GitHubSim, bot: Bot) -> No
     assert sorted(i.title for i in items) == sorted(i.title for i in expected_items(SVSM))
     for issue in items:
         assert set(issue.labels) == {"action-item", "meeting/2024-12-18"}
-        assert f"blob/{github_sim.commit(REPO).sha}/{MEETING}#L" in (issue.body or "")
+        assert f"blob/{github_sim.commit(REPO).sha}/{MEETING}?plain=1#L" in (issue.body or "")
 
     by_line = {_line(issue.body or ""): issue for issue in items}
     assert by_line[13].assignees == ["peterfang"]
@@ -91,7 +91,7 @@ async def test_svsm_minutes_become_issues(github_sim: GitHubSim, bot: Bot) -> No
 
 
 def _line(body: str) -> int:
-    return int(body.split(f"{MEETING}#L", 1)[1].split(")", 1)[0])
+    return int(body.split(f"{MEETING}?plain=1#L", 1)[1].split(")", 1)[0])
 
 
 # -- idempotency and journey 2: correct the minutes ---------------------------------------

@@ -13,7 +13,7 @@ from gidgethub.routing import Router
 from bot.config import REPO_CONFIG_PATH, ConfigError, RepoConfig, is_minutes_path, parse_repo_config
 from bot.github import ChangedFile, GitHubPort
 from bot.handlers.context import Context
-from bot.handlers.minutes_files import MinutesReconciler
+from bot.handlers.minutes_files import live_reconciler
 
 log = logging.getLogger(__name__)
 router = Router()
@@ -105,7 +105,7 @@ async def reconcile_pushed_minutes(event: sansio.Event, context: Context) -> Non
     if config is None:
         return
     changes = await changed_minutes(context.port, push, config)
-    reconciler = MinutesReconciler(context.port, push.repo, push.after, config)
+    reconciler = live_reconciler(context.port, event.data["repository"], push.after, config)
     for path in changes.updated:
         await reconciler.update(path)
     for path in changes.removed:

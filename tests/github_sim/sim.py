@@ -19,7 +19,7 @@ from .app import build_app
 from .auth import App, Auth, Token, generate_app_key
 from .faults import Call, Faults, route_matches
 from .records import Records
-from .render import Renderer
+from .render import HTML, Renderer
 from .state import (
     ROLES,
     Clock,
@@ -41,7 +41,7 @@ class GitHubSim(Records):
     """An in-memory GitHub REST API with webhooks, faults, rate limits and a call log."""
 
     def __init__(self, *, validate: bool = False, seed: int = 0, host: str = "127.0.0.1", port: int = 0,
-                 require_auth: bool = True) -> None:
+                 require_auth: bool = True, html_url: str = HTML) -> None:
         super().__init__(State(), Clock())
         self.auth = Auth(self._clock)
         self.faults = Faults(seed)
@@ -58,6 +58,7 @@ class GitHubSim(Records):
         self.webhook_url: str | None = None
         self.webhook_secret: str | None = None
         self.app: App | None = None
+        self.html_url = html_url  # where web pages live: github.com, or a GitHub Enterprise Server
         self.host, self.port = host, port
         self.url = f"http://{host}:{port}"
         self._runner: web.AppRunner | None = None
@@ -96,7 +97,7 @@ class GitHubSim(Records):
     @property
     def render(self) -> Renderer:
         """Return a renderer whose API URLs point at this server."""
-        return Renderer(self.state, self.url)
+        return Renderer(self.state, self.url, self.html_url)
 
     # setup -------------------------------------------------------------------
 
