@@ -8,6 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from bot.ignore import without_ignored_lines
 from bot.minutes.extract import extract_minutes
 from bot.minutes.model import Minutes
 from bot.minutes.people import PeopleFileError, Roster
@@ -33,7 +34,12 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     plan = subparsers.add_parser(
         "plan", help="show the issues the bot would open for a minutes file"
     )
-    _common(plan)
+    plan.add_argument("file", type=Path, nargs="?", help="the minutes file (Markdown)")
+    plan.add_argument("--people", type=Path, help="YAML list of {name, login, aliases}")
+    plan.add_argument(
+        "--pr", metavar="OWNER/REPO#N", help="print the preview of a pull request (online)"
+    )
+    plan.add_argument("--installation", type=int, help="with --pr: App installation id")
     plan.add_argument("--config", type=Path, help="a .github/minutes-bot.yml to apply")
     plan.add_argument("--repo", help="repository the minutes live in (OWNER/REPO)")
     plan.add_argument("--path", help="path of the file in the repository (default: its name)")
@@ -66,6 +72,12 @@ def run_plan(args: argparse.Namespace) -> int:
     """Print what the bot would do with a minutes file, decided as the service decides."""
     from bot.plan import PlanError, plan, plan_inputs, plan_json, plan_text
 
+    if args.pr:
+        from bot.cli_service import run_pull_preview
+
+        return run_pull_preview(args)
+    if args.file is None:
+        return _fail("plan needs a minutes file, or --pr OWNER/REPO#N")
     try:
         inputs = plan_inputs(args, read_text_file(args.file, "minutes file"))
     except (InputError, PlanError) as err:
@@ -86,7 +98,9 @@ def _read_minutes(path: Path, people_path: Path | None, when: date | None) -> Mi
             people = Roster.from_yaml(read_text_file(people_path, "people file"))
         except PeopleFileError as err:
             raise InputError(f"{people_path}: {err}") from None
-    return extract_minutes(text, path=path.name, people=people, meeting_date=when)
+    return extract_minutes(
+        without_ignored_lines(text), path=path.name, people=people, meeting_date=when
+    )
 
 
 def read_text_file(path: Path, what: str, limit: int = MAX_MINUTES_BYTES) -> str:

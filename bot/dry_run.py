@@ -66,6 +66,10 @@ class DryRun:
             self.changes.append(self._record(operation, applied, minutes, ctx))
         return applied
 
+    def made_up(self, issue: Mapping[str, Any]) -> bool:
+        """Tell whether `issue` is one this dry run would have opened."""
+        return any(issue is opened for opened in self.opened.values())
+
     async def tell_pulls(
         self, items: Sequence[ActionItem], numbers: Mapping[ActionItem, int], ctx: RenderContext
     ) -> None:

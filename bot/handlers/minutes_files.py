@@ -18,6 +18,7 @@ from bot.apply import Applier
 from bot.config import REPO_CONFIG_PATH, is_minutes_path, parse_repo_config
 from bot.github import AmbiguousWriteError, GitHubPort
 from bot.handlers.refs import ReferenceReads, resolve_refs
+from bot.ignore import without_ignored_lines
 from bot.links import people_of, with_sure_owners
 from bot.marker import parse_marker
 from bot.minutes.extract import extract_minutes
@@ -155,7 +156,7 @@ class MinutesReconciler:
         A PR's owner stays in an item's title only when the minutes or the PR say so.
         """
         minutes = extract_minutes(
-            text,
+            without_ignored_lines(text),
             path=path,
             people=self.roster,
             holidays=self.config.holidays,

@@ -118,10 +118,14 @@ async def read_config(port: GitHubPort, repo: str, sha: str) -> RepoConfig | Non
     try:
         return parse_repo_config(text)
     except ConfigError as error:
-        problems = "\n".join(f"- line {p.line}: {p.message}" for p in error.problems)
-        body = CONFIG_PROBLEMS.format(path=REPO_CONFIG_PATH, problems=problems)
+        body = CONFIG_PROBLEMS.format(path=REPO_CONFIG_PATH, problems=problem_list(error))
         await port.comment_on_commit(repo, sha, body)
         return None
+
+
+def problem_list(error: ConfigError) -> str:
+    """List a config's problems for people, one `- line N: ...` each."""
+    return "\n".join(f"- line {p.line}: {p.message}" for p in error.problems)
 
 
 async def changed_minutes(port: GitHubPort, push: Push, config: RepoConfig) -> MinutesChanges:
