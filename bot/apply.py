@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, assert_never
 
 from gidgethub import BadRequest
 
+from bot.handlers.linked_pulls import tell_pulls
 from bot.reconcile import (
     AddSubIssue,
+    Applied,
     CloseIssue,
     CreateItemIssue,
     CreateMeetingIssue,
@@ -24,19 +26,10 @@ from bot.reconcile import (
 if TYPE_CHECKING:
     from bot.config import Labels
     from bot.github import GitHubPort
-    from bot.minutes.model import Minutes
+    from bot.minutes.model import ActionItem, Minutes
     from bot.render import RenderContext
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Applied:
-    """What applying plans created: item issues by key, and the meeting issue."""
-
-    items: dict[str, dict[str, Any]] = field(default_factory=dict)
-    meeting: dict[str, Any] | None = None
-    linked: set[tuple[int, int]] = field(default_factory=set)  # (meeting, item id) linked
 
 
 class Applier:
@@ -54,6 +47,12 @@ class Applier:
         for operation in plan.operations:
             await self._apply_one(operation, applied, minutes, ctx)
         return applied
+
+    async def tell_pulls(
+        self, items: Sequence[ActionItem], numbers: Mapping[ActionItem, int], ctx: RenderContext
+    ) -> None:
+        """Tell each linked PR which item issues mention it."""
+        await tell_pulls(self.port, items, numbers, ctx)
 
     async def _apply_one(
         self, op: Operation, applied: Applied, minutes: Minutes, ctx: RenderContext

@@ -7,8 +7,8 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
 
+from bot.ignore import without_ignored_lines
 from bot.minutes.extract import extract_minutes
 from bot.minutes.model import Minutes
 from bot.minutes.people import PeopleFileError, Roster
@@ -34,11 +34,19 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     plan = subparsers.add_parser(
         "plan", help="show the issues the bot would open for a minutes file"
     )
-    _common(plan)
+    plan.add_argument("file", type=Path, nargs="?", help="the minutes file (Markdown)")
+    plan.add_argument("--people", type=Path, help="YAML list of {name, login, aliases}")
+    plan.add_argument(
+        "--pr", metavar="OWNER/REPO#N", help="print the preview of a pull request (online)"
+    )
+    plan.add_argument("--installation", type=int, help="with --pr: App installation id")
     plan.add_argument("--config", type=Path, help="a .github/minutes-bot.yml to apply")
-    plan.add_argument("--repo", default="OWNER/REPO", help="repository the minutes live in")
+    plan.add_argument("--repo", help="repository the minutes live in (OWNER/REPO)")
     plan.add_argument("--path", help="path of the file in the repository (default: its name)")
     plan.add_argument("--pulls", type=Path, help="JSON list of pull requests to resolve named PRs")
+    plan.add_argument(
+        "--date", type=_iso_date, help="meeting date (YYYY-MM-DD) if the file has none"
+    )
     plan.add_argument("--format", choices=("json", "text"), default="text")
     plan.set_defaults(run=run_plan)
 
@@ -61,17 +69,24 @@ def run_extract(args: argparse.Namespace) -> int:
 
 
 def run_plan(args: argparse.Namespace) -> int:
-    from bot.plan_preview import PreviewError, preview
+    """Print what the bot would do with a minutes file, decided as the service decides."""
+    from bot.plan import PlanError, plan, plan_inputs, plan_json, plan_text
 
+    if args.pr:
+        from bot.cli_service import run_pull_preview
+
+        return run_pull_preview(args)
+    if args.file is None:
+        return _fail("plan needs a minutes file, or --pr OWNER/REPO#N")
     try:
-        minutes = _read_minutes(args.file, args.people, None)
-        issues = preview(minutes, args)
-    except (InputError, PreviewError) as err:
+        inputs = plan_inputs(args, read_text_file(args.file, "minutes file"))
+    except (InputError, PlanError) as err:
         return _fail(str(err))
+    run = plan(inputs)
     if args.format == "json":
-        print(json.dumps({"issues": issues}, ensure_ascii=False, indent=2))
+        print(json.dumps(plan_json(run, inputs), ensure_ascii=False, indent=2))
     else:
-        print(render_plan_text(issues))
+        print(plan_text(run, inputs))
     return 0
 
 
@@ -83,7 +98,9 @@ def _read_minutes(path: Path, people_path: Path | None, when: date | None) -> Mi
             people = Roster.from_yaml(read_text_file(people_path, "people file"))
         except PeopleFileError as err:
             raise InputError(f"{people_path}: {err}") from None
-    return extract_minutes(text, path=path.name, people=people, meeting_date=when)
+    return extract_minutes(
+        without_ignored_lines(text), path=path.name, people=people, meeting_date=when
+    )
 
 
 def read_text_file(path: Path, what: str, limit: int = MAX_MINUTES_BYTES) -> str:
@@ -120,18 +137,6 @@ def render_items_table(minutes: Minutes) -> str:
         lines.append(f"  L{item.line:<4} {item.title}")
         lines.append(f"        owner: {owners}   due: {due}" + (f"   refs: {refs}" if refs else ""))
     return "\n".join(lines)
-
-
-def render_plan_text(issues: list[dict[str, Any]]) -> str:
-    blocks = [f"{len(issues)} issue(s) would be opened"]
-    for issue in issues:
-        assignees = ", ".join("@" + a for a in issue["assignees"]) or "nobody"
-        blocks.append(
-            f"\n=== {issue['title']}\n"
-            f"assignees: {assignees}   labels: {', '.join(issue['labels'])}   "
-            f"due: {issue['due'] or '-'}\n\n{issue['body']}"
-        )
-    return "\n".join(blocks)
 
 
 def _iso_date(text: str) -> date:

@@ -21,6 +21,7 @@ from bot.app import AUTH, JOURNAL, auth_from_settings, create_app, handle, journ
 from bot.config import ConfigError, ServiceSettings, SettingsError, settings_from_env
 from bot.github import AppAuth
 from bot.handlers.minutes_files import sync_repository
+from bot.handlers.pull_preview import preview_text
 from bot.handlers.weekly_status import SCHEDULE_EVENT
 from bot.logs import configure_logging
 from bot.queue import Delivery
@@ -31,6 +32,9 @@ CANNOT_START = 2
 # Events that carry no change of their own in Actions: reconcile the repository, then
 # post the weekly status if it is due.
 SYNC_EVENTS = frozenset({"schedule", "workflow_dispatch"})
+# A workflow on `pull_request_target` gets the `pull_request` payload, and the token and
+# secrets of the base repository, so previews of PRs from forks can be written.
+SAME_PAYLOAD = {"pull_request_target": "pull_request"}
 
 
 def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -168,6 +172,30 @@ async def sync(settings: ServiceSettings, repo: str, installation: int | None) -
         return await sync_repository(port, repo, progress=_progress)
 
 
+def run_pull_preview(args: argparse.Namespace) -> int:
+    """Print the preview the bot keeps on a pull request, without writing it."""
+    repo, _, number = args.pr.partition("#")
+    if not number.isdigit() or repo.count("/") != 1:
+        print(f"minutes-bot: --pr takes OWNER/REPO#NUMBER, not {args.pr!r}", file=sys.stderr)
+        return CANNOT_START
+    settings = _settings(os.environ)
+    text = asyncio.run(pull_preview(settings, repo, int(number), args.installation))
+    print(text or f"{args.pr} changes no minutes and no minutes-bot configuration.")
+    return 0
+
+
+async def pull_preview(
+    settings: ServiceSettings, repo: str, number: int, installation: int | None
+) -> str | None:
+    """Return the preview of pull request `number` of `repo`; None when it touches no minutes."""
+    async with aiohttp.ClientSession() as session:
+        port = make_port(session, auth_from_settings(settings), settings, installation)
+        pull = await port.get_pull(repo, number)
+        if pull is None:
+            raise SystemExit(f"minutes-bot: {repo}#{number} is not a pull request")
+        return await preview_text(port, pull["base"]["repo"], pull)
+
+
 def run_action(args: argparse.Namespace) -> int:
     """Handle the event that started this GitHub Actions run."""
     asyncio.run(act(_settings(os.environ), os.environ))
@@ -176,7 +204,7 @@ def run_action(args: argparse.Namespace) -> int:
 
 async def act(settings: ServiceSettings, env: Mapping[str, str]) -> None:
     """Dispatch the Actions event `env` describes like a webhook; reconcile on schedule."""
-    event = env["GITHUB_EVENT_NAME"]
+    event = SAME_PAYLOAD.get(env["GITHUB_EVENT_NAME"], env["GITHUB_EVENT_NAME"])
     text = await asyncio.to_thread(Path(env["GITHUB_EVENT_PATH"]).read_text, encoding="utf-8")
     payload = json.loads(text)
     if event in SYNC_EVENTS:

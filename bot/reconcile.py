@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, Protocol
 
 from rapidfuzz import fuzz
 
@@ -160,6 +160,27 @@ class Plan:
 
     operations: tuple[Operation, ...] = ()
     replan: bool = False
+
+
+@dataclass
+class Applied:
+    """What applying plans created: item issues by key, and the meeting issue."""
+
+    items: dict[str, dict[str, Any]] = field(default_factory=dict)
+    meeting: dict[str, Any] | None = None
+    linked: set[tuple[int, int]] = field(default_factory=set)  # (meeting, item id) linked
+
+
+class Writer(Protocol):
+    """Where the plans of one repository go: GitHub, or a record of what would change."""
+
+    known_labels: set[str]
+
+    async def apply(self, plan: Plan, minutes: Minutes, ctx: RenderContext) -> Applied: ...
+
+    async def tell_pulls(
+        self, items: Sequence[ActionItem], numbers: Mapping[ActionItem, int], ctx: RenderContext
+    ) -> None: ...
 
 
 @dataclass(frozen=True)

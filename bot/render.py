@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from bot.minutes.model import ActionItem, Ref, RefKind, normalise_words
 
+GITHUB_URL = "https://github.com"
 DONE_FOOTER = "<sub>Comment `/done` when this is finished; `/help` lists the other commands.</sub>"
 EVERYONE = "everyone"
 MAX_ASSIGNEES = 10
+_OWNER_NAME = re.compile(r"(?:the\s+)?([\w.-]+/[\w.-]+)(?:\s+\w+)?", re.I)
+_REPOSITORY_WORDS = frozenset({"", "repo", "repository", "tree", "fork"})
 
 
 @dataclass(frozen=True)
 class Link:
-    """A pull request or issue a reference was resolved to."""
+    """A pull request or issue a reference was resolved to; `author` is who opened it."""
 
     repo: str
     number: int
     kind: str
     title: str
     url: str
+    author: str | None = None
 
 
 # A ref resolves to one confident link, or to candidates a person should check.
@@ -30,13 +35,18 @@ Resolution = Link | Sequence[Link]
 
 @dataclass(frozen=True)
 class RenderContext:
-    """Where the minutes live and what the caller learned about them from GitHub."""
+    """Where the minutes live and what the caller learned about them from GitHub.
+
+    `server_url` is the web address of the GitHub that holds `repo`: github.com, or a
+    GitHub Enterprise Server.
+    """
 
     repo: str
     path: str
     sha: str
     assignable: frozenset[str] = frozenset()
     links: Mapping[Ref, Resolution] = field(default_factory=dict, hash=False)
+    server_url: str = GITHUB_URL
 
 
 def render_item(item: ActionItem, ctx: RenderContext, meeting: int | None = None) -> str:
@@ -50,7 +60,7 @@ def render_item(item: ActionItem, ctx: RenderContext, meeting: int | None = None
 
         > Peter Fang was asked to check and resubmit ...
 
-        From [`meetings/2024-12-18.md` line 13](https://github.com/.../2024-12-18.md#L13).
+        From [`meetings/2024-12-18.md` line 13](https://github.com/.../2024-12-18.md?plain=1#L13).
 
         <sub>Comment `/done` when this is finished; `/help` lists the other commands.</sub>
     """
@@ -108,7 +118,7 @@ def ref_text(ref: Ref, ctx: RenderContext) -> str:
     if isinstance(resolved, Link):
         return link_text(resolved, ctx.repo)
     if ref.kind is RefKind.BRANCH:
-        return f"[`{ref.value}`](https://github.com/{ctx.repo}/tree/{quote(ref.value, safe='/')})"
+        return branch_text(ref, ctx)
     if ref.kind is RefKind.URL:
         return f"<{ref.value}>"
     return ref.value
@@ -119,14 +129,31 @@ def link_text(link: Link, repo: str) -> str:
     return f"#{link.number}" if link.repo == repo else f"{link.repo}#{link.number}"
 
 
+def branch_text(ref: Ref, ctx: RenderContext) -> str:
+    """Link a branch of this repository (or of one named `owner/name`); name any other."""
+    repo = _branch_repo(ref, ctx.repo)
+    if repo is None:
+        return f"`{ref.value}` ({ref.repository})"
+    return f"[`{ref.value}`]({repo_url(ctx, repo)}/tree/{quote(ref.value, safe='/')})"
+
+
+def repo_url(ctx: RenderContext, repo: str | None = None) -> str:
+    """Return the web address of `repo` (default: the minutes' repository)."""
+    return f"{ctx.server_url}/{repo or ctx.repo}"
+
+
 def file_link(ctx: RenderContext) -> str:
-    """Link to the minutes exactly as they were at the commit."""
-    return f"https://github.com/{ctx.repo}/blob/{ctx.sha}/{quote(ctx.path)}"
+    """Link to the minutes exactly as they were at the commit, as GitHub renders them."""
+    return f"{repo_url(ctx)}/blob/{ctx.sha}/{quote(ctx.path)}"
 
 
 def permalink(ctx: RenderContext, line: int) -> str:
-    """Link to `line` of the minutes exactly as they were at the commit."""
-    return f"{file_link(ctx)}#L{line}"
+    """Link to `line` of the minutes at the commit, in the source view that can show it.
+
+    GitHub opens a Markdown file rendered, at the top, whatever `#L13` says; only its
+    plain view lands on the line.
+    """
+    return f"{file_link(ctx)}?plain=1#L{line}"
 
 
 def quote_block(text: str) -> str:
@@ -144,6 +171,22 @@ def task_line(
     if item.due:
         details += f", due {item.due.isoformat()}"
     return f"- [{'x' if done else ' '}] {ref}{item.title} ({details})"
+
+
+def _branch_repo(ref: Ref, here: str) -> str | None:
+    """Return the repository a branch is in, None when the minutes name it only in words."""
+    if ref.repository is None:
+        return here
+    written = _OWNER_NAME.fullmatch(ref.repository)
+    if written:
+        return written.group(1)
+    return here if _names_repo(ref.repository, here) else None
+
+
+def _names_repo(written: str, repo: str) -> bool:
+    """Tell whether "the SVSM repository" names `coconut-svsm/svsm` itself."""
+    name = "".join(normalise_words(repo.rpartition("/")[2]))
+    return name not in _REPOSITORY_WORDS and name in normalise_words(written)
 
 
 def _same_person(name: str, login: str) -> bool:

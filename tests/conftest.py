@@ -62,3 +62,22 @@ def github_app_key(github_sim: GitHubSim) -> tuple[int, str]:
     private, public = shared_app_key()
     github_sim.register_app(1, public)
     return 1, private
+
+
+@pytest.fixture
+def svsm_repo(github_sim: GitHubSim) -> str:
+    """Create the repository of the users' SVSM example, with its people and two PRs."""
+    from tests.e2e_support import create_svsm_repo
+
+    return create_svsm_repo(github_sim)
+
+
+@pytest.fixture
+async def svsm_bot(
+    github_sim: GitHubSim, github_app_key: tuple[int, str], svsm_repo: str, tmp_path: Path
+) -> AsyncIterator[object]:
+    """Serve the bot on 127.0.0.1 for the SVSM repository, the simulator's webhooks aimed at it."""
+    from tests.e2e_support import start_bot
+
+    async for running in start_bot(github_sim, github_app_key, tmp_path / "journal.sqlite3"):
+        yield running

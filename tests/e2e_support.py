@@ -7,10 +7,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -103,6 +105,21 @@ def create_svsm_repo(github_sim: GitHubSim) -> str:
         created_at=datetime(2024, 12, 2, tzinfo=UTC),
     )
     return REPO
+
+
+def action_env(sim: GitHubSim, token: str, event: str, payload: dict[str, Any], folder: Path) -> dict[str, str]:
+    """Return the environment of a GitHub Actions run for `event`, its payload saved in `folder`."""
+    event_file = folder / "event.json"
+    event_file.write_text(json.dumps(payload))
+    return {
+        "GITHUB_EVENT_NAME": event,
+        "GITHUB_EVENT_PATH": str(event_file),
+        "GITHUB_TOKEN": token,
+        "GITHUB_REPOSITORY": REPO,
+        "GITHUB_API_URL": sim.url,
+        "MINUTES_BOT_WRITES_PER_MINUTE": "0",
+        "GITHUB_RUN_ID": "4242",
+    }
 
 
 async def push(sim: GitHubSim, bot: Bot, files: dict[str, str | None], **options: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,8 @@ from bot.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SVSM = ROOT / "examples" / "svsm-2024-12-18.md"
+EXAMPLE_CONFIG = ROOT / "config" / "minutes-bot.yml.example"
+PULLS = ROOT / "tests" / "fixtures" / "pulls" / "svsm-2024-12.json"
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -33,7 +36,9 @@ def test_extract_json_follows_the_contract(capsys: pytest.CaptureFixture[str]) -
         "logins": [],
         "title": "Check and resubmit any changes removed from the svsm-tdx branch",
         "due": None,
-        "refs": [{"kind": "branch", "value": "svsm-tdx"}],
+        "refs": [
+            {"kind": "branch", "value": "svsm-tdx", "repository": "the Linux kernel repository"}
+        ],
     }
 
 
@@ -76,28 +81,110 @@ def test_plan_json_lists_the_issues_with_labels_and_bodies(capsys: pytest.Captur
     ]
     assert issues[0]["labels"] == ["action-item", "meeting/2024-12-18"]
     assert issues[2]["due"] == "2025-01-31"
-    assert "https://github.com/coconut-svsm/svsm/blob/HEAD/meetings/2024-12-18.md#L13" in issues[1]["body"]
+    assert (
+        "https://github.com/coconut-svsm/svsm/blob/HEAD/meetings/2024-12-18.md?plain=1#L13"
+        in issues[1]["body"]
+    )
 
 
-def test_plan_resolves_a_named_pr_from_a_pull_request_list(
+def test_plan_links_the_one_pr_of_a_series_that_was_open_at_the_meeting(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     people = tmp_path / "people.yml"
-    people.write_text("- name: Vijay Dhanraj\n  login: vijay-d\n")
-    pulls = tmp_path / "pulls.json"
-    pulls.write_text(json.dumps([
-        {"number": 547, "title": "Add user space support", "user": {"login": "vijay-d"},
-         "created_at": "2024-11-02T10:00:00Z", "html_url": "https://github.com/o/r/pull/547"},
-        {"number": 560, "title": "Multiprocessor startup for native", "user": {"login": "jlange"},
-         "created_at": "2024-12-01T10:00:00Z", "html_url": "https://github.com/o/r/pull/560"},
-    ]))
+    people.write_text("- name: Vijay Dhanraj\n  login: vijay-dhanraj\n")
 
-    _, out, _ = run(capsys, "plan", str(SVSM), "--people", str(people), "--pulls", str(pulls),
-                    "--repo", "o/r", "--format", "json")
+    _, out, _ = run(capsys, "plan", str(SVSM), "--people", str(people), "--pulls", str(PULLS),
+                    "--format", "json")
+
+    plan = json.loads(out)
+    review = plan["issues"][-1]
+    assert plan["repo"] == "coconut-svsm/svsm"  # from the pull request list
+    assert review["title"] == "Review Vijay Dhanraj's user space support PR"
+    assert review["links"] == [{"repo": "coconut-svsm/svsm", "number": 547}]
+    assert "**Related:** #547\n" in review["body"]
+    assert [i["links"] for i in plan["issues"][:-1]] == [[]] * 6
+
+
+def test_plan_without_the_authors_login_finds_the_pr_by_its_title_words(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out, _ = run(capsys, "plan", str(SVSM), "--pulls", str(PULLS), "--format", "json")
 
     review = json.loads(out)["issues"][-1]
-    assert review["title"] == "Review Vijay Dhanraj's user space support PR"
-    assert review["links"] == [{"repo": "o/r", "number": 547}]
+    assert review["links"] == [{"repo": "coconut-svsm/svsm", "number": 547}]
+    assert review["title"] == "Review Vijay Dhanraj's user space support PR"  # vijay-dhanraj's
+
+
+def test_plan_with_the_example_config_assigns_its_logins_and_shows_the_meeting_issue(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, _ = run(capsys, "plan", str(SVSM), "--config", str(EXAMPLE_CONFIG),
+                         "--repo", "coconut-svsm/svsm", "--path", "meetings/2024-12-18.md")
+
+    assert status == 0
+    assert out.startswith("meetings/2024-12-18.md: 8 issue(s) would be opened in coconut-svsm/svsm")
+    assert "=== #1 Meeting 2024-12-18: SVSM Development Call\n    labels: meeting/2024-12-18" in out
+    assert "- [ ] #3 Check and resubmit any changes removed from the svsm-tdx branch (@peterfang)" in out
+    assert ("=== #3 Check and resubmit any changes removed from the svsm-tdx branch\n"
+            "    assignees: @peterfang   labels: action-item, meeting/2024-12-18   due: -") in out
+    assert ("=== #4 Help with reviewing and documenting unsafe blocks\n"
+            "    assignees: @joergroedel   labels: action-item, meeting/2024-12-18   due: 2025-01-31") in out
+    assert "Jon Lange (no GitHub login known)" in out
+    assert "- **Related:** `svsm-tdx` (the Linux kernel repository)" in out
+    assert "<!--" not in out
+    assert "OWNER/REPO" not in out
+
+
+def test_plan_text_explains_the_placeholders_it_uses(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "plan", str(SVSM))
+
+    notes = out.split("\n\n")[1].splitlines()
+    assert notes == [
+        "HEAD stands for the commit that will hold the minutes; issue numbers are those of a "
+        "repository with no issues yet.",
+        "OWNER/REPO stands for your repository: --repo names it.",
+        "The file is taken to be at `svsm-2024-12-18.md` in the repository: --path says where "
+        "it will be.",
+    ]
+
+
+def test_every_line_link_of_a_plan_opens_the_source_at_that_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out, _ = run(capsys, "plan", str(SVSM), "--repo", "o/r", "--path", "meetings/a b.md",
+                    "--format", "json")
+
+    bodies = " ".join(i["body"] for i in json.loads(out)["issues"])
+    links = re.findall(r"\]\((\S+#L\d+)\)", bodies)
+    assert len(links) == 7
+    assert all(re.fullmatch(r"https://github\.com/o/r/blob/HEAD/meetings/a%20b\.md\?plain=1#L\d+", u)
+               for u in links)
+
+
+def test_plan_date_option_dates_minutes_that_state_none(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    minutes = tmp_path / "notes.md"
+    minutes.write_text("# Infra sync\n\n## Action items\n\n- [ ] Ravi: fix it by Friday\n")
+
+    _, out, _ = run(capsys, "plan", str(minutes), "--date", "2025-03-05", "--format", "json")
+
+    plan = json.loads(out)
+    assert plan["meeting_issue"]["title"] == "Meeting 2025-03-05: Infra sync"
+    assert plan["issues"][0]["labels"] == ["action-item", "meeting/2025-03-05"]
+    assert plan["issues"][0]["due"] == "2025-03-07"
+
+
+def test_plan_reports_a_broken_config_by_line_and_does_nothing_else(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    config = _write(tmp_path / "minutes-bot.yml", b"paths: [meetings/*.md]\nmeeting_isue: no\n")
+
+    status, out, err = run(capsys, "plan", str(SVSM), "--config", str(config))
+
+    assert (status, out) == (2, "")
+    assert err == (f"minutes-bot: {config} cannot be used:\n"
+                   "  line 2: unknown option `meeting_isue`; did you mean `meeting_issue`?\n")
 
 
 @pytest.mark.parametrize(

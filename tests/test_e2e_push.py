@@ -11,7 +11,6 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -32,8 +31,8 @@ from tests.e2e_support import (
     SECRET,
     SVSM,
     Bot,
+    action_env,
     api_calls,
-    create_svsm_repo,
     expected_items,
     item_issues,
     push,
@@ -44,16 +43,13 @@ from tests.github_sim import GitHubSim
 
 
 @pytest.fixture
-def repo(github_sim: GitHubSim) -> str:
-    return create_svsm_repo(github_sim)
+def repo(svsm_repo: str) -> str:
+    return svsm_repo
 
 
 @pytest.fixture
-async def bot(
-    github_sim: GitHubSim, github_app_key: tuple[int, str], repo: str, tmp_path: Path
-) -> AsyncIterator[Bot]:
-    async for running in start_bot(github_sim, github_app_key, tmp_path / "journal.sqlite3"):
-        yield running
+def bot(svsm_bot: Bot) -> Bot:
+    return svsm_bot
 
 
 # -- journey 1: commit minutes, get issues ----------------------------------------------
@@ -66,7 +62,7 @@ async def test_svsm_minutes_become_issues(github_sim: GitHubSim, bot: Bot) -> No
     assert sorted(i.title for i in items) == sorted(i.title for i in expected_items(SVSM))
     for issue in items:
         assert set(issue.labels) == {"action-item", "meeting/2024-12-18"}
-        assert f"blob/{github_sim.commit(REPO).sha}/{MEETING}#L" in (issue.body or "")
+        assert f"blob/{github_sim.commit(REPO).sha}/{MEETING}?plain=1#L" in (issue.body or "")
 
     by_line = {_line(issue.body or ""): issue for issue in items}
     assert by_line[13].assignees == ["peterfang"]
@@ -91,7 +87,7 @@ async def test_svsm_minutes_become_issues(github_sim: GitHubSim, bot: Bot) -> No
 
 
 def _line(body: str) -> int:
-    return int(body.split(f"{MEETING}#L", 1)[1].split(")", 1)[0])
+    return int(body.split(f"{MEETING}?plain=1#L", 1)[1].split(")", 1)[0])
 
 
 # -- idempotency and journey 2: correct the minutes ---------------------------------------
@@ -308,18 +304,8 @@ async def test_action_entry_point_handles_the_event_or_catches_up_on_schedule(
 ) -> None:
     github_sim.set_webhook(None)
     built = await github_sim.push(REPO, {MEETING: SVSM}, author="joergroedel")
-    event_file = tmp_path / "event.json"
     payload = built.payload if event == "push" else {"schedule": "17 6 * * *"}
-    event_file.write_text(json.dumps(payload))
-    env = {
-        "GITHUB_EVENT_NAME": event,
-        "GITHUB_EVENT_PATH": str(event_file),
-        "GITHUB_TOKEN": github_token,
-        "GITHUB_REPOSITORY": REPO,
-        "GITHUB_API_URL": github_sim.url,
-        "MINUTES_BOT_WRITES_PER_MINUTE": "0",
-        "GITHUB_RUN_ID": "4242",
-    }
+    env = action_env(github_sim, github_token, event, payload, tmp_path)
 
     await act(settings_from_env(env), env)
 

@@ -190,7 +190,7 @@ async def test_a_signed_push_of_the_wrong_shape_fails_alone_and_the_service_goes
     [
         ("issue_comment", "deleted"),
         ("issue_comment", "pinned"),
-        ("pull_request", "opened"),
+        ("pull_request", "assigned"),
         ("pull_request", "labeled"),
         ("issues", "transferred"),
         ("PUSH", None),

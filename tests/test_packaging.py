@@ -201,7 +201,7 @@ def test_example_workflows_ask_for_no_more_than_the_app(workflow: str, extra_eve
     )
     if extra_events is not None:
         events = set(example[True])  # YAML 1.1 reads the `on` key as True
-        assert events == set(_manifest()["default_events"]) - {"pull_request"} | extra_events
+        assert events == set(_manifest()["default_events"]) | extra_events
 
 
 # ---------------------------------------------------------------------------

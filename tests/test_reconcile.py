@@ -303,7 +303,7 @@ def test_unchanged_items_keep_their_original_permalink() -> None:
     gh, _ = after_first_push()
     run(minutes_from_gold(QUILL_V2, QUILL_LOGINS), quill_ctx(SHA2), gh)
     body = gh.by_title("Draft the 2.3 release notes")["body"]
-    assert f"/blob/{SHA1}/meetings/2025-03-05.md#L40)" in body
+    assert f"/blob/{SHA1}/meetings/2025-03-05.md?plain=1#L40)" in body
 
 
 @pytest.mark.parametrize("reason", ["completed", "not_planned"])

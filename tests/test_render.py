@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -13,6 +14,7 @@ from bot.render import (
     RenderContext,
     assignees_for,
     owner_text,
+    permalink,
     quote_block,
     ref_text,
     render_item,
@@ -49,7 +51,7 @@ PETER_BODY = """\
 accidentally removed from the `svsm-tdx` branch in the Linux kernel repository.
 
 From [`meetings/2024-12-18.md` line 13](https://github.com/coconut-svsm/svsm/blob/\
-5d1e2f0c9a7b3e4d6f8a0b1c2d3e4f5a6b7c8d9e/meetings/2024-12-18.md#L13).
+5d1e2f0c9a7b3e4d6f8a0b1c2d3e4f5a6b7c8d9e/meetings/2024-12-18.md?plain=1#L13).
 
 <sub>Comment `/done` when this is finished; `/help` lists the other commands.</sub>"""
 
@@ -151,10 +153,38 @@ def test_assignees_are_known_owners_github_lets_the_bot_assign(
             Ref(RefKind.BRANCH, "user/feature#2"),
             "[`user/feature#2`](https://github.com/coconut-svsm/svsm/tree/user/feature%232)",
         ),
+        (
+            Ref(RefKind.BRANCH, "svsm-tdx", repository="the Linux kernel repository"),
+            "`svsm-tdx` (the Linux kernel repository)",
+        ),
+        (
+            Ref(RefKind.BRANCH, "tdx", repository="coconut-svsm/linux"),
+            "[`tdx`](https://github.com/coconut-svsm/linux/tree/tdx)",
+        ),
+        (
+            Ref(RefKind.BRANCH, "next", repository="the SVSM repository"),
+            "[`next`](https://github.com/coconut-svsm/svsm/tree/next)",
+        ),
     ],
 )
 def test_refs_render_as_links_github_understands(ref: Ref, expected: str) -> None:
     assert ref_text(ref, CTX) == expected
+
+
+def test_every_link_is_built_on_the_server_the_repository_lives_on() -> None:
+    ctx = replace(CTX, server_url="https://ghe.example.com")
+
+    body = render_item(PETER_ITEM, ctx, meeting=7)
+
+    assert "(https://ghe.example.com/coconut-svsm/svsm/tree/svsm-tdx)" in body
+    assert f"(https://ghe.example.com/coconut-svsm/svsm/blob/{SHA}/meetings/2024-12-18.md?plain=1#L13)" in body
+    assert "github.com" not in body.replace("ghe.example.com", "")
+
+
+def test_a_line_link_opens_the_source_view_at_the_line() -> None:
+    assert permalink(CTX, 13) == (
+        f"https://github.com/coconut-svsm/svsm/blob/{SHA}/meetings/2024-12-18.md?plain=1#L13"
+    )
 
 
 def test_resolved_ref_in_another_repository_names_that_repository() -> None:

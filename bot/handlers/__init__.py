@@ -7,7 +7,7 @@ import logging
 from gidgethub import sansio
 from gidgethub.routing import Router
 
-from bot.handlers import comments, installation, ping, pulls, push, weekly_status
+from bot.handlers import comments, installation, ping, pull_preview, pulls, push, weekly_status
 from bot.handlers.context import Context
 
 log = logging.getLogger(__name__)
@@ -18,6 +18,7 @@ router = Router(
     push.router,  # turn pushed minutes into issues
     comments.router,  # run /done, /drop, /due ... commented on item issues
     pulls.router,  # tell items when a PR they link to is merged or closed
+    pull_preview.router,  # preview on a PR that changes minutes what merging it would do
     weekly_status.router,  # post the weekly status on the tracker issue when it is due
 )
 

@@ -19,9 +19,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from bot.minutes.model import ActionItem
-from bot.render import Link, RenderContext, owner_text
+from bot.render import Link, RenderContext, owner_text, repo_url
 
 if TYPE_CHECKING:
     from bot.github import GitHubPort
@@ -50,7 +51,7 @@ def pulls_of(items: Sequence[ActionItem], ctx: RenderContext) -> dict[Link, list
 def render_section(items: Sequence[tuple[ActionItem, int]], pull: Link, ctx: RenderContext) -> str:
     """Render one minutes file's section: a line per item issue."""
     # The default branch's copy, not the commit's: a new commit must not change the comment.
-    source = f"https://github.com/{ctx.repo}/blob/HEAD/{ctx.path}"
+    source = f"{repo_url(ctx)}/blob/HEAD/{quote(ctx.path)}"
     lines = [
         f"- {_issue_ref(ctx.repo, number, pull)} {item.title} ({owner_text(item, ctx.assignable)})"
         for item, number in items

@@ -11,19 +11,22 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from datetime import date
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.apply import Applier
 from bot.config import REPO_CONFIG_PATH, is_minutes_path, parse_repo_config
 from bot.github import AmbiguousWriteError, GitHubPort
-from bot.handlers.linked_pulls import tell_pulls
-from bot.handlers.refs import resolve_refs
+from bot.handlers.refs import ReferenceReads, resolve_refs
+from bot.ignore import without_ignored_lines
+from bot.links import people_of, with_sure_owners
 from bot.marker import parse_marker
 from bot.minutes.extract import extract_minutes
 from bot.minutes.model import ActionItem, Minutes
 from bot.minutes.people import Roster
 from bot.reconcile import (
     Settings,
+    Writer,
     item_keys,
     match_items,
     meeting_label,
@@ -31,7 +34,7 @@ from bot.reconcile import (
     reconcile,
     reconcile_deleted,
 )
-from bot.render import RenderContext
+from bot.render import GITHUB_URL, RenderContext
 
 if TYPE_CHECKING:
     from bot.config import RepoConfig
@@ -48,11 +51,41 @@ class ReconcileGaveUp(RuntimeError):
     """The plan for a minutes file did not settle; the delivery is marked failed."""
 
 
+class MinutesReads(ReferenceReads, Protocol):
+    """What reconciling minutes reads from GitHub; the GitHub port, or `plan`'s stand-in."""
+
+    async def get_file(self, repo: str, path: str, ref: str) -> str | None: ...
+
+    async def list_issues(
+        self, repo: str, *, labels: str | None = None, state: str = "all"
+    ) -> list[dict[str, Any]]: ...
+
+    async def list_sub_issues(self, repo: str, number: int) -> list[dict[str, Any]] | None: ...
+
+    async def list_assignees(self, repo: str) -> frozenset[str] | None: ...
+
+    async def can_be_assigned(self, repo: str, login: str) -> bool: ...
+
+
 class MinutesReconciler:
-    """Reconcile minutes files of `repo` as they are at commit `sha`."""
+    """Reconcile minutes files of `repo` as they are at commit `sha`.
+
+    Reads go to `port`; plans go to `writer`: the `Applier` in the service, a `DryRun`
+    for `minutes-bot plan` and the pull-request preview, which so decide exactly as
+    the service does. `meeting_date` stands in for a date the minutes do not state.
+    """
 
     def __init__(
-        self, port: GitHubPort, repo: str, sha: str, config: RepoConfig, *, thorough: bool = False
+        self,
+        port: MinutesReads,
+        repo: str,
+        sha: str,
+        config: RepoConfig,
+        *,
+        writer: Writer,
+        server_url: str = GITHUB_URL,
+        thorough: bool = False,
+        meeting_date: date | None = None,
     ) -> None:
         self.port = port
         # A thorough run (sync) also checks meeting issues when no item changed, so it
@@ -61,8 +94,10 @@ class MinutesReconciler:
         self.repo = repo
         self.sha = sha
         self.config = config
+        self.server_url = server_url
+        self.meeting_date = meeting_date
         self.roster = Roster.from_people(config.people)
-        self.applier = Applier(port, repo, config.labels)
+        self.applier = writer
         self.settings = Settings(
             item_label=config.labels.item,
             meeting_label_prefix=config.labels.meeting_prefix,
@@ -99,21 +134,39 @@ class MinutesReconciler:
                 issues.append(await self.port.get_issue(self.repo, number))
         return issues
 
-    async def update(self, path: str) -> None:
-        """Reconcile the issues of the minutes file at `path`."""
+    async def update(self, path: str) -> Minutes | None:
+        """Reconcile the issues of the minutes file at `path`; return its minutes as read."""
         # Reads that do not depend on each other go out together.
         text, _ = await asyncio.gather(
             self.port.get_file(self.repo, path, ref=self.sha), self.issues()
         )
         if text is None:  # gone again already; its removal will be reconciled then
             log.warning("minutes file missing at the commit", extra={"fields": {"path": path}})
-            return
+            return None
+        minutes, ctx = await self.read(path, text)
+        if not self.thorough and self.in_step(minutes, ctx, await self.issues()):
+            return minutes  # nothing to write, and the linked PRs were told already
+        await self.settle(minutes, ctx)
+        await self.applier.tell_pulls(minutes.items, await self.numbers(minutes), ctx)
+        return minutes
+
+    async def read(self, path: str, text: str) -> tuple[Minutes, RenderContext]:
+        """Extract the items of `text` and learn from GitHub what rendering them needs.
+
+        A PR's owner stays in an item's title only when the minutes or the PR say so.
+        """
         minutes = extract_minutes(
-            text, path=path, people=self.roster, holidays=self.config.holidays
+            without_ignored_lines(text),
+            path=path,
+            people=self.roster,
+            holidays=self.config.holidays,
+            meeting_date=self.meeting_date,
         )
         ctx = await self.render_context(minutes)
-        if not self.thorough and self.in_step(minutes, ctx, await self.issues()):
-            return  # nothing to write, and the linked PRs were told already
+        return with_sure_owners(minutes, ctx.links, people_of(minutes, self.roster)), ctx
+
+    async def settle(self, minutes: Minutes, ctx: RenderContext) -> None:
+        """Plan and apply until the plan asks for no other round."""
         rounds = uncertain = 0
         while True:
             try:
@@ -127,7 +180,6 @@ class MinutesReconciler:
                 await self.relist(minutes)
             if rounds >= MAX_ROUNDS or uncertain >= MAX_UNCERTAIN_WRITES:
                 raise ReconcileGaveUp(f"{minutes.path}: the issues did not settle; run sync")
-        await tell_pulls(self.port, minutes.items, await self.numbers(minutes), ctx)
 
     def in_step(self, minutes: Minutes, ctx: RenderContext, issues: list[dict[str, Any]]) -> bool:
         """Tell whether the item issues already match the minutes.
@@ -181,7 +233,7 @@ class MinutesReconciler:
 
     async def remove(self, path: str) -> None:
         """Close the open items of a minutes file that was deleted."""
-        ctx = RenderContext(repo=self.repo, path=path, sha=self.sha)
+        ctx = RenderContext(self.repo, path, self.sha, server_url=self.server_url)
         plan = reconcile_deleted(await self.file_issues(path), ctx)
         await self.applier.apply(plan, Minutes(path=path, title=None, meeting_date=None), ctx)
 
@@ -193,12 +245,14 @@ class MinutesReconciler:
                 (ref for item in minutes.items for ref in item.refs),
                 repo=self.repo,
                 search_in=self.config.search_repositories(self.repo),
-                roster=self.roster,
+                people=people_of(minutes, self.roster),
                 meeting_date=minutes.meeting_date,
             ),
             self.assignable(login for item in minutes.items for login in item.logins),
         )
-        return RenderContext(self.repo, minutes.path, self.sha, assignable, links)
+        return RenderContext(
+            self.repo, minutes.path, self.sha, assignable, links, server_url=self.server_url
+        )
 
     async def assignable(self, logins: Iterable[str]) -> frozenset[str]:
         """Return the logins GitHub lets the bot assign here: one listing, or one call each.
@@ -226,6 +280,24 @@ class MinutesReconciler:
         return {item: matches[key].number for item, key in keyed if key in matches}
 
 
+def live_reconciler(
+    port: GitHubPort, repository: Mapping[str, Any], sha: str, config: RepoConfig, **options: Any
+) -> MinutesReconciler:
+    """Return the service's reconciler for a repository as GitHub describes it."""
+    repo = repository["full_name"]
+    writer = Applier(port, repo, config.labels)
+    return MinutesReconciler(
+        port, repo, sha, config, writer=writer, server_url=server_url(repository), **options
+    )
+
+
+def server_url(repository: Mapping[str, Any]) -> str:
+    """Return the web address of the GitHub that holds `repository` (from its `html_url`)."""
+    html_url = str(repository.get("html_url") or "")
+    suffix = "/" + repository["full_name"]
+    return html_url[: -len(suffix)] if html_url.lower().endswith(suffix.lower()) else GITHUB_URL
+
+
 async def sync_repository(
     port: GitHubPort, repo: str, *, progress: Callable[[str], None] = lambda line: None
 ) -> int:
@@ -234,11 +306,11 @@ async def sync_repository(
     Files whose issues exist but which are gone from the default branch have their
     items closed, so this also heals whatever a lost webhook missed.
     """
-    branch = (await port.get_repo(repo))["default_branch"]
-    sha = await port.head_sha(repo, branch)
+    repository = await port.get_repo(repo)
+    sha = await port.head_sha(repo, repository["default_branch"])
     config = parse_repo_config(await port.get_file(repo, REPO_CONFIG_PATH, ref=sha))
     paths = [path for path in await port.list_files(repo, ref=sha) if is_minutes_path(config, path)]
-    reconciler = MinutesReconciler(port, repo, sha, config, thorough=True)
+    reconciler = live_reconciler(port, repository, sha, config, thorough=True)
     for done, path in enumerate(paths, 1):
         progress(f"[{done}/{len(paths)}] {path}")
         await reconciler.update(path)

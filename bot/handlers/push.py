@@ -13,7 +13,7 @@ from gidgethub.routing import Router
 from bot.config import REPO_CONFIG_PATH, ConfigError, RepoConfig, is_minutes_path, parse_repo_config
 from bot.github import ChangedFile, GitHubPort
 from bot.handlers.context import Context
-from bot.handlers.minutes_files import MinutesReconciler
+from bot.handlers.minutes_files import live_reconciler
 
 log = logging.getLogger(__name__)
 router = Router()
@@ -105,7 +105,7 @@ async def reconcile_pushed_minutes(event: sansio.Event, context: Context) -> Non
     if config is None:
         return
     changes = await changed_minutes(context.port, push, config)
-    reconciler = MinutesReconciler(context.port, push.repo, push.after, config)
+    reconciler = live_reconciler(context.port, event.data["repository"], push.after, config)
     for path in changes.updated:
         await reconciler.update(path)
     for path in changes.removed:
@@ -118,10 +118,14 @@ async def read_config(port: GitHubPort, repo: str, sha: str) -> RepoConfig | Non
     try:
         return parse_repo_config(text)
     except ConfigError as error:
-        problems = "\n".join(f"- line {p.line}: {p.message}" for p in error.problems)
-        body = CONFIG_PROBLEMS.format(path=REPO_CONFIG_PATH, problems=problems)
+        body = CONFIG_PROBLEMS.format(path=REPO_CONFIG_PATH, problems=problem_list(error))
         await port.comment_on_commit(repo, sha, body)
         return None
+
+
+def problem_list(error: ConfigError) -> str:
+    """List a config's problems for people, one `- line N: ...` each."""
+    return "\n".join(f"- line {p.line}: {p.message}" for p in error.problems)
 
 
 async def changed_minutes(port: GitHubPort, push: Push, config: RepoConfig) -> MinutesChanges:

@@ -1,112 +1,77 @@
 """Resolve the references minutes make: `#12` to an issue or PR, "the user space support PR"
-to the one pull request it names.
+to the one pull request it names (chosen by `bot.links`).
 
-Choosing is pure: score each candidate's title against the words the minutes use, and
-link only when exactly one candidate clearly wins; otherwise list the close ones.
+A named PR is looked for among the PRs of the person the minutes tie it to first; when
+that finds nothing close, the person may be wrong, so the title words are searched too.
+Search results carry when each PR was opened and closed: no call per candidate.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from gidgethub import BadRequest
 
-from bot.minutes.model import Ref, RefKind, normalise_words
+from bot.links import PullFacts, choose_pull, naming_words, search_query
+from bot.minutes.model import Ref, RefKind
 from bot.render import Link, Resolution
 
 if TYPE_CHECKING:
-    from bot.github import GitHubPort
     from bot.minutes.people import Roster
 
-# Words that say "a pull request" rather than which one.
-GENERIC_WORDS = frozenset(
-    {"a", "an", "the", "his", "her", "their", "our", "my", "its", "this", "that"}
-    | {"for", "of", "to", "on", "in", "with", "and"}
-    | {"pr", "prs", "pull", "request", "requests", "patch", "patches", "series", "draft"}
-)
-# A winner must match at least this share of the naming words ...
-MIN_SCORE = 0.5
-# ... and beat the runner-up by this much.
-MIN_LEAD = 0.25
-MAX_CANDIDATES = 5
 _NUMBERED = re.compile(r"(?:(?P<repo>[\w.-]+/[\w.-]+))?#(?P<number>\d+)")
 
 
-def naming_words(value: str) -> tuple[str, ...]:
-    """Return the words that identify a PR: "the user space support PR" -> user, space, support."""
-    return tuple(word for word in normalise_words(value) if word not in GENERIC_WORDS)
+class ReferenceReads(Protocol):
+    """What resolving references reads from GitHub."""
 
+    async def get_issue(self, repo: str, number: int) -> dict[str, Any]: ...
 
-def title_score(words: tuple[str, ...], title: str) -> float:
-    """Return the share of `words` found in `title`, joined forms counted ("userspace")."""
-    if not words:
-        return 0.0
-    title_words = normalise_words(title)
-    vocabulary = set(title_words) | {a + b for a, b in itertools.pairwise(title_words)}
-    joined = {a + b for a, b in itertools.pairwise(words)} & vocabulary
-    found = sum(
-        1 for i, word in enumerate(words) if word in vocabulary or _in_joined(words, i, joined)
-    )
-    return found / len(words)
-
-
-def _in_joined(words: tuple[str, ...], index: int, joined: set[str]) -> bool:
-    before = words[index - 1] + words[index] if index else None
-    after = words[index] + words[index + 1] if index + 1 < len(words) else None
-    return bool({before, after} & joined)
-
-
-def choose_pull(words: tuple[str, ...], pulls: Iterable[Link]) -> Resolution:
-    """Return the one PR whose title clearly matches `words`, else the close candidates."""
-    scored = sorted(((title_score(words, p.title), p) for p in pulls), key=lambda s: -s[0])
-    plausible = [(score, pull) for score, pull in scored if score >= MIN_SCORE]
-    if not plausible:
-        return ()
-    runner_up = plausible[1][0] if len(plausible) > 1 else 0.0
-    if plausible[0][0] - runner_up >= MIN_LEAD:
-        return plausible[0][1]
-    return tuple(pull for _, pull in plausible[:MAX_CANDIDATES])
-
-
-def search_query(repo: str, author: str | None, words: tuple[str, ...], before: date | None) -> str:
-    """Build the issue-search query for PRs in `repo` by `author` opened before the meeting."""
-    terms = [f"repo:{repo}", "is:pr"]
-    if author:
-        terms.append(f"author:{author}")
-    else:
-        terms.extend([*words, "in:title"])
-    if before:
-        terms.append(f"created:<={before.isoformat()}")
-    return " ".join(terms)
+    async def search_issues(self, query: str) -> list[dict[str, Any]]: ...
 
 
 def link_from_issue(repo: str, issue: dict[str, Any]) -> Link:
     """Read an issue or search result (which may be a PR) as a Link."""
     kind = "pr" if "pull_request" in issue else "issue"
-    return Link(repo, issue["number"], kind, issue["title"], issue["html_url"])
+    author = (issue.get("user") or {}).get("login")
+    return Link(repo, issue["number"], kind, issue["title"], issue["html_url"], author)
 
 
 def _repo_of(item: dict[str, Any]) -> str:
     return "/".join(item["repository_url"].rsplit("/", 2)[-2:])
 
 
+async def search_pulls(
+    port: ReferenceReads, repos: tuple[str, ...], author: str | None, words: tuple[str, ...],
+    before: date | None,
+) -> list[PullFacts]:
+    """Search `repos` for PRs by `author` (or with `words` in the title) opened by `before`."""
+    found: list[PullFacts] = []
+    for repo in repos:
+        items = await port.search_issues(search_query(repo, author, words, before))
+        found += [PullFacts.from_json(i, _repo_of(i)) for i in items if "pull_request" in i]
+    return found
+
+
 async def find_named_pull(
-    port: GitHubPort, value: str, *, repos: tuple[str, ...], author: str | None, before: date | None
+    port: ReferenceReads, value: str, *, repos: tuple[str, ...], author: str | None,
+    before: date | None,
 ) -> Resolution:
     """Search `repos` for the PR the minutes call `value` and decide whether one is meant."""
     words = naming_words(value)
-    pulls: list[Link] = []
-    for repo in repos:
-        found = await port.search_issues(search_query(repo, author, words, before))
-        pulls += [link_from_issue(_repo_of(item), item) for item in found if "pull_request" in item]
-    return choose_pull(words, pulls)
+    if author:
+        chosen = choose_pull(words, await search_pulls(port, repos, author, words, before), before)
+        if chosen:
+            return chosen
+    if not words:
+        return ()
+    return choose_pull(words, await search_pulls(port, repos, None, words, before), before)
 
 
-async def find_numbered(port: GitHubPort, repo: str, value: str) -> Link | None:
+async def find_numbered(port: ReferenceReads, repo: str, value: str) -> Link | None:
     """Look up `#12` or `owner/repo#12`; None when it does not exist."""
     match = _NUMBERED.fullmatch(value.strip())
     if not match:
@@ -121,12 +86,12 @@ async def find_numbered(port: GitHubPort, repo: str, value: str) -> Link | None:
 
 
 async def resolve_refs(
-    port: GitHubPort,
+    port: ReferenceReads,
     refs: Iterable[Ref],
     *,
     repo: str,
     search_in: tuple[str, ...],
-    roster: Roster,
+    people: Roster,
     meeting_date: date | None,
 ) -> dict[Ref, Resolution]:
     """Resolve each distinct numbered or named-PR reference once."""
@@ -137,7 +102,7 @@ async def resolve_refs(
             if found:
                 links[ref] = found
         elif ref.kind is RefKind.NAMED_PR:
-            author = roster.login_for(ref.person) if ref.person else None
+            author = people.login_for(ref.person) if ref.person else None
             links[ref] = await find_named_pull(
                 port, ref.value, repos=search_in, author=author, before=meeting_date
             )

@@ -26,17 +26,22 @@ class Ref:
 
     `value` is `#123`, `owner/repo#45`, a URL, a branch name, or for `named_pr` the
     words that name the PR ("user space support PR"); `person` is whoever the
-    minutes tie a named PR to (its author), when they say.
+    minutes tie a named PR to (its author), when they say; `repository` is, for a
+    branch the minutes place in another repository, that repository as written
+    ("the Linux kernel repository"), so it is not taken for a branch of this one.
     """
 
     kind: RefKind
     value: str
     person: str | None = None
+    repository: str | None = None
 
     def to_json(self) -> dict[str, str]:
         data = {"kind": self.kind.value, "value": self.value}
         if self.person:
             data["person"] = self.person
+        if self.repository:
+            data["repository"] = self.repository
         return data
 
 

@@ -15,6 +15,13 @@ _PR_WORD_NUMBER = re.compile(r"\b(?:PR|pull request|pull)\s*#?(\d+)\b", re.I)
 _CODE = re.compile(r"`([^`\n]+)`")
 _BRANCH_SHAPE = re.compile(r"^[A-Za-z0-9][\w.+-]*(?:/[\w.+-]+)+$")
 _DEFAULT_BRANCHES = {"main", "master", "trunk", "develop"}
+# "`svsm-tdx` branch in the Linux kernel repository", "`tdx` of coconut-svsm/linux"
+_ELSEWHERE_AFTER = re.compile(
+    r"^\W*(?:branch(?:es)?\s+)?(?:in|of|on|from)\s+(?P<repo>(?:the\s+)?"
+    r"(?:[\w.-]+/[\w.-]+|(?:[\w.+'’-]+\s+){0,4}?(?:repository|repo|tree|fork))\b)",
+    re.I,
+)
+_THIS_REPOSITORY = re.compile(r"^(?:the\s+)?(?:this|our|same|main)\b", re.I)
 _NOT_BRANCH_AFTER = re.compile(
     r"^\W*(team|repo|repository|role|job|tag|key|config|file|"
     r"directory|folder|module|crate|package|command|label|channel)\b",
@@ -55,13 +62,13 @@ def explicit_refs(
     for number in _NUMBER.findall(_PR_WORD_NUMBER.sub(" ", text)):
         kind = RefKind.PR if number in pr_numbers else RefKind.ISSUE
         refs.append(Ref(kind, f"#{number}"))
-    refs.extend(Ref(RefKind.BRANCH, name) for name in branch_names(markdown, branches))
+    refs.extend(branch_refs(markdown, branches))
     return unique(_without_link_texts(refs))
 
 
-def branch_names(markdown: str, known: frozenset[str] = frozenset()) -> list[str]:
+def branch_refs(markdown: str, known: frozenset[str] = frozenset()) -> list[Ref]:
     """Code spans that name a branch: called one, shaped like one, or known to the file as one."""
-    names = []
+    refs = []
     for match in _CODE.finditer(markdown):
         name = match.group(1).strip()
         if name in _DEFAULT_BRANCHES or " " in name:
@@ -69,8 +76,16 @@ def branch_names(markdown: str, known: frozenset[str] = frozenset()) -> list[str
         if _NOT_BRANCH_AFTER.match(markdown[match.end() :]):
             continue
         if name in known or _BRANCH_SHAPE.match(name) or _called_branch(markdown, match):
-            names.append(name)
-    return names
+            refs.append(Ref(RefKind.BRANCH, name, repository=_elsewhere(markdown[match.end() :])))
+    return refs
+
+
+def _elsewhere(after: str) -> str | None:
+    """The other repository a branch is said to be in, as written; None for this one."""
+    found = _ELSEWHERE_AFTER.match(after)
+    if not found or _THIS_REPOSITORY.match(found.group("repo")):
+        return None
+    return found.group("repo")
 
 
 def branches_in_file(markdown: str) -> frozenset[str]:

@@ -155,11 +155,11 @@ async def compare(request: web.Request) -> web.Response:
     base, head = repo.resolve(base_ref), repo.resolve(head_ref)
     status, ahead, behind, commits, merge_base = git.compare(repo, base, head)
     changes = git.file_changes(merge_base.tree, head.tree)
-    html = f"https://github.com/{repo.full_name}/compare/{base_ref}...{head_ref}"
+    html = f"{sim.render.html}/{repo.full_name}/compare/{base_ref}...{head_ref}"
     return json_response({
         "url": f"{sim.url}/repos/{repo.full_name}/compare/{base_ref}...{head_ref}",
         "html_url": html,
-        "permalink_url": f"https://github.com/{repo.full_name}/compare/{base.sha}...{head.sha}",
+        "permalink_url": f"{sim.render.html}/{repo.full_name}/compare/{base.sha}...{head.sha}",
         "diff_url": f"{html}.diff",
         "patch_url": f"{html}.patch",
         "base_commit": sim.render.commit(repo, base),

@@ -69,11 +69,12 @@ REPO_URL_TEMPLATES = {
 
 
 class Renderer:
-    """Build REST JSON from state; API URLs point at the simulator, page URLs at github.com."""
+    """Build REST JSON from state; API URLs point at the simulator, page URLs at `html_url`."""
 
-    def __init__(self, state: State, api_url: str) -> None:
+    def __init__(self, state: State, api_url: str, html_url: str = HTML) -> None:
         self.state = state
         self.api = api_url.rstrip("/")
+        self.html = html_url.rstrip("/")
 
     # users -----------------------------------------------------------------
 
@@ -90,7 +91,7 @@ class Renderer:
             "avatar_url": f"https://avatars.githubusercontent.com/u/{user.id}?v=4",
             "gravatar_id": "",
             "url": url,
-            "html_url": f"{HTML}/{user.login}",
+            "html_url": f"{self.html}/{user.login}",
             "followers_url": f"{url}/followers",
             "following_url": f"{url}/following{{/other_user}}",
             "gists_url": f"{url}/gists{{/gist_id}}",
@@ -137,7 +138,7 @@ class Renderer:
     def repo(self, repo: Repo, *, full: bool = True) -> dict[str, Any]:
         """Render a `full-repository` (or the plain `repository` with `full=False`)."""
         url = f"{self.api}/repos/{repo.full_name}"
-        html = f"{HTML}/{repo.full_name}"
+        html = f"{self.html}/{repo.full_name}"
         open_count = sum(i.state == "open" for i in repo.issues.values())
         data: dict[str, Any] = {
             "id": repo.id,
@@ -209,7 +210,7 @@ class Renderer:
             "url": url,
             "sha": commit.sha,
             "node_id": node_id("C_", int(commit.sha[:8], 16)),
-            "html_url": f"{HTML}/{repo.full_name}/commit/{commit.sha}",
+            "html_url": f"{self.html}/{repo.full_name}/commit/{commit.sha}",
             "comments_url": f"{url}/comments",
             "commit": {
                 "url": f"{self.api}/repos/{repo.full_name}/git/commits/{commit.sha}",
@@ -226,7 +227,7 @@ class Renderer:
             "committer": self.user(commit.author),
             "parents": [
                 {"sha": sha, "url": f"{self.api}/repos/{repo.full_name}/commits/{sha}",
-                 "html_url": f"{HTML}/{repo.full_name}/commit/{sha}"}
+                 "html_url": f"{self.html}/{repo.full_name}/commit/{sha}"}
                 for sha in commit.parents
             ],
         }
@@ -248,8 +249,8 @@ class Renderer:
             "additions": change["additions"],
             "deletions": change["deletions"],
             "changes": change["additions"] + change["deletions"],
-            "blob_url": f"{HTML}/{repo.full_name}/blob/{head.sha}/{path}",
-            "raw_url": f"{HTML}/{repo.full_name}/raw/{head.sha}/{path}",
+            "blob_url": f"{self.html}/{repo.full_name}/blob/{head.sha}/{path}",
+            "raw_url": f"{self.html}/{repo.full_name}/raw/{head.sha}/{path}",
             "contents_url": f"{self.api}/repos/{repo.full_name}/contents/{path}?ref={head.sha}",
             "patch": change["patch"],
         }
@@ -263,7 +264,7 @@ class Renderer:
         sha = blob_sha(text)
         url = f"{self.api}/repos/{repo.full_name}/contents/{path}?ref={commit.sha}"
         git_url = f"{self.api}/repos/{repo.full_name}/git/blobs/{sha}"
-        html = f"{HTML}/{repo.full_name}/blob/{commit.sha}/{path}"
+        html = f"{self.html}/{repo.full_name}/blob/{commit.sha}/{path}"
         large = len(text.encode()) > CONTENTS_LIMIT  # GitHub leaves such files to the blobs API
         encoded = "" if large else base64.encodebytes(text.encode()).decode()
         return {
@@ -297,7 +298,7 @@ class Renderer:
         sha = tree_sha(inside)
         url = f"{self.api}/repos/{repo.full_name}/contents/{path}?ref={commit.sha}"
         git_url = f"{self.api}/repos/{repo.full_name}/git/trees/{sha}"
-        html = f"{HTML}/{repo.full_name}/tree/{commit.sha}/{path}"
+        html = f"{self.html}/{repo.full_name}/tree/{commit.sha}/{path}"
         return {"type": "dir", "size": 0, "name": path.rsplit("/", 1)[-1], "path": path, "sha": sha,
                 "url": url, "git_url": git_url, "html_url": html, "download_url": None,
                 "_links": {"self": url, "git": git_url, "html": html}}
@@ -382,7 +383,7 @@ class Renderer:
             "labels_url": f"{url}/labels{{/name}}",
             "comments_url": f"{url}/comments",
             "events_url": f"{url}/events",
-            "html_url": f"{HTML}/{repo.full_name}/{kind}/{issue.number}",
+            "html_url": f"{self.html}/{repo.full_name}/{kind}/{issue.number}",
             "number": issue.number,
             "state": issue.state,
             "state_reason": issue.state_reason,
@@ -415,7 +416,7 @@ class Renderer:
         else:
             assert issue.pull is not None
             pull_url = f"{self.api}/repos/{repo.full_name}/pulls/{issue.number}"
-            html = f"{HTML}/{repo.full_name}/pull/{issue.number}"
+            html = f"{self.html}/{repo.full_name}/pull/{issue.number}"
             data["draft"] = issue.pull.draft
             data["pull_request"] = {"url": pull_url, "html_url": html, "diff_url": f"{html}.diff",
                                     "patch_url": f"{html}.patch", "merged_at": iso(issue.pull.merged_at)}
@@ -440,7 +441,7 @@ class Renderer:
             "id": comment.id,
             "node_id": node_id("IC_", comment.id),
             "url": url,
-            "html_url": f"{HTML}/{repo.full_name}/{kind}/{comment.issue_number}#issuecomment-{comment.id}",
+            "html_url": f"{self.html}/{repo.full_name}/{kind}/{comment.issue_number}#issuecomment-{comment.id}",
             "body": comment.body,
             "user": self.user(comment.user),
             "created_at": iso(comment.created_at),
@@ -456,7 +457,7 @@ class Renderer:
         repo = self.state.repo(comment.repo)
         url = f"{self.api}/repos/{repo.full_name}/comments/{comment.id}"
         return {
-            "html_url": f"{HTML}/{repo.full_name}/commit/{comment.commit_sha}#commitcomment-{comment.id}",
+            "html_url": f"{self.html}/{repo.full_name}/commit/{comment.commit_sha}#commitcomment-{comment.id}",
             "url": url,
             "id": comment.id,
             "node_id": node_id("CC_", comment.id),
@@ -490,7 +491,7 @@ class Renderer:
         pull = issue.pull
         api = f"{self.api}/repos/{repo.full_name}"
         url = f"{api}/pulls/{issue.number}"
-        html = f"{HTML}/{repo.full_name}/pull/{issue.number}"
+        html = f"{self.html}/{repo.full_name}/pull/{issue.number}"
         base_commit = repo.head(pull.base)
         data: dict[str, Any] = {
             "url": url,

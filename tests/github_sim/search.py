@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass, field
+from datetime import date
 
 from .state import Issue, SimError, State
 
@@ -81,12 +82,33 @@ def words_match(query: Query, issue: Issue) -> bool:
     return all(word in text.lower() for word in query.words)
 
 
+def dates_match(query: Query, issue: Issue) -> bool:
+    """Apply `created:` and `closed:` qualifiers: `<=2024-12-18`, `>2024-01-01`, `a..b`, a day."""
+    for name, when in (("created", issue.created_at), ("closed", issue.closed_at)):
+        for value in query.values(name):
+            if when is None or not _day_in(when.date(), value):
+                return False
+    return True
+
+
+def _day_in(day: date, value: str) -> bool:
+    if ".." in value:
+        start, _, end = value.partition("..")
+        return (start in ("", "*") or day >= date.fromisoformat(start)) and (
+            end in ("", "*") or day <= date.fromisoformat(end))
+    for op, test in (("<=", day.__le__), (">=", day.__ge__), ("<", day.__lt__), (">", day.__gt__)):
+        if value.startswith(op):
+            return bool(test(date.fromisoformat(value[len(op):])))
+    return day == date.fromisoformat(value)
+
+
 def matches(query: Query, issue: Issue) -> bool:
     """Say whether an issue satisfies every part of the query."""
     repos = query.values("repo")
     if repos and issue.repo.lower() not in {r.lower() for r in repos}:
         return False
-    return kind_matches(query, issue) and people_match(query, issue) and words_match(query, issue)
+    return (kind_matches(query, issue) and people_match(query, issue) and words_match(query, issue)
+            and dates_match(query, issue))
 
 
 def search(state: State, q: str, *, sort: str | None = None, order: str = "desc") -> list[Issue]:

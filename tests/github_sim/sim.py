@@ -19,7 +19,7 @@ from .app import build_app
 from .auth import App, Auth, Token, generate_app_key
 from .faults import Call, Faults, route_matches
 from .records import Records
-from .render import Renderer
+from .render import HTML, Renderer
 from .state import (
     ROLES,
     Clock,
@@ -41,7 +41,7 @@ class GitHubSim(Records):
     """An in-memory GitHub REST API with webhooks, faults, rate limits and a call log."""
 
     def __init__(self, *, validate: bool = False, seed: int = 0, host: str = "127.0.0.1", port: int = 0,
-                 require_auth: bool = True) -> None:
+                 require_auth: bool = True, html_url: str = HTML) -> None:
         super().__init__(State(), Clock())
         self.auth = Auth(self._clock)
         self.faults = Faults(seed)
@@ -58,6 +58,7 @@ class GitHubSim(Records):
         self.webhook_url: str | None = None
         self.webhook_secret: str | None = None
         self.app: App | None = None
+        self.html_url = html_url  # where web pages live: github.com, or a GitHub Enterprise Server
         self.host, self.port = host, port
         self.url = f"http://{host}:{port}"
         self._runner: web.AppRunner | None = None
@@ -96,7 +97,7 @@ class GitHubSim(Records):
     @property
     def render(self) -> Renderer:
         """Return a renderer whose API URLs point at this server."""
-        return Renderer(self.state, self.url)
+        return Renderer(self.state, self.url, self.html_url)
 
     # setup -------------------------------------------------------------------
 
@@ -323,10 +324,37 @@ class GitHubSim(Records):
         repo, pull = self.issue_of(full_name, number)
         return await self.deliver("pull_request", self.payloads.pull_request(repo, pull, "opened", pull.user))
 
-    async def merge_pull(self, full_name: str, number: int, *, by: str | None = None) -> Delivery:
+    async def push_to_pull(self, full_name: str, number: int, files: dict[str, str | None], *,
+                           author: str | None = None, message: str = "Update files") -> Delivery:
+        """Commit `files` to a pull request's head branch and deliver `pull_request.synchronize`."""
+        repo, issue = self.issue_of(full_name, number)
+        assert issue.pull is not None
+        before = issue.pull.head_sha
+        commit = git.commit_to(repo, files, author=author or issue.user, message=message,
+                               branch=issue.pull.head, date=self.clock.now())
+        issue.pull.head_sha, issue.updated_at = commit.sha, self.clock.now()
+        payload = self.payloads.pull_request(repo, issue, "synchronize", author or issue.user)
+        return await self.deliver("pull_request", payload | {"before": before, "after": commit.sha})
+
+    async def edit_pull(self, full_name: str, number: int, *, by: str, title: str | None = None,
+                        body: str | None = None) -> Delivery:
+        """Change a pull request's title or body and deliver `pull_request.edited` with `changes`."""
+        repo, issue = self.issue_of(full_name, number)
+        changes = {}
+        if title is not None:
+            changes["title"], issue.title = {"from": issue.title}, title
+        if body is not None:
+            changes["body"], issue.body = {"from": issue.body or ""}, body
+        issue.updated_at = self.clock.now()
+        payload = self.payloads.pull_request(repo, issue, "edited", by)
+        return await self.deliver("pull_request", payload | {"changes": changes})
+
+    async def merge_pull(self, full_name: str, number: int, *, by: str | None = None,
+                         push: bool = False) -> Delivery:
         """Merge a pull request into its base and deliver `pull_request.closed` with `merged: true`.
 
-        The base branch gets a merge commit, but no `push` webhook is sent for it.
+        The base branch gets a merge commit; with `push`, the `push` webhook of that commit
+        follows, as on GitHub.
         """
         repo, issue = self.issue_of(full_name, number)
         assert issue.pull is not None
@@ -342,7 +370,12 @@ class GitHubSim(Records):
         issue.pull.merge_commit_sha = merge.sha
         self.set_state(issue, by, "closed", None)
         issue.state_reason, issue.updated_at = None, now
-        return await self.deliver("pull_request", self.payloads.pull_request(repo, issue, "closed", by))
+        closed = await self.deliver("pull_request", self.payloads.pull_request(repo, issue, "closed", by))
+        if push:
+            changes = [git.file_changes(base.tree if base else {}, merge.tree)]
+            before = base.sha if base else "0" * 40
+            await self.deliver("push", self.payloads.push(repo, before, [merge], issue.pull.base, by, changes))
+        return closed
 
     async def close_pull(self, full_name: str, number: int, *, by: str | None = None) -> Delivery:
         """Close a pull request without merging and deliver `pull_request.closed` (`merged: false`)."""

@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 
 from .auth import App
-from .render import EPOCH, HTML, Renderer
+from .render import EPOCH, Renderer
 from .state import Comment, Commit, Issue, Repo, iso, node_id, tree_sha
 
 HOOK_ID = 424242
@@ -112,7 +112,7 @@ class Payloads:
             "deleted": head is None,
             "forced": False,
             "base_ref": None,
-            "compare": f"{HTML}/{repo.full_name}/compare/{before[:12]}...{after[:12]}",
+            "compare": f"{self.render.html}/{repo.full_name}/compare/{before[:12]}...{after[:12]}",
             "commits": entries,
             "head_commit": entries[-1] if entries else None,
             "pusher": {"name": user.login, "email": f"{user.login}@users.noreply.github.com"},
@@ -133,7 +133,7 @@ class Payloads:
             "distinct": True,
             "message": commit.message,
             "timestamp": iso(commit.date),
-            "url": f"{HTML}/{repo.full_name}/commit/{commit.sha}",
+            "url": f"{self.render.html}/{repo.full_name}/commit/{commit.sha}",
             "author": person,
             "committer": person,
             "added": paths("added", "renamed"),
@@ -190,7 +190,7 @@ class Payloads:
             "repository_selection": "selected",
             "access_tokens_url": f"{self.render.api}/app/installations/{installation_id}/access_tokens",
             "repositories_url": f"{self.render.api}/installation/repositories",
-            "html_url": f"{HTML}/settings/installations/{installation_id}",
+            "html_url": f"{self.render.html}/settings/installations/{installation_id}",
             "app_id": self.app.app_id,
             "app_slug": self.app.slug,
             "target_id": self.render.state.user(account).id,

@@ -76,7 +76,9 @@ WEBHOOK_SCHEMAS = (
     "webhook-ping",
     "webhook-pull-request-closed",
     "webhook-pull-request-opened",
+    "webhook-pull-request-edited",
     "webhook-pull-request-reopened",
+    "webhook-pull-request-synchronize",
     "webhook-push",
 )
 

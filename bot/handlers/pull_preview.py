@@ -1,0 +1,91 @@
+"""Preview, on a pull request that adds or edits minutes, what merging it would do.
+
+The service's reconciler runs on the minutes at the PR's head with a `DryRun` in place
+of the applier, so the preview is the service's own decision, written nowhere: one
+comment on the PR, found again by its marker and edited in place on every push.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from gidgethub import sansio
+from gidgethub.routing import Router
+
+from bot.config import REPO_CONFIG_PATH, ConfigError, parse_repo_config
+from bot.dry_run import DryRun
+from bot.github import GitHubPort
+from bot.handlers.context import Context
+from bot.handlers.minutes_files import MinutesReconciler, server_url
+from bot.handlers.push import minutes_changes, problem_list
+from bot.preview import (
+    PREVIEW_MARKER,
+    Head,
+    by_file,
+    render_config_problems,
+    render_no_minutes,
+    render_preview,
+)
+
+router = Router()
+
+PREVIEWED_ACTIONS = ("opened", "synchronize", "reopened", "edited")
+
+
+async def preview_pull_request(event: sansio.Event, context: Context) -> None:
+    """Keep one comment on an open PR saying what merging it would do to the issues."""
+    pull, repository = event.data["pull_request"], event.data["repository"]
+    if pull["state"] != "open":
+        return
+    body = await preview_text(context.port, repository, pull)
+    if body is None and event.data["action"] == "opened":
+        return  # a new PR that touches no minutes has no comment to correct
+    await keep_comment(context.port, repository["full_name"], pull["number"], body)
+
+
+for _action in PREVIEWED_ACTIONS:
+    router.register("pull_request", action=_action)(preview_pull_request)
+
+
+async def preview_text(
+    port: GitHubPort, repository: Mapping[str, Any], pull: Mapping[str, Any]
+) -> str | None:
+    """Render what merging `pull` would do; None when it touches no minutes and no config."""
+    repo, head = repository["full_name"], pull["head"]["sha"]
+    changed = await port.compare(repo, pull["base"]["sha"], head)
+    try:
+        config = parse_repo_config(await port.get_file(repo, REPO_CONFIG_PATH, ref=head))
+    except ConfigError as error:
+        return render_config_problems(REPO_CONFIG_PATH, problem_list(error))
+    touched = minutes_changes(config, changed)
+    config_changed = any(f.filename == REPO_CONFIG_PATH for f in changed)
+    if not (touched.updated or touched.removed or config_changed):
+        return None
+    writer = DryRun()
+    reconciler = MinutesReconciler(
+        port, repo, head, config, writer=writer, server_url=server_url(repository)
+    )
+    # Issues the dry run makes up are numbered after the bot's, never mistaken for one.
+    writer.last_number = max((issue["number"] for issue in await reconciler.issues()), default=0)
+    for path in touched.updated:
+        await reconciler.update(path)
+    for path in touched.removed:
+        await reconciler.remove(path)
+    existing = {i["number"]: i for i in await reconciler.issues() if not writer.made_up(i)}
+    files = by_file(writer.changes, [*touched.updated, *touched.removed])
+    head_repo = (pull["head"].get("repo") or repository)["full_name"]
+    return render_preview(
+        files, existing, Head(head_repo, pull["head"]["ref"]), config_changed=config_changed
+    )
+
+
+async def keep_comment(port: GitHubPort, repo: str, number: int, body: str | None) -> None:
+    """Write `body` into the PR's preview comment; None leaves one line where one was."""
+    comments = await port.list_comments(repo, number)
+    mine = next((c for c in comments if PREVIEW_MARKER in (c.get("body") or "")), None)
+    wanted = body if body is not None else render_no_minutes()
+    if mine is None and body is not None:
+        await port.post_comment(repo, number, body)
+    elif mine is not None and mine["body"] != wanted:
+        await port.update_comment(repo, mine["id"], wanted)

@@ -1,0 +1,108 @@
+"""GitHub as `minutes-bot plan` sees it offline: one minutes file, no issues, saved PRs.
+
+It answers the reads the service's reconciler makes, so `plan` runs the service's own
+code: the repository holds only the minutes file and no issues yet, every login the
+minutes resolve counts as assignable, a numbered reference is linked as written, and
+the bot's PR searches are answered from a saved list of pull requests (what
+`GET /repos/{owner}/{repo}/pulls?state=all` returns).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.render import GITHUB_URL
+
+API_URL = "https://api.github.com"
+
+
+@dataclass(frozen=True)
+class SearchTerms:
+    """The parts of an issue search the bot sends: qualifiers and title words."""
+
+    qualifiers: Mapping[str, str]
+    words: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, query: str) -> SearchTerms:
+        qualifiers: dict[str, str] = {}
+        words = []
+        for token in query.split():
+            key, colon, value = token.partition(":")
+            if colon and key.isalpha():
+                # `is:pr` and `in:title` hold for every entry of a list of PRs.
+                qualifiers[key] = value
+            else:
+                words.append(token.lower())
+        return cls(qualifiers, tuple(words))
+
+    def admits(self, pull: Mapping[str, Any], repo: str) -> bool:
+        """Tell whether the pull request `pull` of `repo` answers this search."""
+        author = self.qualifiers.get("author")
+        login = str((pull.get("user") or {}).get("login") or "")
+        created = self.qualifiers.get("created", "").removeprefix("<=")
+        return (
+            self.qualifiers.get("repo", repo).lower() == repo.lower()
+            and (author is None or author.lower() == login.lower())
+            and (not created or str(pull.get("created_at") or "")[:10] <= created)
+            and all(word in str(pull.get("title") or "").lower() for word in self.words)
+        )
+
+
+class OfflineGitHub:
+    """Answer the reconciler's reads from a minutes file and a saved list of PRs."""
+
+    def __init__(self, repo: str, path: str, text: str, pulls: Sequence[Mapping[str, Any]] = ()):
+        self.repo = repo
+        self.path = path
+        self.text = text
+        self.pulls = [(base_repo(pull, repo), pull) for pull in pulls]
+
+    async def get_file(self, repo: str, path: str, ref: str) -> str | None:
+        return self.text if (repo, path) == (self.repo, self.path) else None
+
+    async def list_issues(
+        self, repo: str, *, labels: str | None = None, state: str = "all"
+    ) -> list[dict[str, Any]]:
+        return []
+
+    async def get_issue(self, repo: str, number: int) -> dict[str, Any]:
+        """Return the saved PR with that number, else an issue as the minutes wrote it."""
+        for pull_repo, pull in self.pulls:
+            if pull_repo == repo and pull.get("number") == number:
+                return search_item(pull, pull_repo)
+        url = f"{GITHUB_URL}/{repo}/issues/{number}"
+        return {"number": number, "title": "", "html_url": url, "user": None}
+
+    async def list_sub_issues(self, repo: str, number: int) -> list[dict[str, Any]] | None:
+        return []
+
+    async def list_assignees(self, repo: str) -> frozenset[str] | None:
+        return None  # ask about each login, which is always yes
+
+    async def can_be_assigned(self, repo: str, login: str) -> bool:
+        return True
+
+    async def search_issues(self, query: str) -> list[dict[str, Any]]:
+        terms = SearchTerms.parse(query)
+        return [search_item(pull, repo) for repo, pull in self.pulls if terms.admits(pull, repo)]
+
+
+def base_repo(pull: Mapping[str, Any], default: str) -> str:
+    """Return the repository a saved pull request belongs to."""
+    base = pull.get("base")
+    repo = base.get("repo") if isinstance(base, dict) else None
+    return str((repo or {}).get("full_name") or default)
+
+
+def repositories_of(pulls: Iterable[Mapping[str, Any]]) -> set[str]:
+    """Return the repositories a saved list of pull requests names."""
+    return {name for pull in pulls if (name := base_repo(pull, ""))}
+
+
+def search_item(pull: Mapping[str, Any], repo: str) -> dict[str, Any]:
+    """Shape a pull list entry as `GET /search/issues` returns a pull request."""
+    merged = {"merged_at": pull.get("merged_at")}
+    return {**pull, "repository_url": f"{API_URL}/repos/{repo}", "pull_request": merged}

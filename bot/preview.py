@@ -1,0 +1,232 @@
+"""The comment on a pull request that says what merging it would do to the issues.
+
+Pure text from a `DryRun` of the service's reconciler. People, issues and PRs are
+written as code (`@login`, `#12`), so the preview neither notifies anybody nor leaves
+a reference on another issue's timeline before the merge. For the SVSM minutes:
+
+    **minutes-bot preview**: what merging this pull request would do.
+
+    #### `meetings/2024-12-18.md`
+
+    Opens the meeting issue "Meeting 2024-12-18: SVSM Development Call" and 7 issues:
+
+    | Line | Issue | Owner | Due | Links |
+    |---|---|---|---|---|
+    | [13](…?plain=1#L13) | Check and resubmit … | Peter Fang → `@peterfang` | | `svsm-tdx` … |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import quote
+
+from bot.dry_run import Change
+from bot.ignore import IGNORE_MARKER
+from bot.marker import ItemMarker, parse_marker
+from bot.minutes.model import ActionItem, Ref, RefKind
+from bot.reconcile import (
+    CloseIssue,
+    CreateItemIssue,
+    CreateMeetingIssue,
+    UpdateItemIssue,
+    UpdateMeetingIssue,
+)
+from bot.render import Link, RenderContext, branch_text, owner_logins, permalink
+
+PREVIEW_MARKER = "<!-- minutes-bot:preview -->"
+HEADER = "**minutes-bot preview**: what merging this pull request would do."
+NO_MINUTES = "**minutes-bot preview**: this pull request no longer changes any minutes."
+NO_CHANGES = "No issue changes: the issues already match these minutes."
+CONFIG_CHANGED = (
+    "This pull request changes `.github/minutes-bot.yml`: once it is merged, the bot goes "
+    "through every minutes file again with the new settings."
+)
+CONFIG_PROBLEMS = (
+    "minutes-bot could not use `{path}` at this pull request's head; merged, it would stop "
+    "the bot until it is fixed. Please fix:\n\n{problems}"
+)
+NO_LOGIN = "no GitHub login known: add them to `people`"
+FOOTER = (
+    "<sub>Not what the minutes mean? Reword the sentence; write `ACTION:` before a line or "
+    "make it a `- [ ]` checkbox to make it an item; add a name to `people` in "
+    f"`.github/minutes-bot.yml`; end a line with `{IGNORE_MARKER}` to skip it. "
+    "Nothing is opened, assigned or labelled before the merge; this comment follows every "
+    "push.</sub>"
+)
+TABLE_HEAD = "| Line | Issue | Owner | Due | Links |\n|---|---|---|---|---|"
+
+
+@dataclass(frozen=True)
+class FileChanges:
+    """What reconciling one minutes file would change."""
+
+    path: str
+    changes: tuple[Change, ...]
+
+
+def by_file(changes: Iterable[Change], paths: Iterable[str]) -> list[FileChanges]:
+    """Group a dry run's changes by the minutes file they came from, in `paths` order."""
+    listed = list(changes)
+    return [FileChanges(p, tuple(c for c in listed if c.ctx.path == p)) for p in paths]
+
+
+@dataclass(frozen=True)
+class Head:
+    """The branch a pull request merges, which line links point into: they stay the same
+    across pushes, so a push that changes no item changes no word of the preview."""
+
+    repo: str
+    ref: str
+
+    def source(self, ctx: RenderContext) -> RenderContext:
+        return replace(ctx, repo=self.repo, sha=quote(self.ref, safe="/"))
+
+
+def render_preview(
+    files: Sequence[FileChanges],
+    existing: Mapping[int, Mapping[str, Any]],
+    head: Head,
+    *,
+    config_changed: bool,
+) -> str:
+    """Render the whole comment: one section per minutes file, then how to correct it."""
+    sections = [section(f, existing, head) for f in files]
+    notes = [CONFIG_CHANGED] if config_changed else []
+    return "\n\n".join([HEADER, *notes, *sections, FOOTER, PREVIEW_MARKER])
+
+
+def render_config_problems(path: str, problems: str) -> str:
+    """Render the comment for a head whose config cannot be used."""
+    body = CONFIG_PROBLEMS.format(path=path, problems=problems)
+    return "\n\n".join([HEADER, f"#### `{path}`", body, PREVIEW_MARKER])
+
+
+def render_no_minutes() -> str:
+    """Render the one line left when a pull request stops touching minutes."""
+    return f"{NO_MINUTES}\n\n{PREVIEW_MARKER}"
+
+
+def section(file: FileChanges, existing: Mapping[int, Mapping[str, Any]], head: Head) -> str:
+    """Render what one file would open, update and close."""
+    parts = [f"#### `{file.path}`"]
+    parts += _openings(file.changes, head)
+    parts += _updates(file.changes, existing)
+    parts += _closures(file.changes, existing)
+    parts += _meeting_lists(file.changes, existing)
+    return "\n\n".join(parts if len(parts) > 1 else [*parts, NO_CHANGES])
+
+
+def _openings(changes: Sequence[Change], head: Head) -> list[str]:
+    items = [c for c in changes if isinstance(c.operation, CreateItemIssue)]
+    meeting = next((c.operation for c in changes if isinstance(c.operation, CreateMeetingIssue)), None)
+    if not items and meeting is None:
+        return []
+    what = f'the meeting issue "{_cell(meeting.title)}" and ' if meeting else ""
+    rows = [_row(c.item, c.ctx, head) for c in items if c.item is not None]
+    return [f"Opens {what}{len(items)} issue(s):", "\n".join([TABLE_HEAD, *rows])]
+
+
+def _row(item: ActionItem, ctx: RenderContext, head: Head) -> str:
+    line = f"[{item.line}]({permalink(head.source(ctx), item.line)})"
+    due = item.due.isoformat() if item.due else ""
+    links = ", ".join(ref_cell(ref, ctx) for ref in item.refs)
+    return f"| {line} | {_cell(item.title)} | {owner_cell(item, ctx)} | {due} | {links} |"
+
+
+def owner_cell(item: ActionItem, ctx: RenderContext) -> str:
+    """Say who would be assigned: `Peter Fang → @peterfang`, or why nobody."""
+    if not item.owners and not item.logins:
+        return "everyone"
+    return "; ".join(_owner(name, login, ctx) for name, login in owner_logins(item))
+
+
+def _owner(name: str, login: str | None, ctx: RenderContext) -> str:
+    if login is None:
+        return f"{_cell(name)}: {NO_LOGIN}"
+    if login not in ctx.assignable:
+        return f"{_cell(name)} → `{login}` cannot be assigned here"
+    return f"{_cell(name)} → `@{login}`"
+
+
+def ref_cell(ref: Ref, ctx: RenderContext) -> str:
+    """Write a reference as the bot resolved it, as code so nothing is linked yet."""
+    resolved = ctx.links.get(ref)
+    if isinstance(resolved, Link):
+        return f"`{_short(resolved, ctx.repo)}` {_cell(resolved.title)}".rstrip()
+    if ref.kind is RefKind.NAMED_PR:
+        candidates = " or ".join(f"`{_short(c, ctx.repo)}`" for c in resolved or ())
+        found = f"one of {candidates}?" if candidates else "no matching PR found"
+        return f'"{_cell(ref.value)}": {found}'
+    if ref.kind is RefKind.BRANCH:
+        return _cell(branch_text(ref, ctx))
+    return f"`{ref.value}`"
+
+
+def _updates(changes: Sequence[Change], existing: Mapping[int, Mapping[str, Any]]) -> list[str]:
+    lines = [
+        f"- {_issue(c.operation.number, existing)}: {describe_update(c.operation, existing)}"
+        for c in changes
+        if isinstance(c.operation, UpdateItemIssue)
+    ]
+    return [f"Updates {len(lines)} issue(s):", "\n".join(lines)] if lines else []
+
+
+def _meeting_lists(changes: Sequence[Change], existing: Mapping[int, Mapping[str, Any]]) -> list[str]:
+    meetings = [c.operation for c in changes if isinstance(c.operation, UpdateMeetingIssue)]
+    return [f"The meeting issue {_issue(op.number, existing)} lists the items anew."
+            for op in meetings if op.number in existing]
+
+
+def describe_update(op: UpdateItemIssue, existing: Mapping[int, Mapping[str, Any]]) -> str:
+    """Say what an update changes: the title, owners, due date, line or wording."""
+    said = []
+    if op.state == "open":
+        said.append("reopened, as the item is back in the minutes")
+    if op.title is not None:
+        said.append(f'title becomes "{_cell(op.title)}"')
+    if op.assignees is not None:
+        said.append("assignees become " + (", ".join(f"`@{a}`" for a in op.assignees) or "nobody"))
+    if op.body is not None:
+        said.append(_body_change(existing.get(op.number, {}).get("body"), op.body))
+    return "; ".join(said)
+
+
+def _body_change(before: str | None, after: str) -> str:
+    old, new = parse_marker(before), parse_marker(after)
+    if not isinstance(old, ItemMarker) or not isinstance(new, ItemMarker):
+        return "its description follows the minutes"
+    said = []
+    if old.due != new.due:
+        said.append(f"due {_day(old.due)} → {_day(new.due)}")
+    if old.line != new.line:
+        said.append(f"now from line {new.line}")
+    return ", ".join(said) or "its description follows the minutes"
+
+
+def _closures(changes: Sequence[Change], existing: Mapping[int, Mapping[str, Any]]) -> list[str]:
+    closed = [c.operation.number for c in changes if isinstance(c.operation, CloseIssue)]
+    if not closed:
+        return []
+    lines = [f"- {_issue(number, existing)}" for number in closed]
+    head = f"Closes {len(closed)} issue(s) as not planned, no longer in the minutes:"
+    return [head, "\n".join(lines)]
+
+
+def _issue(number: int, existing: Mapping[int, Mapping[str, Any]]) -> str:
+    title = existing.get(number, {}).get("title") or ""
+    return f"`#{number}` {_cell(title)}".rstrip()
+
+
+def _short(link: Link, repo: str) -> str:
+    return f"#{link.number}" if link.repo == repo else f"{link.repo}#{link.number}"
+
+
+def _day(day: object) -> str:
+    return str(day) if day is not None else "none"
+
+
+def _cell(text: str) -> str:
+    """Keep text inside its table cell: no pipes, no line breaks."""
+    return text.replace("|", "\\|").replace("\n", " ")
