@@ -13,6 +13,7 @@ commitments.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from bot.minutes.lexicon import ADVERBS, MEETING_ROLES, NOT_VERBS, TASK_VERBS
@@ -44,6 +45,16 @@ _TRIGGER = re.compile(
     r"|\b(?P<to>to)\b"
 )
 _NEGATION = re.compile(r"^\s*(?:not|never|no\s+longer|n['’]t)\b|^n?['’]t\b", re.I)
+_AND_BEFORE = re.compile(r"\band(?:\s+then)?\s*$")
+# The first words of every form of _TRIGGER.
+_TRIGGER_START = re.compile(
+    r"\b(?:will|shall|would|should|must|needs?|still|is|are|am|was|were|has|have|been|going|plans?|"
+    r"planning|intends?|intending|agree[ds]?|offer(?:ed|s)?|volunteer(?:ed|s)?|promise[ds]?|"
+    r"commit(?:ted|s)?|undert\w+|signed|took|takes|explained|announced|mentioned|shared|"
+    r"outlined|described|presented|noted|asks?|asked|requests?|requested|remind(?:ed|s)?|"
+    r"encourag\w+|invite[ds]?|urge[ds]?|told|tells|can|to)\b|(?<=\w)['’]",
+    re.I,
+)
 _NOUN_BEFORE = re.compile(r"\b(?:the|a|an|no|any|our|their|his|her)\s*$", re.I)
 _NEGATED_BEFORE = re.compile(r"(?:\bnot|n['’]t|\bnever)\s*$", re.I)
 _HEDGE_ADVERBS = frozenset({"probably", "possibly", "perhaps", "maybe", "hopefully", "likely"})
@@ -67,6 +78,7 @@ _SAID_SUBJECT = re.compile(
 # A person asked in the meeting to explain something did that in the meeting.
 _IN_MEETING = frozenset({"recap", "explain", "introduce", "clarify", "elaborate", "describe"})
 _VERB = re.compile(r"[A-Za-z][\w-]*")
+_GERUND = re.compile(r"\s+\w+ing\b")
 _LEADING_LABEL = re.compile(r"^\s*(?P<label>[^:;,.]{1,40}?)\s*:\s+(?=\S)")
 _DASH_LABEL = re.compile(r"^\s*(?P<label>[^\W\d_][\w'’ .-]{0,30}?)\s+[-–—]\s+(?=\S)")
 _COORDINATED = re.compile(r"(?:\band(?:\s+then)?|\bbut|\bthen|,)\s*$", re.I)
@@ -100,7 +112,7 @@ class Memory:
     """Who recent sentences were about, so that "he", "they" and "Will …" resolve."""
 
     subject: tuple[str, ...] = ()
-    mentioned: tuple[str, ...] = ()  # people the last sentence named
+    last_sentence: str = ""  # whose people "they" may mean
     recent: tuple[str, ...] = ()  # the last few people sentences were about, for "both"
     thing: str = ""  # the PR or issue last named, for "review it"
 
@@ -143,7 +155,7 @@ def read_commitments(
     if text.rstrip(" *_").endswith("?"):
         _remember(reading, [])
         return []  # a question commits nobody
-    for match in _TRIGGER.finditer(text):
+    for match in _triggers(text):
         if not reading.found or match.start() >= reading.found[-1][1]:
             _consider(match, reading)
     commitments = sorted(_commitments(reading) + reading.passives, key=lambda c: c.start)
@@ -151,15 +163,35 @@ def read_commitments(
     return commitments
 
 
+def _triggers(text: str) -> Iterator[re.Match[str]]:
+    """The matches of _TRIGGER, as finditer gives them, tried only where a word it can start
+    with begins: the one-word scan is many times cheaper than trying every form everywhere."""
+    end = 0
+    for start in _TRIGGER_START.finditer(text):
+        if start.start() < end:
+            continue
+        match = _TRIGGER.match(text, start.start())
+        if match is not None:
+            end = match.end()
+            yield match
+
+
 def strip_labels(sentence: str, people: People) -> tuple[str, int, tuple[str, ...] | None]:
     """Drop "Decision:" or "**Status:**" labels; a label that names a person is the speaker."""
     text, offset, speaker = sentence, 0, None
+    if (
+        ":" not in sentence[:48]
+        and " -" not in sentence[:36]
+        and "–" not in sentence[:36]
+        and "—" not in sentence[:36]
+    ):
+        return text, offset, speaker
     for _ in range(2):
         match = _LEADING_LABEL.match(text) or _DASH_LABEL.match(text)
         if not match:
             break
         label = match.group("label").strip(" *_")
-        who = subject_before(label, len(label), people)
+        who = subject_before(label, len(label), people.in_label_slot)
         if who is not None and who.start == 0 and who.pronoun is None:
             speaker = tuple(u.text for u in who.units if u.kind != "group")
         elif match.re is _DASH_LABEL or not _is_label(label):
@@ -189,7 +221,18 @@ def _consider(match: re.Match[str], reading: _Reading) -> None:
     if kind in ("passive", "participle"):
         _consider_passive(match, reading)
         return
-    verb_at = match.end() if kind in ("offer",) else _verb_after(reading.text, match.end())
+    if (
+        kind == "to"
+        and match.start() - reading.first > 80
+        and ";" not in _window(reading.text, match.start(), 80)
+    ):
+        return  # "X to do Y" opens its clause, so X is never far from where the clause opens
+    if kind == "offer":  # "offered help with X": the task is to help with X
+        verb_at: int | None = (
+            match.start("offer_with") if match.group("offer_with") else match.end()
+        )
+    else:
+        verb_at = _verb_after(reading.text, match.end())
     if verb_at is None or _NEGATED_BEFORE.search(_window(reading.text, match.start(), 12)):
         return
     if kind == "plan" and _NOUN_BEFORE.search(_window(reading.text, match.start(), 8)):
@@ -349,7 +392,7 @@ def _sentence_owner(reading: _Reading) -> tuple[str, ...] | None:
 
 
 def _after_and(reading: _Reading, position: int) -> bool:
-    return bool(re.search(r"\band(?:\s+then)?\s*$", _window(reading.text, position, 12)))
+    return bool(_AND_BEFORE.search(_window(reading.text, position, 12)))
 
 
 def _window(text: str, end: int, width: int) -> str:
@@ -378,7 +421,8 @@ def _resolve(subject: Subject, reading: _Reading) -> tuple[str, ...] | None:
         return memory.recent[-2:] if len(memory.recent) >= 2 else None
     if len(recent) > 1:
         return recent
-    return memory.mentioned if len(memory.mentioned) > 1 else (recent or None)
+    mentioned = _people_named(memory.last_sentence, reading.people)
+    return mentioned if len(mentioned) > 1 else (recent or None)
 
 
 def _verb_after(text: str, position: int) -> int | None:
@@ -396,7 +440,7 @@ def _verb_after(text: str, position: int) -> int | None:
             return None
         if word in ADVERBS or word in ("to", "try", "be", "able"):
             cursor = match.end()
-            if word == "be" and not re.match(r"\s+\w+ing\b", text[cursor:]):
+            if word == "be" and not _GERUND.match(text, cursor):
                 return None
             continue
         if _is_verb(word, match.group(0)):
@@ -459,7 +503,7 @@ def _commitments(reading: _Reading) -> list[Commitment]:
 
 def _clean_task(task: str, kind: str) -> str:
     task = task.split(";")[0]
-    task = re.sub(r"(?:[,;]\s*)?(?:\band\b|\bbut\b|\bso\b)?\s*$", "", task.strip()).strip(" ,.")
+    task = _TRAILING_JOIN.sub("", task.strip()).strip(" ,.")
     if kind == "offer":
         task = "help" + (" " + task if task else "")
     return task
@@ -475,15 +519,13 @@ def _is_meeting_role(task: str) -> bool:
 
 def _remember(reading: _Reading, commitments: list[Commitment]) -> None:
     memory = reading.memory
-    named = _people_named(reading)
     if reading.opening:
         memory.subject = reading.opening
     elif commitments and commitments[0].owners:
         memory.subject = commitments[0].owners
     if reading.opening:
         memory.recent = _recent(memory.recent, reading.opening)
-    if named:
-        memory.mentioned = named
+    memory.last_sentence = reading.text
 
 
 def _recent(recent: tuple[str, ...], named: tuple[str, ...]) -> tuple[str, ...]:
@@ -498,14 +540,16 @@ def _recent(recent: tuple[str, ...], named: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(people[-4:])
 
 
+_POSSESSIVE = re.compile(r"['’]s$")
+_TRAILING_JOIN = re.compile(r"(?:[,;]\s*)?(?:\band\b|\bbut\b|\bso\b)?\s*$")
 _CAPITALISED = re.compile(r"@[\w-]+|\b[A-ZÀ-ÞĀ-Ž][\w'’-]+(?:\s+[A-ZÀ-ÞĀ-Ž][\w'’-]+)?")
 
 
-def _people_named(reading: _Reading) -> tuple[str, ...]:
-    """People named anywhere in the sentence, possessives included ("Peter Fang's PR")."""
+def _people_named(sentence: str, people: People) -> tuple[str, ...]:
+    """People named anywhere in a sentence, possessives included ("Peter Fang's PR")."""
     names: list[str] = []
-    for match in _CAPITALISED.finditer(reading.text):
-        name = re.sub(r"['’]s$", "", match.group(0)).lstrip("@")
-        if name not in names and reading.people.is_person(name):
+    for match in _CAPITALISED.finditer(sentence):
+        name = _POSSESSIVE.sub("", match.group(0)).lstrip("@")
+        if name not in names and people.is_person(name):
             names.append(name)
     return tuple(names)

@@ -59,7 +59,8 @@ NAMED_DATES = (
     re.compile(_WEEKDAY_LEAD + r"\b(?P<mname>" + MONTH + r")\s+" + _DAY + _YEAR),
 )
 EXPLICIT_DATES = (
-    re.compile(r"\b(?P<year>\d{4})(?P<sep>[-/.])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})\b"),
+    # "2025-04-02", "2025.02.04", and the date part of "2025-04-02T14:00:00Z"
+    re.compile(r"\b(?P<year>\d{4})(?P<sep>[-/.])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})(?!\d)"),
     *NAMED_DATES,
     # Only with a year: "31.12.2024". A bare "1/8" is month-first or day-first by country.
     re.compile(r"\b(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4})\b"),
@@ -141,14 +142,14 @@ def parse_when(phrase: str, today: date) -> date | None:
 
 
 def parse_date(text: str) -> date | None:
-    """Read an absolute date written in a title, front matter or heading."""
+    """Read an absolute date written in a title, front matter or heading.
+
+    Only dates written in full count: with their year, so that "Sprint 42" or "May 13"
+    in a title is no meeting date.
+    """
     for _, _, day in sorted(_explicit_dates(text, None)):
         if day is not None:
             return day
-    if len(text) <= 40 and _DIGIT.search(text):  # a full date has its year in figures
-        settings: dict[str, object] = {"REQUIRE_PARTS": ["day", "month", "year"]}
-        found = _load_dateparser().parse(text, languages=["en"], settings=settings)
-        return found.date() if found else None
     return None
 
 
@@ -191,6 +192,9 @@ def _candidates(text: str, context: Context) -> Iterator[Candidate]:
             yield Candidate(0 if past else _strength(text, start), day)
     if context.meeting is None:
         return
+    if _DATE_WORDS.search(text) is None:
+        yield from _event_candidates(unclaimed, context)
+        return  # no rule below can match: a cheap look spares twenty patterns
     for pattern, resolve in RULES:
         for match in pattern.finditer(text):
             # A rule reads the original text, so "EOD 20 Dec" sees its date, but skips words
@@ -202,6 +206,12 @@ def _candidates(text: str, context: Context) -> Iterator[Candidate]:
 
 
 _DIGIT = re.compile(r"\d")
+# Every phrase RULES resolve holds one of these.
+_DATE_WORDS = re.compile(
+    r"\d|today|tonight|eod|cob|eow|eom|eoy|end|close|tomorrow|day|week|month|quarter|year|"
+    r"holiday|christmas|xmas|break|next|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec",
+    re.I,
+)
 
 
 def _explicit_dates(text: str, meeting: date | None) -> Iterator[tuple[int, int, date | None]]:
@@ -496,7 +506,7 @@ def _event_candidates(text: str, context: Context) -> Iterator[Candidate]:
 
 def _match_event(phrase: set[str], sentence: set[str], events: Mapping[str, date]) -> date | None:
     best: tuple[float, date] | None = None
-    for name, when in events.items():
+    for name, when in _sharing(events, phrase):
         key = _tokens(name)
         shared = phrase & key
         if not any(not word[0].isdigit() for word in shared):
@@ -505,6 +515,45 @@ def _match_event(phrase: set[str], sentence: set[str], events: Mapping[str, date
         if best is None or score > best[0]:
             best = (score, when)
     return best[1] if best else None
+
+
+class EventIndex(Mapping[str, date]):
+    """Named events with the words of their names indexed, so that a phrase is compared only
+    with the events it shares a word with: a long file has many events and many phrases."""
+
+    def __init__(self, events: Mapping[str, date]) -> None:
+        self._events = dict(events)
+        self._by_word: dict[str, list[tuple[str, date]]] = {}
+        for name, when in self._events.items():
+            for word in _tokens(name):
+                if not word[0].isdigit():
+                    self._by_word.setdefault(word, []).append((name, when))
+
+    def sharing(self, words: set[str]) -> list[tuple[str, date]]:
+        found: dict[str, date] = {}
+        for word in words:
+            for name, when in self._by_word.get(word, ())[:EVENTS_PER_WORD]:
+                found.setdefault(name, when)
+        return list(found.items())
+
+    def __getitem__(self, key: str) -> date:
+        return self._events[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._events)
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+
+# A word as common as "release" may name hundreds of events in a long file; the first ones
+# stated are the ones a deadline refers to.
+EVENTS_PER_WORD = 20
+
+
+def _sharing(events: Mapping[str, date], words: set[str]) -> list[tuple[str, date]]:
+    sharing = getattr(events, "sharing", None)
+    return sharing(words) if callable(sharing) else list(events.items())
 
 
 def _tokens(text: str) -> set[str]:
@@ -592,9 +641,14 @@ def _sentences(text: str) -> Iterator[str]:
             yield _plain(piece)
 
 
+STATEMENT_WINDOW = 400
+
+
 def _statement_after(text: str, position: int) -> str:
     """Return the words after a "Next call" label, or under a "Next call" heading."""
-    following = [piece for piece in STATEMENT_END.split(text[position:]) if piece is not None]
+    # The statement sits right after its label: read a window, not the rest of the file.
+    window = text[position : position + STATEMENT_WINDOW]
+    following = [piece for piece in STATEMENT_END.split(window) if piece is not None]
     first = _plain(following[0]) if following else ""
     if re.search(r"\w", first) or len(following) < 2:
         return first

@@ -8,7 +8,9 @@ Code blocks and HTML are dropped: an action item quoted in code is not an item.
 
 from __future__ import annotations
 
+import bisect
 import enum
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -55,7 +57,12 @@ class Block:
 
     def line_at(self, offset: int) -> int:
         """The file line of character `offset` in `text`."""
-        return self.line + self.text.count("\n", 0, max(offset, 0))
+        return self.line + bisect.bisect_left(self._newlines, max(offset, 0))
+
+    @functools.cached_property
+    def _newlines(self) -> list[int]:
+        """Where the text's line breaks are, found once: many items may sit in one block."""
+        return [i for i, char in enumerate(self.text) if char == "\n"]
 
 
 @dataclass(frozen=True)

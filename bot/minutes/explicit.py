@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from copy import copy
 from dataclasses import dataclass, replace
 
-from bot.minutes.candidates import Candidate, Context
+from bot.minutes.candidates import REF_WINDOW, Candidate, Context
 from bot.minutes.clauses import Memory, Voice, read_commitments, strip_labels
 from bot.minutes.document import Block, BlockKind
 from bot.minutes.lexicon import TASK_VERBS
@@ -107,6 +108,14 @@ def claimed(block: Block, ctx: Context) -> bool:
     return block.kind is BlockKind.LIST_ITEM and _listed_entry(block, ctx)
 
 
+def _remembered(name: str, block: Block, ctx: Context, answer: Callable[[], bool]) -> bool:
+    """Ask once per block what both finders want to know about it."""
+    key = (name, block.index)
+    if key not in ctx.memo:
+        ctx.memo[key] = answer()
+    return ctx.memo[key]
+
+
 def owner_table(block: Block) -> bool:
     header = [plain(h).strip().lower() for h in block.header]
     return _column(header, _OWNER_COLUMN) is not None
@@ -114,22 +123,39 @@ def owner_table(block: Block) -> bool:
 
 def in_action_section(block: Block, ctx: Context) -> bool:
     """Under an action-list heading or label, and not in a review of earlier actions."""
-    if reviews_earlier_actions(block):
-        return False
-    headings = [plain(h) for h in block.section]
-    for heading in reversed(headings):
-        if ACTION_HEADING.search(heading):
-            return True
-        if bare_name(heading, ctx.people, known=True) is None:
-            break  # a topic heading inside an action list starts a topic, not owners
+    return _remembered("action section", block, ctx, lambda: _in_action_section(block, ctx))
+
+
+def _in_action_section(block: Block, ctx: Context) -> bool:
+    headings = _headings_say(block.section, ctx)
+    if headings is not None:
+        return headings
     lead = ctx.doc.lead_in(block)
     if lead is not None and _is_action_label(lead, ctx):
         return True
     return any(_is_action_label(a, ctx) for a in ctx.doc.ancestors(block))
 
 
+@functools.lru_cache(maxsize=1024)
+def _looks_back(section: tuple[str, ...]) -> bool:
+    return any(LOOKING_BACK.search(plain(h)) for h in section)
+
+
+def _headings_say(section: tuple[str, ...], ctx: Context) -> bool | None:
+    """What the headings alone say: an action list (True), a review of one (False), or
+    nothing (None)."""
+    if _looks_back(section):
+        return False
+    for heading in reversed(section):
+        if ACTION_HEADING.search(plain(heading)):
+            return True
+        if bare_name(heading, ctx.people, known=True) is None:
+            break  # a topic heading inside an action list starts a topic, not owners
+    return None
+
+
 def reviews_earlier_actions(block: Block) -> bool:
-    return any(LOOKING_BACK.search(plain(h)) for h in block.section)
+    return _looks_back(block.section)
 
 
 def _is_action_label(block: Block, ctx: Context) -> bool:
@@ -154,12 +180,16 @@ def labelled_owner(markdown: str, ctx: Context) -> tuple[str, ...] | None:
 
 def _listed_entry(block: Block, ctx: Context) -> bool:
     """A list item that is an entry by where it stands: an open checkbox or an action list."""
+    return _remembered("listed", block, ctx, lambda: _is_listed_entry(block, ctx))
+
+
+def _is_listed_entry(block: Block, ctx: Context) -> bool:
     checkbox = _CHECKBOX.match(block.text)
     if checkbox and any(_AGENDA.search(plain(h)) for h in block.section[-1:]):
         return False  # the checkboxes of an agenda template are topics, not tasks
     if checkbox and checkbox.group("mark") != " ":
         return True  # claimed, and yields nothing
-    if _MARKER.search(block.text) or _is_action_label(block, ctx):
+    if _markers(block, ctx) or _is_action_label(block, ctx):
         return False
     if checkbox or in_action_section(block, ctx):
         return not _details_of_an_entry(block, ctx)
@@ -182,7 +212,7 @@ def entries_of(block: Block, ctx: Context) -> list[Entry]:
 
 
 def _marked_entries(block: Block, ctx: Context) -> list[Entry]:
-    markers = list(_MARKER.finditer(block.text))
+    markers = _markers(block, ctx)
     if not markers:
         return []
     shared = block.text[: markers[0].start()]
@@ -191,18 +221,30 @@ def _marked_entries(block: Block, ctx: Context) -> list[Entry]:
     for position, marker in enumerate(markers):
         end = markers[position + 1].start() if position + 1 < len(markers) else len(block.text)
         text = block.text[marker.start() : end]
+        context = shared
         if block.kind is BlockKind.TABLE_ROW:
             text = re.split(r"\||<br\s*/?>", text[1:] if text.startswith("|") else text)[0]
-        entries.append(Entry(block, text, block.line_at(marker.start()), inherited, True, shared))
+            context = block.text  # a row's links belong to the action written in it
+        entries.append(Entry(block, text, block.line_at(marker.start()), inherited, True, context))
     return entries
 
 
-def first_marker(block: Block) -> int:
+def _markers(block: Block, ctx: Context) -> list[re.Match[str]]:
+    """The block's ACTION:, TODO: … markers, found once; most blocks have none."""
+    found = ctx.markers.get(block.index)
+    if found is None:
+        lowered = block.text.lower()
+        maybe = "AI" in block.text or any(w in lowered for w in ("act", "todo", "to-do", "follow"))
+        found = ctx.markers[block.index] = list(_MARKER.finditer(block.text)) if maybe else []
+    return found
+
+
+def first_marker(block: Block, ctx: Context) -> int:
     """Where the block's first marker starts: prose rules read only what comes before it."""
     if block.kind is BlockKind.TABLE_ROW and owner_table(block):
         return 0
-    found = _MARKER.search(block.text)
-    return found.start() if found else len(block.text)
+    found = _markers(block, ctx)
+    return found[0].start() if found else len(block.text)
 
 
 def _details_of_an_entry(block: Block, ctx: Context) -> bool:
@@ -285,9 +327,8 @@ def _tasks(
 def _candidate(
     entry: Entry, task: str, owners: tuple[str, ...], offset: int, ctx: Context
 ) -> Candidate:
-    context_md = "\n".join(
-        [entry.shared, entry.text, *(a.text for a in ctx.doc.ancestors(entry.block))]
-    )
+    shared = entry.shared[-REF_WINDOW:]
+    context_md = "\n".join([shared, entry.text[:REF_WINDOW], *ctx.surroundings(entry.block)])
     person = owners[0] if len(owners) == 1 else None
     return Candidate(
         block=entry.block,

@@ -9,8 +9,7 @@ from datetime import date
 
 from rapidfuzz import fuzz
 
-from bot.minutes import dates
-from bot.minutes.candidates import Candidate, Context
+from bot.minutes.candidates import Candidate, Context, LazyEvents
 from bot.minutes.document import parse_document
 from bot.minutes.explicit import explicit_items
 from bot.minutes.meta import plain_lines, read_meeting_info
@@ -18,7 +17,7 @@ from bot.minutes.model import ActionItem, Minutes, Person
 from bot.minutes.names import HANDLE, People
 from bot.minutes.narrative import narrative_items
 from bot.minutes.people import Roster
-from bot.minutes.refs import branches_in_file, pr_numbers_in_file
+from bot.minutes.refs import branches_in_file, pr_numbers_in_file, repos_in_file
 from bot.minutes.text import plain
 
 NOBODY = Roster()
@@ -59,9 +58,10 @@ def extract_minutes(
         people=known,
         meeting=info.meeting_date,
         next_meeting=info.next_meeting,
-        events=dates.find_events(plain(text), info.meeting_date) if info.meeting_date else {},
+        events=LazyEvents(plain(text), info.meeting_date),
         pr_numbers=pr_numbers_in_file(text),
         branches=branches_in_file(text),
+        repos=repos_in_file(text),
         holidays=holidays,
     )
     narrative = _merge_acceptances(list(narrative_items(ctx)))
@@ -99,13 +99,14 @@ def _without_restatements(
     for entry in explicit:
         for key in _identities(entry, known):
             by_owner.setdefault(key, []).append(entry)
+    lines = {key: [e.line for e in entries] for key, entries in by_owner.items()}
     return [
         c
         for c in narrative
         if not any(
             _restates(c, entry)
             for key in _identities(c, known)
-            for entry in _nearest(by_owner.get(key, []), c)
+            for entry in _nearest(by_owner.get(key, []), lines.get(key, []), c)
         )
     ]
 
@@ -114,10 +115,9 @@ def _identities(candidate: Candidate, known: People) -> set[str]:
     return {known.identity(o) for o in candidate.owners} or {""}
 
 
-def _nearest(entries: list[Candidate], candidate: Candidate) -> list[Candidate]:
+def _nearest(entries: list[Candidate], lines: list[int], candidate: Candidate) -> list[Candidate]:
     """The entries closest to the candidate in the file: comparing with all would grow with
     the square of the file, and a restatement sits near what it restates or in the list."""
-    lines = [e.line for e in entries]
     at = bisect.bisect_left(lines, candidate.line)
     return entries[max(0, at - NEAREST) : at + NEAREST]
 

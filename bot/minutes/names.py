@@ -71,6 +71,8 @@ _SPEECH = wordset(
 )
 _SEPARATORS = frozenset({",", "and", "&", "/", "+"})
 _NICK = re.compile(r"^[a-z][a-z0-9_.-]{2,30}$")
+_NAME_PREFIX = re.compile(r"^(?:Mc|Mac|O['’]|De|Di|La|Le|Van)")
+_INNER_CAPITAL = re.compile(r"[a-z][A-Z]")
 _WHO_WORDS = GROUP_WORDS | {"both", "each"}
 _CONTRACTION = re.compile(r"['’](?:t|re|ve|ll|d|m|s)$", re.I)
 
@@ -105,9 +107,13 @@ class People:
     things: frozenset[str] = frozenset()
     proper: frozenset[str] = frozenset()  # words written capitalised inside a sentence
     # In an owner slot ("task (Kate)", "ACTION: Csaba will …") a capitalised word is a name
-    # even where it only ever opens sentences.
+    # even where it only ever opens sentences, and a lower-case word may be a nick.
     owner_slot: bool = False
+    nick_slot: bool = False
     _cache: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
+    # Readings of whole lines asked for again and again (a bullet's parents are read for
+    # each of its children): kept per file, so each line is read once.
+    memo: dict[tuple[str, str], object] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, roster: Roster, announced: Iterable[str], plain_text: str) -> People:
@@ -131,7 +137,13 @@ class People:
     @functools.cached_property
     def in_owner_slot(self) -> People:
         """The same people, read where the minutes' layout says an owner is written."""
-        return replace(self, owner_slot=True, _cache={})
+        return replace(self, owner_slot=True, nick_slot=True, _cache={}, memo={})
+
+    @functools.cached_property
+    def in_label_slot(self) -> People:
+        """The same people, read in a "Name:" label that opens a line: capitalised words
+        there name the speaker; lower-case words ("motions:") need not."""
+        return replace(self, owner_slot=True, _cache={}, memo={})
 
     def is_person(self, text: str) -> bool:
         """True when `text` (one name, as written) names somebody."""
@@ -153,7 +165,7 @@ class People:
             return True
         if len(words) == 1 and words[0] not in self.proper and not self.owner_slot:
             return False  # capitals that open a sentence say nothing; inside one they name
-        if self.owner_slot and _NICK.match(text) and key not in TASK_VERBS and key not in NOT_VERBS:
+        if self.nick_slot and _NICK.match(text) and key not in TASK_VERBS and key not in NOT_VERBS:
             return True  # "(nikomatsakis)" after a task: a nick in an owner's place
         return _looks_like_a_name(text.split(), words) and key not in self.things
 
@@ -188,8 +200,7 @@ def _looks_like_a_name(tokens: list[str], words: list[str]) -> bool:
 
 def _is_camel(word: str) -> bool:
     """ "WebAssembly", "GitHub": an inner capital marks a product ("McKay" and "DeShawn" aside)."""
-    body = re.sub(r"^(?:Mc|Mac|O['’]|De|Di|La|Le|Van)", "", word)
-    return bool(re.search(r"[a-z][A-Z]", body))
+    return bool(_INNER_CAPITAL.search(_NAME_PREFIX.sub("", word)))
 
 
 def _labels(plain_text: str) -> list[str]:
@@ -257,11 +268,20 @@ def subject_before(text: str, end: int, people: People, *, opens: bool = True) -
 
 def subject_at_start(text: str, people: People) -> Subject | None:
     """The people a sentence opens with, when a verb follows: "Tom Lendacky (AMD) provided"."""
-    for match in _TOKEN.finditer(text):
+    key = ("opening", text)
+    if key not in people.memo:
+        people.memo[key] = _subject_at_start(text, people)
+    found = people.memo[key]
+    return found if isinstance(found, Subject) else None
+
+
+def _subject_at_start(text: str, people: People) -> Subject | None:
+    first = _first_token(text)
+    for match in _TOKEN.finditer(text, 0, 160):
         word = match.group(0)
         if match.start() > 120:
             return None
-        nick = match.start() == _first_token(text) and name_key(word) in people.known
+        nick = match.start() == first and name_key(word) in people.known
         if (
             word[:1].islower()
             and not nick
@@ -269,7 +289,7 @@ def subject_at_start(text: str, people: People) -> Subject | None:
             and word not in NAME_PARTICLES
         ):
             found = subject_before(text, match.start(), people)
-            return found if found is not None and found.start == _first_token(text) else None
+            return found if found is not None and found.start == first else None
         if word in ("(",):
             continue
     return None
@@ -286,7 +306,7 @@ def _first_token(text: str) -> int:
 
 def _nick(word: str, people: People) -> bool:
     """A lower-case word that names somebody: a known nick, or any nick in an owner's place."""
-    return name_key(word) in people.known or (people.owner_slot and bool(_NICK.match(word)))
+    return name_key(word) in people.known or (people.nick_slot and bool(_NICK.match(word)))
 
 
 def _skip_parenthesis(tokens: list[tuple[str, int]], i: int) -> int:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from copy import copy
 from dataclasses import dataclass, replace
 
-from bot.minutes.candidates import Candidate, Context
+from bot.minutes.candidates import Candidate, Context, around
 from bot.minutes.clauses import Commitment, Memory, Voice, read_commitments, strip_labels
 from bot.minutes.document import Block, BlockKind
 from bot.minutes.explicit import claimed, first_marker
@@ -90,7 +90,7 @@ def narrative_items(ctx: Context) -> Iterator[Candidate]:
 
 
 def _block_items(block: Block, ctx: Context, memory: Memory) -> Iterator[_Found]:
-    markdown = block.text[: first_marker(block)]
+    markdown = block.text[: first_marker(block, ctx)]
     state = _Block(block, strip_labels(plain(markdown), ctx.people)[2], _owner_above(block, ctx))
     for index, span in enumerate(_spans(block, markdown)):
         sentence = plain(span.text)
@@ -161,7 +161,9 @@ def _completions(found: _Found, block: Block, ctx: Context) -> list[Candidate]:
                 owners=found.owners,
                 title=make_title(task),
                 due=ctx.due(task),
-                refs=tuple(ctx.refs("\n".join([child.text, block.text]), found.person, child)),
+                refs=tuple(
+                    ctx.refs("\n".join([child.text, *ctx.surroundings(child)]), found.person, child)
+                ),
                 source=squash(plain(block.text) + " " + words),
                 kind=found.kind,
             )
@@ -170,7 +172,10 @@ def _completions(found: _Found, block: Block, ctx: Context) -> list[Candidate]:
 
 
 def _finish(found: _Found, block: Block, ctx: Context, memory: Memory) -> Candidate:
-    context_md = "\n".join([block.text, *(a.text for a in ctx.doc.ancestors(block))])
+    # A bullet's links belong to each of its sentences; a paragraph's to the one that has them.
+    bullet = block.kind is not BlockKind.PARAGRAPH or block.parent is not None
+    nearby = around(block.text, found.span.start, found.span.end) if bullet else found.span.text
+    context_md = "\n".join([nearby, *ctx.surroundings(block)])
     refs = _owned_prs(ctx.refs(context_md, found.person, block), found)
     return Candidate(
         block=block,
@@ -226,6 +231,8 @@ def _owned_prs(refs: list[Ref], found: _Found) -> list[Ref]:
 
 def _special_forms(sentence: str, span: Span, ctx: Context, memory: Memory) -> list[_Found]:
     """Review requests and "it is on his list" replies, which name the task only indirectly."""
+    if "remind" not in sentence and " on " not in sentence:
+        return []
     request = _REVIEW_REQUEST.search(sentence)
     if request:
         return _review_request(request, sentence, span, ctx, memory)
@@ -292,6 +299,13 @@ def _possessed(thing: str, requester: str | None) -> str:
 
 def _agreements(sentence: str, span: Span, ctx: Context) -> list[_Found]:
     """ "Sam asked that the note include X; Łukasz agreed." makes X Łukasz's task."""
+    if (
+        "agreed" not in sentence
+        and "accepted" not in sentence
+        and "said yes" not in sentence
+        and "do it" not in sentence
+    ):
+        return []
     agreed = _AGREED.search(sentence)
     if not agreed:
         return []
@@ -320,6 +334,8 @@ def _request_task(request: str) -> str:
 
 def _remember_thing(sentence: str, ctx: Context, memory: Memory) -> None:
     """Remember the last PR or issue named, so that "review it" can say what it is."""
+    if "PR" not in sentence and "#" not in sentence and "http" not in sentence:
+        return
     thing = _named_thing(sentence) or _numbered_thing(sentence, ctx)
     if thing:
         memory.thing = thing

@@ -21,6 +21,14 @@ def bare_name(markdown: str, people: People, *, known: bool = False) -> tuple[st
     With `known`, only people the file announced count: a heading such as "Container
     Script Removal" is a topic, whatever its capitals suggest.
     """
+    key = ("bare known" if known else "bare", markdown)
+    if key not in people.memo:
+        people.memo[key] = _bare_name(markdown, people, known=known)
+    found = people.memo[key]
+    return found if isinstance(found, tuple) else None
+
+
+def _bare_name(markdown: str, people: People, *, known: bool) -> tuple[str, ...] | None:
     match = _BARE.match(plain(markdown))
     if not match:
         return None

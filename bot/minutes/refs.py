@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from bot.minutes.model import Ref, RefKind
 from bot.minutes.text import plain
@@ -12,6 +12,10 @@ _URL = re.compile(r"https?://[^\s<>()\[\]`\"']+[^\s<>()\[\]`\"'.,;:!?]")
 _CROSS_REPO = re.compile(r"(?<![\w/.-])([A-Za-z0-9][\w.-]*/[\w.-]+)#(\d+)\b")
 _NUMBER = re.compile(r"(?<![\w/#&])#(\d+)\b")
 _PR_WORD_NUMBER = re.compile(r"\b(?:PR|pull request|pull)\s*#?(\d+)\b", re.I)
+_ISSUE_WORD_NUMBER = re.compile(r"\b(?:issue|bug)\s+#?(\d+)\b", re.I)
+# "rust#79278": a repository written by its name alone, known from the file's own links.
+_SHORT_REPO = re.compile(r"(?<![\w/.#-])([A-Za-z][\w.-]*)#(\d+)\b")
+_REPO_URL = re.compile(r"https?://[^/\s]+/([\w.-]+)/([\w.-]+)/(?:pull|issues|tree|blob)/")
 _CODE = re.compile(r"`([^`\n]+)`")
 _BRANCH_SHAPE = re.compile(r"^[A-Za-z0-9][\w.+-]*(?:/[\w.+-]+)+$")
 _DEFAULT_BRANCHES = {"main", "master", "trunk", "develop"}
@@ -32,7 +36,7 @@ _NOT_BRANCH_AFTER = re.compile(
 _NAMED_PR = re.compile(
     r"\b(?P<det>the|his|her|their|(?P<owner>[A-Z][\w-]+(?: [A-Z][\w-]+)?)['’]s)\s+"
     r"(?P<words>(?:[\w./+-]+\s+){0,5}?)(?:PR|pull request|series)\b"
-    r"(?P<tail>\s+for\s+(?:the\s+)?[\w./+ -]+?(?=[,;.)]|\s+(?:and|before|by|once|after|in|on|"
+    r"(?P<tail>\s+for\s+(?:the\s+)?[\w./+ -]{1,80}?(?=[,;.)]|\s+(?:and|before|by|once|after|in|on|"
     r"with|to|from|since|so|but|which|that)\b|$))?"
 )
 _FUTURE_PR = re.compile(
@@ -47,8 +51,10 @@ def explicit_refs(
     *,
     pr_numbers: frozenset[str] = frozenset(),
     branches: frozenset[str] = frozenset(),
+    repos: Mapping[str, str] | None = None,
 ) -> list[Ref]:
-    """References written out in `markdown`: URLs, `#N`, `owner/repo#N`, `PR N`, branches."""
+    """References written out in `markdown`: URLs, `#N`, `owner/repo#N`, `PR N`, `issue N`,
+    `repo#N` for a repository the file links to, branches."""
     refs: list[Ref] = []
     text = markdown
     for url in _URL.findall(text):
@@ -57,9 +63,16 @@ def explicit_refs(
     for repo, number in _CROSS_REPO.findall(text):
         refs.append(Ref(RefKind.ISSUE, f"{repo}#{number}"))
     text = _CROSS_REPO.sub(" ", text)
+    for name, number in _SHORT_REPO.findall(text):
+        if repos and name.lower() in repos:
+            refs.append(Ref(RefKind.ISSUE, f"{repos[name.lower()]}#{number}"))
+    text = _SHORT_REPO.sub(" ", text)
     for number in _PR_WORD_NUMBER.findall(text):
         refs.append(Ref(RefKind.PR, f"#{number}"))
-    for number in _NUMBER.findall(_PR_WORD_NUMBER.sub(" ", text)):
+    text = _PR_WORD_NUMBER.sub(" ", text)
+    for number in _ISSUE_WORD_NUMBER.findall(text):
+        refs.append(Ref(RefKind.ISSUE, f"#{number}"))
+    for number in _NUMBER.findall(_ISSUE_WORD_NUMBER.sub(" ", text)):
         kind = RefKind.PR if number in pr_numbers else RefKind.ISSUE
         refs.append(Ref(kind, f"#{number}"))
     refs.extend(branch_refs(markdown, branches))
@@ -97,6 +110,14 @@ def branches_in_file(markdown: str) -> frozenset[str]:
         if _called_branch(markdown, match) or re.search(r"\bcut\s+$", before):
             found.add(name)
     return frozenset(found - _DEFAULT_BRANCHES)
+
+
+def repos_in_file(markdown: str) -> dict[str, str]:
+    """Repositories the minutes link to, by name: {"rust": "rust-lang/rust"}."""
+    found: dict[str, str] = {}
+    for owner, name in _REPO_URL.findall(markdown):
+        found.setdefault(name.lower(), f"{owner}/{name}")
+    return found
 
 
 def pr_numbers_in_file(markdown: str) -> frozenset[str]:

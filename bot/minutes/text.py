@@ -11,7 +11,6 @@ _LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
 _AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|(?<!\w)_(?=\S))|((?<=\S)_(?!\w))")
 _STRUCK = re.compile(r"~~.+?~~", re.S)
-_SPACES = re.compile(r"\s+")
 
 # Words that end in a period without ending the sentence.
 _ABBREVIATIONS = frozenset(
@@ -36,10 +35,14 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[`@*_]*[A-Z0-9À-Þ�
 @functools.lru_cache(maxsize=4096)
 def plain(markdown: str) -> str:
     """Inline Markdown as plain text: links become their text, emphasis and code marks go."""
-    text = _LINK.sub(lambda m: m.group(1) or m.group(2), markdown)
-    text = _AUTOLINK.sub(r"\1", text)
-    text = _EMPHASIS.sub("", text).replace("`", "")
-    return _SPACES.sub(" ", text).strip()
+    text = markdown
+    if "[" in text:
+        text = _LINK.sub(lambda m: m.group(1) or m.group(2), text)
+    if "<" in text:
+        text = _AUTOLINK.sub(r"\1", text)
+    if "*" in text or "_" in text:
+        text = _EMPHASIS.sub("", text)
+    return " ".join(text.replace("`", "").split())
 
 
 def without_struck(markdown: str) -> str:
@@ -66,26 +69,23 @@ class Span:
 
 def sentences(text: str) -> Iterator[Span]:
     """Split text into sentences, keeping each one's offset."""
-    start = 0
+    start = counted = ticks = 0
     for match in _SENTENCE_END.finditer(text):
-        if _ends_with_abbreviation(text[start : match.start()]) or _inside_code(
-            text, match.start()
-        ):
-            continue
-        yield Span(text[start : match.start()], start)
+        end = match.start()
+        ticks += text.count("`", counted, end)  # counted once: linear in the text
+        counted = end
+        if ticks % 2 == 1 or _last_word(text, start, end).lower() in _ABBREVIATIONS:
+            continue  # inside a code span, or "e.g." and "etc." in mid-sentence
+        yield Span(text[start:end], start)
         start = match.end()
     if text[start:].strip():
         yield Span(text[start:], start)
 
 
-def _ends_with_abbreviation(sentence: str) -> bool:
-    words = sentence.rsplit(None, 1)
-    return bool(words) and words[-1].lower() in _ABBREVIATIONS
-
-
-def _inside_code(text: str, position: int) -> bool:
-    return text.count("`", 0, position) % 2 == 1
+def _last_word(text: str, start: int, end: int) -> str:
+    space = max(text.rfind(" ", start, end), text.rfind("\n", start, end))
+    return text[max(space + 1, start) : end]
 
 
 def squash(text: str) -> str:
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())

@@ -38,6 +38,16 @@ _CUT_POINTS = (
     " to the ",
     " with ",
 )
+_DANGLING = frozenset(
+    {"it", "this", "that", "them", "these", "those", "there", "part", "further", "one"}
+)
+# Headings that say nothing about a task: "Fix it (Action items)" is no better than "Fix it".
+_GENERIC_TOPIC = re.compile(
+    r"^(?:\d+\.\s*)?(?:action items?|actions?|next steps?|notes?|discussion|agenda|topics?|minutes|"
+    r"summary|follow[- ]?ups?|to-?dos?|tasks?|decisions?|updates?|other|misc\w*|general|"
+    r"open items|work items)\W*$",
+    re.I,
+)
 # A fixed reference day lets a tail be recognised as a date phrase whatever the meeting date.
 _PROBE = date(2001, 6, 6)
 
@@ -53,23 +63,16 @@ def make_title(task: str, *, topic: str = "") -> str:
     text = _LEADING_FILLER.sub("", text)
     text = strip_deadline(text).strip(" .;:,—–-")
     text = _HEDGED_CLAUSE.sub("", _FILLER_WORDS.sub("", text))
-    if topic and _needs_topic(text):
-        text = f"{text} ({squash(plain(topic)).strip(' :*')})"
+    topic = squash(plain(topic)).strip(" :*")
+    if topic and _needs_topic(text) and not _GENERIC_TOPIC.match(topic):
+        text = f"{text} ({topic})"
     return _shorten(text[:1].upper() + text[1:])
 
 
 def _needs_topic(title: str) -> bool:
+    """ "Prioritize it", "Remove that part", "Re-raise it": the title does not say what."""
     words = title.split()
-    return len(words) <= 2 or words[-1].lower() in (
-        "it",
-        "this",
-        "that",
-        "them",
-        "these",
-        "those",
-        "part",
-        "further",
-    )
+    return len(words) <= 1 or words[-1].lower() in _DANGLING
 
 
 def strip_deadline(text: str) -> str:

@@ -1,0 +1,271 @@
+"""The forms real minutes state action items in, and the look-alikes that are not items.
+
+Each case is a small piece of minutes written for the test in the shape real minutes use
+(narrative summaries, scribe logs, action lists, tables); the labelled files themselves are
+scored in `test_eval.py`.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import date
+
+import pytest
+
+from bot.minutes.extract import extract_minutes
+
+MEETING = date(2025, 6, 11)  # a Wednesday
+
+
+def found(markdown: str) -> list[tuple[tuple[str, ...], str]]:
+    minutes = extract_minutes(textwrap.dedent(markdown), meeting_date=MEETING)
+    return [(item.owners, item.title) for item in minutes.items]
+
+
+@pytest.mark.parametrize(
+    ("markdown", "owners", "title"),
+    [
+        # Names nobody announced count: the attendee list is not a gate.
+        (
+            "Attendees: Dana Ruiz\n\n* Jakub expressed willingness to help and will post on the "
+            "mailing list to coordinate efforts.\n* Dana thanked Jakub.\n",
+            ("Jakub",),
+            "Post on the mailing list to coordinate efforts",
+        ),
+        (
+            "* Chris Hawk acknowledged the gap and promised to prioritize the Verus docs.\n",
+            ("Chris Hawk",),
+            "Prioritize the Verus docs",
+        ),
+        (
+            "* Luigi said the PR applies cleanly, although he still needs to test for conflicts.\n",
+            ("Luigi",),
+            "Test for conflicts",
+        ),
+        (
+            "* Tom Dohrmann offered assistance with the cargo and linker issues.\n",
+            ("Tom Dohrmann",),
+            "Help with the cargo and linker issues",
+        ),
+        (
+            "* Joerg Roedel explained plans to integrate user space testing into the repository.\n",
+            ("Joerg Roedel",),
+            "Integrate user space testing into the repository",
+        ),
+        (
+            "* Stefano Garzarella (Red Hat) stated he would post an issue with a report.\n",
+            ("Stefano Garzarella",),
+            "Post an issue with a report",
+        ),
+        (
+            "* Dionna requested Tom Lendacky to review her branch on the mailing list.\n",
+            ("Tom Lendacky",),
+            "Review her branch on the mailing list",
+        ),
+        (
+            "Attendees: Oliver Steffen\n\n* **Decision**: Oliver to add the MMIO routines now.\n",
+            ("Oliver",),
+            "Add the MMIO routines now",
+        ),
+        (
+            "* James suggested an announcement. Jörg agreed and said the project will announce "
+            "the required updates on the mailing list.\n",
+            ("Jörg",),
+            "Announce the required updates on the mailing list",
+        ),
+        ("* The old-format PR will be closed by Max.\n", ("Max",), "Close The old-format PR"),
+        (
+            "- Annex K - request for Jeff to review with the security team.\n",
+            ("Jeff",),
+            "Review with the security team",
+        ),
+        (
+            "* **Christian Huitema:** Offered to work on the multipath extension.\n",
+            ("Christian Huitema",),
+            "Work on the multipath extension",
+        ),
+        # Somebody's own words: a speaker label, or the owner of the bullet above.
+        (
+            "lars: I can talk some more with Alan about this subject.\n\nlars: agreed.\n",
+            ("lars",),
+            "Talk some more with Alan about this subject",
+        ),
+        (
+            "Attendees: erethon, hexa\n\n- erethon:\n  - Will send the 600 emails today.\n",
+            ("erethon",),
+            "Send the 600 emails",
+        ),
+        (
+            "* Tom Lendacky provided an update:\n  * Will check with Pankaj about the areas to help.\n",
+            ("Tom Lendacky",),
+            "Check with Pankaj about the areas to help",
+        ),
+        (
+            "- **Status:** Axic: No progress made on it. Will lead a chat in Gitter.\n",
+            ("Axic",),
+            "Lead a chat in Gitter",
+        ),
+        # Explicit entries in the forms real minutes use.
+        (
+            "ACTION: eP to ask Fred where the use case is tracked\n",
+            ("eP",),
+            "Ask Fred where the use case is tracked",
+        ),
+        (
+            "**ACTION 62.5:** James Hancock to update the wiki with the decisions.\n",
+            ("James Hancock",),
+            "Update the wiki with the decisions",
+        ),
+        (
+            "- ACTION ITEM Niko to leave a comment summarizing the above\n",
+            ("Niko",),
+            "Leave a comment summarizing the above",
+        ),
+        ("- ACTTION ITEM Josh to open an issue\n", ("Josh",), "Open an issue"),
+        (
+            "* TODO(@bifurcation) rename Sender.id to Sender.key\n",
+            ("bifurcation",),
+            "Rename Sender.id to Sender.key",
+        ),
+        (
+            "## Action Items\n\n* [ ] Work through the book to get examples working. (Kate)\n",
+            ("Kate",),
+            "Work through the book to get examples working",
+        ),
+        (
+            "## Action Items\n\n* [ ] Merge the docs PR (nikomatsakis, scalexm)\n",
+            ("nikomatsakis", "scalexm"),
+            "Merge the docs PR",
+        ),
+        (
+            "| Topic | Details |\n|---|---|\n| Devnet | - **ACTION**: Pari to launch the devnet after this call |\n",
+            ("Pari",),
+            "Launch the devnet after this call",
+        ),
+        (
+            "## Next steps\n\n- **Deeptanshu**:\n  - Refine the simulate endpoints.\n",
+            ("Deeptanshu",),
+            "Refine the simulate endpoints",
+        ),
+        (
+            "## Action Items\n\n### Tony\n- Gather feedback from Infura on gas estimation.\n\n"
+            "Tony: thanks.\n",
+            ("Tony",),
+            "Gather feedback from Infura on gas estimation",
+        ),
+        (
+            "Ultimately we identified the following next steps:\n\n"
+            "- Schedule a meeting on lifetime problems. (nikomatsakis)\n",
+            ("nikomatsakis",),
+            "Schedule a meeting on lifetime problems",
+        ),
+        (
+            "- Task (Trevis):\n  - Examine the representative users of the library\n",
+            ("Trevis",),
+            "Examine the representative users of the library",
+        ),
+        (
+            "## Pending Action Items:\n\n* For the content type PR, need to update the definition.\n",
+            (),
+            "For the content type PR, need to update the definition",
+        ),
+    ],
+)
+def test_a_form_real_minutes_use_gives_its_item(
+    markdown: str, owners: tuple[str, ...], title: str
+) -> None:
+    assert found(markdown) == [(owners, title)]
+
+
+def test_both_and_they_name_the_people_just_spoken_of() -> None:
+    markdown = """\
+        ### Container script
+
+        * Stefano noted that the container script is outdated.
+        * Jörg Rödel confirmed he is not using it.
+        * **Action:** Both agreed to remove the script.
+
+        ### IGVM
+
+        * Roy Hopkins is about to upload a rework of Peter Fang's PR. They will coordinate their efforts.
+        """
+
+    assert found(markdown) == [
+        (("Stefano", "Jörg Rödel"), "Remove the script"),
+        (("Roy Hopkins", "Peter Fang"), "Coordinate their efforts"),
+    ]
+
+
+def test_a_group_committing_in_its_own_bullet_is_everybody() -> None:
+    assert found("* We'll drop v14 support and add v20 to the review action.\n") == [
+        ((), "Drop v14 support and add v20 to the review action")
+    ]
+
+
+def test_a_dangling_commitment_is_completed_by_each_nested_bullet() -> None:
+    markdown = """\
+        Present: Jean Burellier, Michael Dawson
+
+        * Jean - will reach out to
+          * Performance team
+          * SEA team
+        """
+
+    assert found(markdown) == [
+        (("Jean",), "Reach out to Performance team"),
+        (("Jean",), "Reach out to SEA team"),
+    ]
+
+
+def test_nested_checkboxes_take_their_parent_entrys_owners() -> None:
+    markdown = """\
+        ## Action Items
+
+        * [ ] Chris / Stephen : Improve communication with the SIG
+          * [ ] Reach out to Dan about the SDK meetings
+        """
+
+    assert found(markdown) == [
+        (("Chris", "Stephen"), "Improve communication with the SIG"),
+        (("Chris", "Stephen"), "Reach out to Dan about the SDK meetings"),
+    ]
+
+
+def test_a_deadline_in_a_commitment_resolves_against_the_meeting() -> None:
+    minutes = extract_minutes(
+        "* Jörg said he plans to review them later this week.\n", meeting_date=MEETING
+    )
+
+    assert [(i.owners, i.due) for i in minutes.items] == [(("Jörg",), date(2025, 6, 13))]
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "* Eric will serve as notetaker for this meeting.\n",
+        "* The group agreed to a weekly cadence, meeting next on March 6.\n",
+        "* He mentioned the need to convince the architects about the use case.\n",
+        "* Kubernetes will drop support for it; we run on Kubernetes today.\n",
+        "* Testing will continue next week.\n",
+        "* Processes which need to be established to reach LTS.\n",
+        "* Will we need a new release for this?\n",
+        "alan: Expectation that when decisions need to be made, will form a smaller group.\n",
+        "* JW: I also spoke with Ruben, so I can formulate clarifications as requested.\n",
+        "*Action: Alan is chair.*\n",
+        "## Review of previous action items\n\nACTION: Kate to update the design doc\n",
+        "## Action items\n\n- Rename the branch\n  - Note this should be the same as a rename\n"
+        "  - e.g. create support/2.3 first\n",
+        "* Peter asked reviewers to look at the PR.\n",
+        "* It will be great to have some community support for fuzzing.\n",
+        "* The proposal will be sent to the mailing list for discussion.\n",
+        "* Don't need to write it, but need to define its purpose first.\n",
+        "* Dionna Glaze will present remotely if she can.\n",
+        "* Ziqiao might look at the allocator again.\n",
+        "* Jörg Rödel hasn't agreed to review it.\n",
+        "* The possibility of supporting multiple keys will be discussed.\n",
+    ],
+)
+def test_what_looks_like_an_item_but_commits_nobody(markdown: str) -> None:
+    items = found(markdown)
+
+    assert [i for i in items if "Rename the branch" not in i[1]] == []
