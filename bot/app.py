@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from aiohttp import web
+from gidgethub import HTTPException
 
 from bot import server
 from bot.config import ServiceSettings
@@ -19,7 +21,6 @@ from bot.github import AppAuth, Auth, GitHubPort, RetryPolicy, TokenAuth
 from bot.handlers import dispatch
 from bot.handlers.context import Context, utc_now
 from bot.handlers.weekly_status import SCHEDULE_EVENT
-from bot.logs import log_context
 from bot.metrics import MeteredPort, Metrics
 from bot.queue import Delivery, EmbeddedQueue, Journal, Process, Queue
 from bot.redis_queue import RedisQueue
@@ -57,12 +58,14 @@ def make_port(
     settings: ServiceSettings,
     installation: int | None,
     metrics: Metrics | None = None,
+    *,
+    tries: int = RetryPolicy.max_tries,
 ) -> GitHubPort:
     """Return a port for one installation (or the token), counted in `metrics` if given."""
     options: dict[str, Any] = {
         "base_url": settings.api_url,
         "requester": settings.user_agent,
-        "policy": RetryPolicy(content_per_minute=settings.writes_per_minute),
+        "policy": RetryPolicy(max_tries=tries, content_per_minute=settings.writes_per_minute),
     }
     if metrics is None:
         return GitHubPort(session, auth, installation, **options)
@@ -73,12 +76,21 @@ async def handle(
     delivery: Delivery, port: GitHubPort, settings: ServiceSettings, clock: Clock = utc_now
 ) -> None:
     """Dispatch one delivery to its handlers and log what it cost in API calls."""
-    with _delivery_context(delivery):
+    with delivery.log_context():
         await dispatch(delivery.as_event(), Context(port=port, settings=settings, clock=clock))
         log.info("delivery handled", extra={"fields": {"calls": port.calls, "writes": port.writes}})
 
 
-def status_checks(repositories: list[tuple[str, int | None]], now: datetime) -> list[Delivery]:
+@dataclass(frozen=True)
+class Watched:
+    """A repository whose weekly status the service checks, with its installation."""
+
+    repo: str
+    installation: int | None = None
+    default_branch: str | None = None
+
+
+def status_checks(repositories: Iterable[Watched], now: datetime) -> list[Delivery]:
     """Return one `schedule` event per repository for the hour of `now`.
 
     The id names the hour, so however often the service checks, each repository is
@@ -87,21 +99,45 @@ def status_checks(repositories: list[tuple[str, int | None]], now: datetime) -> 
     hour = now.strftime("%Y-%m-%dT%H")
     return [
         Delivery(
-            f"{SCHEDULE_EVENT}:{repo}:{hour}",
+            f"{SCHEDULE_EVENT}:{watched.repo}:{hour}",
             SCHEDULE_EVENT,
-            {"repository": {"full_name": repo}}
-            | ({"installation": {"id": installation}} if installation else {}),
+            {"repository": {"full_name": watched.repo, "default_branch": watched.default_branch}}
+            | ({"installation": {"id": watched.installation}} if watched.installation else {}),
         )
-        for repo, installation in repositories
+        for watched in repositories
     ]
 
 
 async def check_weekly_status(app: web.Application) -> None:
-    """Queue a weekly-status check for every repository the service has heard from."""
-    repositories = await asyncio.to_thread(app[JOURNAL].repositories)
-    for delivery in status_checks(repositories, app[CLOCK]()):
+    """Queue a weekly-status check for every repository the service acts on."""
+    for delivery in status_checks(await watched_repositories(app), app[CLOCK]()):
         if await app[QUEUE].submit(delivery):
             app[METRICS].accepted(delivery.id)
+
+
+async def watched_repositories(app: web.Application) -> list[Watched]:
+    """List every repository of every installation of the App, page by page.
+
+    With a plain token there are no installations to ask about: the repositories
+    the service has heard from lately are checked instead.
+    """
+    auth, settings, session = app[AUTH], app[SETTINGS], app[SESSION]
+    if not isinstance(auth, AppAuth):
+        heard = await asyncio.to_thread(app[JOURNAL].repositories)
+        return [Watched(repo, installation) for repo, installation in heard]
+    watched = []
+    for installation in await make_port(session, auth, settings, None).list_installations():
+        port = make_port(session, auth, settings, installation)
+        try:
+            repositories = await port.list_installation_repositories()
+        except HTTPException as error:  # e.g. a suspended installation: the others go on
+            log.warning("repositories of installation %s not listed: %s", installation, error)
+            continue
+        watched += [
+            Watched(repo["full_name"], installation, repo.get("default_branch"))
+            for repo in repositories
+        ]
+    return watched
 
 
 def create_app(
@@ -135,19 +171,13 @@ def _processor(app: web.Application) -> Process:
     return process
 
 
-def _delivery_context(delivery: Delivery) -> contextlib.AbstractContextManager[None]:
-    """Name the delivery, its repository and installation on every log line inside."""
-    return log_context(
-        delivery=delivery.id,
-        event=delivery.event,
-        repo=delivery.repo or None,
-        installation=delivery.installation_id,
-    )
-
-
 async def _handle_metered(app: web.Application, delivery: Delivery) -> None:
     """Handle `delivery` with a port whose requests and item changes are counted."""
     settings, metrics = app[SETTINGS], app[METRICS]
+    if isinstance(app[AUTH], AppAuth) and delivery.installation_id is None:
+        with delivery.log_context():
+            log.warning("skipped: the %s event names no installation to act as", delivery.event)
+        return
     port = make_port(app[SESSION], app[AUTH], settings, delivery.installation_id, metrics)
     try:
         await handle(delivery, port, settings, app[CLOCK])
@@ -189,7 +219,10 @@ async def _status_checks(app: web.Application) -> AsyncIterator[None]:
     async def every_while() -> None:
         while True:
             await asyncio.sleep(STATUS_CHECK_SECONDS)
-            await check_weekly_status(app)
+            try:
+                await check_weekly_status(app)
+            except (aiohttp.ClientError, TimeoutError, HTTPException) as error:
+                log.warning("weekly status check skipped until the next one: %s", error)
 
     task = asyncio.create_task(every_while())
     yield

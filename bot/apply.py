@@ -20,7 +20,7 @@ from bot.reconcile import (
     Plan,
     UpdateItemIssue,
     UpdateMeetingIssue,
-    render_meeting_body,
+    listed_meeting_body,
 )
 
 if TYPE_CHECKING:
@@ -74,11 +74,10 @@ class Applier:
                 child = issue_id or applied.items[key]["id"]
                 if await self.add_sub_issue(parent, child):
                     applied.linked.add((parent, child))
-            case UpdateMeetingIssue(number, current_body, known, closed):
-                numbers = dict(known) | {k: i["number"] for k, i in applied.items.items()}
-                body = render_meeting_body(minutes, numbers, ctx, current_body, frozenset(closed))
-                if body != current_body:
-                    await self.port.update_issue(self.repo, number, body=body)
+            case UpdateMeetingIssue():
+                body = listed_meeting_body(op, minutes, ctx, applied.items)
+                if body != op.current_body:
+                    await self.port.update_issue(self.repo, op.number, body=body)
             case _:
                 assert_never(op)
 
@@ -113,6 +112,9 @@ class Applier:
             fields["state"] = op.state
         changed = {name: value for name, value in fields.items() if value is not None}
         await self.port.update_issue(self.repo, op.number, **changed)
+        # After the edit: a lost comment is better than one said twice on a retry.
+        if op.comment is not None:
+            await self.port.post_comment(self.repo, op.number, op.comment)
 
     async def close(self, op: CloseIssue) -> None:
         """Say why, then close the issue with its reason."""

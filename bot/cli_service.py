@@ -5,29 +5,38 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sqlite3
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import NoReturn
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 import jwt
 from aiohttp import web
 
-from bot.app import AUTH, JOURNAL, auth_from_settings, create_app, handle, journal_path, make_port
-from bot.config import ConfigError, ServiceSettings, SettingsError, settings_from_env
+from bot.app import AUTH, JOURNAL, create_app, handle, journal_path
+from bot.cli_github import (
+    CannotRun,
+    cannot_start,
+    checked_settings,
+    fail,
+    logged_settings,
+    one_line_errors,
+    repository_port,
+)
+from bot.config import ServiceSettings
 from bot.github import AppAuth
+from bot.handlers import lacking
 from bot.handlers.minutes_files import sync_repository
 from bot.handlers.pull_preview import preview_text
 from bot.handlers.weekly_status import SCHEDULE_EVENT
-from bot.logs import configure_logging
 from bot.queue import Delivery
 
-# The exit status when the settings cannot be used, as for a command-line usage error.
-CANNOT_START = 2
+log = logging.getLogger(__name__)
 
 # Events that carry no change of their own in Actions: reconcile the repository, then
 # post the weekly status if it is due.
@@ -35,6 +44,8 @@ SYNC_EVENTS = frozenset({"schedule", "workflow_dispatch"})
 # A workflow on `pull_request_target` gets the `pull_request` payload, and the token and
 # secrets of the base repository, so previews of PRs from forks can be written.
 SAME_PAYLOAD = {"pull_request_target": "pull_request"}
+# What GitHub Actions sets for every run, and `action` needs.
+ACTIONS_VARIABLES = ("GITHUB_EVENT_NAME", "GITHUB_EVENT_PATH", "GITHUB_REPOSITORY")
 
 
 def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -52,45 +63,20 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
 
     sync = subparsers.add_parser("sync", help="reconcile every minutes file of a repository")
     sync.add_argument("repo", metavar="OWNER/REPO")
-    sync.add_argument("--installation", type=int, help="App installation id (App credentials)")
+    sync.add_argument(
+        "--installation", type=int, help="App installation id (default: the one on OWNER/REPO)"
+    )
     sync.set_defaults(run=run_sync)
 
     action = subparsers.add_parser("action", help="handle the event of a GitHub Actions run")
     action.set_defaults(run=run_action)
 
 
-def _settings(env: Mapping[str, str]) -> ServiceSettings:
-    """Read the settings and send logs as JSON lines, masking the settings' secrets."""
-    settings = _checked_settings(env)
-    configure_logging(settings.log_level, secrets=secrets_of(settings))
-    return settings
-
-
-def _checked_settings(env: Mapping[str, str]) -> ServiceSettings:
-    """Read the settings, exiting with every problem when they cannot be used."""
-    try:
-        return settings_from_env(env)
-    except SettingsError as error:
-        cannot_start(*error.problems)
-
-
-def secrets_of(settings: ServiceSettings) -> tuple[str | None, ...]:
-    """Return the values that must never appear in a log line."""
-    return settings.webhook_secret, settings.token, settings.private_key
-
-
-def cannot_start(*problems: str) -> NoReturn:
-    """Say why the service cannot start, one problem a line, and exit with status 2."""
-    separator = " " if len(problems) == 1 else "\n"
-    print(f"minutes-bot: cannot start:{separator}" + "\n".join(problems), file=sys.stderr)
-    raise SystemExit(CANNOT_START)
-
-
 def run_serve(args: argparse.Namespace) -> int:
     """Serve webhooks until interrupted, or only check the configuration."""
     if args.check_config:
-        return check_config(_checked_settings(os.environ), args.journal)
-    settings = _settings(os.environ)
+        return check_config(checked_settings(os.environ), args.journal)
+    settings = logged_settings(os.environ)
     app = build_app(settings, args.journal)
     web.run_app(app, host=args.host, port=args.port or settings.port, print=None)
     return 0
@@ -156,19 +142,17 @@ def _redis_location(url: str) -> str:
 
 def run_sync(args: argparse.Namespace) -> int:
     """Reconcile one repository, printing progress on stderr."""
-    settings = _settings(os.environ)
-    try:
+    settings = logged_settings(os.environ)
+    with one_line_errors(settings):
         count = asyncio.run(sync(settings, args.repo, args.installation))
-    except ConfigError as error:
-        raise SystemExit(f"minutes-bot: .github/minutes-bot.yml cannot be used:\n{error}") from None
     print(f"{args.repo}: {count} minutes files reconciled", file=sys.stderr)
     return 0
 
 
-async def sync(settings: ServiceSettings, repo: str, installation: int | None) -> int:
+async def sync(settings: ServiceSettings, repo: str, installation: int | None = None) -> int:
     """Reconcile every minutes file of `repo`; return how many there are."""
     async with aiohttp.ClientSession() as session:
-        port = make_port(session, auth_from_settings(settings), settings, installation)
+        port = await repository_port(session, settings, repo, installation)
         return await sync_repository(port, repo, progress=_progress)
 
 
@@ -176,10 +160,10 @@ def run_pull_preview(args: argparse.Namespace) -> int:
     """Print the preview the bot keeps on a pull request, without writing it."""
     repo, _, number = args.pr.partition("#")
     if not number.isdigit() or repo.count("/") != 1:
-        print(f"minutes-bot: --pr takes OWNER/REPO#NUMBER, not {args.pr!r}", file=sys.stderr)
-        return CANNOT_START
-    settings = _settings(os.environ)
-    text = asyncio.run(pull_preview(settings, repo, int(number), args.installation))
+        fail(f"--pr takes OWNER/REPO#NUMBER, not {args.pr!r}")
+    settings = logged_settings(os.environ)
+    with one_line_errors(settings):
+        text = asyncio.run(pull_preview(settings, repo, int(number), args.installation))
     print(text or f"{args.pr} changes no minutes and no minutes-bot configuration.")
     return 0
 
@@ -189,33 +173,50 @@ async def pull_preview(
 ) -> str | None:
     """Return the preview of pull request `number` of `repo`; None when it touches no minutes."""
     async with aiohttp.ClientSession() as session:
-        port = make_port(session, auth_from_settings(settings), settings, installation)
+        port = await repository_port(session, settings, repo, installation)
         pull = await port.get_pull(repo, number)
         if pull is None:
-            raise SystemExit(f"minutes-bot: {repo}#{number} is not a pull request")
+            raise CannotRun(f"{repo}#{number} is not a pull request")
         return await preview_text(port, pull["base"]["repo"], pull)
 
 
 def run_action(args: argparse.Namespace) -> int:
     """Handle the event that started this GitHub Actions run."""
-    asyncio.run(act(_settings(os.environ), os.environ))
+    settings = logged_settings(os.environ)
+    with one_line_errors(settings):
+        asyncio.run(act(settings, os.environ))
     return 0
 
 
 async def act(settings: ServiceSettings, env: Mapping[str, str]) -> None:
     """Dispatch the Actions event `env` describes like a webhook; reconcile on schedule."""
-    event = SAME_PAYLOAD.get(env["GITHUB_EVENT_NAME"], env["GITHUB_EVENT_NAME"])
-    text = await asyncio.to_thread(Path(env["GITHUB_EVENT_PATH"]).read_text, encoding="utf-8")
-    payload = json.loads(text)
+    event, payload, repo = await actions_event(env)
     if event in SYNC_EVENTS:
-        await sync(settings, env["GITHUB_REPOSITORY"], None)
+        await sync(settings, repo)
         # Then check the weekly status, whose handler takes the name `schedule`.
-        event, payload = SCHEDULE_EVENT, {"repository": {"full_name": env["GITHUB_REPOSITORY"]}}
+        event, payload = SCHEDULE_EVENT, {"repository": {"full_name": repo}}
     delivery = Delivery(env.get("GITHUB_RUN_ID", "action"), event, payload)
+    if (field := lacking(delivery.as_event())) is not None:
+        log.warning("the %s event is skipped: its payload has no %s", event, field)
+        return
     async with aiohttp.ClientSession() as session:
-        await handle(
-            delivery, make_port(session, auth_from_settings(settings), settings, None), settings
-        )
+        await handle(delivery, await repository_port(session, settings, repo), settings)
+
+
+async def actions_event(env: Mapping[str, str]) -> tuple[str, dict[str, Any], str]:
+    """Read the event, its payload and the repository of this Actions run from `env`."""
+    missing = [name for name in ACTIONS_VARIABLES if not env.get(name)]
+    if missing:
+        raise CannotRun(f"not a GitHub Actions run: {', '.join(missing)} not set")
+    path = Path(env["GITHUB_EVENT_PATH"])
+    try:
+        payload = json.loads(await asyncio.to_thread(path.read_text, encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise CannotRun(f"cannot read the event file {path} ({type(error).__name__})") from None
+    if not isinstance(payload, dict):
+        raise CannotRun(f"the event file {path} does not hold a JSON object")
+    event = SAME_PAYLOAD.get(env["GITHUB_EVENT_NAME"], env["GITHUB_EVENT_NAME"])
+    return event, payload, env["GITHUB_REPOSITORY"]
 
 
 def _progress(line: str) -> None:

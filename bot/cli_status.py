@@ -16,11 +16,10 @@ from datetime import datetime
 
 import aiohttp
 
-from bot.app import auth_from_settings, make_port
-from bot.config import ServiceSettings, SettingsError, settings_from_env
+from bot.cli_github import CannotRun, logged_settings, one_line_errors, repository_port
+from bot.config import REPO_CONFIG_PATH, ServiceSettings
 from bot.handlers.context import utc_now
 from bot.handlers.weekly_status import Outcome, WeeklyStatus, read_config
-from bot.logs import configure_logging
 
 Clock = Callable[[], datetime]
 
@@ -34,18 +33,17 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     status.add_argument(
         "--dry-run", action="store_true", help="print the report instead of posting; write nothing"
     )
-    status.add_argument("--installation", type=int, help="App installation id (App credentials)")
+    status.add_argument(
+        "--installation", type=int, help="App installation id (default: the one on OWNER/REPO)"
+    )
     status.set_defaults(run=run_status)
 
 
 def run_status(args: argparse.Namespace) -> int:
     """Post (or, dry, print) the repository's weekly status; explain the outcome on stderr."""
-    try:
-        settings = settings_from_env(os.environ)
-    except SettingsError as error:
-        raise SystemExit(f"minutes-bot: cannot start:\n{error}") from None
-    configure_logging(settings.log_level)
-    outcome = asyncio.run(weekly_status(settings, args.repo, args.installation, args.dry_run))
+    settings = logged_settings(os.environ)
+    with one_line_errors(settings):
+        outcome = asyncio.run(weekly_status(settings, args.repo, args.installation, args.dry_run))
     if args.dry_run and outcome.report:
         print(outcome.report, end="")
     print(f"{args.repo}: {outcome.explanation}", file=sys.stderr)
@@ -61,8 +59,8 @@ async def weekly_status(
 ) -> Outcome:
     """Run the weekly status of `repo` once, as the scheduler would at this moment."""
     async with aiohttp.ClientSession() as session:
-        port = make_port(session, auth_from_settings(settings), settings, installation)
+        port = await repository_port(session, settings, repo, installation)
         config = await read_config(port, repo)
         if config is None:
-            raise SystemExit(f"minutes-bot: {repo}: .github/minutes-bot.yml cannot be used")
+            raise CannotRun(f"{repo}: {REPO_CONFIG_PATH} cannot be used")
         return await WeeklyStatus(port, repo, config).run(clock(), dry_run=dry_run)

@@ -23,7 +23,7 @@ from bot.reconcile import (
     Plan,
     UpdateMeetingIssue,
     item_keys,
-    render_meeting_body,
+    listed_meeting_body,
 )
 from bot.render import RenderContext
 
@@ -112,8 +112,4 @@ class DryRun:
         self, op: UpdateMeetingIssue, applied: Applied, minutes: Minutes, ctx: RenderContext
     ) -> None:
         """Fill a new meeting issue's task list as the applier would."""
-        numbers = dict(op.known_numbers) | {k: i["number"] for k, i in applied.items.items()}
-        meeting = self.opened[op.number]
-        meeting["body"] = render_meeting_body(
-            minutes, numbers, ctx, meeting["body"], frozenset(op.closed)
-        )
+        self.opened[op.number]["body"] = listed_meeting_body(op, minutes, ctx, applied.items)

@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import gidgethub.aiohttp
-from gidgethub import BadRequest, HTTPException, InvalidField
+from gidgethub import BadRequest, HTTPException, InvalidField, sansio
 from gidgethub.apps import get_jwt
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,14 @@ class AmbiguousWriteError(Exception):
     def __init__(self, method: str, path: str) -> None:
         super().__init__(f"{method} {path}: the connection failed; the write may have happened")
         self.method = method
+        self.path = path
+
+
+class NotFound(BadRequest):
+    """GitHub answered 404: there is no such thing, or these credentials cannot see it."""
+
+    def __init__(self, path: str, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(HTTPStatus.NOT_FOUND, f"{path}: Not Found", headers=headers)
         self.path = path
 
 
@@ -138,10 +146,16 @@ def _is_secondary_limit(message: str) -> bool:
 
 @dataclass
 class Installation:
-    """What every port of one installation shares: its token and its write lock."""
+    """What every port of one installation shares: its token and its write lock.
+
+    `generation` counts the tokens obtained; `reached` names the repositories a token
+    of it has been answered for, so a 404 there is the thing missing, not the token.
+    """
 
     token: str | None = None
     expires_at: float = math.inf
+    generation: int = 0
+    reached: set[str] = field(default_factory=set)
     refreshing: asyncio.Lock = field(default_factory=asyncio.Lock)
     writing: asyncio.Lock = field(default_factory=asyncio.Lock)
     allowance: float | None = None  # content creations that may go out now
@@ -244,6 +258,7 @@ class AppAuth:
         )
         self.exchanges += 1
         state.token = answer["token"]
+        state.generation += 1
         now = self._clock()
         remaining = _epoch(answer.get("expires_at")) - now
         if not self._refresh_before < remaining <= TOKEN_LIFETIME + 60:
@@ -285,6 +300,9 @@ class _API(gidgethub.aiohttp.GitHubAPI):
         self._policy = policy
         self._sleep = sleep
         self._clock = clock
+        self._state = auth.installation(installation_id)
+        # The token generation cached before this client's first call, if any.
+        self._cached_generation = self._state.generation if self._state.token else None
         self.calls = 0
         self.writes = 0
 
@@ -298,10 +316,44 @@ class _API(gidgethub.aiohttp.GitHubAPI):
             return await self._send(method, url, headers, body)
         token = await self._auth.token(self, self._installation_id)
         answer = await self._send_with(token, method, url, headers, body)
-        if answer[0] == HTTPStatus.UNAUTHORIZED and self._auth.forget(self._installation_id, token):
+        if self._renew(answer[0], url) and self._auth.forget(self._installation_id, token):
+            path = urlsplit(url).path
+            log.info("%s %s answered %d; again with a new token", method, path, answer[0])
             token = await self._auth.token(self, self._installation_id)
             answer = await self._send_with(token, method, url, headers, body)
+        repo = _repository_of(url)
+        if repo and answer[0] < HTTPStatus.MULTIPLE_CHOICES:
+            self._state.reached.add(repo)
         return answer
+
+    def _renew(self, status: int, url: str) -> bool:
+        """Tell whether to try again with a new token: after a 401, or a 404 that may be its age.
+
+        A token obtained before a repository was added to the installation cannot see
+        it; one cached from before this client, for a repository no token was answered
+        for yet, gets one more try with a fresh token.
+        """
+        if status == HTTPStatus.UNAUTHORIZED:
+            return True
+        repo = _repository_of(url)
+        return (
+            status == HTTPStatus.NOT_FOUND
+            and repo is not None
+            and repo not in self._state.reached
+            and self._cached_generation == self._state.generation
+        )
+
+    async def _make_request(
+        self, method: str, url: str, url_vars: Mapping[str, Any] | None, *args: Any, **kwargs: Any
+    ) -> tuple[bytes, str | None, int]:
+        """Make one request; a 404 becomes `NotFound`, naming the path."""
+        try:
+            return await super()._make_request(method, url, url_vars, *args, **kwargs)
+        except BadRequest as error:
+            if error.status_code != HTTPStatus.NOT_FOUND or isinstance(error, NotFound):
+                raise
+            path = urlsplit(sansio.format_url(url, url_vars or {}, base_url=self.base_url)).path
+            raise NotFound(path, error.headers) from None
 
     async def _send_with(
         self, token: str, method: str, url: str, headers: Mapping[str, str], body: bytes
@@ -372,6 +424,7 @@ class GitHubPort:
         self._policy = policy
         self._sleep = sleep
         self._clock = clock
+        self._auth = auth
         self._state = auth.installation(installation_id)
         self._api = _API(
             session,
@@ -387,6 +440,42 @@ class GitHubPort:
     async def authenticate(self) -> None:
         """Get the access token now rather than on the first call."""
         await self._api.authenticate()
+
+    # -- the GitHub App and its installations ------------------------------------
+
+    async def find_installation(self, repo: str) -> int:
+        """Return the id of the App's installation on `repo` (App credentials only)."""
+        url, jwt = "/repos/{owner}/{name}/installation", self._app_auth().jwt()
+        found = await self._retrying(
+            "GET", url, lambda: self._api.getitem(url, _repo(repo), jwt=jwt)
+        )
+        return int(found["id"])
+
+    async def list_installations(self) -> list[int]:
+        """Return the id of every installation of the App (App credentials only)."""
+        url = "/app/installations{?per_page}"
+        jwt = self._app_auth().jwt()
+
+        async def pages() -> list[int]:
+            found = self._api.getiter(url, {"per_page": PER_PAGE}, jwt=jwt)
+            return [int(installation["id"]) async for installation in found]
+
+        return await self._retrying("GET", url, pages)
+
+    async def list_installation_repositories(self) -> list[dict[str, Any]]:
+        """Return every repository this port's installation (or token) may act on."""
+        url = "/installation/repositories{?per_page}"
+
+        async def pages() -> list[dict[str, Any]]:
+            found = self._api.getiter(url, {"per_page": PER_PAGE}, iterable_key="repositories")
+            return [repository async for repository in found]
+
+        return await self._retrying("GET", url, pages)
+
+    def _app_auth(self) -> AppAuth:
+        if not isinstance(self._auth, AppAuth):
+            raise TypeError("only a GitHub App has installations")
+        return self._auth
 
     @property
     def calls(self) -> int:
@@ -744,6 +833,14 @@ async def port_for_installation(
     port = GitHubPort(session, auth, installation_id, base_url=base_url, **options)
     await port.authenticate()
     return port
+
+
+def _repository_of(url: str) -> str | None:
+    """Return the `owner/name` a REST URL is about, None for other URLs."""
+    _, found, rest = urlsplit(url).path.partition("/repos/")
+    owner, _, rest = rest.partition("/")
+    name = rest.partition("/")[0]
+    return f"{owner}/{name}".lower() if found and owner and name else None
 
 
 def _maybe_done(error: Exception, sent: bool) -> bool:

@@ -33,9 +33,13 @@ class ItemMarker:
 
     `title` is the title the bot last set (a different current title means a person
     edited it); `line` and `sha` locate the source sentence the body quotes;
-    `assignees` are the logins the bot assigned; `meeting` is the meeting issue the
-    item was linked to; `removed` says the bot closed it because the item left the
-    minutes, so an open issue with it set was reopened by a person.
+    `owners` and `due` are what the minutes said; `assignees` are the logins the
+    issue had when the bot last wrote it (different ones now mean a person changed
+    them); `set_owners` and `set_due` are what a person chose on GitHub (`/assign`,
+    editing the assignees, `/due`), which hold until the minutes change that field;
+    `meeting` is the meeting issue the item was linked to; `removed` says the bot
+    closed it because the item left the minutes, so an open issue with it set was
+    reopened by a person.
     """
 
     file: str
@@ -48,6 +52,13 @@ class ItemMarker:
     due: date | None = None
     meeting: int | None = None
     removed: bool = False
+    set_owners: tuple[str, ...] | None = None
+    set_due: date | None = None
+
+    @property
+    def current_due(self) -> date | None:
+        """Return the due date that holds now: a person's, else the minutes'."""
+        return self.set_due if self.set_due is not None else self.due
 
 
 @dataclass(frozen=True)
@@ -121,6 +132,8 @@ def _to_json(marker: Marker) -> dict[str, object]:
         "due": marker.due.isoformat() if marker.due else None,
         "meeting": marker.meeting,
         "removed": marker.removed,
+        **({"set_owners": list(marker.set_owners)} if marker.set_owners is not None else {}),
+        **({"set_due": marker.set_due.isoformat()} if marker.set_due else {}),
     }
 
 
@@ -131,7 +144,7 @@ def _from_json(data: Any) -> Marker:
         return MeetingMarker(file=_text(data["file"]), sha=_text(data["sha"]))
     if data.get("kind") != "item":
         raise ValueError("unknown marker kind")
-    due, meeting = data.get("due"), data.get("meeting")
+    due, meeting, set_owners = data.get("due"), data.get("meeting"), data.get("set_owners")
     return ItemMarker(
         file=_text(data["file"]),
         key=_text(data["key"]),
@@ -140,9 +153,11 @@ def _from_json(data: Any) -> Marker:
         sha=_text(data["sha"]),
         owners=_texts(data.get("owners", [])),
         assignees=_texts(data.get("assignees", [])),
-        due=date.fromisoformat(_text(due)) if due is not None else None,
+        due=_day(due),
         meeting=_number(meeting) if meeting is not None else None,
         removed=data.get("removed") is True,
+        set_owners=_texts(set_owners) if set_owners is not None else None,
+        set_due=_day(data.get("set_due")),
     )
 
 
@@ -150,6 +165,10 @@ def _text(value: object) -> str:
     if not isinstance(value, str):
         raise TypeError("expected a string")
     return value
+
+
+def _day(value: object) -> date | None:
+    return date.fromisoformat(_text(value)) if value is not None else None
 
 
 def _number(value: object) -> int:

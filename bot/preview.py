@@ -190,6 +190,8 @@ def describe_update(op: UpdateItemIssue, existing: Mapping[int, Mapping[str, Any
         said.append("assignees become " + (", ".join(f"`@{a}`" for a in op.assignees) or "nobody"))
     if op.body is not None:
         said.append(_body_change(existing.get(op.number, {}).get("body"), op.body))
+    if op.comment is not None:
+        said.append("it keeps what people set on GitHub and says what the minutes now say")
     return "; ".join(said)
 
 
@@ -198,8 +200,8 @@ def _body_change(before: str | None, after: str) -> str:
     if not isinstance(old, ItemMarker) or not isinstance(new, ItemMarker):
         return "its description follows the minutes"
     said = []
-    if old.due != new.due:
-        said.append(f"due {_day(old.due)} → {_day(new.due)}")
+    if old.current_due != new.current_due:
+        said.append(f"due {_day(old.current_due)} → {_day(new.current_due)}")
     if old.line != new.line:
         said.append(f"now from line {new.line}")
     return ", ".join(said) or "its description follows the minutes"

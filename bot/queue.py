@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import json
 import logging
 import sqlite3
@@ -21,7 +22,7 @@ from typing import Any, Protocol
 
 from gidgethub import sansio
 
-from bot.logs import log_context
+from bot.logs import delivery_context
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,10 @@ class Delivery:
         """Return the GitHub App installation that sent the event, if any."""
         installation = self.payload.get("installation") or {}
         return installation.get("id")
+
+    def log_context(self) -> contextlib.AbstractContextManager[None]:
+        """Name this delivery, its repository and installation on every log record inside."""
+        return delivery_context(self.id, self.event, self.repo or None, self.installation_id)
 
     def as_event(self) -> sansio.Event:
         """Return the delivery as the event the router dispatches."""
@@ -229,7 +234,9 @@ class EmbeddedQueue:
         self._unfinished += 1
         self._idle.clear()
         if delivery.repo not in self._workers:
-            self._workers[delivery.repo] = asyncio.create_task(self._work(queue))
+            # A fresh context: the worker outlives the request that started it.
+            work = self._work(queue)
+            self._workers[delivery.repo] = asyncio.create_task(work, context=contextvars.Context())
 
     async def _work(self, queue: asyncio.Queue[Delivery]) -> None:
         while True:
@@ -244,7 +251,7 @@ class EmbeddedQueue:
 
     async def _run(self, delivery: Delivery) -> str:
         """Process one delivery; a failure is logged and never stops the worker."""
-        with log_context(delivery=delivery.id, event=delivery.event, repo=delivery.repo or None):
+        with delivery.log_context():
             try:
                 await self.process(delivery)
             except Exception:

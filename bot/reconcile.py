@@ -4,8 +4,11 @@
 that file and returns a `Plan`: operations for the caller to apply in order. It
 does no I/O. An issue belongs to an item through the hidden marker in its body
 (`bot.marker`): by key first, then by owner, text similarity and line. What
-people changed on GitHub wins: a title they edited, labels, assignees they chose,
-text outside the bot's part of the body, an issue they closed.
+people changed on GitHub wins: a title they edited, labels, text outside the bot's
+part of the body, an issue they closed, and the owners and due date they set, which
+the marker records (`set_owners`, `set_due`). Those two hold over every later
+push and sync; when the minutes change that same field of the item, one comment
+on the item says what the minutes now say and how to follow them.
 
 Item bodies link the meeting issue by number, so when it does not exist yet the
 plan only opens it (`Plan.replan`); the caller applies that, adds the new issue to
@@ -16,9 +19,11 @@ Applying a plan and reconciling the same minutes again gives an empty plan.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import PurePosixPath
 from typing import Any, Protocol
 
@@ -35,7 +40,19 @@ from bot.marker import (
     wrap_owned,
 )
 from bot.minutes.model import ActionItem, Minutes, normalise_words
-from bot.render import RenderContext, assignees_for, file_link, render_item, task_line
+from bot.render import (
+    ItemView,
+    RenderContext,
+    assignees_for,
+    chosen_owners,
+    file_link,
+    item_view,
+    owner_text,
+    owners_shown,
+    render_item,
+    restated,
+    task_line,
+)
 
 REMOVED_COMMENT = (
     "This action item is no longer in [`{path}`]({url}), so it is closed as not planned. "
@@ -46,12 +63,19 @@ FILE_DELETED_COMMENT = (
     "Reopen it if the work is still wanted."
 )
 MEETING_FOOTER = "Each item is its own issue: comment `/done` there when it is finished."
+MINUTES_DIFFER = "The minutes now say {said}; this item keeps what was set here.{follow}"
 NO_ITEMS = "No action items are left in these minutes."
 
 # A reworded item keeps its issue when the titles are this similar (0-100).
 SAME_OWNER_SIMILARITY = 65
 OTHER_OWNER_SIMILARITY = 85
 NEARBY_LINES = 5
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 @dataclass(frozen=True)
@@ -95,7 +119,8 @@ class UpdateItemIssue:
     """Edit an item issue; None fields stay as they are; `assignees` is the full new list.
 
     `state` is "open" only to reopen an issue the bot closed because its item had left
-    the minutes and is now back.
+    the minutes and is now back. `comment`, posted after the edit, tells people the
+    minutes now differ from the owners or due date they set.
     """
 
     number: int
@@ -103,6 +128,7 @@ class UpdateItemIssue:
     body: str | None = None
     assignees: tuple[str, ...] | None = None
     state: str | None = None
+    comment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,15 +158,14 @@ class AddSubIssue:
 class UpdateMeetingIssue:
     """Rewrite the meeting issue's list once the item issues exist.
 
-    Build the new body with `render_meeting_body(minutes, numbers, ctx, current_body)`,
-    where `numbers` is `dict(known_numbers)` plus the numbers of issues just created,
-    and `closed` the item issues that are closed, whose tasks are checked.
+    `tasks` pairs each item's key with how it stands; a view without a number is an
+    issue this plan creates. Build the new body with `render_meeting_body(minutes,
+    views, ctx, current_body)`, the views numbered from the issues just created.
     """
 
     number: int
     current_body: str
-    known_numbers: tuple[tuple[str, int], ...]
-    closed: tuple[int, ...] = ()
+    tasks: tuple[tuple[str, ItemView], ...]
 
 
 Operation = (
@@ -169,6 +194,22 @@ class Applied:
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
     meeting: dict[str, Any] | None = None
     linked: set[tuple[int, int]] = field(default_factory=set)  # (meeting, item id) linked
+
+
+def numbered(view: ItemView, created: Mapping[str, Any] | None) -> ItemView:
+    """Give a task the number of the issue just created for it."""
+    return replace(view, number=created["number"]) if created and view.number is None else view
+
+
+def listed_meeting_body(
+    op: UpdateMeetingIssue,
+    minutes: Minutes,
+    ctx: RenderContext,
+    created: Mapping[str, Mapping[str, Any]],
+) -> str:
+    """Render the meeting body `op` asks for, its tasks numbered from the issues `created`."""
+    views = [numbered(view, created.get(key)) for key, view in op.tasks]
+    return render_meeting_body(minutes, views, ctx, op.current_body)
 
 
 class Writer(Protocol):
@@ -234,15 +275,20 @@ def reconcile(
     matches = match_items(minutes.items, keys, tracked)
     labels = labels_for(minutes, ctx.path, settings)
     creations = _creations(minutes.items, keys, matches, ctx, labels, parent)
-    updates = _updates(minutes.items, keys, matches, ctx, parent)
+    planned = _planned(minutes.items, keys, matches, ctx, parent)
+    updates = [update for update, _ in planned.values() if update is not None]
     links = _sub_issue_links(creations, updates, matches, parent, sub_issues)
+    tasks = [
+        (key, planned[key][1] if key in planned else item_view(item, ctx.assignable))
+        for item, key in zip(minutes.items, keys, strict=True)
+    ]
     operations: list[Operation] = [
         *([EnsureLabels(labels)] if creations else []),
         *creations,
         *updates,
         *_closures(tracked, matches, REMOVED_COMMENT, ctx),
         *links,
-        *_meeting_sync(minutes, matches, meeting, ctx, bool(creations), _reopened(updates)),
+        *_meeting_sync(minutes, meeting, ctx, bool(creations), tasks),
     ]
     return Plan(tuple(operations))
 
@@ -258,36 +304,23 @@ def reconcile_deleted(issues: Iterable[Mapping[str, Any]], ctx: RenderContext) -
 
 
 def render_meeting_body(
-    minutes: Minutes,
-    numbers: Mapping[str, int],
-    ctx: RenderContext,
-    current_body: str = "",
-    closed: frozenset[int] = frozenset(),
+    minutes: Minutes, views: Sequence[ItemView], ctx: RenderContext, current_body: str = ""
 ) -> str:
     """Render the meeting issue's body, replacing only the bot's part of `current_body`.
 
-    Each item is one task, checked when its issue is closed (`closed` numbers):
+    Each item is one task, in the minutes' order, checked once its issue is closed:
     `- [ ] #12 Help review unsafe blocks (@joergroedel, due 2025-01-31)`.
     """
-    content = meeting_content(minutes, numbers, ctx, closed)
+    content = meeting_content(minutes, views, ctx)
     if not current_body:
         return wrap_owned(content)
     return replace_owned(current_body, content)
 
 
-def meeting_content(
-    minutes: Minutes,
-    numbers: Mapping[str, int],
-    ctx: RenderContext,
-    closed: frozenset[int] = frozenset(),
-) -> str:
+def meeting_content(minutes: Minutes, views: Sequence[ItemView], ctx: RenderContext) -> str:
     """Render the bot's part of the meeting issue: the source link and the task list."""
     when = f" (meeting of {minutes.meeting_date.isoformat()})" if minutes.meeting_date else ""
-    tasks = [
-        task_line(item, numbers.get(key), ctx.assignable, done=numbers.get(key) in closed)
-        for item, key in zip(minutes.items, item_keys(minutes.items), strict=True)
-    ]
-    listing = "\n".join(tasks) if tasks else NO_ITEMS
+    listing = "\n".join(task_line(view) for view in views) if views else NO_ITEMS
     marker = format_marker(MeetingMarker(file=ctx.path, sha=ctx.sha))
     header = f"Action items from [`{ctx.path}`]({file_link(ctx)}){when}:"
     return f"{header}\n\n{listing}\n\n{MEETING_FOOTER}\n{marker}"
@@ -297,7 +330,39 @@ def meeting_title(minutes: Minutes, path: str) -> str:
     """Title the meeting issue: `Meeting 2024-12-18: SVSM Development Call`."""
     when = minutes.meeting_date.isoformat() if minutes.meeting_date else PurePosixPath(path).stem
     name = _short_meeting_name(minutes.title or "")
+    if minutes.meeting_date:
+        name = without_date(name, minutes.meeting_date)
     return f"Meeting {when}: {name}" if name else f"Meeting {when}"
+
+
+def without_date(text: str, day: date) -> str:
+    """Drop `day` from a meeting's name, however it is written, and the commas left around it.
+
+    `SVSM sync call, 2024-12-19` and `Thursday, December 19th, 2024: SVSM sync` become
+    `SVSM sync call` and `SVSM sync`.
+    """
+    left = _date_spellings(day).sub(" ", text)
+    left = re.sub(r"\(\s*\)|\[\s*\]", " ", left)
+    left = re.sub(r"\s+([,;:])", r"\1", re.sub(r"\s+", " ", left))
+    left = re.sub(r"([,;:\-–—])(?:\s*[,;:\-–—])+", r"\1", left)
+    return left.strip(" ,;:-–—")
+
+
+def _date_spellings(day: date) -> re.Pattern[str]:
+    """Match `day` as minutes write it: ISO, `December 19th, 2024`, `19 Dec 2024`, a weekday."""
+    month = _MONTHS[day.month - 1]
+    month_words = rf"(?:{month}|{month[:3]}\.?)"
+    day_words = rf"0?{day.day}(?:st|nd|rd|th)?"
+    weekday = _WEEKDAYS[day.weekday()]
+    numeric = rf"{day.year}[-/.]0?{day.month}[-/.]0?{day.day}"
+    written = (
+        rf"{month_words}\s+{day_words},?\s+{day.year}"
+        rf"|{day_words}\s+(?:of\s+)?{month_words},?\s+{day.year}"
+    )
+    return re.compile(
+        rf"(?<![\w-])(?:(?:{weekday}|{weekday[:3]}\.?),?\s+)?(?:{numeric}|{written})(?![\w-])",
+        re.IGNORECASE,
+    )
 
 
 def meeting_label(minutes: Minutes, path: str, settings: Settings) -> str:
@@ -403,7 +468,7 @@ def _linked_meeting(tracked: Sequence[Tracked], settings: Settings) -> int | Non
 
 def _open_meeting(minutes: Minutes, ctx: RenderContext, settings: Settings) -> Plan:
     label = meeting_label(minutes, ctx.path, settings)
-    body = render_meeting_body(minutes, {}, ctx)
+    body = render_meeting_body(minutes, [item_view(i, ctx.assignable) for i in minutes.items], ctx)
     create = CreateMeetingIssue(meeting_title(minutes, ctx.path), body, (label,))
     return Plan((EnsureLabels((label,)), create), replan=True)
 
@@ -442,52 +507,116 @@ def _creation(
         due=item.due,
         meeting=parent,
     )
-    return CreateItemIssue(key, item.title, item_body(item, ctx, marker), labels, assignees)
+    body = item_body(item, ctx, marker, item_view(item, ctx.assignable))
+    return CreateItemIssue(key, item.title, body, labels, assignees)
 
 
-def item_body(item: ActionItem, ctx: RenderContext, marker: ItemMarker) -> str:
-    """Render the bot's part of an item issue; the permalink follows the marker."""
+def item_body(item: ActionItem, ctx: RenderContext, marker: ItemMarker, view: ItemView) -> str:
+    """Render the bot's part of an item issue showing `view`; the permalink follows the marker."""
     at_marker = replace(item, line=marker.line)
-    content = render_item(at_marker, replace(ctx, sha=marker.sha), marker.meeting)
+    content = render_item(at_marker, replace(ctx, sha=marker.sha), marker.meeting, view)
     return wrap_owned(f"{content}\n{format_marker(marker)}")
 
 
-def _updates(
+def current_view(issue: Tracked) -> ItemView:
+    """Show an item issue as it stands on GitHub, without reading its minutes."""
+    marker = issue.marker
+    if marker.set_owners is not None:
+        owners = chosen_owners(marker.set_owners)
+    else:
+        owners = owners_shown(owned_part(issue.body) or "") or chosen_owners(issue.assignees)
+    return ItemView(issue.title, owners, marker.current_due, not issue.is_open, issue.number)
+
+
+def restate_item(issue: Mapping[str, Any], marker: ItemMarker) -> str | None:
+    """Return the item's body showing the state `marker` records; None if it is unchanged.
+
+    Only the owner and due date lines and the marker change; a body without the bot's
+    markers is a person's text and is left alone.
+    """
+    body = issue.get("body") or ""
+    owned = owned_part(body)
+    if owned is None:
+        return None
+    view = current_view(_tracked(issue, marker))
+    content = set_marker(restated(owned, view), marker)
+    return None if content == owned else replace_owned(body, content)
+
+
+def view_of_issue(issue: Mapping[str, Any]) -> ItemView | None:
+    """Show an issue dict as `current_view` does; None unless it carries an item marker."""
+    marker = None if "pull_request" in issue else parse_marker(issue.get("body"))
+    return current_view(_tracked(issue, marker)) if isinstance(marker, ItemMarker) else None
+
+
+def _planned(
     items: Sequence[ActionItem],
     keys: Sequence[str],
     matches: Mapping[str, Tracked],
     ctx: RenderContext,
     parent: int | None,
-) -> list[UpdateItemIssue]:
-    found = [
-        _update(item, key, matches[key], ctx, parent)
+) -> dict[str, tuple[UpdateItemIssue | None, ItemView]]:
+    """Plan each matched issue's edit and say how it will stand; closed ones stay as they are."""
+    return {
+        key: (
+            _update(item, key, matches[key], ctx, parent)
+            if matches[key].is_open or matches[key].closed_by_bot
+            else (None, current_view(matches[key]))
+        )
         for item, key in zip(items, keys, strict=True)
-        if key in matches and (matches[key].is_open or matches[key].closed_by_bot)
-    ]
-    return [update for update in found if update is not None]
+        if key in matches
+    }
+
+
+@dataclass(frozen=True)
+class _Owners:
+    """Who owns an item after the plan: `assigned` on GitHub, `chosen` by a person.
+
+    `change` is the assignee list to send (None: leave them); `news` says the minutes
+    now name other owners than the ones a person chose, who stay.
+    """
+
+    assigned: tuple[str, ...]
+    chosen: tuple[str, ...] | None = None
+    change: tuple[str, ...] | None = None
+    news: bool = False
 
 
 def _update(
     item: ActionItem, key: str, issue: Tracked, ctx: RenderContext, parent: int | None
-) -> UpdateItemIssue | None:
+) -> tuple[UpdateItemIssue | None, ItemView]:
     title = _new_title(item, issue)
-    assignees = _new_assignees(item, issue, ctx.assignable)
-    wanted = assignees_for(item, ctx.assignable)
+    owners = _owners_after(item, issue, ctx.assignable)
+    due_news = issue.marker.set_due not in (None, item.due) and item.due != issue.marker.due
     kept = replace(
         issue.marker,
         key=key,
         title=title or issue.marker.title,
         owners=owner_basis(item),
-        assignees=issue.marker.assignees if assignees is None else wanted,
+        assignees=owners.assigned,
         due=item.due,
         meeting=parent,
         removed=False,
+        set_owners=owners.chosen,
     )
-    body = _new_body(item, issue, ctx, kept)
+    view = _view(item, kept, title or issue.title, ctx.assignable, issue.number)
+    body = _new_body(item, issue, ctx, kept, view)
     state = "open" if issue.closed_by_bot else None
-    if title is None and body is None and assignees is None and state is None:
-        return None
-    return UpdateItemIssue(issue.number, title, body, assignees, state)
+    comment = _news(item, ctx.assignable, owners.news, due_news)
+    if title is None and body is None and owners.change is None and state is None:
+        return None, view
+    return UpdateItemIssue(issue.number, title, body, owners.change, state, comment), view
+
+
+def _view(
+    item: ActionItem, marker: ItemMarker, title: str, assignable: frozenset[str], number: int
+) -> ItemView:
+    """Show the item as it will stand: the owners a person chose, else the minutes'."""
+    if marker.set_owners is not None:
+        owners = chosen_owners(marker.set_owners)
+    else:
+        owners = owner_text(item, assignable)
+    return ItemView(title, owners, marker.current_due, number=number)
 
 
 def _new_title(item: ActionItem, issue: Tracked) -> str | None:
@@ -496,27 +625,61 @@ def _new_title(item: ActionItem, issue: Tracked) -> str | None:
     return None if edited or item.title == issue.marker.title else item.title
 
 
-def _new_assignees(
-    item: ActionItem, issue: Tracked, assignable: frozenset[str]
-) -> tuple[str, ...] | None:
-    before = issue.marker.assignees
-    # Someone unassigned a person the bot assigned: the assignees are theirs now.
-    if not set(before) <= set(issue.assignees):
-        return None
+def chosen_on_github(issue: Tracked) -> tuple[str, ...] | None:
+    """Return the owners a person chose on GitHub; None while the minutes' owners hold.
+
+    Assignees that differ from the ones the bot last wrote were changed by a person,
+    whether or not the bot heard of it then.
+    """
+    if same_logins(issue.assignees, issue.marker.assignees):
+        return issue.marker.set_owners
+    return issue.assignees
+
+
+def _owners_after(item: ActionItem, issue: Tracked, assignable: frozenset[str]) -> _Owners:
+    chosen = chosen_on_github(issue)
+    wanted = assignees_for(item, assignable)
+    minutes_changed = owner_basis(item) != issue.marker.owners
+    if chosen is not None:
+        news = minutes_changed and not same_logins(wanted, chosen)
+        return _Owners(issue.assignees, chosen, news=news)
     # Unassign only for an owner change in the minutes, never because a login check failed.
-    dropped = before if owner_basis(item) != issue.marker.owners else ()
+    dropped = issue.marker.assignees if minutes_changed else ()
     kept = [login for login in issue.assignees if login not in dropped]
-    assignees = tuple(dict.fromkeys([*kept, *assignees_for(item, assignable)]))
-    return None if assignees == issue.assignees else assignees
+    assignees = tuple(dict.fromkeys([*kept, *wanted]))
+    return _Owners(assignees, None, None if assignees == issue.assignees else assignees)
 
 
-def _new_body(item: ActionItem, issue: Tracked, ctx: RenderContext, kept: ItemMarker) -> str | None:
+def _news(item: ActionItem, assignable: frozenset[str], owners: bool, due: bool) -> str | None:
+    """Tell people the minutes now differ from what they set here, or None when they agree."""
+    said, commands = [], []
+    if owners:
+        said.append(f"the owner is {owner_text(item, assignable)}")
+        logins = assignees_for(item, assignable)
+        commands += [f"`/assign {' '.join(f'@{login}' for login in logins)}`"] if logins else []
+    if due:
+        said.append(f"it is due {item.due.isoformat()}" if item.due else "it has no due date")
+        commands += [f"`/due {item.due.isoformat()}`"] if item.due else []
+    if not said:
+        return None
+    follow = f" Comment {' and '.join(commands)} to follow them." if commands else ""
+    return MINUTES_DIFFER.format(said=" and ".join(said), follow=follow)
+
+
+def same_logins(left: Iterable[str], right: Iterable[str]) -> bool:
+    """Tell whether two lists name the same logins, in any order and case."""
+    return {login.casefold() for login in left} == {login.casefold() for login in right}
+
+
+def _new_body(
+    item: ActionItem, issue: Tracked, ctx: RenderContext, kept: ItemMarker, view: ItemView
+) -> str | None:
     owned = owned_part(issue.body)
     # Without the bot's markers the whole body is a person's text: leave it.
-    if owned is None or wrap_owned(owned) == item_body(item, ctx, kept):
+    if owned is None or wrap_owned(owned) == item_body(item, ctx, kept, view):
         return None
     fresh = replace(kept, line=item.line, sha=ctx.sha)
-    return replace_owned(issue.body, _inner(item_body(item, ctx, fresh)))
+    return replace_owned(issue.body, _inner(item_body(item, ctx, fresh, view)))
 
 
 def _closures(
@@ -557,28 +720,20 @@ def _sub_issue_links(
     return [AddSubIssue(parent, op.key, None) for op in creations] + relinked
 
 
-def _reopened(updates: Iterable[UpdateItemIssue]) -> frozenset[int]:
-    return frozenset(op.number for op in updates if op.state == "open")
-
-
 def _meeting_sync(
     minutes: Minutes,
-    matches: Mapping[str, Tracked],
     meeting: Meeting | None,
     ctx: RenderContext,
     creating: bool,
-    reopened: frozenset[int] = frozenset(),
+    tasks: Sequence[tuple[str, ItemView]],
 ) -> list[UpdateMeetingIssue]:
     if meeting is None or owned_part(meeting.body) is None:
         return []
-    numbers = {key: issue.number for key, issue in matches.items()}
-    closed = frozenset(i.number for i in matches.values() if not i.is_open) - reopened
-    as_listed = meeting_content(minutes, numbers, replace(ctx, sha=meeting.marker.sha), closed)
+    views = [view for _, view in tasks]
+    as_listed = meeting_content(minutes, views, replace(ctx, sha=meeting.marker.sha))
     if not creating and owned_part(meeting.body) == as_listed:
         return []
-    return [
-        UpdateMeetingIssue(meeting.number, meeting.body, tuple(numbers.items()), tuple(closed))
-    ]
+    return [UpdateMeetingIssue(meeting.number, meeting.body, tuple(tasks))]
 
 
 def _tracked(issue: Mapping[str, Any], marker: ItemMarker) -> Tracked:

@@ -41,7 +41,6 @@ from typing import Any
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError, ResponseError
 
-from bot.logs import log_context
 from bot.queue import Delivery, Process
 
 log = logging.getLogger(__name__)
@@ -380,7 +379,7 @@ class RedisQueue:
 
     async def _run(self, delivery: Delivery) -> None:
         """Process one delivery; a failure is logged and never stops the worker."""
-        with log_context(delivery=delivery.id, event=delivery.event, repo=delivery.repo or None):
+        with delivery.log_context():
             try:
                 await self.process(delivery)
             except Exception:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from urllib.parse import quote
 
 from bot.minutes.model import ActionItem, Ref, RefKind, normalise_words
@@ -12,9 +13,14 @@ from bot.minutes.model import ActionItem, Ref, RefKind, normalise_words
 GITHUB_URL = "https://github.com"
 DONE_FOOTER = "<sub>Comment `/done` when this is finished; `/help` lists the other commands.</sub>"
 EVERYONE = "everyone"
+NOBODY = "nobody"
 MAX_ASSIGNEES = 10
 _OWNER_NAME = re.compile(r"(?:the\s+)?([\w.-]+/[\w.-]+)(?:\s+\w+)?", re.I)
 _REPOSITORY_WORDS = frozenset({"", "repo", "repository", "tree", "fork"})
+
+_OWNER_LINE = re.compile(r"^- \*\*Owner:\*\* (?P<owners>.*)$", re.MULTILINE)
+STATE_LINES = re.compile(r"^- \*\*Owner:\*\* .*$(?:\n- \*\*Due:\*\* .*$)?", re.MULTILINE)
+"""The owner and due date lines of an item body (`state_facts`)."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,52 @@ class RenderContext:
     server_url: str = GITHUB_URL
 
 
-def render_item(item: ActionItem, ctx: RenderContext, meeting: int | None = None) -> str:
+@dataclass(frozen=True)
+class ItemView:
+    """An item as it stands now, as its body, its meeting task and the tracker show it.
+
+    `owners` is written as the body's Owner line writes it (`@login`, or a name and why
+    it is not assigned); `number` is None for an issue not opened yet.
+    """
+
+    title: str
+    owners: str
+    due: date | None = None
+    closed: bool = False
+    number: int | None = None
+
+
+def item_view(item: ActionItem, assignable: frozenset[str], number: int | None = None) -> ItemView:
+    """Show an item as the minutes state it."""
+    return ItemView(item.title, owner_text(item, assignable), item.due, number=number)
+
+
+def state_facts(view: ItemView) -> list[str]:
+    """Render the facts of an item that people change on GitHub: its owners and due date."""
+    facts = [f"**Owner:** {view.owners}"]
+    return facts + ([f"**Due:** {view.due.isoformat()}"] if view.due else [])
+
+
+def restated(body: str, view: ItemView) -> str:
+    """Return an item body whose owner and due date lines show `view`."""
+    lines = "\n".join(f"- {fact}" for fact in state_facts(view))
+    return STATE_LINES.sub(lambda _: lines, body, count=1)
+
+
+def owners_shown(body: str) -> str | None:
+    """Return the owners an item body's Owner line names, as written; None without one."""
+    found = _OWNER_LINE.search(body.replace("\r\n", "\n"))
+    return found["owners"] if found else None
+
+
+def chosen_owners(logins: Sequence[str]) -> str:
+    """Name the owners a person chose on GitHub: `@jlange, @peterfang`, or nobody."""
+    return ", ".join(f"@{login}" for login in logins) or NOBODY
+
+
+def render_item(
+    item: ActionItem, ctx: RenderContext, meeting: int | None = None, view: ItemView | None = None
+) -> str:
     """Render the body of an item issue (without the bot's markers).
 
     For the SVSM item at line 13 with no login known it reads:
@@ -63,10 +114,10 @@ def render_item(item: ActionItem, ctx: RenderContext, meeting: int | None = None
         From [`meetings/2024-12-18.md` line 13](https://github.com/.../2024-12-18.md?plain=1#L13).
 
         <sub>Comment `/done` when this is finished; `/help` lists the other commands.</sub>
+
+    `view`, the item as it stands now, defaults to the item as the minutes state it.
     """
-    facts = [f"**Owner:** {owner_text(item, ctx.assignable)}"]
-    if item.due:
-        facts.append(f"**Due:** {item.due.isoformat()}")
+    facts = state_facts(view or item_view(item, ctx.assignable))
     facts += related_lines(item.refs, ctx)
     if meeting is not None:
         facts.append(f"**Meeting:** #{meeting}")
@@ -162,15 +213,17 @@ def quote_block(text: str) -> str:
     return "\n".join(f"> {line}".rstrip() for line in safe.splitlines() or [""])
 
 
-def task_line(
-    item: ActionItem, number: int | None, assignable: frozenset[str], *, done: bool = False
-) -> str:
+def task_line(view: ItemView) -> str:
     """Render one meeting task: `- [ ] #12 Title (@owner, due 2025-01-31)`, `[x]` once closed."""
-    ref = f"#{number} " if number is not None else ""
-    details = owner_text(item, assignable)
-    if item.due:
-        details += f", due {item.due.isoformat()}"
-    return f"- [{'x' if done else ' '}] {ref}{item.title} ({details})"
+    ref = f"#{view.number} " if view.number is not None else ""
+    details = view.owners + (f", due {view.due.isoformat()}" if view.due else "")
+    return f"- [{'x' if view.closed else ' '}] {ref}{view.title} ({details})"
+
+
+def with_task(meeting_body: str, view: ItemView) -> str:
+    """Return the meeting body with the task of item `view.number` showing `view`."""
+    task = re.compile(rf"^- \[[ xX]\] #{view.number}(?=\s).*$", re.MULTILINE)
+    return task.sub(lambda _: task_line(view), meeting_body, count=1)
 
 
 def _branch_repo(ref: Ref, here: str) -> str | None:

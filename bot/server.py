@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from gidgethub import BadRequest, ValidationFailure, sansio
 
-from bot.handlers import wants
-from bot.logs import log_context
+from bot.handlers import lacking, wants
+from bot.logs import delivery_context, log_context
 from bot.metrics import CONTENT_TYPE, UNVERIFIED, Metrics
 from bot.queue import Delivery, Queue
 
@@ -35,7 +35,7 @@ def routes(secret: str, queue: Queue, metrics: Metrics) -> list[web.RouteDef]:
 
     async def webhook(request: web.Request) -> web.Response:
         event = await _counted_refusals(_verified_event(request, secret), metrics)
-        with log_context(delivery=event.delivery_id, event=event.event):
+        with delivery_context(event.delivery_id, event.event):
             return await _accept(event, queue, metrics)
 
     async def healthz(request: web.Request) -> web.Response:
@@ -113,6 +113,10 @@ async def _accept(event: sansio.Event, queue: Queue, metrics: Metrics) -> web.Re
     if not wants(event):
         metrics.delivery(event_label(event.event), "ignored")
         return web.json_response({"msg": "ignored"}, status=200)
+    if (field := lacking(event)) is not None:
+        log.warning("delivery refused: a %s event without %s", event.event, field)
+        metrics.delivery(event.event, "bad_request")
+        raise web.HTTPBadRequest(text=f"malformed delivery: no {field}")
     delivery = Delivery(event.delivery_id, event.event, event.data)
     with log_context(repo=delivery.repo or None, installation=delivery.installation_id):
         return await _submit(delivery, queue, metrics)

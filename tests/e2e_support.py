@@ -7,13 +7,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import AsyncIterator
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
@@ -23,9 +28,11 @@ from bot.handlers.context import utc_now
 from bot.minutes.extract import extract_minutes
 from bot.minutes.model import ActionItem
 from bot.minutes.people import Roster
+from bot.queue import Journal
 from tests.github_sim import GitHubSim
 from tests.github_sim.faults import Call
 from tests.github_sim.state import Issue
+from tests.redis_server import free_port
 
 SECRET = "e2e webhook secret"
 REPO = "coconut-svsm/svsm"
@@ -53,9 +60,15 @@ class Bot:
     url: str
 
     async def settle(self, sim: GitHubSim) -> None:
-        """Wait until every delivery the bot accepted has been processed."""
-        await sim.drain()
-        await self.app[QUEUE].drain()
+        """Wait until every delivery the bot accepted has been processed.
+
+        Also the deliveries the bot's own changes cause (`sim.api_webhooks`), and theirs.
+        """
+        sent = -1
+        while sent != len(sim.deliveries):
+            sent = len(sim.deliveries)
+            await sim.drain()
+            await self.app[QUEUE].drain()
 
 
 def settings(sim: GitHubSim, app_key: tuple[int, str]) -> ServiceSettings:
@@ -82,6 +95,92 @@ async def start_bot(
         yield Bot(app, url)
     finally:
         await server.close()
+
+
+def app_env(sim: GitHubSim, app_key: tuple[int, str], folder: Path) -> dict[str, str]:
+    """Return the environment of `minutes-bot` acting as the App against the simulator."""
+    key_file = folder / "key.pem"
+    key_file.write_text(app_key[1])
+    return {
+        "PATH": os.environ["PATH"],
+        "GITHUB_APP_ID": str(app_key[0]),
+        "GITHUB_PRIVATE_KEY_FILE": str(key_file),
+        "GITHUB_API_URL": sim.url,
+        "MINUTES_BOT_WRITES_PER_MINUTE": "0",
+    }
+
+
+def service_env(sim: GitHubSim, app_key: tuple[int, str], folder: Path) -> dict[str, str]:
+    """Return the environment of `minutes-bot serve` as the App, its journal in `folder`."""
+    return app_env(sim, app_key, folder) | {
+        "GITHUB_WEBHOOK_SECRET": SECRET,
+        "MINUTES_BOT_JOURNAL": str(folder / "journal.sqlite3"),
+    }
+
+
+@dataclass
+class Service:
+    """`minutes-bot serve` as a real process on a local port, logging to a file."""
+
+    env: dict[str, str]
+    log: Path
+    port: int = 0
+    process: asyncio.subprocess.Process | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/webhook"
+
+    async def start(self) -> None:
+        self.port = free_port()
+        command = [sys.executable, "-m", "bot.cli", "serve", "--port", str(self.port)]
+        with self.log.open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                *command, env=self.env, stdout=log, stderr=log
+            )
+        async with aiohttp.ClientSession() as session:
+            for _ in range(200):  # up to 10 s for the interpreter to start
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with session.get(f"http://127.0.0.1:{self.port}/healthz") as answer:
+                        if answer.status == 200:
+                            return
+                await asyncio.sleep(0.05)
+        raise AssertionError(f"the service did not start:\n{self.log.read_text()}")
+
+    async def kill(self) -> None:
+        assert self.process is not None
+        with contextlib.suppress(ProcessLookupError):
+            self.process.send_signal(signal.SIGKILL)
+        await self.process.wait()
+
+    def journal_state(self, delivery_id: str) -> str | None:
+        """Return how far the service got with a delivery: pending, done or failed."""
+        return Journal(self.env["MINUTES_BOT_JOURNAL"]).state(delivery_id)
+
+
+@dataclass(frozen=True)
+class Finished:
+    """How a `minutes-bot` command ended: its exit status and what it printed."""
+
+    status: int
+    stdout: str
+    stderr: str
+
+    @property
+    def said(self) -> list[str]:
+        """Return the lines it printed on stderr for people, leaving out JSON log lines."""
+        return [line for line in self.stderr.splitlines() if not line.startswith("{")]
+
+
+async def minutes_bot(env: Mapping[str, str], *args: str) -> Finished:
+    """Run `minutes-bot ARGS...` as its own process with exactly `env`."""
+    command = [sys.executable, "-m", "bot.cli", *args]
+    process = await asyncio.create_subprocess_exec(
+        *command, env=dict(env), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    stdout, stderr = await process.communicate()
+    assert process.returncode is not None
+    return Finished(process.returncode, stdout.decode(), stderr.decode())
 
 
 def create_svsm_repo(github_sim: GitHubSim) -> str:

@@ -109,8 +109,12 @@ async def test_a_broken_config_stops_with_a_message(
     github_sim: GitHubSim, env: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     github_sim.add_repo(REPO, files={".github/minutes-bot.yml": "schedule: [weekly]\n"})
-    with pytest.raises(SystemExit, match=r"minutes-bot\.yml cannot be used"):
+    with pytest.raises(SystemExit) as stopped:
         await run_in_thread(["status", REPO], capsys)
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err == (
+        f"minutes-bot: {REPO}: .github/minutes-bot.yml cannot be used\n"
+    )
     assert github_sim.writes() == []
 
 

@@ -13,6 +13,7 @@ from bot.app import check_weekly_status
 from bot.commands import HELP, MEETING_ISSUE_HELP, REFUSAL
 from bot.handlers import comments
 from bot.handlers.weekly_status import TRACKER_TITLE
+from bot.render import ItemView, with_task
 from tests.e2e_support import (
     MEETING,
     REPO,
@@ -163,7 +164,7 @@ async def test_due_moves_the_due_date(github_sim: GitHubSim, bot: Bot) -> None:
     await comment(github_sim, bot, item.number, "peterfang", "/due 2025-01-31")
     body = github_sim.issue(REPO, item.number).body or ""
     assert "- **Due:** 2025-01-31" in body
-    assert '"due": "2025-01-31"' in body
+    assert '"set_due": "2025-01-31"' in body
 
 
 @pytest.mark.parametrize(
@@ -394,7 +395,12 @@ def test_the_flood_limit_counts_per_person_and_forgets_after_its_window() -> Non
     [
         ("- [ ] #12 Check it (@a)", 12, True, "- [x] #12 Check it (@a)"),
         ("- [x] #12 Check it (@a)", 12, False, "- [ ] #12 Check it (@a)"),
-        ("- [ ] #123 Other\n- [ ] #12 This", 12, True, "- [ ] #123 Other\n- [x] #12 This"),
+        (
+            "- [ ] #123 Other\n- [ ] #12 Check it (@a)",
+            12,
+            True,
+            "- [ ] #123 Other\n- [x] #12 Check it (@a)",
+        ),
         ("- [ ] #1 Other", 12, True, "- [ ] #1 Other"),
         ("Mentions #12 in prose", 12, True, "Mentions #12 in prose"),
     ],
@@ -402,7 +408,7 @@ def test_the_flood_limit_counts_per_person_and_forgets_after_its_window() -> Non
 def test_the_meeting_task_of_an_item_is_checked_or_unchecked(
     body: str, number: int, checked: bool, expected: str
 ) -> None:
-    assert comments.with_task_checked(body, number, checked) == expected
+    assert with_task(body, ItemView("Check it", "@a", closed=checked, number=number)) == expected
 
 
 @pytest.mark.parametrize(

@@ -7,16 +7,13 @@ simulator's REST API, and the tests look at the issues and comments it left ther
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import sys
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from bot.app import make_port
+from bot.app import JOURNAL, make_port
 from bot.cli_service import act
 from bot.config import settings_from_env
 from bot.github import AppAuth
@@ -194,8 +191,9 @@ async def test_unsigned_or_badly_signed_pushes_are_refused_unprocessed(
 
 # Per item: create it, make it a sub-issue. Once: config, minutes file, PR search, issue
 # list, assignees, the item label, meeting issue and its task-list update, the PR comment
-# (list, post). The push payload lists the changed files, so no compare call is needed.
-FIRST_OVERHEAD = 10
+# (list, post), and looking for the tracker whose summary would need updating. The push
+# payload lists the changed files, so no compare call is needed.
+FIRST_OVERHEAD = 11
 
 
 async def test_call_budget_for_first_processing_and_for_unchanged_minutes(
@@ -348,27 +346,22 @@ async def test_fixing_the_config_picks_up_the_minutes_pushed_meanwhile(
     assert len(item_issues(github_sim)) == len(expected_items(SVSM))
 
 
-async def test_sync_command_reports_progress_on_stderr(
-    github_sim: GitHubSim, github_app_key: tuple[int, str], repo: str, tmp_path: Path
+async def test_a_repository_added_after_the_token_was_cached_is_processed(
+    github_sim: GitHubSim, bot: Bot
 ) -> None:
-    github_sim.set_webhook(None)
-    await github_sim.push(REPO, {MEETING: SVSM}, author="joergroedel")
-    key_file = tmp_path / "key.pem"
-    key_file.write_text(github_app_key[1])
-    env = {
-        "PATH": os.environ["PATH"],
-        "GITHUB_APP_ID": str(github_app_key[0]),
-        "GITHUB_PRIVATE_KEY_FILE": str(key_file),
-        "GITHUB_API_URL": github_sim.url,
-        "MINUTES_BOT_WRITES_PER_MINUTE": "0",
-    }
-    command = [sys.executable, "-m", "bot.cli", "sync", REPO, "--installation", "1"]
-    process = await asyncio.create_subprocess_exec(
-        *command, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-    )
-    _, stderr = await process.communicate()
+    await push(github_sim, bot, {MEETING: SVSM})  # the installation's token is cached now
+    later = "coconut-svsm/docs"
+    github_sim.add_repo(later, installation_id=None, files={"README.md": "# Docs\n"})
+    await github_sim.send_installation_repositories("added", [later])
+    exchanges = len(github_sim.calls_matching("POST", "/app/installations/{i}/access_tokens"))
 
-    assert process.returncode == 0, stderr.decode()
-    lines = [line for line in stderr.decode().splitlines() if not line.startswith("{")]
-    assert lines == [f"[1/1] {MEETING}", f"{REPO}: 1 minutes files reconciled"]
-    assert len(item_issues(github_sim)) == len(expected_items(SVSM))
+    delivery = await github_sim.push(later, {MEETING: SVSM}, author="joergroedel")
+    assert delivery.status == 202, delivery.response
+    await bot.settle(github_sim)
+
+    assert len([i for i in github_sim.issues(later) if "action-item" in i.labels]) == len(
+        expected_items(SVSM)
+    )
+    assert bot.app[JOURNAL].state(delivery.id) == "done"
+    tokens = github_sim.calls_matching("POST", "/app/installations/{i}/access_tokens")
+    assert len(tokens) == exchanges + 1  # one fresh token, not one per call

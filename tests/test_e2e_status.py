@@ -12,6 +12,8 @@ import pytest
 from bot.app import SETTINGS, check_weekly_status
 from bot.cli_status import weekly_status
 from bot.handlers.weekly_status import TRACKER_TITLE
+from bot.marker import ItemMarker, format_marker
+from bot.status import posted_week
 from tests.e2e_support import (
     MEETING,
     REPO,
@@ -176,3 +178,34 @@ async def test_a_dry_run_before_the_first_report_opens_no_tracker(
     assert all(f"[#{i.number}]" in outcome.report for i in item_issues(github_sim))
     assert github_sim.writes() == []
     assert find_tracker(github_sim) is None
+
+
+async def test_the_scheduler_covers_every_repository_of_every_installation(
+    github_sim: GitHubSim, bot: Bot, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.github.PER_PAGE", 10)  # pages of 10, as 100 are for GitHub
+    # 25 repositories the service never heard from, on a second installation: three pages.
+    quiet = [f"quiet-org/notes-{n:03}" for n in range(25)]
+    for name in quiet:
+        github_sim.add_repo(name, installation_id=2)
+    item = ItemMarker(file="meetings/a.md", key="k", title="Ship it", line=3, sha="0" * 40)
+    github_sim.add_issue(
+        quiet[-1],
+        "Ship it",
+        author="minutes-bot[bot]",
+        body=f"- **Owner:** everyone\n\n{format_marker(item)}",
+        labels=["action-item"],
+    )
+    clock.now += timedelta(hours=2)
+
+    await check_weekly_status(bot.app)
+    await bot.settle(github_sim)
+
+    listings = github_sim.calls_matching("GET", "/installation/repositories")
+    assert len(listings) == 1 + 3  # installation 1: one page; installation 2: three
+    config_reads = github_sim.calls_matching("GET", "/repos/{o}/{r}/contents/**")
+    assert {"/".join(c.path.split("/")[2:4]) for c in config_reads} == {REPO, *quiet}
+    tracker = next(i for i in github_sim.issues(quiet[-1]) if i.title == TRACKER_TITLE)
+    assert [posted_week(c.body) for c in github_sim.comments(quiet[-1], tracker.number)] == [
+        clock.now.strftime("%G-W%V")
+    ]

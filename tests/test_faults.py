@@ -17,11 +17,8 @@ import asyncio
 import contextlib
 import functools
 import json
-import os
 import random
 import re
-import signal
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -34,7 +31,6 @@ from aiohttp.test_utils import TestServer
 
 from bot.github import GitHubPort
 from bot.marker import parse_marker
-from bot.queue import Journal
 from tests.e2e_support import (
     EVAL_DEV,
     MEETING,
@@ -42,7 +38,9 @@ from tests.e2e_support import (
     SECRET,
     SVSM,
     Bot,
+    Service,
     create_svsm_repo,
+    service_env,
     settle_replicas,
     start_bot,
     start_replicas,
@@ -358,60 +356,9 @@ async def test_several_dropped_creates_in_one_file_still_open_and_link_every_ite
 # -- 4. the service killed mid-way ------------------------------------------------------------
 
 
-@dataclass
-class Service:
-    """`minutes-bot serve` as a real process on a local port, logging to a file."""
-
-    env: dict[str, str]
-    log: Path
-    port: int = 0
-    process: asyncio.subprocess.Process | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/webhook"
-
-    async def start(self) -> None:
-        self.port = free_port()
-        command = [sys.executable, "-m", "bot.cli", "serve", "--port", str(self.port)]
-        with self.log.open("ab") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                *command, env=self.env, stdout=log, stderr=log
-            )
-        async with aiohttp.ClientSession() as session:
-            for _ in range(200):  # up to 10 s for the interpreter to start
-                with contextlib.suppress(aiohttp.ClientError):
-                    async with session.get(f"http://127.0.0.1:{self.port}/healthz") as answer:
-                        if answer.status == 200:
-                            return
-                await asyncio.sleep(0.05)
-        raise AssertionError(f"the service did not start:\n{self.log.read_text()}")
-
-    async def kill(self) -> None:
-        assert self.process is not None
-        with contextlib.suppress(ProcessLookupError):
-            self.process.send_signal(signal.SIGKILL)
-        await self.process.wait()
-
-
 @pytest.fixture
 def service(github_sim: GitHubSim, github_app_key: tuple[int, str], tmp_path: Path) -> Service:
-    key_file = tmp_path / "key.pem"
-    key_file.write_text(github_app_key[1])
-    env = {
-        "PATH": os.environ["PATH"],
-        "GITHUB_APP_ID": str(github_app_key[0]),
-        "GITHUB_PRIVATE_KEY_FILE": str(key_file),
-        "GITHUB_WEBHOOK_SECRET": SECRET,
-        "GITHUB_API_URL": github_sim.url,
-        "MINUTES_BOT_JOURNAL": str(tmp_path / "journal.sqlite3"),
-        "MINUTES_BOT_WRITES_PER_MINUTE": "0",  # no pacing: the simulator sets no limit here
-    }
-    return Service(env, tmp_path / "service.log")
-
-
-def journal_state(service: Service, delivery_id: str) -> str | None:
-    return Journal(service.env["MINUTES_BOT_JOURNAL"]).state(delivery_id)
+    return Service(service_env(github_sim, github_app_key, tmp_path), tmp_path / "service.log")
 
 
 async def test_a_service_killed_mid_push_finishes_the_work_after_restart(
@@ -429,16 +376,16 @@ async def test_a_service_killed_mid_push_finishes_the_work_after_restart(
         await service.kill()
         github_sim.faults.clear()
         opened_before_the_kill = len(github_sim.issues(REPO))
-        assert journal_state(service, first.id) == "pending"
+        assert service.journal_state(first.id) == "pending"
 
         await service.start()  # same journal
         github_sim.set_webhook(service.url, SECRET)
-        await github_sim.wait_until(lambda: journal_state(service, first.id) == "done", within=20)
+        await github_sim.wait_until(lambda: service.journal_state(first.id) == "done", within=20)
         for text in (TRIAGE, TRIAGE_V2):
             delivery = await github_sim.push(REPO, {QUILLSTONE: text}, author="joergroedel")
             assert delivery.status == 202, delivery.response
             await github_sim.wait_until(
-                lambda d=delivery: journal_state(service, d.id) == "done", within=20
+                lambda d=delivery: service.journal_state(d.id) == "done", within=20
             )
     finally:
         await service.kill()

@@ -17,6 +17,7 @@ from bot.github import (
     AppAuth,
     ChangedFile,
     GitHubPort,
+    NotFound,
     RetryPolicy,
     TokenAuth,
     port_for_installation,
@@ -197,10 +198,11 @@ async def test_update_issue_refuses_fields_it_does_not_know(port: GitHubPort) ->
 
 
 async def test_get_issue_of_a_missing_issue_raises_not_found(port: GitHubPort) -> None:
-    with pytest.raises(BadRequest) as caught:
+    with pytest.raises(NotFound) as caught:
         await port.get_issue(REPO, 999)
 
     assert caught.value.status_code == 404
+    assert caught.value.path == f"/repos/{REPO}/issues/999"
 
 
 async def test_assignees_are_checked_and_added(github_sim: GitHubSim, port: GitHubPort) -> None:
@@ -406,6 +408,35 @@ async def test_a_rejected_token_is_replaced_and_the_call_repeated(
     assert (await port.get_repo(REPO))["full_name"] == REPO
     assert exchanges(github_sim) == 2
     assert [c.status for c in github_sim.calls_matching("GET", "/repos/{o}/{r}")] == [401, 200]
+
+
+async def test_a_404_with_a_token_from_before_the_repository_was_added_gets_a_new_token(
+    github_sim: GitHubSim, app_auth: AppAuth, session: aiohttp.ClientSession
+) -> None:
+    await GitHubPort(session, app_auth, 1, base_url=github_sim.url).get_repo(REPO)
+    github_sim.add_repo("acme/later", installation_id=None)
+    github_sim.repo("acme/later").installation_id = 1  # added after the token was issued
+
+    later = GitHubPort(session, app_auth, 1, base_url=github_sim.url)
+    assert (await later.get_repo("acme/later"))["full_name"] == "acme/later"
+    with pytest.raises(NotFound):
+        await later.get_repo("acme/gone")  # the fresh token is not renewed again
+
+    assert exchanges(github_sim) == 2
+    statuses = [c.status for c in github_sim.calls if c.path.startswith("/repos/acme/")]
+    assert statuses == [200, 404, 200, 404]
+
+
+async def test_a_missing_file_where_a_token_was_answered_before_costs_no_new_token(
+    github_sim: GitHubSim, app_auth: AppAuth, session: aiohttp.ClientSession
+) -> None:
+    await GitHubPort(session, app_auth, 1, base_url=github_sim.url).get_repo(REPO)
+
+    for _ in range(3):
+        port = GitHubPort(session, app_auth, 1, base_url=github_sim.url)
+        assert await port.get_file(REPO, ".github/minutes-bot.yml", ref="main") is None
+
+    assert exchanges(github_sim) == 1
 
 
 async def test_a_plain_token_that_is_rejected_raises(

@@ -142,6 +142,8 @@ async def every_event(sim: GitHubSim, repo: str) -> dict[str, Delivery]:
     found["issues.edited"] = await sim.edit_issue(repo, 1, by="alice", title="T2")
     found["issues.closed"] = await sim.close_issue(repo, 1, by="alice", reason="not_planned")
     found["issues.reopened"] = await sim.reopen_issue(repo, 1, by="alice")
+    found["issues.assigned"], = await sim.assign_issue(repo, 1, by="alice", add=["alice"])
+    found["issues.unassigned"], = await sim.assign_issue(repo, 1, by="alice", remove=["alice"])
     found["issue_comment.created"] = await sim.comment(repo, 1, "alice", "/done")
     comment_id = found["issue_comment.created"].payload["comment"]["id"]
     found["issue_comment.edited"] = await sim.edit_comment(repo, comment_id, "/done with #2")

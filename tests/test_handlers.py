@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -10,16 +11,17 @@ from gidgethub import sansio
 from gidgethub.routing import Router
 
 from bot import handlers
-from bot.app import status_checks
+from bot.app import Watched, status_checks
 from bot.commands import Assign, Done, Help, Malformed, Unknown
 from bot.config import RepoConfig
 from bot.github import ChangedFile
-from bot.handlers.comments import command_word, with_due
+from bot.handlers.comments import command_word
 from bot.handlers.linked_pulls import COMMENT_MARKER, HEADER, merge_section, section_start
 from bot.handlers.pulls import finished_by_merge, listed_items
 from bot.handlers.push import MinutesChanges, Push, minutes_changes
 from bot.handlers.weekly_status import last_report, named_owners
-from bot.marker import ItemMarker, format_marker
+from bot.marker import ItemMarker, format_marker, owned_part, wrap_owned
+from bot.reconcile import restate_item
 
 ZERO = "0" * 40
 
@@ -96,10 +98,15 @@ MARKER = ItemMarker(file="m.md", key="k", title="T", line=3, sha="abc", due=date
         ),
     ],
 )
-def test_with_due_sets_the_line_and_the_marker(body: str, expected: str) -> None:
-    changed = with_due(body, MARKER, date(2025, 2, 28))
-    assert changed.startswith(expected)
-    assert '"due": "2025-02-28"' in changed
+def test_a_due_date_set_by_a_person_goes_into_the_due_line_and_the_marker(
+    body: str, expected: str
+) -> None:
+    issue = {"number": 3, "title": "T", "body": wrap_owned(body), "assignees": [{"login": "a"}]}
+    chosen = replace(MARKER, set_due=date(2025, 2, 28))
+    changed = restate_item(issue, chosen)
+    assert changed is not None and (owned_part(changed) or "").startswith(expected)
+    assert '"due": "2025-01-01"' in changed and '"set_due": "2025-02-28"' in changed
+    assert restate_item({**issue, "body": changed}, chosen) is None
 
 
 def test_a_pr_comment_keeps_the_sections_of_other_minutes() -> None:
@@ -169,11 +176,12 @@ def test_last_report_is_the_latest_status_comment() -> None:
 
 def test_status_checks_ask_each_repository_once_an_hour() -> None:
     at = datetime(2025, 1, 13, 9, 41, tzinfo=UTC)
-    checks = status_checks([("o/a", 7), ("o/b", None)], at)
+    checks = status_checks([Watched("o/a", 7, "trunk"), Watched("o/b")], at)
     assert [(c.id, c.repo, c.installation_id) for c in checks] == [
         ("schedule:o/a:2025-01-13T09", "o/a", 7),
         ("schedule:o/b:2025-01-13T09", "o/b", None),
     ]
+    assert checks[0].payload["repository"]["default_branch"] == "trunk"
 
 
 async def test_one_failing_handler_does_not_stop_the_others(

@@ -29,11 +29,12 @@ from bot.reconcile import (
     UpdateItemIssue,
     UpdateMeetingIssue,
     item_keys,
+    listed_meeting_body,
     reconcile,
     reconcile_deleted,
     render_meeting_body,
 )
-from bot.render import RenderContext
+from bot.render import RenderContext, item_view
 
 EVAL_DIRS = [Path(__file__).parent / "fixtures" / "eval-dev"]
 EVAL = next((path for path in EVAL_DIRS if path.is_dir()), EVAL_DIRS[0])
@@ -120,8 +121,10 @@ def _apply_one(
             gh.create(title, body, labels, ())
         case CreateItemIssue(key, title, body, labels, assignees):
             created[key] = gh.create(title, body, labels, assignees)
-        case UpdateItemIssue(number, title, body, assignees, state):
+        case UpdateItemIssue(number, title, body, assignees, state, comment):
             issue = gh.issue(number)
+            if comment is not None:
+                gh.comments.setdefault(number, []).append(comment)
             if state is not None:
                 issue.update(state=state, state_reason="reopened")
             issue["title"] = title if title is not None else issue["title"]
@@ -135,11 +138,9 @@ def _apply_one(
         case AddSubIssue(parent, key, issue_id):
             sub = issue_id if issue_id is not None else gh.issue(created[key])["id"]
             gh.sub_issues.setdefault(parent, []).append(sub)
-        case UpdateMeetingIssue(number, current, known, closed):
-            numbers = dict(known) | created
-            gh.issue(number)["body"] = render_meeting_body(
-                minutes, numbers, ctx, current, frozenset(closed)
-            )
+        case UpdateMeetingIssue(number):
+            made = {key: {"number": number} for key, number in created.items()}
+            gh.issue(number)["body"] = listed_meeting_body(op, minutes, ctx, made)
 
 
 DEFAULTS = Settings()
@@ -188,7 +189,9 @@ def test_first_push_opens_the_meeting_issue_then_one_issue_per_item() -> None:
             EnsureLabels(("meeting/2024-12-18",)),
             CreateMeetingIssue(
                 "Meeting 2024-12-18: SVSM Development Call",
-                render_meeting_body(minutes, {}, SVSM_CTX),
+                render_meeting_body(
+                    minutes, [item_view(i, SVSM_CTX.assignable) for i in minutes.items], SVSM_CTX
+                ),
                 ("meeting/2024-12-18",),
             ),
         ),
@@ -525,28 +528,105 @@ def test_a_reworded_item_keeps_its_issue_and_an_unrelated_one_does_not_steal_it(
     )
 
 
+def test_a_new_owner_in_the_minutes_is_assigned_in_place_of_the_one_the_bot_assigned() -> None:
+    gh, settings = FakeGitHub(), WITHOUT_MEETING
+    run(single("Draft the 2.3 release notes", "zwhitlock", 40), quill_ctx(), gh, settings)
+    moved = single("Draft the 2.3 release notes", "pnowak", 40)
+    run(moved, quill_ctx(SHA2), gh, settings)
+    assert [a["login"] for a in gh.issue(1)["assignees"]] == ["pnowak"]
+    assert "- **Owner:** @pnowak" in gh.issue(1)["body"]
+    assert gh.comments == {}
+    assert reconcile(moved, gh.issues, quill_ctx(SHA3), settings) == Plan()
+
+
 @pytest.mark.parametrize(
-    ("assigned_by_a_person", "expected"),
+    ("assigned_by_a_person", "owner_line"),
     [
-        (None, ["pnowak"]),
-        (["zwhitlock", "omelnyk"], ["omelnyk", "pnowak"]),
-        (["omelnyk"], ["omelnyk"]),
-        ([], []),
+        (["zwhitlock", "omelnyk"], "@zwhitlock, @omelnyk"),
+        (["omelnyk"], "@omelnyk"),
+        ([], "nobody"),
     ],
-    ids=["untouched", "helper added", "reassigned", "unassigned"],
+    ids=["helper added", "reassigned", "unassigned"],
 )
-def test_a_new_owner_is_assigned_only_while_the_bots_assignee_is_still_there(
-    assigned_by_a_person: list[str] | None, expected: list[str]
+def test_owners_a_person_chose_stay_and_a_new_owner_in_the_minutes_is_news(
+    assigned_by_a_person: list[str], owner_line: str
 ) -> None:
     gh, settings = FakeGitHub(), WITHOUT_MEETING
     run(single("Draft the 2.3 release notes", "zwhitlock", 40), quill_ctx(), gh, settings)
-    if assigned_by_a_person is not None:
-        gh.issue(1)["assignees"] = [{"login": login} for login in assigned_by_a_person]
+    gh.issue(1)["assignees"] = [{"login": login} for login in assigned_by_a_person]
+    run(single("Draft the 2.3 release notes.", "zwhitlock", 40), quill_ctx(SHA2), gh, settings)
+    assert f"- **Owner:** {owner_line}\n" in gh.issue(1)["body"]
+    assert gh.comments == {}
+
     moved = single("Draft the 2.3 release notes", "pnowak", 40)
-    run(moved, quill_ctx(SHA2), gh, settings)
-    assert [a["login"] for a in gh.issue(1)["assignees"]] == expected
-    assert "- **Owner:** @pnowak" in gh.issue(1)["body"]
+    run(moved, quill_ctx(SHA3), gh, settings)
+    assert [a["login"] for a in gh.issue(1)["assignees"]] == assigned_by_a_person
+    assert f"- **Owner:** {owner_line}\n" in gh.issue(1)["body"]
+    assert gh.comments == {
+        1: [
+            "The minutes now say the owner is @pnowak; this item keeps what was set here."
+            " Comment `/assign @pnowak` to follow them."
+        ]
+    }
     assert reconcile(moved, gh.issues, quill_ctx(SHA3), settings) == Plan()
+
+
+def with_marker(issue: dict[str, Any], **changes: Any) -> None:
+    """Change the item's marker in its body, as a command does."""
+    marker = parse_marker(issue["body"])
+    assert isinstance(marker, ItemMarker)
+    changed = format_marker(replace(marker, **changes))
+    issue["body"] = issue["body"].replace(format_marker(marker), changed)
+
+
+def test_a_due_date_a_person_set_survives_a_reworded_item_and_every_later_run() -> None:
+    gh, _ = after_first_push()
+    notes = gh.by_title("Draft the 2.3 release notes")
+    with_marker(notes, set_due=date(2025, 4, 1))
+    v2 = minutes_from_gold(QUILL_V2, QUILL_LOGINS)  # rewords other items, not this one's date
+
+    run(v2, quill_ctx(SHA2), gh)
+    run(v2, quill_ctx(SHA3), gh)
+
+    assert "- **Due:** 2025-04-01" in notes["body"]
+    assert parse_marker(notes["body"]).set_due == date(2025, 4, 1)  # type: ignore[union-attr]
+    tasks = gh.issue(1)["body"].splitlines()
+    number = notes["number"]
+    assert f"- [ ] #{number} Draft the 2.3 release notes (@zwhitlock, due 2025-04-01)" in tasks
+    assert gh.comments.get(notes["number"]) is None
+    assert reconcile(v2, gh.issues, quill_ctx(SHA3)) == Plan()
+
+
+def test_a_new_due_date_in_the_minutes_is_news_once_and_the_persons_date_stays() -> None:
+    gh, settings = FakeGitHub(), WITHOUT_MEETING
+    dated = replace(single("Draft the 2.3 release notes", "zwhitlock", 40))
+    first = replace(dated, items=(replace(dated.items[0], due=date(2025, 3, 12)),))
+    run(first, quill_ctx(), gh, settings)
+    with_marker(gh.issue(1), set_due=date(2025, 4, 1))
+
+    later = replace(first, items=(replace(first.items[0], due=date(2025, 3, 19)),))
+    run(later, quill_ctx(SHA2), gh, settings)
+    run(later, quill_ctx(SHA3), gh, settings)
+
+    assert "- **Due:** 2025-04-01" in gh.issue(1)["body"]
+    assert gh.comments == {
+        1: [
+            "The minutes now say it is due 2025-03-19; this item keeps what was set here."
+            " Comment `/due 2025-03-19` to follow them."
+        ]
+    }
+
+
+def test_the_meeting_task_shows_the_title_and_owners_people_gave_the_item() -> None:
+    gh, _ = after_first_push()
+    notes = gh.by_title("Draft the 2.3 release notes")
+    notes["title"] = "Write the 2.3 release notes"
+    notes["assignees"] = [{"login": "omelnyk"}]
+    run(minutes_from_gold(QUILL_V2, QUILL_LOGINS), quill_ctx(SHA2), gh)
+    tasks = gh.issue(1)["body"].splitlines()
+    number = notes["number"]
+    assert f"- [ ] #{number} Write the 2.3 release notes (@omelnyk, due 2025-03-14)" in tasks
+    assert "- **Owner:** @omelnyk\n" in notes["body"]
 
 
 def test_an_owner_github_no_longer_lets_the_bot_assign_stays_assigned() -> None:

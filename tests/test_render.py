@@ -10,15 +10,19 @@ import pytest
 from bot.minutes.model import ActionItem, Minutes, Ref, RefKind
 from bot.reconcile import Settings, meeting_label, meeting_title
 from bot.render import (
+    ItemView,
     Link,
     RenderContext,
     assignees_for,
+    item_view,
     owner_text,
     permalink,
     quote_block,
     ref_text,
     render_item,
+    restated,
     task_line,
+    with_task,
 )
 
 SHA = "5d1e2f0c9a7b3e4d6f8a0b1c2d3e4f5a6b7c8d9e"
@@ -223,7 +227,43 @@ def test_task_line_names_issue_owner_and_due_date(
     number: int | None, due: date | None, expected: str
 ) -> None:
     item = ActionItem(63, ("Joerg Roedel",), ("joergroedel",), JOERG_ITEM.title, due)
-    assert task_line(item, number, CTX.assignable) == expected
+    assert task_line(item_view(item, CTX.assignable, number)) == expected
+
+
+def test_a_closed_item_is_a_checked_task_under_its_current_title_and_owners() -> None:
+    view = ItemView("Review PR #547", "@jlange", date(2025, 1, 10), closed=True, number=12)
+    assert task_line(view) == "- [x] #12 Review PR #547 (@jlange, due 2025-01-10)"
+
+
+def test_only_the_items_own_task_is_rewritten_on_the_meeting_issue() -> None:
+    body = "- [ ] #12 Old title (@joergroedel)\n- [ ] #123 Other (everyone)\n- [ ] #1 One (x)"
+    view = ItemView("New title", "@jlange", None, closed=True, number=12)
+    assert with_task(body, view).splitlines() == [
+        "- [x] #12 New title (@jlange)",
+        "- [ ] #123 Other (everyone)",
+        "- [ ] #1 One (x)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("view", "lines"),
+    [
+        (
+            ItemView("t", "@jlange", date(2025, 2, 28)),
+            ["- **Owner:** @jlange", "- **Due:** 2025-02-28"],
+        ),
+        (ItemView("t", "nobody"), ["- **Owner:** nobody", "- **Related:** #547"]),
+    ],
+)
+def test_an_item_body_is_restated_in_its_owner_and_due_lines_only(
+    view: ItemView, lines: list[str]
+) -> None:
+    ctx = RenderContext(CTX.repo, CTX.path, SHA, CTX.assignable, {SPACE_PR: pull(547, "x")})
+    body = render_item(JOERG_ITEM, ctx)
+    restated_body = restated(body, view)
+    assert restated_body.splitlines()[: len(lines)] == lines
+    assert restated_body.split("\n\n", 1)[1] == body.split("\n\n", 1)[1]
+    assert restated(restated_body, item_view(JOERG_ITEM, ctx.assignable)) == body
 
 
 @pytest.mark.parametrize(
@@ -239,6 +279,15 @@ def test_task_line_names_issue_owner_and_due_date(
             date(2025, 3, 5),
             "Meeting 2025-03-05: Quillstone 2.3 release triage",
         ),
+        ("SVSM sync call, 2024-12-19", date(2024, 12, 19), "Meeting 2024-12-19: SVSM sync call"),
+        (
+            "Thursday, December 19th, 2024: SVSM sync",
+            date(2024, 12, 19),
+            "Meeting 2024-12-19: SVSM sync",
+        ),
+        ("Sync – 19 Dec 2024 – notes", date(2024, 12, 19), "Meeting 2024-12-19: Sync – notes"),
+        ("2024-12-19", date(2024, 12, 19), "Meeting 2024-12-19"),
+        ("Plan for 2024-12-20", date(2024, 12, 19), "Meeting 2024-12-19: Plan for 2024-12-20"),
         ("Orbit sprint retro", None, "Meeting retro-14: Orbit sprint retro"),
         (None, None, "Meeting retro-14"),
     ],

@@ -2,9 +2,11 @@
 
 A command that worked gets a 👍 reaction on its comment; one that cannot run gets a
 😕 reaction and a short reply saying why. Only the assignees, the issue author and
-people with triage or write access may use them. An edited comment runs only the
-commands it added. After a change the meeting issue's task list and the tracker's
-summary are brought up to date.
+people with triage or write access may use them; anyone else is told so once a day
+on each issue, and only gets the 😕 after that. An edited comment runs only the
+commands it added. Owners set by `/assign` and dates set by `/due` are recorded in
+the item's marker, so later pushes keep them. After a change the meeting issue's
+task and the tracker's summary are brought up to date (`item_state.show_item`).
 
 A flood of commands from one person on one repository is answered once and then
 ignored for a while. The count is kept in memory, so each replica of the service
@@ -46,9 +48,11 @@ from bot.commands import (
 from bot.config import REPO_CONFIG_PATH, ConfigError, RepoConfig, parse_repo_config
 from bot.github import GitHubPort
 from bot.handlers.context import Context
-from bot.handlers.weekly_status import refresh_tracker
-from bot.marker import ItemMarker, MeetingMarker, format_marker, parse_marker
+from bot.handlers.item_state import show_item
+from bot.marker import ItemMarker, MeetingMarker, parse_marker
 from bot.minutes.dates import parse_when
+from bot.reconcile import restate_item, view_of_issue
+from bot.render import STATE_LINES
 
 log = logging.getLogger(__name__)
 router = Router()
@@ -62,10 +66,9 @@ RATE_LIMITED = (
     " repository for a while. Please try again in ten minutes."
 )
 CANNOT_ASSIGN = "{logins} cannot be assigned issues in this repository."
-_DUE_LINE = re.compile(r"^- \*\*Due:\*\* \d{4}-\d{2}-\d{2}$", re.MULTILINE)
-_OWNER_LINE = re.compile(r"^- \*\*Owner:\*\* .*$", re.MULTILINE)
+# A person refused on an issue is told once in this long; later commands only get 😕.
+REFUSAL_WINDOW = timedelta(days=1)
 _DONE_LINE = re.compile(r"\n- \*\*Done:\*\* [^\n]*")  # never first: the owner is
-_OWNER_AND_DUE = re.compile(r"^- \*\*Owner:\*\* .*$(?:\n- \*\*Due:\*\* .*$)?", re.MULTILINE)
 
 
 class Verdict(enum.Enum):
@@ -123,6 +126,12 @@ async def run_added_commands(event: sansio.Event, context: Context) -> None:
     await _run(event.data, commands, context)
 
 
+def is_refusal(body: str, login: str) -> bool:
+    """Tell whether a comment of the bot refused `login` (no access, or too many commands)."""
+    mention, _, text = body.partition(" ")
+    return mention.casefold() == f"@{login}".casefold() and text in (REFUSAL, RATE_LIMITED)
+
+
 def command_word(command: Command) -> str | None:
     """Name the command as the config's `commands` list does; None for mistakes."""
     if isinstance(command, Malformed | Unknown):
@@ -133,7 +142,7 @@ def command_word(command: Command) -> str | None:
 def with_done(body: str, how: str) -> str:
     """Return the item body saying what finished it, after its owner and due date."""
     body = without_done(body)
-    return _OWNER_AND_DUE.sub(lambda facts: f"{facts.group(0)}\n- **Done:** {how}", body, count=1)
+    return STATE_LINES.sub(lambda facts: f"{facts.group(0)}\n- **Done:** {how}", body, count=1)
 
 
 def without_done(body: str) -> str:
@@ -149,35 +158,6 @@ def done_text(command: Done, login: str, today: date) -> str:
     return " ".join(part for part in (what, f"(@{login}, {today.isoformat()})") if part)
 
 
-def with_task_checked(body: str, number: int, checked: bool) -> str:
-    """Return the meeting body with the task of item `number` checked or unchecked."""
-    box = "[x]" if checked else "[ ]"
-    task = re.compile(rf"^- \[[ xX]\] #{number}(?=\s)", re.MULTILINE)
-    return task.sub(f"- {box} #{number}", body, count=1)
-
-
-async def show_item_state(
-    port: GitHubPort, repo: str, issue: dict[str, Any], marker: ItemMarker
-) -> None:
-    """Check or uncheck the item's task on its meeting issue, as GitHub itself does."""
-    if marker.meeting is None:
-        return
-    meeting = await port.get_issue(repo, marker.meeting)
-    body = meeting.get("body") or ""
-    updated = with_task_checked(body, int(issue["number"]), issue["state"] == "closed")
-    if updated != body:
-        await port.update_issue(repo, marker.meeting, body=updated)
-
-
-def with_due(body: str, marker: ItemMarker, due: date) -> str:
-    """Return the item body with a new due date, in its list and in its marker."""
-    body = body.replace(format_marker(marker), format_marker(replace(marker, due=due)))
-    line = f"- **Due:** {due.isoformat()}"
-    if _DUE_LINE.search(body):
-        return _DUE_LINE.sub(line, body, count=1)
-    return _OWNER_LINE.sub(lambda owner: f"{owner.group(0)}\n{line}", body, count=1)
-
-
 async def _run(data: dict[str, Any], commands: tuple[Command, ...], context: Context) -> None:
     issue, comment = data["issue"], data["comment"]
     if not commands or "pull_request" in issue or comment["user"].get("type") == "Bot":
@@ -188,13 +168,13 @@ async def _run(data: dict[str, Any], commands: tuple[Command, ...], context: Con
     item = _Item(context, data)
     verdict = BUDGET.spend(item.repo, item.login, len(commands), context.clock())
     if verdict is Verdict.TELL:
-        await item.fail(RATE_LIMITED)
+        await item.refuse(RATE_LIMITED)
     elif verdict is Verdict.IGNORE:
         log.info("commands from %s ignored: over the limit", item.login)
     elif isinstance(marker, MeetingMarker):
         await item.reply(MEETING_ISSUE_HELP)
     else:
-        await item.run(commands, marker)
+        await item.run(commands)
 
 
 class _Item:
@@ -210,7 +190,7 @@ class _Item:
         self.comment = data["comment"]
         self.login = data["comment"]["user"]["login"]
 
-    async def run(self, commands: tuple[Command, ...], marker: ItemMarker) -> None:
+    async def run(self, commands: tuple[Command, ...]) -> None:
         """Run the enabled commands in order, if the commenter may."""
         config = await self.config()
         wanted = [
@@ -219,14 +199,13 @@ class _Item:
         if not wanted:
             return
         if not await self.allowed():
-            await self.fail(REFUSAL)
+            await self.refuse(REFUSAL)
             return
-        state = self.issue["state"]
+        before = view_of_issue(self.issue)
         for command in wanted:
-            await self.perform(command, marker)
-        if self.issue["state"] != state:
-            await show_item_state(self.port, self.repo, self.issue, marker)
-            await refresh_tracker(self.port, self.repo, config, self.clock())
+            await self.perform(command)
+        if view_of_issue(self.issue) != before:
+            await show_item(self.port, self.repo, self.issue, config, self.clock())
 
     async def config(self) -> RepoConfig:
         """Read the repository's config; commands keep their defaults if it is broken."""
@@ -245,7 +224,7 @@ class _Item:
         permission = await self.port.permission(self.repo, self.login)
         return may_act(self.login, assignees=assignees, author=author, permission=permission)
 
-    async def perform(self, command: Command, marker: ItemMarker) -> None:
+    async def perform(self, command: Command) -> None:
         match command:
             case Done():
                 body = with_done(self.body, done_text(command, self.login, self.today))
@@ -258,7 +237,7 @@ class _Item:
             case Assign(logins):
                 await self.assign(logins)
             case Due(when):
-                await self.set_due(when, marker)
+                await self.set_due(when)
             case Help():
                 await self.reply(HELP)
             case Malformed(_, reason):
@@ -273,6 +252,13 @@ class _Item:
     @property
     def body(self) -> str:
         return str(self.issue.get("body") or "")
+
+    @property
+    def marker(self) -> ItemMarker:
+        """Return the item's marker as the last command left it."""
+        marker = parse_marker(self.body)
+        assert isinstance(marker, ItemMarker), "commands run only on item issues"
+        return marker
 
     async def set_state(self, state: str, reason: str | None, body: str) -> None:
         """Open or close the item, unless it already is; acknowledge either way."""
@@ -291,17 +277,21 @@ class _Item:
             names = ", ".join(f"`@{login}`" for login in refused)
             await self.fail(CANNOT_ASSIGN.format(logins=names))
             return
-        self.issue = await self.port.update_issue(self.repo, self.number, assignees=list(logins))
+        # The owners a person chose: kept in the marker, shown in the body.
+        body = restate_item(self.issue, replace(self.marker, assignees=logins, set_owners=logins))
+        fields: dict[str, Any] = {"assignees": list(logins)} | ({"body": body} if body else {})
+        self.issue = await self.port.update_issue(self.repo, self.number, **fields)
         await self.react()
 
-    async def set_due(self, when: str, marker: ItemMarker) -> None:
-        """Move the due date to the day `when` names."""
+    async def set_due(self, when: str) -> None:
+        """Move the due date to the day `when` names; later pushes and syncs keep it."""
         due = parse_when(when, self.today)
         if due is None:
             await self.fail(DUE_NOT_UNDERSTOOD.format(phrase=when))
             return
-        body = with_due(self.body, marker, due)
-        self.issue = await self.port.update_issue(self.repo, self.number, body=body)
+        body = restate_item(self.issue, replace(self.marker, set_due=due))
+        if body is not None:
+            self.issue = await self.port.update_issue(self.repo, self.number, body=body)
         await self.react()
 
     async def react(self, content: str = WORKED) -> None:
@@ -312,6 +302,25 @@ class _Item:
         """Say why a command did not run."""
         await self.react(FAILED)
         await self.reply(text)
+
+    async def refuse(self, text: str) -> None:
+        """Refuse the commands: say why once per window and person on this issue, else only 😕."""
+        await self.react(FAILED)
+        if not await self.refused_lately():
+            await self.reply(text)
+
+    async def refused_lately(self) -> bool:
+        """Tell whether the bot refused this person on this issue within the window.
+
+        The issue's comments are the record, so replicas and restarts agree on it.
+        """
+        since = self.clock() - REFUSAL_WINDOW
+        return any(
+            comment["user"].get("type") == "Bot"
+            and is_refusal(comment.get("body") or "", self.login)
+            and datetime.fromisoformat(comment["created_at"]) >= since
+            for comment in await self.port.list_comments(self.repo, self.number)
+        )
 
     async def reply(self, text: str) -> None:
         await self.port.post_comment(self.repo, self.number, f"@{self.login} {text}")

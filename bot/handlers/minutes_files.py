@@ -11,13 +11,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.apply import Applier
 from bot.config import REPO_CONFIG_PATH, is_minutes_path, parse_repo_config
 from bot.github import AmbiguousWriteError, GitHubPort
+from bot.handlers.context import utc_now
 from bot.handlers.refs import ReferenceReads, resolve_refs
+from bot.handlers.weekly_status import refresh_tracker
 from bot.ignore import without_ignored_lines
 from bot.links import people_of, with_sure_owners
 from bot.marker import parse_marker
@@ -107,6 +109,8 @@ class MinutesReconciler:
         # Meeting issues this run opened, with the items this run made their sub-issues.
         self._linked_now: dict[int, set[int]] = {}
         self._assignable: dict[str, bool] = {}
+        # Whether any plan of this run changed an issue, so the tracker's summary may be stale.
+        self.changed = False
 
     async def issues(self) -> list[dict[str, Any]]:
         """Return every issue, open or closed, carrying the bot's item label."""
@@ -196,6 +200,7 @@ class MinutesReconciler:
         issues = await self.file_issues(minutes.path)
         linked = await self.linked_items(issues, minutes.path)
         plan = reconcile(minutes, issues, ctx, self.settings, linked)
+        self.changed |= bool(plan.operations)
         applied = await self.applier.apply(plan, minutes, ctx)
         if applied.meeting:
             self._linked_now[applied.meeting["number"]] = set()
@@ -235,8 +240,8 @@ class MinutesReconciler:
         """Close the open items of a minutes file that was deleted."""
         ctx = RenderContext(self.repo, path, self.sha, server_url=self.server_url)
         plan = reconcile_deleted(await self.file_issues(path), ctx)
+        self.changed |= bool(plan.operations)
         await self.applier.apply(plan, Minutes(path=path, title=None, meeting_date=None), ctx)
-
     async def render_context(self, minutes: Minutes) -> RenderContext:
         """Learn what rendering needs from GitHub: assignable owners and linked PRs."""
         links, assignable = await asyncio.gather(
@@ -299,7 +304,11 @@ def server_url(repository: Mapping[str, Any]) -> str:
 
 
 async def sync_repository(
-    port: GitHubPort, repo: str, *, progress: Callable[[str], None] = lambda line: None
+    port: GitHubPort,
+    repo: str,
+    *,
+    progress: Callable[[str], None] = lambda line: None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> int:
     """Reconcile every minutes file of `repo` from scratch; return how many there are.
 
@@ -317,6 +326,8 @@ async def sync_repository(
     for path in sorted(files_with_issues(await reconciler.issues()) - set(paths)):
         progress(f"[gone] {path}")
         await reconciler.remove(path)
+    if reconciler.changed:
+        await refresh_tracker(port, repo, config, clock())
     return len(paths)
 
 

@@ -14,11 +14,10 @@ from gidgethub import sansio
 from gidgethub.routing import Router
 
 from bot.github import GitHubPort
-from bot.handlers.comments import show_item_state
 from bot.handlers.context import Context
+from bot.handlers.item_state import show_on_meeting
 from bot.handlers.linked_pulls import COMMENT_MARKER
 from bot.handlers.weekly_status import read_config, refresh_tracker
-from bot.marker import ItemMarker, parse_marker
 
 router = Router()
 
@@ -74,9 +73,7 @@ async def _tell_item(
     if not closes:
         return False
     item = await port.update_issue(repo, number, state="closed", state_reason="completed")
-    marker = parse_marker(item.get("body"))
-    if isinstance(marker, ItemMarker):
-        await show_item_state(port, repo, item, marker)
+    await show_on_meeting(port, repo, item)
     return True
 
 

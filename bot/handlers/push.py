@@ -14,6 +14,7 @@ from bot.config import REPO_CONFIG_PATH, ConfigError, RepoConfig, is_minutes_pat
 from bot.github import ChangedFile, GitHubPort
 from bot.handlers.context import Context
 from bot.handlers.minutes_files import live_reconciler
+from bot.handlers.weekly_status import refresh_tracker
 
 log = logging.getLogger(__name__)
 router = Router()
@@ -110,6 +111,8 @@ async def reconcile_pushed_minutes(event: sansio.Event, context: Context) -> Non
         await reconciler.update(path)
     for path in changes.removed:
         await reconciler.remove(path)
+    if reconciler.changed:  # the tracker's summary counts and lists the items
+        await refresh_tracker(context.port, push.repo, config, context.clock())
 
 
 async def read_config(port: GitHubPort, repo: str, sha: str) -> RepoConfig | None:

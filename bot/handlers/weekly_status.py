@@ -26,6 +26,7 @@ from bot.config import REPO_CONFIG_PATH, ConfigError, RepoConfig, parse_repo_con
 from bot.github import GitHubPort
 from bot.handlers.context import Context
 from bot.marker import ItemMarker, parse_marker
+from bot.render import EVERYONE, NOBODY, owners_shown
 from bot.status import (
     TRACKER_MARKER,
     ItemState,
@@ -42,7 +43,6 @@ router = Router()
 
 SCHEDULE_EVENT = "schedule"
 TRACKER_TITLE = "Action items from meeting minutes"
-_OWNER_LINE = re.compile(r"^- \*\*Owner:\*\* (?P<owners>.+)$", re.MULTILINE)
 _WHY_NOT = re.compile(r" \([^)]*\)")
 
 
@@ -58,7 +58,7 @@ def tracked_item(issue: dict[str, Any], marker: ItemMarker, meeting_prefix: str)
         state_reason=issue.get("state_reason"),
         created_at=_moment(issue["created_at"]),
         closed_at=_moment(issue["closed_at"]) if issue.get("closed_at") else None,
-        due=marker.due,
+        due=marker.current_due,
         meeting=next(
             (
                 label["name"].removeprefix(meeting_prefix)
@@ -72,10 +72,10 @@ def tracked_item(issue: dict[str, Any], marker: ItemMarker, meeting_prefix: str)
 
 def named_owners(body: str) -> tuple[str, ...]:
     """Return the owners the body names when none could be assigned."""
-    found = _OWNER_LINE.search(body)
-    if not found or found["owners"] == "everyone":
+    owners = owners_shown(body)
+    if owners is None or owners in (EVERYONE, NOBODY):
         return ()
-    return tuple(_WHY_NOT.sub("", name).strip() for name in found["owners"].split(", "))
+    return tuple(_WHY_NOT.sub("", name).strip() for name in owners.split(", "))
 
 
 def _moment(text: str) -> datetime:
@@ -120,8 +120,8 @@ async def read_config(port: GitHubPort, repo: str, branch: str | None = None) ->
 async def refresh_tracker(port: GitHubPort, repo: str, config: RepoConfig, now: datetime) -> None:
     """Bring the tracker's summary up to date after an item changed, if there is a tracker."""
     status = WeeklyStatus(port, repo, config)
-    items = await status.items()
     tracker = await status.find_tracker()
+    items = await status.items() if tracker is not None else []
     if items and tracker is not None:
         await status.update_summary(tracker, items, now)
 

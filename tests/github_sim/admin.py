@@ -161,6 +161,35 @@ async def open_issue(request: web.Request) -> web.Response:
     return reply(delivery_json(delivery), 201)
 
 
+async def edit_issue(request: web.Request) -> web.Response:
+    """PATCH /_sim/issues/{number} {repo, by, title?, body?}"""
+    data = await body_of(request)
+    delivery = await sim_of(request).edit_issue(data["repo"], int(request.match_info["number"]),
+                                                by=data["by"], title=data.get("title"), body=data.get("body"))
+    return reply(delivery_json(delivery))
+
+
+async def change_issue_state(request: web.Request) -> web.Response:
+    """POST /_sim/issues/{number}/close {repo, by, reason?} or /reopen {repo, by}"""
+    sim, data = sim_of(request), await body_of(request)
+    number = int(request.match_info["number"])
+    if request.match_info["action"] == "close":
+        delivery = await sim.close_issue(data["repo"], number, by=data["by"],
+                                         reason=data.get("reason", "completed"))
+    else:
+        delivery = await sim.reopen_issue(data["repo"], number, by=data["by"])
+    return reply(delivery_json(delivery))
+
+
+async def assign_issue(request: web.Request) -> web.Response:
+    """POST /_sim/issues/{number}/assignees {repo, by, add?, remove?} -> one delivery per login"""
+    data = await body_of(request)
+    deliveries = await sim_of(request).assign_issue(
+        data["repo"], int(request.match_info["number"]), by=data["by"],
+        add=data.get("add", []), remove=data.get("remove", []))
+    return reply([delivery_json(delivery) for delivery in deliveries])
+
+
 async def open_pull(request: web.Request) -> web.Response:
     """POST /_sim/pulls {repo, title, author, body?, draft?, head?, base?, created_at?, webhook?: true}"""
     sim = sim_of(request)
@@ -260,6 +289,9 @@ def add_routes(router: web.UrlDispatcher) -> None:
         ("POST", "/_sim/comments", comment),
         ("PATCH", "/_sim/comments/{id}", edit_comment),
         ("POST", "/_sim/issues", open_issue),
+        ("PATCH", "/_sim/issues/{number}", edit_issue),
+        ("POST", "/_sim/issues/{number}/{action:close|reopen}", change_issue_state),
+        ("POST", "/_sim/issues/{number}/assignees", assign_issue),
         ("POST", "/_sim/pulls", open_pull),
         ("POST", "/_sim/pulls/{number}/{action:merge|close}", finish_pull),
         ("GET", "/_sim/deliveries", list_deliveries),

@@ -25,6 +25,22 @@ async def list_installation_repos(request: web.Request) -> web.Response:
 
 
 
+async def list_installations(request: web.Request) -> web.Response:
+    """GET /app/installations (app JWT only): one installation per id the repositories name"""
+    sim = sim_of(request)
+    if APP_KEY not in request:
+        raise SimError(401, "A JSON web token could not be decoded")
+    owners: dict[int, str] = {}
+    for repo in sim.state.repos.values():
+        if repo.installation_id is not None:
+            owners.setdefault(repo.installation_id, repo.owner)
+    chunk, headers = paginate(request, sorted(owners.items()))
+    records = [sim.payloads.installation_record(i, owner) for i, owner in chunk]
+    for record in records:  # this listing's description of the account predates the field
+        record["account"].pop("user_view_type", None)
+    return json_response(records, headers=headers)
+
+
 async def create_installation_token(request: web.Request) -> web.Response:
     """POST /app/installations/{installation_id}/access_tokens (app JWT only)"""
     sim = sim_of(request)

@@ -91,6 +91,8 @@ async def create_issue(request: web.Request) -> web.Response:
                              labels=string_list(data, "labels", "Issue") or [], assignees=assignees)
     rendered = sim.render.issue(repo, issue)
     sim.deliver_later("issues", sim.payloads.issue(repo, issue, "opened", issue.user))
+    for payload in sim.assignment_events(repo, issue, [], issue.user):
+        sim.deliver_later("issues", payload)
     return json_response(rendered, 201, {"Location": rendered["url"]})
 
 
@@ -105,7 +107,7 @@ async def update_issue(request: web.Request) -> web.Response:
         raise validation_failed("Issue", "state")
     assignees = string_list(data, "assignees", "Issue")
     check_assignable(repo, assignees)
-    was_state = issue.state
+    was_state, was_assigned = issue.state, list(issue.assignees)
     body = text_body(data, "Issue", required=False)
     changes = sim.change_issue(issue, caller(request), title=data.get("title"), body=body,
                                state=state, state_reason=reason,
@@ -115,6 +117,8 @@ async def update_issue(request: web.Request) -> web.Response:
     if issue.state != was_state:
         action = "closed" if issue.state == "closed" else "reopened"
         sim.deliver_later("issues", sim.payloads.issue(repo, issue, action, caller(request)))
+    for payload in sim.assignment_events(repo, issue, was_assigned, caller(request)):
+        sim.deliver_later("issues", payload)
     return json_response(sim.render.issue(repo, issue))
 
 

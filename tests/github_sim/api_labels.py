@@ -8,6 +8,7 @@ from aiohttp import web
 
 from .api_common import (
     body_of,
+    caller,
     issue_of,
     page_response,
     repo_of,
@@ -99,8 +100,11 @@ async def add_assignees(request: web.Request) -> web.Response:
     repo = repo_of(request)
     issue = issue_of(request, repo)
     logins = string_list(body_of(request), "assignees", "Issue") or []
+    before = list(issue.assignees)
     issue.assignees += [x for x in logins if repo.role_of(x) not in (None, "read") and x not in issue.assignees]
     issue.updated_at = sim.clock.now()
+    for payload in sim.assignment_events(repo, issue, before, caller(request)):
+        sim.deliver_later("issues", payload)
     return json_response(sim.render.issue(repo, issue), 201)
 
 
@@ -110,7 +114,10 @@ async def remove_assignees(request: web.Request) -> web.Response:
     repo = repo_of(request)
     issue = issue_of(request, repo)
     logins = {x.lower() for x in string_list(body_of(request), "assignees", "Issue") or []}
+    before = list(issue.assignees)
     issue.assignees = [x for x in issue.assignees if x.lower() not in logins]
+    for payload in sim.assignment_events(repo, issue, before, caller(request)):
+        sim.deliver_later("issues", payload)
     return json_response(sim.render.issue(repo, issue))
 
 

@@ -11,6 +11,7 @@ from .api_apps import (
     get_app,
     get_repo_installation,
     list_installation_repos,
+    list_installations,
     rate_limit,
 )
 from .api_issues import (
@@ -73,6 +74,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
     c = r + "/issues/comments/{comment_id:\\d+}"
     table: list[tuple[str, str, Any]] = [
         ("GET", "/app", get_app),
+        ("GET", "/app/installations", list_installations),
         ("POST", "/app/installations/{installation_id}/access_tokens", create_installation_token),
         ("GET", "/installation/repositories", list_installation_repos),
         ("GET", "/rate_limit", rate_limit),

@@ -24,6 +24,7 @@ from .state import (
     ROLES,
     Clock,
     Commit,
+    Issue,
     Label,
     PullInfo,
     Repo,
@@ -261,6 +262,24 @@ class GitHubSim(Records):
         repo, issue = self.issue_of(full_name, number)
         changes = self.change_issue(issue, by, title=title, body=body)
         return await self.deliver("issues", self.payloads.issue(repo, issue, "edited", by, changes))
+
+    async def assign_issue(self, full_name: str, number: int, *, by: str, add: Iterable[str] = (),
+                           remove: Iterable[str] = ()) -> list[Delivery]:
+        """Change an issue's assignees as `by`, delivering `issues.unassigned`/`assigned` per login."""
+        repo, issue = self.issue_of(full_name, number)
+        before = list(issue.assignees)
+        gone = {login.lower() for login in remove}
+        kept = [login for login in issue.assignees if login.lower() not in gone]
+        self.change_issue(issue, by, assignees=kept + list(add))
+        return [await self.deliver("issues", payload)
+                for payload in self.assignment_events(repo, issue, before, by)]
+
+    def assignment_events(self, repo: Repo, issue: Issue, before: list[str], sender: str) -> list[dict[str, Any]]:
+        """Return the `issues.unassigned`/`assigned` payloads of a change from `before`, one per login."""
+        removed = [login for login in before if login not in issue.assignees]
+        added = [login for login in issue.assignees if login not in before]
+        return ([self.payloads.assignment(repo, issue, "unassigned", login, sender) for login in removed]
+                + [self.payloads.assignment(repo, issue, "assigned", login, sender) for login in added])
 
     async def close_issue(self, full_name: str, number: int, *, by: str,
                           reason: str = "completed") -> Delivery:

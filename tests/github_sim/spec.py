@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -41,6 +42,30 @@ def resolve_local(spec: dict[str, Any], node: Any) -> Any:
     return node
 
 
+def objects_bottom_up(node: Any) -> Iterator[dict[str, Any]]:
+    """Yield every object inside `node`, each after the objects within it."""
+    values = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+    for value in list(values):
+        yield from objects_bottom_up(value)
+    if isinstance(node, dict):
+        yield node
+
+
+EITHER_ACCOUNT = {"Simple User", "Enterprise"}
+
+
+def account_all_of_as_any_of(spec: dict[str, Any], node: Any) -> None:
+    """Read `allOf: [Simple User, Enterprise]` as `anyOf`, as the `installation` component does.
+
+    `GET /app/installations` inlines the installation with its account as *both* a user
+    and an enterprise, which no account is (and with a user lacking `user_view_type`).
+    """
+    for schema in objects_bottom_up(node):
+        titles = {resolve_local(spec, part).get("title") for part in schema.get("allOf", [])}
+        if titles == EITHER_ACCOUNT:
+            schema["anyOf"] = schema.pop("allOf")
+
+
 def merge_all_of(spec: dict[str, Any], node: Any) -> None:
     """Merge `allOf` object schemas into one, so strict mode does not forbid each part's fields."""
     if isinstance(node, list):
@@ -65,17 +90,12 @@ def drop_discriminators_over_arrays(spec: dict[str, Any], node: Any) -> None:
     A discriminator reads a property of an object, so it cannot pick the array branch;
     the branches differ by type anyway.
     """
-    if isinstance(node, list):
-        for value in node:
-            drop_discriminators_over_arrays(spec, value)
-        return
-    if not isinstance(node, dict):
-        return
-    for value in node.values():
-        drop_discriminators_over_arrays(spec, value)
-    branches = [resolve_local(spec, branch) for branch in node.get("oneOf", [])]
-    if "discriminator" in node and any(b.get("type") == "array" for b in branches if isinstance(b, dict)):
-        del node["discriminator"]
+    for schema in objects_bottom_up(node):
+        branches = [resolve_local(spec, branch) for branch in schema.get("oneOf", [])]
+        if "discriminator" in schema and any(
+            b.get("type") == "array" for b in branches if isinstance(b, dict)
+        ):
+            del schema["discriminator"]
 
 
 @functools.cache
@@ -84,6 +104,7 @@ def rest_api() -> OpenAPI:
     spec = json.loads(REST_SPEC.read_text())
     spec["servers"] = [{"url": "/"}]  # match the simulator on any host and port
     admit_null_in_nullable_enums(spec)
+    account_all_of_as_any_of(spec, spec["paths"])
     merge_all_of(spec, spec["paths"])
     merge_all_of(spec, spec["components"])
     drop_discriminators_over_arrays(spec, spec["paths"])

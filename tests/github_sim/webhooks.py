@@ -158,6 +158,11 @@ class Payloads:
             data["changes"] = changes
         return data | self.common(repo, sender)
 
+    def assignment(self, repo: Repo, issue: Issue, action: str, assignee: str, sender: str) -> dict[str, Any]:
+        """Build an `issues.assigned` or `issues.unassigned` payload for one login."""
+        return ({"action": action, "issue": self.webhook_issue(repo, issue),
+                 "assignee": self.render.some_user(assignee)} | self.common(repo, sender))
+
     def webhook_issue(self, repo: Repo, issue: Issue) -> dict[str, Any]:
         """Render an issue as webhook payloads carry it."""
         data = self.render.issue(repo, issue)

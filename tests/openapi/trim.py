@@ -23,6 +23,7 @@ EXAMPLES_DIR = HERE.parent / "github_sim" / "examples"
 
 REST_OPERATIONS: dict[str, tuple[str, ...]] = {
     "/app": ("get",),
+    "/app/installations": ("get",),
     "/app/installations/{installation_id}/access_tokens": ("post",),
     "/installation/repositories": ("get",),
     "/rate_limit": ("get",),
@@ -69,10 +70,12 @@ WEBHOOK_SCHEMAS = (
     "webhook-issue-comment-created",
     "webhook-issue-comment-deleted",
     "webhook-issue-comment-edited",
+    "webhook-issues-assigned",
     "webhook-issues-closed",
     "webhook-issues-edited",
     "webhook-issues-opened",
     "webhook-issues-reopened",
+    "webhook-issues-unassigned",
     "webhook-ping",
     "webhook-pull-request-closed",
     "webhook-pull-request-opened",
@@ -88,9 +91,14 @@ EXAMPLES = (
     ("issue_comment", "created", 0),
     ("issue_comment", "edited", 0),
     ("issues", "opened", 0),
+    ("issues", "edited", 0),
+    ("issues", "assigned", 0),
+    ("issues", "unassigned", 0),
+    ("issues", "reopened", 0),
     ("pull_request", "opened", 0),
     ("pull_request", "closed", 0),
     ("installation", "created", 0),
+    ("installation_repositories", "added", 0),
     ("ping", None, 0),
 )
 
