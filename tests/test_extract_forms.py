@@ -269,3 +269,17 @@ def test_what_looks_like_an_item_but_commits_nobody(markdown: str) -> None:
     items = found(markdown)
 
     assert [i for i in items if "Rename the branch" not in i[1]] == []
+
+
+def test_a_reminder_about_someone_elses_pr_keeps_whose_pr_it_is() -> None:
+    markdown = """\
+        Attendees: Zoë Whitlock, Tobias Lindqvist, Joerg Roedel
+
+        - Zoë presented her draft PR for the scheduler. Tobias reminded Joerg about it and
+          requested a review.
+        """
+
+    [item] = extract_minutes(textwrap.dedent(markdown)).items
+
+    assert (item.owners, item.title) == (("Joerg",), "Review Zoë's draft PR")
+    assert [(r.value, r.person) for r in item.refs] == [("her draft PR for the scheduler", "Zoë")]

@@ -115,6 +115,7 @@ class Memory:
     last_sentence: str = ""  # whose people "they" may mean
     recent: tuple[str, ...] = ()  # the last few people sentences were about, for "both"
     thing: str = ""  # the PR or issue last named, for "review it"
+    thing_owner: str | None = None  # whose it is, when the minutes said ("Zoë … her PR")
 
 
 @dataclass(frozen=True)

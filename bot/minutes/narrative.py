@@ -46,6 +46,7 @@ _AGREED = re.compile(
 _REQUEST = re.compile(r"\basked (?:that|for|whether)\s+(?P<req>[^.;]{1,200})", re.I)
 _DANGLING = re.compile(r"(?:\b(?:to|with|about|for|on|from|the following)|:)\s*$", re.I)
 _PRONOUN_OBJECT = re.compile(r"^(?P<verb>\w+)\s+(?:it|them)\b(?P<rest>.*)$", re.I)
+_BACK_REFERENCE = re.compile(r"(?:it|this|that|them|(?:the|this|that)\s+(?:PR|pull request))", re.I)
 _PR_NAMED = re.compile(r"\b(?:the|his|her|their)\s+[\w./ -]{0,40}?\bPR\b")
 
 
@@ -255,8 +256,13 @@ def _review_request(
         return []
     owners = tuple(u.text for u in reviewer.units if u.kind != "group")
     who = requester.units[0].text if requester.pronoun is None else None
-    thing = _possessed(match.group("thing"), who)
-    memory.thing = thing
+    thing = match.group("thing")
+    if _BACK_REFERENCE.fullmatch(thing) and memory.thing:
+        # "Zoë presented her PR. Tobias reminded Joerg about it": it is still Zoë's PR.
+        thing, who = memory.thing, memory.thing_owner
+    else:
+        thing = _possessed(thing, who)
+    memory.thing, memory.thing_owner = thing, who
     memory.subject = owners
     return [_Found(owners, f"review {thing}", "review_request", span, who, sentence[match.end() :])]
 
@@ -336,9 +342,14 @@ def _remember_thing(sentence: str, ctx: Context, memory: Memory) -> None:
     """Remember the last PR or issue named, so that "review it" can say what it is."""
     if "PR" not in sentence and "#" not in sentence and "http" not in sentence:
         return
-    thing = _named_thing(sentence) or _numbered_thing(sentence, ctx)
-    if thing:
-        memory.thing = thing
+    named = _named_thing(sentence)
+    if named:
+        opening = subject_at_start(sentence, ctx.people)
+        owner = opening.units[0].text if opening and opening.units[0].kind == "person" else None
+        memory.thing = _possessed(named, owner) if owner else named
+        memory.thing_owner = owner if owner and not named.startswith("the ") else None
+    elif thing := _numbered_thing(sentence, ctx):
+        memory.thing, memory.thing_owner = thing, None
 
 
 def _named_thing(text: str) -> str:
