@@ -23,7 +23,9 @@ def items_of(markdown: str, **kwargs: object) -> list[tuple[int, tuple[str, ...]
 def test_svsm_example_gives_the_seven_items_the_users_expect() -> None:
     minutes = extract_minutes((EXAMPLES / "svsm-2024-12-18.md").read_text(), path="2024-12-18.md")
 
-    got = [(i.line, i.owners, i.due, [(r.kind.value, r.value) for r in i.refs]) for i in minutes.items]
+    got = [
+        (i.line, i.owners, i.due, [(r.kind.value, r.value) for r in i.refs]) for i in minutes.items
+    ]
 
     assert minutes.meeting_date == date(2024, 12, 18)
     assert minutes.next_meeting == date(2025, 1, 8)
@@ -81,9 +83,11 @@ def test_named_pr_remembers_whose_pr_it_is() -> None:
     ],
 )
 def test_reports_opinions_and_hedges_are_not_items(sentence: str) -> None:
-    markdown = f"Attendees: Peter Fang, Joerg Roedel, Hiroshi Kanda, Matías Gutiérrez, " \
-               f"Marguerite Lavoie, Marcus Oyelaran, Jon Lange, Owen McAllister, Tobias Lindqvist\n\n" \
-               f"## Notes\n\n* {sentence}\n"
+    markdown = (
+        f"Attendees: Peter Fang, Joerg Roedel, Hiroshi Kanda, Matías Gutiérrez, "
+        f"Marguerite Lavoie, Marcus Oyelaran, Jon Lange, Owen McAllister, Tobias Lindqvist\n\n"
+        f"## Notes\n\n* {sentence}\n"
+    )
 
     assert items_of(markdown) == []
 
@@ -91,21 +95,36 @@ def test_reports_opinions_and_hedges_are_not_items(sentence: str) -> None:
 @pytest.mark.parametrize(
     ("line", "owners", "title"),
     [
-        ("- [ ] @omcallister: migrate the DAG to the new scheduler", ("omcallister",),
-         "Migrate the DAG to the new scheduler"),
-        ("- [ ] Hand over the on-call notes to Dmitri — Lena", ("Lena",),
-         "Hand over the on-call notes to Dmitri"),
-        ("- [ ] Fatima + Priya: draft alert thresholds, next week", ("Fatima", "Priya"),
-         "Draft alert thresholds"),
+        (
+            "- [ ] @omcallister: migrate the DAG to the new scheduler",
+            ("omcallister",),
+            "Migrate the DAG to the new scheduler",
+        ),
+        (
+            "- [ ] Hand over the on-call notes to Dmitri — Lena",
+            ("Lena",),
+            "Hand over the on-call notes to Dmitri",
+        ),
+        (
+            "- [ ] Fatima + Priya: draft alert thresholds, next week",
+            ("Fatima", "Priya"),
+            "Draft alert thresholds",
+        ),
         ("- [ ] All: review PR 2291 and leave comments", (), "Review PR 2291 and leave comments"),
-        ("- ACTION: Pin the plugin version (Owner: Olumide)", ("Olumide",), "Pin the plugin version"),
+        (
+            "- ACTION: Pin the plugin version (Owner: Olumide)",
+            ("Olumide",),
+            "Pin the plugin version",
+        ),
         ("- TODO(amara): stop hashing doc comments", ("amara",), "Stop hashing doc comments"),
         ("- AI: Sam to land the fix for #655 by Friday.", ("Sam",), "Land the fix for #655"),
     ],
 )
 def test_explicit_entry_formats(line: str, owners: tuple[str, ...], title: str) -> None:
-    markdown = f"# Sync 2025-02-18\n\nAttendees: Lena Fischer, Fatima Benali, Priya Raman, " \
-               f"Olumide Adebayo, Sam Whitaker\n\n## Action items\n\n{line}\n"
+    markdown = (
+        f"# Sync 2025-02-18\n\nAttendees: Lena Fischer, Fatima Benali, Priya Raman, "
+        f"Olumide Adebayo, Sam Whitaker\n\n## Action items\n\n{line}\n"
+    )
 
     assert items_of(markdown) == [(7, owners, title)]
 
@@ -325,8 +344,11 @@ def test_references_of_every_kind() -> None:
     refs = extract_minutes(textwrap.dedent(markdown)).items[0].refs
 
     assert {(r.kind.value, r.value) for r in refs} == {
-        ("pr", "#2291"), ("issue", "#419"), ("issue", "org/repo#45"),
-        ("branch", "feat/x"), ("url", "https://example.com/doc"),
+        ("pr", "#2291"),
+        ("issue", "#419"),
+        ("issue", "org/repo#45"),
+        ("branch", "feat/x"),
+        ("url", "https://example.com/doc"),
     }
 
 
@@ -352,3 +374,11 @@ def test_the_holidays_date_can_be_configured() -> None:
 
     assert default.items[0].due == date(2024, 12, 24)
     assert configured.items[0].due == date(2024, 12, 20)
+
+
+def test_a_first_name_finds_its_person_through_an_alias() -> None:
+    roster = Roster.from_people([Person("Joerg Roedel", "joergroedel", ("Jörg Rödel",))])
+
+    minutes = extract_minutes("* Jörg will review the page-table PRs.\n", people=roster)
+
+    assert [(i.owners, i.logins) for i in minutes.items] == [(("Jörg",), ("joergroedel",))]

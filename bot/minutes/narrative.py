@@ -194,27 +194,23 @@ def _finish(found: _Found, block: Block, ctx: Context, memory: Memory) -> Candid
 def _named_object(task: str, thing: str, refs: list[Ref]) -> str:
     """ "review it" says what "it" is when the bullet names one PR: "review PR org/repo#12"."""
     match = _PRONOUN_OBJECT.match(task.strip())
-    numbered = [r for r in refs if r.kind in (RefKind.PR, RefKind.ISSUE, RefKind.URL)]
     if not match:
         return task
-    if thing:
-        named = thing
-    elif len(numbered) == 1:
-        named = describe(numbered[0])
-    else:
-        return task
-    return f"{match.group('verb')} {named}{match.group('rest')}"
+    described = [d for r in refs if (d := describe(r))]
+    named = thing or (described[0] if len(described) == 1 else "")
+    return f"{match.group('verb')} {named}{match.group('rest')}" if named else task
 
 
-def describe(ref: Ref) -> str:
-    """A reference as a title names it: "PR org/repo#12", "issue #7"."""
+def describe(ref: Ref) -> str | None:
+    """A PR or issue as a title names it: "PR org/repo#12", "issue #7"; None for other links,
+    which say nothing a reader can use in a title."""
     link = re.match(r"https://github\.com/([\w.-]+/[\w.-]+)/(pull|issues)/(\d+)", ref.value)
     if link:
         kind = "PR" if link.group(2) == "pull" else "issue"
         return f"{kind} {link.group(1)}#{link.group(3)}"
-    if ref.kind is RefKind.URL:
-        return ref.value
-    return f"{'PR' if ref.kind is RefKind.PR else 'issue'} {ref.value}"
+    if ref.kind in (RefKind.PR, RefKind.ISSUE):
+        return f"{'PR' if ref.kind is RefKind.PR else 'issue'} {ref.value}"
+    return None
 
 
 def _owned_prs(refs: list[Ref], found: _Found) -> list[Ref]:
@@ -361,5 +357,5 @@ def _numbered_thing(sentence: str, ctx: Context) -> str:
     """The one PR or issue a sentence links to, described for a title: "PR org/repo#12"."""
     if "#" not in sentence and "http" not in sentence and "PR" not in sentence:
         return ""
-    numbered = [r for r in ctx.refs(sentence) if r.kind in (RefKind.PR, RefKind.ISSUE, RefKind.URL)]
-    return describe(numbered[0]) if len(numbered) == 1 else ""
+    described = [d for r in ctx.refs(sentence) if (d := describe(r))]
+    return described[0] if len(described) == 1 else ""

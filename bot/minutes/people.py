@@ -71,9 +71,11 @@ def _index(people: tuple[Person, ...]) -> dict[str, Person]:
         spellings = [person.name, *person.aliases] + ([person.login] if person.login else [])
         for spelling in spellings:
             exact.setdefault(name_key(spelling), person)
-        words = name_key(person.name).split()
-        if len(words) > 1:
-            first.setdefault(words[0], []).append(person)
+        for spelling in (person.name, *person.aliases):
+            words = name_key(spelling).split()
+            if len(words) > 1 and person not in first.get(words[0], []):
+                # "Jörg" finds the person listed as "Joerg Roedel" with the alias "Jörg Rödel".
+                first.setdefault(words[0], []).append(person)
     for word, owners in first.items():
         if len(owners) == 1 and word not in exact:
             exact[word] = owners[0]

@@ -41,6 +41,16 @@ _CUT_POINTS = (
 _DANGLING = frozenset(
     {"it", "this", "that", "them", "these", "those", "there", "part", "further", "one"}
 )
+# "Prepare a demo for the" once "next meeting" is cut: the preposition goes with it.
+_DANGLING_PREPOSITION = re.compile(
+    r"(?:\s+(?:for|at|in|on|by|to|of|with|from)(?:\s+(?:the|a|an))?)+$",
+    re.I,
+)
+_CLAUSE_AFTER = re.compile(r"\b(?:when|if|once|because|unless|so that|which|who|but)\b")
+_THIS_NOT_A_DATE = re.compile(
+    r"\W*(?:this|that)\s+(?!(?:week|month|quarter|year|morning|afternoon|evening|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b)"
+)
 # Headings that say nothing about a task: "Fix it (Action items)" is no better than "Fix it".
 _GENERIC_TOPIC = re.compile(
     r"^(?:\d+\.\s*)?(?:action items?|actions?|next steps?|notes?|discussion|agenda|topics?|minutes|"
@@ -63,10 +73,18 @@ def make_title(task: str, *, topic: str = "") -> str:
     text = _LEADING_FILLER.sub("", text)
     text = strip_deadline(text).strip(" .;:,—–-")
     text = _HEDGED_CLAUSE.sub("", _FILLER_WORDS.sub("", text))
+    text = _balanced_quotes(_DANGLING_PREPOSITION.sub("", text))
     topic = squash(plain(topic)).strip(" :*")
     if topic and _needs_topic(text) and not _GENERIC_TOPIC.match(topic):
         text = f"{text} ({topic})"
     return _shorten(text[:1].upper() + text[1:])
+
+
+def _balanced_quotes(text: str) -> str:
+    """'Get rid of it"' lost its opening quote with the words before it: drop the other."""
+    if text.count('"') % 2:
+        text = text.replace('"', "")
+    return text.strip()
 
 
 def _needs_topic(title: str) -> bool:
@@ -86,6 +104,8 @@ def strip_deadline(text: str) -> str:
 
 def _is_deadline(phrase: str) -> bool:
     lowered = phrase.lower()
+    if _CLAUSE_AFTER.search(lowered) or _THIS_NOT_A_DATE.match(lowered):
+        return False  # "this again next week when Barry is back" says more than when
     if re.match(
         r"\W*(?:on|in|at|by|for)\s+(?:this|that|it|them)\b(?!\s+(?:week|month|quarter|year)\b)",
         lowered,
@@ -105,5 +125,8 @@ def _shorten(title: str) -> str:
     for cut in _CUT_POINTS:
         position = title.rfind(cut, 20, MAX_TITLE)
         if position > 0:
-            return title[:position].rstrip(" ,")
-    return title[: MAX_TITLE - 1].rsplit(" ", 1)[0] + "…"
+            return _DANGLING_PREPOSITION.sub("", title[:position].rstrip(" ,"))
+    words = title[: MAX_TITLE - 1].split(" ")
+    if len(words) < 3:  # one long word (a link): keep a word boundary the meaning survives
+        return title[: MAX_TITLE - 1] + "…"
+    return _DANGLING_PREPOSITION.sub("", " ".join(words[:-1])) + "…"
