@@ -73,7 +73,7 @@ def found(markdown: str) -> list[tuple[tuple[str, ...], str]]:
             ("Jörg",),
             "Announce the required updates on the mailing list",
         ),
-        ("* The old-format PR will be closed by Max.\n", ("Max",), "Close The old-format PR"),
+        ("* The old-format PR will be closed by Max.\n", ("Max",), "Close the old-format PR"),
         (
             "- Annex K - request for Jeff to review with the security team.\n",
             ("Jeff",),
@@ -177,6 +177,54 @@ def test_a_form_real_minutes_use_gives_its_item(
     assert found(markdown) == [(owners, title)]
 
 
+@pytest.mark.parametrize(
+    ("markdown", "owners", "title"),
+    [
+        (
+            "- Someone needs to update the install docs. Alice volunteered.\n",
+            ("Alice",),
+            "Update the install docs",
+        ),
+        (
+            "- We need a volunteer to triage the flaky tests.\n- Bob: I'll take it.\n",
+            ("Bob",),
+            "Triage the flaky tests",
+        ),
+        (
+            "- The release notes still need to be written. Carol will do it.\n",
+            ("Carol",),
+            "Write the release notes",
+        ),
+    ],
+)
+def test_a_volunteer_takes_the_task_stated_before(
+    markdown: str, owners: tuple[str, ...], title: str
+) -> None:
+    assert found(markdown) == [(owners, title)]
+
+
+def test_owner_and_due_lines_nested_under_an_entry_fill_it_in() -> None:
+    markdown = """\
+        ## Action items
+
+        - [ ] Update the release notes
+          - Owner: @alice
+          - Due: Friday
+        - [ ] Tag the release
+        """
+
+    minutes = extract_minutes(textwrap.dedent(markdown), meeting_date=MEETING)
+
+    assert [(i.line, i.owners, i.title, i.due) for i in minutes.items] == [
+        (3, ("alice",), "Update the release notes", date(2025, 6, 13)),
+        (6, (), "Tag the release", None),
+    ]
+
+
+def test_a_need_nobody_takes_is_no_item() -> None:
+    assert found("- Someone should look at the CI. Nobody volunteered.\n") == []
+
+
 def test_both_and_they_name_the_people_just_spoken_of() -> None:
     markdown = """\
         ### Container script
@@ -247,6 +295,10 @@ def test_a_deadline_in_a_commitment_resolves_against_the_meeting() -> None:
         "* He mentioned the need to convince the architects about the use case.\n",
         "* Kubernetes will drop support for it; we run on Kubernetes today.\n",
         "* Testing will continue next week.\n",
+        "* Ready to merge.\n",
+        "* Wanted to make it easier to see what is added.\n",
+        "* Happy to answer questions.\n",
+        "* Updates will follow on the list.\n",
         "* Processes which need to be established to reach LTS.\n",
         "* Will we need a new release for this?\n",
         "alan: Expectation that when decisions need to be made, will form a smaller group.\n",

@@ -116,6 +116,7 @@ class Memory:
     recent: tuple[str, ...] = ()  # the last few people sentences were about, for "both"
     thing: str = ""  # the PR or issue last named, for "review it"
     thing_owner: str | None = None  # whose it is, when the minutes said ("Zoë … her PR")
+    need: str = ""  # a task nobody has taken yet ("someone needs to update the docs")
 
 
 @dataclass(frozen=True)
@@ -238,7 +239,10 @@ def _consider(match: re.Match[str], reading: _Reading) -> None:
         return
     if kind == "plan" and _NOUN_BEFORE.search(_window(reading.text, match.start(), 8)):
         return  # "the need to convince …" names a need, it commits nobody
-    subject = subject_before(reading.text, match.start(), reading.people)
+    # "X to do Y" opens clauses with adjectives too ("Ready to merge"): there a name needs
+    # more than its capital.
+    people = reading.people if kind == "to" else reading.people.in_subject_slot
+    subject = subject_before(reading.text, match.start(), people)
     owners = _owners(kind, match, subject, reading)
     if owners is None:
         return
@@ -293,8 +297,15 @@ def _consider_passive(match: re.Match[str], reading: _Reading) -> None:
     if agent is None or not thing or len(thing.split()) > 12:
         return
     start = match.start() - len(reading.text[: match.start()].split(";")[-1])
-    reading.passives.append(
-        Commitment(agent, f"{verb} {thing}", max(start, 0) + reading.offset, "will")
+    task = f"{verb} {lowered_determiner(thing)}"
+    reading.passives.append(Commitment(agent, task, max(start, 0) + reading.offset, "will"))
+
+
+def lowered_determiner(phrase: str) -> str:
+    """ "The old PR" inside a task reads "the old PR"."""
+    first, _, rest = phrase.partition(" ")
+    return (
+        f"{first.lower()} {rest}" if first in ("The", "A", "An", "This", "That", "Our") else phrase
     )
 
 

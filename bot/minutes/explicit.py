@@ -35,12 +35,15 @@ _CHECKBOX = re.compile(r"^\s*\[(?P<mark>[ xX✓✔-])\]\s*")
 # ACTION:, **ACTION 62.2:**, *Action: …*, Action item for Richard:, AI(sam):, TODO(@x):
 _MARKER = re.compile(
     r"(?:^|(?<=[.!?]\s)|(?<=\n)|(?<=\|)|(?<=<br>))[ \t]*(?:[-*•][ \t]+)?[*_]{0,2}"
+    # W3C's scribe tools list "[NEW] ACTION: …", "[DONE] ACTION: …"
+    r"(?:\[(?P<state>NEW|PENDING|CONTINUES|CONTINUING|IN PROGRESS|DONE|DROPPED|CLOSED)\][ \t]*)?"
     r"(?P<kind>ACTT?IONS?(?:[ \t]+ITEMS?)?|(?i:action(?:[ \t]+items?)?)(?=[^:\n]{0,40}:)|AI|TODO|"
-    r"FOLLOW[- ]UP|(?i:to-?do|follow[- ]up)(?=[^:\n]{0,40}:))"
+    r"FOLLOW[- ]UP|(?i:to-?do|follow[- ]up)(?=[^:\n]{0,40}:)|(?i:\#action)(?=[ \t]))"
     r"(?:[ \t]+(?P<number>\d+(?:\.\d+)*))?"
     r"(?:[ \t]+(?:for|on)[ \t]+(?P<for>[^:*_\n]{1,30}?))?"
     r"(?:[ \t]*\((?P<who>[^)\n]{1,40})\))?"
-    r"[*_]{0,2}[ \t]*(?::|(?=[ \t]*$)|(?<=\))[ \t]|(?:(?<=ITEM)|(?<=ITEMS))[ \t]+(?=\S))[*_]{0,2}[ \t]*",
+    r"[*_]{0,2}[ \t]*(?::|(?=[ \t]*$)|(?<=\))[ \t]|(?:(?<=ITEM)|(?<=ITEMS)|(?<=#action)|(?<=#ACTION))"
+    r"[ \t]+(?=\S))[*_]{0,2}[ \t]*",
     re.M,
 )
 _DONE = re.compile(
@@ -63,6 +66,11 @@ _TRAILING_HANDLES = re.compile(
 _SHORT_OWNER = re.compile(
     r"^(?P<who>[^\s:,;]{1,25}(?:\s+(?:and\s+|&\s+)?[^\s:,;]{1,25}){0,2})\s+to\s+(?P<verb>[a-z][\w-]*)\b"
 )
+_FIELD = re.compile(
+    r"^(?P<name>owners?|assignees?|assigned to|who|due(?: date)?|deadline|by|when)\s*:\s*(?P<value>\S.*)$",
+    re.I,
+)
+FIELD_CHILDREN = 5  # an entry's own fields come first under it
 _NEED = re.compile(r"\b(?:requires?|required|needs?|needed|should|must|to be)\b", re.I)
 _COPULA = re.compile(
     r"^\s*\S+(?:\s+\S+){0,3}\s+(?:is|are)\s+(?:the\s+)?(?:new\s+)?[\w-]+\s*\.?$", re.I
@@ -280,6 +288,8 @@ def _entry_items(entry: Entry, ctx: Context) -> Iterator[Candidate]:
     text = entry.text
     marker = _MARKER.match(text)
     inherited = entry.inherited
+    if marker and marker.group("state") in ("DONE", "DROPPED", "CLOSED"):
+        return
     if marker:
         text = text[marker.end() :]
         who = marker.group("who") or marker.group("for")
@@ -292,11 +302,13 @@ def _entry_items(entry: Entry, ctx: Context) -> Iterator[Candidate]:
     if entry.marked and _COPULA.match(words) and not _starts_with_verb(words):
         return  # "Action: Alan is chair." records a decision
     memory = copy(ctx.memories.get(entry.block.index)) or Memory()
+    listed_owners, due_text = _fields_below(entry.block, ctx)
+    inherited = listed_owners if listed_owners is not None else inherited
     for owners, task, offset in _tasks(words, inherited, entry.marked, ctx, memory):
         if _is_commentary(task):
             continue
         if entry.marked or owners or _starts_with_verb(task) or _NEED.search(task):
-            yield _candidate(entry, task, owners, offset, ctx)
+            yield _candidate(entry, task, owners, offset, ctx, due_text)
 
 
 def _tasks(
@@ -324,8 +336,32 @@ def _tasks(
         yield (owners if owners is not None else inherited or ()), task, 0
 
 
+def _fields_below(block: Block, ctx: Context) -> tuple[tuple[str, ...] | None, str]:
+    """ "- Owner: @alice" and "- Due: Friday" nested under an entry fill in its owner and date."""
+    owners: tuple[str, ...] | None = None
+    due = ""
+    for child in ctx.doc.children(block)[:FIELD_CHILDREN]:
+        field = _FIELD.match(plain(child.text))
+        if field is None:
+            continue
+        if field.group("name").lower().startswith("due") or field.group("name").lower() in (
+            "deadline",
+            "by",
+            "when",
+        ):
+            due = field.group("value")
+        else:
+            owners = people_in(field.group("value"), ctx.people.in_owner_slot)
+    return owners, due
+
+
 def _candidate(
-    entry: Entry, task: str, owners: tuple[str, ...], offset: int, ctx: Context
+    entry: Entry,
+    task: str,
+    owners: tuple[str, ...],
+    offset: int,
+    ctx: Context,
+    due_text: str = "",
 ) -> Candidate:
     shared = entry.shared[-REF_WINDOW:]
     context_md = "\n".join([shared, entry.text[:REF_WINDOW], *ctx.surroundings(entry.block)])
@@ -335,7 +371,9 @@ def _candidate(
         line=entry.line,
         owners=owners,
         title=make_title(task, topic=ctx.topic(entry.block)),
-        due=ctx.due(task) or ctx.due(plain(entry.text)),
+        due=ctx.due(task)
+        or ctx.due(plain(entry.text))
+        or (ctx.due(due_text) if due_text else None),
         refs=tuple(ctx.refs(context_md, person, entry.block)),
         source=squash(plain(entry.text)),
     )

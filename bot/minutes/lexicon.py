@@ -90,7 +90,8 @@ NOT_PEOPLE = wordset(
     tomorrow topic topics tuesday unless until update updates upon us via was we wednesday
     week well what when where whether which while who whoever why will with within without
     yes yet you your optional tentative wip urgent blocked pending ongoing later high low
-    medium critical
+    medium critical two three four five six seven eight nine ten second third ready happy glad
+    able free sure possible likely unlikely
     """
 )
 

@@ -110,6 +110,7 @@ class People:
     # even where it only ever opens sentences, and a lower-case word may be a nick.
     owner_slot: bool = False
     nick_slot: bool = False
+    subject_slot: bool = False
     _cache: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
     # Readings of whole lines asked for again and again (a bullet's parents are read for
     # each of its children): kept per file, so each line is read once.
@@ -140,6 +141,11 @@ class People:
         return replace(self, owner_slot=True, nick_slot=True, _cache={}, memo={})
 
     @functools.cached_property
+    def in_subject_slot(self) -> People:
+        """The same people, read as the subject of "will", "agreed to", "plans to" …"""
+        return replace(self, subject_slot=True, _cache={}, memo={})
+
+    @functools.cached_property
     def in_label_slot(self) -> People:
         """The same people, read in a "Name:" label that opens a line: capitalised words
         there name the speaker; lower-case words ("motions:") need not."""
@@ -164,7 +170,11 @@ class People:
         if len(words) == 1 and key in self.known_first:
             return True
         if len(words) == 1 and words[0] not in self.proper and not self.owner_slot:
-            return False  # capitals that open a sentence say nothing; inside one they name
+            # Capitals that open a sentence say little ("Processes which need …", "Ready to
+            # merge"); before "will" or "agreed to" a word that is no plural or participle
+            # is a name ("Xin will prepare the notes").
+            if not self.subject_slot or _plural(words[0]) or words[0].endswith("ed"):
+                return False
         if self.nick_slot and _NICK.match(text) and key not in TASK_VERBS and key not in NOT_VERBS:
             return True  # "(nikomatsakis)" after a task: a nick in an owner's place
         return _looks_like_a_name(text.split(), words) and key not in self.things
@@ -196,6 +206,11 @@ def _looks_like_a_name(tokens: list[str], words: list[str]) -> bool:
     if tokens[0].isupper() and len(tokens[0]) > 1:
         return False  # an acronym nobody shows acting is a project, not a person
     return not (len(words) == 1 and words[0].endswith(THING_SUFFIXES))
+
+
+def _plural(word: str) -> bool:
+    """ "Things", "Processes", "Kubernetes": the shape of a plural noun (or a product)."""
+    return word.endswith("s") and not word.endswith(("ss", "us", "is", "os"))
 
 
 def _is_camel(word: str) -> bool:

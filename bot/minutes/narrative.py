@@ -15,7 +15,15 @@ from copy import copy
 from dataclasses import dataclass, replace
 
 from bot.minutes.candidates import Candidate, Context, around
-from bot.minutes.clauses import Commitment, Memory, Voice, read_commitments, strip_labels
+from bot.minutes.clauses import (
+    Commitment,
+    Memory,
+    Voice,
+    base_form,
+    lowered_determiner,
+    read_commitments,
+    strip_labels,
+)
 from bot.minutes.document import Block, BlockKind
 from bot.minutes.explicit import claimed, first_marker
 from bot.minutes.model import Ref, RefKind
@@ -36,6 +44,26 @@ _ON_LIST = re.compile(
 _POSSESSIVE_LIST = re.compile(
     r"\b(?:it|this|that)\s+is\s+(?:still\s+)?on\s+(?:his|her|their)\s+(?:list|plate|radar)"
     r"(?:\s+(?:of\s+things\s+)?to\s+(?P<verb>\w+))?(?P<rest>[^.;]*)",
+    re.I,
+)
+_NEED_SOMEONE = re.compile(
+    r"\b(?:someone|somebody|anyone|a volunteer|volunteers?|we)\s+(?:still\s+)?(?:needs?\s+to|"
+    r"should|must|has\s+to|to)\s+(?P<task>[a-z][^.;?!]{3,150})|\b(?:needs?|looking\s+for|wanted:?)\s+"
+    r"(?:a\s+)?(?:volunteers?|someone|an?\s+owner)\s+(?:to|for)\s+(?P<task2>[a-z][^.;?!]{3,150})",
+    re.I,
+)
+_NEEDS_DOING = re.compile(
+    r"^(?P<thing>(?:the|a|an|this|that|our)\s[^,;.]{1,60}?)\s+(?:still\s+)?needs?\s+to\s+be\s+"
+    r"(?P<participle>[a-z]+)\b",
+    re.I,
+)
+_VOLUNTEERED = re.compile(
+    r"^\W*(?P<who>[^,;.]{1,40}?)\s+(?:volunteered|(?:will|can|'ll)\s+(?:take|do|handle|own)\s+"
+    r"(?:it|that|this)(?:\s+on)?|took\s+(?:it|that|this)\s+on)\s*[.!]?\s*$",
+    re.I,
+)
+_PRO_FORM = re.compile(
+    r"^(?:do|take|handle|own|pick\s+up|take\s+care\s+of|look\s+into)\s+(?:it|that|this)(?:\s+on)?\s*$",
     re.I,
 )
 _AGREED = re.compile(
@@ -100,6 +128,7 @@ def _block_items(block: Block, ctx: Context, memory: Memory) -> Iterator[_Found]
         if not found:
             found = [_from(c, span) for c in read_commitments(sentence, ctx.people, memory, voice)]
         found += _agreements(sentence, span, ctx)
+        found = _volunteers(sentence, span, found, ctx, memory)
         yield from found
         _remember_thing(sentence, ctx, memory)
         if memory.subject and (found or subject_at_start(sentence, ctx.people)):
@@ -322,6 +351,42 @@ def _agreements(sentence: str, span: Span, ctx: Context) -> list[_Found]:
     return [
         _Found(owners, _request_task(request.group("req")), "agreed", span, None, agreed.group(0))
     ]
+
+
+def _volunteers(
+    sentence: str, span: Span, found: list[_Found], ctx: Context, memory: Memory
+) -> list[_Found]:
+    """ "Someone needs to update the docs. Alice volunteered." makes the update Alice's; so
+    does "Alice will take it" after it. A need nobody takes is no item."""
+    need = memory.need
+    memory.need = _need(sentence) or ("" if found else need)
+    if not need:
+        return found
+    if found:
+        return [replace(f, task=need) if _PRO_FORM.match(f.task) else f for f in found]
+    volunteered = _VOLUNTEERED.match(sentence)
+    if volunteered is None:
+        return found
+    who = volunteered.group("who")
+    subject = subject_before(who, len(who), ctx.people.in_subject_slot)
+    if subject is None or subject.start != 0 or subject.pronoun is not None:
+        return found
+    memory.need = ""
+    owners = tuple(u.text for u in subject.units if u.kind != "group")
+    return [_Found(owners, need, "agreed", span)]
+
+
+def _need(sentence: str) -> str:
+    """The task of "someone needs to …", "we need a volunteer to …", "X needs to be done"."""
+    match = _NEED_SOMEONE.search(sentence)
+    if match:
+        return (match.group("task") or match.group("task2")).rstrip(" .?!")
+    passive = _NEEDS_DOING.search(sentence)
+    if passive:
+        verb = base_form(passive.group("participle"))
+        if verb:
+            return f"{verb} {lowered_determiner(passive.group('thing').strip())}"
+    return ""
 
 
 def _request_task(request: str) -> str:
