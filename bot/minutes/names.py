@@ -169,15 +169,20 @@ class People:
             return True
         if len(words) == 1 and key in self.known_first:
             return True
-        if len(words) == 1 and words[0] not in self.proper and not self.owner_slot:
-            # Capitals that open a sentence say little ("Processes which need …", "Ready to
-            # merge"); before "will" or "agreed to" a word that is no plural or participle
-            # is a name ("Xin will prepare the notes").
-            if not self.subject_slot or _plural(words[0]) or words[0].endswith("ed"):
-                return False
+        if len(words) == 1 and not self._capital_names(words[0]):
+            return False
         if self.nick_slot and _NICK.match(text) and key not in TASK_VERBS and key not in NOT_VERBS:
             return True  # "(nikomatsakis)" after a task: a nick in an owner's place
         return _looks_like_a_name(text.split(), words) and key not in self.things
+
+    def _capital_names(self, word: str) -> bool:
+        """Whether one capitalised word may be a name here. Capitals that open a sentence say
+        little ("Processes which need …", "Ready to merge"); inside a sentence they name, and
+        before "will" or "agreed to" so does a word that is no plural or participle ("Xin
+        will prepare the notes")."""
+        if word in self.proper or self.owner_slot:
+            return True
+        return self.subject_slot and not _plural(word) and not word.endswith("ed")
 
     def is_known(self, text: str) -> bool:
         """True when the file announced this person (or it is a handle)."""
