@@ -208,8 +208,10 @@ def _candidates(text: str, context: Context) -> Iterator[Candidate]:
 _DIGIT = re.compile(r"\d")
 # Every phrase RULES resolve holds one of these.
 _DATE_WORDS = re.compile(
-    r"\d|today|tonight|eod|cob|eow|eom|eoy|end|close|tomorrow|day|week|month|quarter|year|"
-    r"holiday|christmas|xmas|break|next|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec",
+    r"\d|\b(?:today|tonight|tomorrow|eod|cob|eow|eom|eoy|end|close|days?|weeks?|weekend|months?|"
+    r"quarter|years?|holidays?|christmas|xmas|break|next|(?:mon|tues|wednes|thurs|fri|satur|sun)day|"
+    r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|"
+    r"july|august|september|october|november|december)\b",
     re.I,
 )
 

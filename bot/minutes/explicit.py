@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterator
-from copy import copy
 from dataclasses import dataclass, replace
 
 from bot.minutes.candidates import REF_WINDOW, Candidate, Context
@@ -125,8 +124,12 @@ def _remembered(name: str, block: Block, ctx: Context, answer: Callable[[], bool
 
 
 def owner_table(block: Block) -> bool:
-    header = [plain(h).strip().lower() for h in block.header]
-    return _column(header, _OWNER_COLUMN) is not None
+    return _has_owner_column(block.header)
+
+
+@functools.lru_cache(maxsize=256)
+def _has_owner_column(header: tuple[str, ...]) -> bool:
+    return _column([plain(h).strip().lower() for h in header], _OWNER_COLUMN) is not None
 
 
 def in_action_section(block: Block, ctx: Context) -> bool:
@@ -301,7 +304,8 @@ def _entry_items(entry: Entry, ctx: Context) -> Iterator[Candidate]:
     words = plain(text)
     if entry.marked and _COPULA.match(words) and not _starts_with_verb(words):
         return  # "Action: Alan is chair." records a decision
-    memory = copy(ctx.memories.get(entry.block.index)) or Memory()
+    known = ctx.memories.get(entry.block.index)
+    memory = replace(known) if known is not None else Memory()
     listed_owners, due_text = _fields_below(entry.block, ctx)
     inherited = listed_owners if listed_owners is not None else inherited
     for owners, task, offset in _tasks(words, inherited, entry.marked, ctx, memory):

@@ -296,23 +296,39 @@ def subject_at_start(text: str, people: People) -> Subject | None:
 
 
 def _subject_at_start(text: str, people: People) -> Subject | None:
-    first = _first_token(text)
-    for match in _TOKEN.finditer(text, 0, 160):
+    tokens = _TOKEN.finditer(text, 0, 160)
+    opener = next(tokens, None)
+    if opener is None or not _may_name(opener.group(0), people):
+        return None  # most sentences open with a word that names nobody
+    first = opener.start()
+    for match in tokens:
         word = match.group(0)
         if match.start() > 120:
             return None
-        nick = match.start() == first and name_key(word) in people.known
-        if (
-            word[:1].islower()
-            and not nick
-            and word not in _SEPARATORS
-            and word not in NAME_PARTICLES
-        ):
+        if word[:1].islower() and word not in _SEPARATORS and word not in NAME_PARTICLES:
             found = subject_before(text, match.start(), people)
             return found if found is not None and found.start == first else None
-        if word in ("(",):
-            continue
     return None
+
+
+def _may_name(word: str, people: People) -> bool:
+    """Whether a sentence's first word can begin a subject of people."""
+    if word[:1].isupper() or word.startswith("@"):
+        return word.lower() not in _NEVER_FIRST
+    lowered = word.lower()
+    return (
+        lowered in PRONOUNS
+        or lowered in _WHO_WORDS
+        or lowered == "the"
+        or name_key(word) in people.known
+    )
+
+
+# Capitalised openers that never begin a subject of people ("The" may: "The TSC will …").
+_NEVER_FIRST = wordset(
+    "this that these those it its there here if when while after before once since although "
+    "though because as so but and or for to in on at by with from of what which how why"
+)
 
 
 def _opens_clause(word: str) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from copy import copy
 from dataclasses import dataclass, replace
 
 from bot.minutes.candidates import Candidate, Context, around
@@ -45,6 +44,9 @@ _POSSESSIVE_LIST = re.compile(
     r"\b(?:it|this|that)\s+is\s+(?:still\s+)?on\s+(?:his|her|their)\s+(?:list|plate|radar)"
     r"(?:\s+(?:of\s+things\s+)?to\s+(?P<verb>\w+))?(?P<rest>[^.;]*)",
     re.I,
+)
+_MAY_NEED = re.compile(
+    r"some(?:one|body)|anyone|volunteer|needs? to be|\bwe need|looking for|wanted", re.I
 )
 _NEED_SOMEONE = re.compile(
     r"\b(?:someone|somebody|anyone|a volunteer|volunteers?|we)\s+(?:still\s+)?(?:needs?\s+to|"
@@ -106,8 +108,11 @@ def narrative_items(ctx: Context) -> Iterator[Candidate]:
     for block in ctx.doc.blocks:
         if block.section != section:
             memory, section = Memory(), block.section
-        ctx.memories[block.index] = copy(memory)
-        if block.kind is BlockKind.HEADING or block.index in completed or claimed(block, ctx):
+        if block.kind is BlockKind.HEADING or block.index in completed:
+            continue
+        if claimed(block, ctx) or first_marker(block, ctx) < len(block.text):
+            ctx.memories[block.index] = replace(memory)  # what its action entries may refer to
+        if claimed(block, ctx):
             continue
         for found in _block_items(block, ctx, memory):
             completions = _completions(found, block, ctx)
@@ -359,7 +364,8 @@ def _volunteers(
     """ "Someone needs to update the docs. Alice volunteered." makes the update Alice's; so
     does "Alice will take it" after it. A need nobody takes is no item."""
     need = memory.need
-    memory.need = _need(sentence) or ("" if found else need)
+    stated = _need(sentence) if _MAY_NEED.search(sentence) else ""
+    memory.need = stated or ("" if found else need)
     if not need:
         return found
     if found:
