@@ -133,6 +133,11 @@ def found(markdown: str) -> list[tuple[tuple[str, ...], str]]:
             "Work through the book to get examples working",
         ),
         (
+            "## Action items\n\n- [ ] Update the install docs: Kate\n",
+            ("Kate",),
+            "Update the install docs",
+        ),
+        (
             "## Action Items\n\n* [ ] Merge the docs PR (nikomatsakis, scalexm)\n",
             ("nikomatsakis", "scalexm"),
             "Merge the docs PR",

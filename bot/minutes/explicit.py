@@ -53,9 +53,12 @@ _DONE = re.compile(
 )
 _CC = re.compile(r",?\s*\bcc:?\s+@[\w/-]+(?:[\s,]+@[\w/-]+)*", re.I)
 _OWNER_PARENS = re.compile(r"\s*\(\s*(?:owners?|assignees?|who|by)\s*:\s*(?P<who>[^)]+)\)", re.I)
+# "task (Kate)", "task — Kate", "task: Kate"
 _TRAILING_OWNER = re.compile(
-    r"^(?P<task>.+?)[\s.]*(?:\((?P<paren>[^()]{1,60})\)|\s[—–-]+\s*(?P<dash>[^—–()-]{1,60}?))\s*\.?\s*$"
+    r"^(?P<task>.+?)[\s.]*(?:\((?P<paren>[^()]{1,60})\)|\s[—–-]+\s*(?P<dash>[^—–()-]{1,60}?)"
+    r"|:\s*(?P<colon>[^:()]{1,40}?))\s*\.?\s*$"
 )
+TAIL = 200  # characters at the end of an entry where an owner written last is looked for
 _HANDLES = re.compile(r"^(?P<who>@[\w/-]+(?:[\s,]+(?:and\s+)?@[\w/-]+)*)\s+(?P<task>\S.*)$")
 _TRAILING_HANDLES = re.compile(
     r"^(?P<task>.+?)\s+(?P<who>@[\w/-]+(?:[\s,]+(?:and\s+)?@[\w/-]+)*)\s*\.?$"
@@ -393,16 +396,21 @@ def split_owner(
     rest, _, speaker = strip_labels(text, ctx.people.in_owner_slot)
     if speaker is not None and rest is not text:
         return speaker, text[len(text) - len(rest) :]
-    trailing = _TRAILING_OWNER.match(text)
+    head, tail = text[:-TAIL], text[-TAIL:]  # an owner written last sits in the last words
+    trailing = _TRAILING_OWNER.match(tail)
     if trailing:
-        who = (trailing.group("paren") or trailing.group("dash") or "").strip()
+        who = (
+            trailing.group("paren") or trailing.group("dash") or trailing.group("colon") or ""
+        ).strip()
         owners = _owner_words(who, ctx)
         if owners is not None:
-            return owners, trailing.group("task")
-    for pattern in (_HANDLES, _TRAILING_HANDLES):
-        match = pattern.match(text)
-        if match:
-            return people_in(match.group("who"), ctx.people), match.group("task")
+            return owners, head + trailing.group("task")
+    handles = _HANDLES.match(text)
+    if handles:
+        return people_in(handles.group("who"), ctx.people), handles.group("task")
+    handles = _TRAILING_HANDLES.match(tail)
+    if handles:
+        return people_in(handles.group("who"), ctx.people), head + handles.group("task")
     short = _SHORT_OWNER.match(text)
     if (
         short
