@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, assert_never
+from typing import TYPE_CHECKING, Any
 
 from gidgethub import BadRequest
 
+from bot.compat import assert_never
 from bot.handlers.linked_pulls import tell_pulls
 from bot.reconcile import (
     AddSubIssue,

@@ -27,7 +27,6 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from http import HTTPStatus
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
@@ -36,6 +35,8 @@ import aiohttp
 import gidgethub.aiohttp
 from gidgethub import BadRequest, HTTPException, InvalidField, sansio
 from gidgethub.apps import get_jwt
+
+from bot.compat import parse_time, timeout
 
 log = logging.getLogger(__name__)
 
@@ -272,7 +273,7 @@ class AppAuth:
 def _epoch(timestamp: str | None) -> float:
     if not timestamp:
         return math.inf
-    return datetime.fromisoformat(timestamp).timestamp()
+    return parse_time(timestamp).timestamp()
 
 
 # ---------------------------------------------------------------------------
@@ -365,7 +366,7 @@ class _API(gidgethub.aiohttp.GitHubAPI):
     async def _send(
         self, method: str, url: str, headers: Mapping[str, str], body: bytes
     ) -> tuple[int, Mapping[str, str], bytes]:
-        async with asyncio.timeout(self._policy.request_timeout):
+        async with timeout(self._policy.request_timeout):
             status, answer_headers, data = await super()._request(method, url, headers, body)
         log.debug("%s %s -> %d", method, urlsplit(url).path, status)
         return status, answer_headers, data
@@ -804,7 +805,8 @@ class GitHubPort:
             writes_before = self._api.writes
             try:
                 return await attempt()
-            except (aiohttp.ClientError, TimeoutError) as error:
+            # asyncio.TimeoutError: on Python 3.10 it is not yet the built-in TimeoutError.
+            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
                 if not repeatable and _maybe_done(error, self._api.writes > writes_before):
                     raise AmbiguousWriteError(method, url) from error
                 if tries >= self._policy.max_tries:

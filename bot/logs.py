@@ -20,9 +20,11 @@ import logging
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any
+
+from bot.compat import UTC
 
 MASK = "***"
 # A secret shorter than this would mask ordinary words; config checks keep real ones longer.

@@ -116,8 +116,9 @@ def connect(url: str) -> Redis:
 
 def _stopping() -> bool:
     """Say whether this task was cancelled, even if a library swallowed the cancellation."""
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
+    # Python 3.10 has no `Task.cancelling`; there `stop` cancels again until the task ends.
+    cancelling = getattr(asyncio.current_task(), "cancelling", None)
+    return cancelling is not None and cancelling() > 0
 
 
 def _text(value: Any) -> str:

@@ -7,13 +7,14 @@ posting time of a week without a marker has come.
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.compat import StrEnum
 
 MAX_OPEN_LINES = 100
 MAX_DONE_LINES = 50
@@ -28,7 +29,7 @@ TRACKER_MARKER = "<!-- minutes-bot:tracker -->"
 _DROPPED_REASONS = frozenset({"not_planned", "duplicate"})
 
 
-class ItemState(enum.StrEnum):
+class ItemState(StrEnum):
     """An item issue's state; the values are GitHub's."""
 
     OPEN = "open"

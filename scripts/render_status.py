@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from markdown_it import MarkdownIt
@@ -34,6 +34,7 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
+from bot.compat import UTC
 from bot.minutes.extract import extract_minutes
 from bot.minutes.model import ActionItem, Person
 from bot.minutes.people import Roster

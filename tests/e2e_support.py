@@ -14,7 +14,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.app import QUEUE, Clock, create_app
+from bot.compat import UTC, timeout
 from bot.config import ServiceSettings, parse_repo_config
 from bot.handlers.context import utc_now
 from bot.minutes.extract import extract_minutes
@@ -245,7 +246,7 @@ def api_calls(sim: GitHubSim) -> list[Call]:
 async def settle_replicas(sim: GitHubSim, servers: list[TestServer], within: float = 60) -> None:
     """Wait until the simulator's webhooks are sent and every replica's queue is empty."""
     await sim.drain()
-    async with asyncio.timeout(within):  # a guard against hanging, not a measurement
+    async with timeout(within):  # a guard against hanging, not a measurement
         for server in servers:
             await server.app[QUEUE].drain()
 

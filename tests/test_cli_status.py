@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import pytest
 
 from bot import cli_status
+from bot.compat import UTC
 from bot.handlers.weekly_status import TRACKER_TITLE
 from bot.marker import ItemMarker, format_marker
 from bot.status import posted_week

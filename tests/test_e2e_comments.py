@@ -4,13 +4,14 @@ simulator delivers the signed `issue_comment` webhook, and the bot acts on the i
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.app import check_weekly_status
 from bot.commands import HELP, MEETING_ISSUE_HELP, REFUSAL
+from bot.compat import UTC
 from bot.handlers import comments
 from bot.handlers.weekly_status import TRACKER_TITLE
 from bot.render import ItemView, with_task

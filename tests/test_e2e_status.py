@@ -4,13 +4,14 @@ issue at the configured time, once per week however often it is asked."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.app import SETTINGS, check_weekly_status
 from bot.cli_status import weekly_status
+from bot.compat import UTC
 from bot.handlers.weekly_status import TRACKER_TITLE
 from bot.marker import ItemMarker, format_marker
 from bot.status import posted_week

@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -18,6 +18,7 @@ from aiohttp import web
 from gidgethub import BadRequest, apps
 from gidgethub.aiohttp import GitHubAPI
 
+from bot.compat import UTC
 from tests.github_sim import Delivery, GitHubSim
 
 MINUTES = "meetings/2024-12-18.md"

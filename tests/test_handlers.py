@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from gidgethub.routing import Router
 from bot import handlers
 from bot.app import Watched, status_checks
 from bot.commands import Assign, Done, Help, Malformed, Unknown
+from bot.compat import UTC, ExceptionGroup
 from bot.config import RepoConfig
 from bot.github import ChangedFile
 from bot.handlers.comments import command_word

@@ -24,6 +24,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import QUEUE, create_app
+from bot.compat import timeout
 from bot.config import ServiceSettings
 from bot.github import GitHubPort
 from bot.queue import EmbeddedQueue
@@ -293,7 +294,7 @@ async def test_a_config_bomb_gets_one_commit_comment_and_nothing_else(
     delivery = await github_sim.push(
         REPO, {".github/minutes-bot.yml": config, MEETING: SVSM}, author="joergroedel"
     )
-    async with asyncio.timeout(20):  # a guard against a hang, not a measurement
+    async with timeout(20):  # a guard against a hang, not a measurement
         await bot.settle(github_sim)
     head = github_sim.commit(REPO).sha
 

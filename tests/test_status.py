@@ -6,12 +6,13 @@ import re
 import shutil
 import subprocess
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.compat import UTC
 from bot.status import (
     ItemState,
     TrackedItem,

@@ -7,6 +7,7 @@ import logging
 from gidgethub import sansio
 from gidgethub.routing import Router
 
+from bot.compat import ExceptionGroup
 from bot.github import NotFound
 from bot.handlers import (
     comments,

@@ -22,6 +22,7 @@ from typing import Any
 from gidgethub import sansio
 from gidgethub.routing import Router
 
+from bot.compat import parse_time
 from bot.config import REPO_CONFIG_PATH, ConfigError, RepoConfig, parse_repo_config
 from bot.github import GitHubPort
 from bot.handlers.context import Context
@@ -79,7 +80,7 @@ def named_owners(body: str) -> tuple[str, ...]:
 
 
 def _moment(text: str) -> datetime:
-    return datetime.fromisoformat(text)  # Python 3.11 reads GitHub's trailing `Z`
+    return parse_time(text)
 
 
 def last_report(comments: list[dict[str, Any]]) -> tuple[datetime | None, str | None]:

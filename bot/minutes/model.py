@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.compat import StrEnum
 
-class RefKind(enum.StrEnum):
+
+class RefKind(StrEnum):
     """What an action item points at; the string values are the JSON contract."""
 
     PR = "pr"

@@ -13,6 +13,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.compat import parse_time
+
 from . import persist
 from .app import sim_of
 from .state import SimError, to_plain
@@ -44,7 +46,7 @@ async def body_of(request: web.Request) -> Body:
 
 def when(value: str) -> datetime:
     """Parse an ISO 8601 time."""
-    return datetime.fromisoformat(value)
+    return parse_time(value)
 
 
 # setup ---------------------------------------------------------------------

@@ -8,6 +8,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from bot.compat import parse_time
+
 from .app import JSON_KEY, TOKEN_KEY, json_response, sim_of
 from .state import Issue, Repo, SimError, not_found, validation_failed
 
@@ -91,7 +93,7 @@ def parse_since(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value)
+        return parse_time(value)
     except ValueError as error:
         raise validation_failed("Issue", "since") from error
 

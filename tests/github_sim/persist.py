@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from bot.compat import parse_time as compat_parse_time
 
 from .state import (
     Comment,
@@ -41,7 +42,7 @@ def from_plain(cls: type[Record], data: dict[str, Any]) -> Record:
 
 def parse_time(value: Any) -> Any:
     """Read an ISO 8601 string as a datetime; leave anything else alone."""
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
+    return compat_parse_time(value) if isinstance(value, str) else value
 
 
 def dump(sim: GitHubSim) -> dict[str, Any]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
+
+from bot.compat import UTC
 
 from .state import (
     REACTIONS,

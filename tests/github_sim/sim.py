@@ -9,10 +9,12 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Self
+from typing import Any
 
 import aiohttp
 from aiohttp import web
+
+from bot.compat import timeout
 
 from . import git
 from .app import build_app
@@ -88,7 +90,7 @@ class GitHubSim(Records):
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> Self:
+    async def __aenter__(self) -> GitHubSim:
         await self.start()
         return self
 
@@ -454,13 +456,13 @@ class GitHubSim(Records):
         the condition decides, not the clock.
         """
         try:
-            async with asyncio.timeout(within):
+            async with timeout(within):
                 # Polling: the condition reads state the bot changes through the REST API.
                 while True:
                     if condition():
                         return
                     await asyncio.sleep(0.01)
-        except TimeoutError:
+        except asyncio.TimeoutError:  # not yet the built-in TimeoutError on Python 3.10
             raise AssertionError(f"condition still false after {within} s: {condition!r}") from None
 
     def reset_calls(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -76,7 +77,7 @@ async def post_delivery(session: aiohttp.ClientSession, url: str, delivery: Deli
             text = await answer.text()
             status: int | None = answer.status
             error = None
-    except (aiohttp.ClientError, TimeoutError) as problem:
+    except (aiohttp.ClientError, asyncio.TimeoutError) as problem:
         status, text, error = None, "", f"{type(problem).__name__}: {problem}"
     return replace(delivery, status=status, response=text, error=error,
                    attempts=[*delivery.attempts, status])

@@ -1,0 +1,44 @@
+"""What the bot uses from Python 3.11, made to work on Python 3.10 as well.
+
+GitHub's Ubuntu 22.04 runners ship Python 3.10, and the Action must run there. On 3.11
+and later each name is the standard library's own.
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from datetime import datetime
+from typing import NoReturn
+
+if sys.version_info >= (3, 11):
+    from asyncio import timeout
+    from builtins import ExceptionGroup
+    from datetime import UTC
+    from enum import StrEnum
+else:
+    from datetime import timezone
+
+    from async_timeout import timeout  # aiohttp's own dependency on Python 3.10
+    from exceptiongroup import ExceptionGroup
+
+    UTC = timezone.utc
+
+    class StrEnum(str, enum.Enum):
+        """An enum whose members are strings and print as their values."""
+
+        def __str__(self) -> str:
+            return str(self.value)
+
+
+__all__ = ["UTC", "ExceptionGroup", "StrEnum", "assert_never", "parse_time", "timeout"]
+
+
+def assert_never(value: NoReturn) -> NoReturn:
+    """Fail on a value the type checker proved impossible, as `typing.assert_never` does."""
+    raise AssertionError(f"unhandled value: {value!r}")
+
+
+def parse_time(text: str) -> datetime:
+    """Read an ISO 8601 time as GitHub writes it; Python 3.10 rejects the trailing `Z`."""
+    return datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
