@@ -60,15 +60,19 @@ def make_port(
     metrics: Metrics | None = None,
     *,
     tries: int = RetryPolicy.max_tries,
+    kind: type[GitHubPort] = GitHubPort,
 ) -> GitHubPort:
-    """Return a port for one installation (or the token), counted in `metrics` if given."""
+    """Return a port for one installation (or the token), counted in `metrics` if given.
+
+    `kind` names a subclass of the port to build instead when no metrics are kept.
+    """
     options: dict[str, Any] = {
         "base_url": settings.api_url,
         "requester": settings.user_agent,
         "policy": RetryPolicy(max_tries=tries, content_per_minute=settings.writes_per_minute),
     }
     if metrics is None:
-        return GitHubPort(session, auth, installation, **options)
+        return kind(session, auth, installation, **options)
     return MeteredPort(metrics, session, auth, installation, **options)
 
 

@@ -7,6 +7,7 @@ cannot see) with one line on stderr and exit status 2, never with a traceback.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sys
 from collections.abc import Awaitable, Iterator, Mapping
@@ -18,7 +19,6 @@ from gidgethub import BadRequest, GitHubBroken
 
 from bot.app import auth_from_settings, make_port
 from bot.config import (
-    REPO_CONFIG_PATH,
     ConfigError,
     ServiceSettings,
     SettingsError,
@@ -89,8 +89,9 @@ def one_line_errors(settings: ServiceSettings) -> Iterator[None]:
     except CannotRun as problem:
         fail(str(problem))
     except ConfigError as error:
-        fail(f"{REPO_CONFIG_PATH} cannot be used:\n{error}")
-    except (aiohttp.ClientConnectionError, TimeoutError) as error:
+        fail(f"{error.source} cannot be used:\n{error}")
+    # asyncio.TimeoutError: on Python 3.10 it is not yet the built-in TimeoutError.
+    except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as error:
         fail(f"cannot reach the GitHub API at {settings.api_url} ({type(error).__name__})")
     except GitHubBroken as error:
         fail(f"the GitHub API at {settings.api_url} is failing ({error.status_code} {error})")
@@ -105,11 +106,13 @@ async def repository_port(
     settings: ServiceSettings,
     repo: str,
     installation: int | None = None,
+    *,
+    kind: type[GitHubPort] = GitHubPort,
 ) -> GitHubPort:
     """Return a port acting on `repo`: as the App's installation there, or with the token.
 
     The installation is looked up unless given; a repository the credentials cannot
-    see raises `CannotRun`.
+    see raises `CannotRun`. `kind` names a subclass of the port to return.
     """
     auth = credentials(settings)
     if isinstance(auth, AppAuth) and installation is None:
@@ -117,7 +120,7 @@ async def repository_port(
         installation = await _found(app.find_installation(repo), NOT_INSTALLED.format(repo=repo))
     probe = make_port(session, auth, settings, installation, tries=FIRST_CALL_TRIES)
     await _found(probe.get_repo(repo), NOT_VISIBLE.format(repo=repo))
-    return make_port(session, auth, settings, installation)
+    return make_port(session, auth, settings, installation, kind=kind)
 
 
 async def _found(call: Awaitable[T], missing: str) -> T:

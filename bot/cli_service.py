@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import os
 import sqlite3
 import sys
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 import jwt
 from aiohttp import web
 
-from bot.app import AUTH, JOURNAL, create_app, handle, journal_path
+from bot import dry_run_report
+from bot.app import AUTH, JOURNAL, create_app, journal_path
 from bot.cli_github import (
     CannotRun,
     cannot_start,
@@ -29,24 +27,12 @@ from bot.cli_github import (
     repository_port,
 )
 from bot.config import ServiceSettings
+from bot.dry_run import DryRun
 from bot.github import AppAuth
-from bot.handlers import lacking
 from bot.handlers.minutes_files import sync_repository
 from bot.handlers.pull_preview import preview_text
-from bot.handlers.weekly_status import SCHEDULE_EVENT
-from bot.queue import Delivery
 
 log = logging.getLogger(__name__)
-
-# Events that carry no change of their own in Actions: reconcile the repository, then
-# post the weekly status if it is due.
-SYNC_EVENTS = frozenset({"schedule", "workflow_dispatch"})
-# A workflow on `pull_request_target` gets the `pull_request` payload, and the token and
-# secrets of the base repository, so previews of PRs from forks can be written.
-SAME_PAYLOAD = {"pull_request_target": "pull_request"}
-# What GitHub Actions sets for every run, and `action` needs.
-ACTIONS_VARIABLES = ("GITHUB_EVENT_NAME", "GITHUB_EVENT_PATH", "GITHUB_REPOSITORY")
-
 
 def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `serve`, `sync` and `action` to the `minutes-bot` command line."""
@@ -66,9 +52,15 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     sync.add_argument(
         "--installation", type=int, help="App installation id (default: the one on OWNER/REPO)"
     )
+    sync.add_argument(
+        "--dry-run", action="store_true", help="print what would change; write nothing"
+    )
     sync.set_defaults(run=run_sync)
 
     action = subparsers.add_parser("action", help="handle the event of a GitHub Actions run")
+    action.add_argument(
+        "--dry-run", action="store_true", help="show what would change; write nothing"
+    )
     action.set_defaults(run=run_action)
 
 
@@ -141,19 +133,28 @@ def _redis_location(url: str) -> str:
 
 
 def run_sync(args: argparse.Namespace) -> int:
-    """Reconcile one repository, printing progress on stderr."""
+    """Reconcile one repository, printing progress on stderr and, dry, the plan on stdout."""
     settings = logged_settings(os.environ)
+    dry_run = DryRun() if args.dry_run else None
     with one_line_errors(settings):
-        count = asyncio.run(sync(settings, args.repo, args.installation))
-    print(f"{args.repo}: {count} minutes files reconciled", file=sys.stderr)
+        count = asyncio.run(sync(settings, args.repo, args.installation, dry_run))
+    for line in dry_run_report.lines(dry_run) if dry_run else ():
+        print(line)
+    done = "checked (dry run, nothing written)" if dry_run else "reconciled"
+    print(f"{args.repo}: {count} minutes files {done}", file=sys.stderr)
     return 0
 
 
-async def sync(settings: ServiceSettings, repo: str, installation: int | None = None) -> int:
+async def sync(
+    settings: ServiceSettings,
+    repo: str,
+    installation: int | None = None,
+    dry_run: DryRun | None = None,
+) -> int:
     """Reconcile every minutes file of `repo`; return how many there are."""
     async with aiohttp.ClientSession() as session:
         port = await repository_port(session, settings, repo, installation)
-        return await sync_repository(port, repo, progress=_progress)
+        return await sync_repository(port, repo, progress=_progress, dry_run=dry_run)
 
 
 def run_pull_preview(args: argparse.Namespace) -> int:
@@ -182,41 +183,12 @@ async def pull_preview(
 
 def run_action(args: argparse.Namespace) -> int:
     """Handle the event that started this GitHub Actions run."""
+    from bot.action import run_action as act
+
     settings = logged_settings(os.environ)
     with one_line_errors(settings):
-        asyncio.run(act(settings, os.environ))
-    return 0
-
-
-async def act(settings: ServiceSettings, env: Mapping[str, str]) -> None:
-    """Dispatch the Actions event `env` describes like a webhook; reconcile on schedule."""
-    event, payload, repo = await actions_event(env)
-    if event in SYNC_EVENTS:
-        await sync(settings, repo)
-        # Then check the weekly status, whose handler takes the name `schedule`.
-        event, payload = SCHEDULE_EVENT, {"repository": {"full_name": repo}}
-    delivery = Delivery(env.get("GITHUB_RUN_ID", "action"), event, payload)
-    if (field := lacking(delivery.as_event())) is not None:
-        log.warning("the %s event is skipped: its payload has no %s", event, field)
-        return
-    async with aiohttp.ClientSession() as session:
-        await handle(delivery, await repository_port(session, settings, repo), settings)
-
-
-async def actions_event(env: Mapping[str, str]) -> tuple[str, dict[str, Any], str]:
-    """Read the event, its payload and the repository of this Actions run from `env`."""
-    missing = [name for name in ACTIONS_VARIABLES if not env.get(name)]
-    if missing:
-        raise CannotRun(f"not a GitHub Actions run: {', '.join(missing)} not set")
-    path = Path(env["GITHUB_EVENT_PATH"])
-    try:
-        payload = json.loads(await asyncio.to_thread(path.read_text, encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise CannotRun(f"cannot read the event file {path} ({type(error).__name__})") from None
-    if not isinstance(payload, dict):
-        raise CannotRun(f"the event file {path} does not hold a JSON object")
-    event = SAME_PAYLOAD.get(env["GITHUB_EVENT_NAME"], env["GITHUB_EVENT_NAME"])
-    return event, payload, env["GITHUB_REPOSITORY"]
+        return act(settings, os.environ, dry_run=args.dry_run)
+    return 0  # not reached: one_line_errors exits
 
 
 def _progress(line: str) -> None:

@@ -25,6 +25,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from bot.minutes.model import Person
 
 REPO_CONFIG_PATH = ".github/minutes-bot.yml"
+# Probot's convention: an organisation's (or user's) defaults live in its `.github` repository.
+DEFAULTS_REPOSITORY = ".github"
 MAX_CONFIG_BYTES = 256 * 1024
 # A handful of anchors is ordinary reuse; dozens are how "billion laughs" starts.
 MAX_ALIASES = 50
@@ -37,6 +39,7 @@ _LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 _REPOSITORY = re.compile(r"[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}")
 _COLOR = re.compile(r"#?([0-9a-fA-F]{6})")
 _MONTH_DAY = re.compile(r"(\d{1,2})-(\d{1,2})")
+_TIMEZONE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$")
 
 
 # ---------------------------------------------------------------------------
@@ -115,11 +118,21 @@ class Problem:
 
 
 class ConfigError(ValueError):
-    """A configuration file that cannot be used, with every problem found."""
+    """A configuration file that cannot be used, with every problem found.
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
+    `source` names the file: the repository's own `.github/minutes-bot.yml`, or the
+    organisation's defaults (`acme/.github: .github/minutes-bot.yml`).
+    """
+
+    def __init__(self, problems: Iterable[Problem], source: str = REPO_CONFIG_PATH) -> None:
         self.problems = tuple(problems)
+        self.source = source
         super().__init__("\n".join(str(problem) for problem in self.problems))
+
+    @property
+    def in_repository(self) -> bool:
+        """Tell whether the problems are in the repository's own file."""
+        return self.source == REPO_CONFIG_PATH
 
 
 class _Invalid(Exception):
@@ -208,7 +221,7 @@ def _read_timezone(node: Node, key: str) -> str:
 
 def _is_timezone(name: str) -> bool:
     # zoneinfo accepts file-system paths; only plain area/city names are time zones.
-    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*", name):
+    if not _TIMEZONE_NAME.fullmatch(name):
         return False
     try:
         ZoneInfo(name)
@@ -386,6 +399,41 @@ class Option:
     default: Any
     description: str
     read: Callable[[Node, str], Any] = field(repr=False, compare=False)
+    # What `read` accepts, as JSON Schema sees the file once an editor has read it as data.
+    json: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+def _any_case(word: str) -> str:
+    """Write a regular expression matching `word` in any case (JSON Schema has no flags)."""
+    return "".join(f"[{char.upper()}{char.lower()}]" if char.isalpha() else char for char in word)
+
+
+def _one_or_list(item: Mapping[str, Any]) -> dict[str, Any]:
+    """Allow one value or a list of them, as `_list_of` readers do."""
+    return {"anyOf": [item, {"type": "array", "items": item}]}
+
+
+_TEXT_JSON = {"type": "string", "pattern": r"\S"}
+_GLOB_JSON = {"type": "string", "pattern": r"^(?!/)(?!(.*/)?\.\.(/|$)).*\S"}
+_LABEL_JSON = {"type": ["string", "number", "boolean"], "minLength": 1, "maxLength": 50, "pattern": r"\S"}
+_LOGIN_JSON = {"type": ["string", "null"], "pattern": "^@?" + _LOGIN.pattern + "$"}
+_PERSON_JSON = {
+    "type": "object",
+    "required": ["name"],
+    "additionalProperties": False,
+    "properties": {"name": _TEXT_JSON, "login": _LOGIN_JSON, "aliases": _one_or_list(_TEXT_JSON)},
+}
+_MONTH_DAY_JSON = (
+    r"^(\d{4}-)?((0?[13578]|1[02])-(0?[1-9]|[12][0-9]|3[01])"
+    r"|(0?[469]|11)-(0?[1-9]|[12][0-9]|30)|0?2-(0?[1-9]|[12][0-9]))$"
+)
+_COLOR_JSON = {
+    # A YAML reader turns unquoted digits such as 000000 into a number.
+    "anyOf": [
+        {"type": "string", "pattern": "^" + _COLOR.pattern + "$"},
+        {"type": "integer", "minimum": 0, "maximum": 999999},
+    ]
+}
 
 
 _DEFAULT = RepoConfig()
@@ -397,6 +445,7 @@ SCHEMA: tuple[Option, ...] = (
         list(_DEFAULT.paths),
         "Files that are minutes. `**` spans folders; matched without regard to case.",
         _list_of(_read_glob, "path globs"),
+        _one_or_list(_GLOB_JSON),
     ),
     Option(
         "ignore",
@@ -404,6 +453,7 @@ SCHEMA: tuple[Option, ...] = (
         list(_DEFAULT.ignore),
         "Files under `paths` that are not minutes (templates, indexes).",
         _list_of(_read_glob, "path globs"),
+        _one_or_list(_GLOB_JSON),
     ),
     Option(
         "people",
@@ -411,6 +461,7 @@ SCHEMA: tuple[Option, ...] = (
         [],
         "Who is who: the name used in the minutes, the GitHub login, other spellings.",
         _read_people,
+        {"type": ["array", "null"], "items": _PERSON_JSON},
     ),
     Option(
         "labels.item",
@@ -418,6 +469,7 @@ SCHEMA: tuple[Option, ...] = (
         _DEFAULT.labels.item,
         "Label on every action-item issue.",
         _read_label,
+        _LABEL_JSON,
     ),
     Option(
         "labels.meeting_prefix",
@@ -425,6 +477,7 @@ SCHEMA: tuple[Option, ...] = (
         _DEFAULT.labels.meeting_prefix,
         "Prefix of the per-meeting label; the meeting date follows it.",
         _read_label,
+        _LABEL_JSON,
     ),
     Option(
         "labels.item_color",
@@ -432,6 +485,7 @@ SCHEMA: tuple[Option, ...] = (
         _DEFAULT.labels.item_color,
         "Colour of the item label, six hex digits.",
         _read_color,
+        _COLOR_JSON,
     ),
     Option(
         "repositories",
@@ -439,6 +493,7 @@ SCHEMA: tuple[Option, ...] = (
         [],
         "Repositories searched for the PRs the minutes name; empty means this one.",
         _list_of(_read_repository, "repositories written `owner/name`"),
+        _one_or_list({"type": "string", "pattern": "^" + _REPOSITORY.pattern + "$"}),
     ),
     Option(
         "meeting_issue",
@@ -446,6 +501,7 @@ SCHEMA: tuple[Option, ...] = (
         _DEFAULT.meeting_issue,
         "Open one issue per meeting that groups its items.",
         _read_bool,
+        {"type": "boolean"},
     ),
     Option(
         "tracker_issue",
@@ -453,6 +509,7 @@ SCHEMA: tuple[Option, ...] = (
         None,
         "Issue that receives the weekly status; null opens one when first needed.",
         _read_issue_number,
+        {"type": ["integer", "null"], "minimum": 1},
     ),
     Option(
         "schedule.enabled",
@@ -460,6 +517,7 @@ SCHEMA: tuple[Option, ...] = (
         _DEFAULT.schedule.enabled,
         "Post the weekly status at all.",
         _read_bool,
+        {"type": "boolean"},
     ),
     Option(
         "schedule.day",
@@ -467,6 +525,7 @@ SCHEMA: tuple[Option, ...] = (
         _DEFAULT.schedule.day,
         "Day of the weekly status.",
         _read_weekday,
+        {"type": "string", "pattern": "^(" + "|".join(map(_any_case, WEEKDAYS)) + ")$"},
     ),
     Option(
         "schedule.hour",
@@ -474,6 +533,7 @@ SCHEMA: tuple[Option, ...] = (
         _DEFAULT.schedule.hour,
         "Hour of the weekly status, in `schedule.timezone`.",
         _read_hour,
+        {"type": "integer", "minimum": 0, "maximum": 23},
     ),
     Option(
         "schedule.timezone",
@@ -481,6 +541,8 @@ SCHEMA: tuple[Option, ...] = (
         _DEFAULT.schedule.timezone,
         "Time zone of `schedule.day` and `schedule.hour`, e.g. `Europe/Berlin`.",
         _read_timezone,
+        # Whether a zone exists is the tz database's to say; the schema checks the shape.
+        {"type": "string", "pattern": _TIMEZONE_NAME.pattern, "examples": ["UTC", "Europe/Berlin"]},
     ),
     Option(
         "commands",
@@ -488,11 +550,51 @@ SCHEMA: tuple[Option, ...] = (
         list(COMMANDS),
         "Comment commands people may use on item issues.",
         _list_of(_read_command, "commands"),
+        _one_or_list(
+            {"type": "string", "pattern": "^/?(" + "|".join(map(_any_case, COMMANDS)) + ")$"}
+        ),
     ),
-    Option("holidays", "MM-DD", "12-24", 'The day "before the holidays" means.', _read_month_day),
+    Option(
+        "holidays",
+        "MM-DD",
+        "12-24",
+        'The day "before the holidays" means.',
+        _read_month_day,
+        {"type": "string", "pattern": _MONTH_DAY_JSON},
+    ),
 )
 
 _OPTIONS = {option.key: option for option in SCHEMA}
+
+
+SCHEMA_ID = "https://raw.githubusercontent.com/OWNER/minutes-bot/main/schema/minutes-bot.schema.json"
+
+
+def json_schema() -> dict[str, Any]:
+    """Build the JSON Schema of `.github/minutes-bot.yml` from `SCHEMA`, for editors."""
+    root: dict[str, Any] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "minutes-bot configuration",
+        "description": "Per-repository settings of minutes-bot, in .github/minutes-bot.yml.",
+        # An empty file, or one holding only comments, means all defaults.
+        **_json_object(["object", "null"]),
+    }
+    for option in SCHEMA:
+        *sections, name = option.key.split(".")
+        node = root
+        for section in sections:
+            node = node["properties"].setdefault(section, _json_object(["object", "null"]))
+        node["properties"][name] = {
+            "description": option.description,
+            "default": option.default,
+            **option.json,
+        }
+    return root
+
+
+def _json_object(kind: Any = "object") -> dict[str, Any]:
+    return {"type": kind, "additionalProperties": False, "properties": {}}
 
 
 def options_table_markdown() -> str:
@@ -509,13 +611,65 @@ def options_table_markdown() -> str:
 # Reading a repository's file
 
 
-def parse_repo_config(text: str | None) -> RepoConfig:
-    """Validate `.github/minutes-bot.yml` and return it with defaults filled in."""
+def parse_repo_config(
+    text: str | None, *, defaults: str | None = None, defaults_source: str = ""
+) -> RepoConfig:
+    """Validate `.github/minutes-bot.yml` and return it with defaults filled in.
+
+    `defaults` is the organisation's file (from its `.github` repository, named by
+    `defaults_source` in errors): the repository's file overrides it key by key, and
+    its `people` person by person.
+    """
+    return _build(merge_layers(*config_layers(text, defaults, defaults_source)))
+
+
+def config_layers(
+    text: str | None, defaults: str | None, defaults_source: str = ""
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Validate both files; return the options each sets, organisation's first."""
+    base = _values_of(defaults, defaults_source or "the organisation's defaults")
+    return base, _values_of(text, REPO_CONFIG_PATH)
+
+
+def merge_layers(base: Mapping[str, Any], own: Mapping[str, Any]) -> dict[str, Any]:
+    """Lay the repository's options over the organisation's; `people` are merged."""
+    merged = {**base, **own}
+    if "people" in base and "people" in own:
+        merged["people"] = merge_people(base["people"], own["people"])
+    return merged
+
+
+def merge_people(base: Iterable[Person], own: Iterable[Person]) -> tuple[Person, ...]:
+    """Keep the organisation's people the repository does not name again, then its own.
+
+    A repository entry replaces every organisation entry with the same login or,
+    failing a login, the same name.
+    """
+    own = tuple(own)
+    logins = {person.login.casefold() for person in own if person.login}
+    names = {person.name.casefold() for person in own}
+    kept = [
+        person
+        for person in base
+        if (person.login or "").casefold() not in logins and person.name.casefold() not in names
+    ]
+    return (*kept, *own)
+
+
+def _values_of(text: str | None, source: str) -> dict[str, Any]:
+    """Validate one configuration file into the options it sets, by dotted key."""
+    try:
+        return _read_values(text)
+    except ConfigError as error:
+        raise ConfigError(error.problems, source) from None
+
+
+def _read_values(text: str | None) -> dict[str, Any]:
     if text is None or not text.strip():
-        return RepoConfig()
+        return {}
     root = _compose_safely(text)
     if root is None or _scalar(root) is None:
-        return RepoConfig()
+        return {}
     if not isinstance(root, MappingNode):
         raise ConfigError(
             [
@@ -529,7 +683,7 @@ def parse_repo_config(text: str | None) -> RepoConfig:
     problems = list(_read_section(root, "", values))
     if problems:
         raise ConfigError(_capped(problems))
-    return _build(values)
+    return values
 
 
 def _compose_safely(text: str) -> Node | None:

@@ -150,13 +150,15 @@ class Installation:
     """What every port of one installation shares: its token and its write lock.
 
     `generation` counts the tokens obtained; `reached` names the repositories a token
-    of it has been answered for, so a 404 there is the thing missing, not the token.
+    of it has been answered for, so a 404 there is the thing missing, not the token;
+    `missing` those a token of the generation given was told do not exist.
     """
 
     token: str | None = None
     expires_at: float = math.inf
     generation: int = 0
     reached: set[str] = field(default_factory=set)
+    missing: dict[str, int] = field(default_factory=dict)  # repository: generation told so
     refreshing: asyncio.Lock = field(default_factory=asyncio.Lock)
     writing: asyncio.Lock = field(default_factory=asyncio.Lock)
     allowance: float | None = None  # content creations that may go out now
@@ -325,7 +327,16 @@ class _API(gidgethub.aiohttp.GitHubAPI):
         repo = _repository_of(url)
         if repo and answer[0] < HTTPStatus.MULTIPLE_CHOICES:
             self._state.reached.add(repo)
+        elif repo and answer[0] == HTTPStatus.NOT_FOUND and self._fresh_token:
+            # Missing to a token no older than this client (an organisation without a
+            # `.github` repository, say): later clients holding it need not renew it.
+            self._state.missing[repo] = self._state.generation
         return answer
+
+    @property
+    def _fresh_token(self) -> bool:
+        """Tell whether the current token was obtained after this client began."""
+        return self._cached_generation != self._state.generation
 
     def _renew(self, status: int, url: str) -> bool:
         """Tell whether to try again with a new token: after a 401, or a 404 that may be its age.
@@ -341,6 +352,7 @@ class _API(gidgethub.aiohttp.GitHubAPI):
             status == HTTPStatus.NOT_FOUND
             and repo is not None
             and repo not in self._state.reached
+            and self._state.missing.get(repo) != self._state.generation
             and self._cached_generation == self._state.generation
         )
 
@@ -488,8 +500,8 @@ class GitHubPort:
 
     # -- contents and commits -------------------------------------------------
 
-    async def get_file(self, repo: str, path: str, ref: str) -> str | None:
-        """Return the text of `path` at `ref`, or None when there is no such file."""
+    async def get_file(self, repo: str, path: str, ref: str | None = None) -> str | None:
+        """Return the text of `path` at `ref` (None: the default branch), None if it is missing."""
         entry = await _unless_missing(
             self._get(
                 "/repos/{owner}/{name}/contents/{path}{?ref}", _repo(repo, path=path, ref=ref)

@@ -148,7 +148,29 @@ def item_change(fields: dict[str, Any], issue: dict[str, Any]) -> str | None:
     return "closed" if fields.get("state") == "closed" else "updated"
 
 
-class MeteredPort(GitHubPort):
+class ItemWatchingPort(GitHubPort):
+    """A GitHub port that tells `item_changed` of each action-item issue it opens, edits or closes."""
+
+    async def create_issue(self, repo: str, **fields: Any) -> dict[str, Any]:
+        """Open an issue, telling of it when it tracks an action item."""
+        issue = await super().create_issue(repo, **fields)
+        if isinstance(parse_marker(issue.get("body")), ItemMarker):
+            self.item_changed("opened", issue)
+        return issue
+
+    async def update_issue(self, repo: str, number: int, **fields: Any) -> dict[str, Any]:
+        """Edit an issue, telling of it when it tracks an action item."""
+        issue = await super().update_issue(repo, number, **fields)
+        change = item_change(fields, issue)
+        if change:
+            self.item_changed(change, issue)
+        return issue
+
+    def item_changed(self, change: str, issue: dict[str, Any]) -> None:
+        """Take note that `issue` was `opened`, `updated` or `closed`."""
+
+
+class MeteredPort(ItemWatchingPort):
     """A GitHub port that counts the action-item issues it opens, edits and closes."""
 
     def __init__(
@@ -162,17 +184,6 @@ class MeteredPort(GitHubPort):
         super().__init__(session, auth, installation_id, sleep=metrics.wait, **options)
         self.metrics = metrics
 
-    async def create_issue(self, repo: str, **fields: Any) -> dict[str, Any]:
-        """Open an issue, counting it when it tracks an action item."""
-        issue = await super().create_issue(repo, **fields)
-        if isinstance(parse_marker(issue.get("body")), ItemMarker):
-            self.metrics.item_changed("opened")
-        return issue
-
-    async def update_issue(self, repo: str, number: int, **fields: Any) -> dict[str, Any]:
-        """Edit an issue, counting it when it tracks an action item."""
-        issue = await super().update_issue(repo, number, **fields)
-        change = item_change(fields, issue)
-        if change:
-            self.metrics.item_changed(change)
-        return issue
+    def item_changed(self, change: str, issue: dict[str, Any]) -> None:
+        """Count the change."""
+        self.metrics.item_changed(change)

@@ -98,22 +98,22 @@ def test_a_full_file_is_read_into_frozen_dataclasses() -> None:
         config.meeting_issue = True  # type: ignore[misc]
 
 
-@pytest.mark.parametrize(
-    ("text", "attribute", "expected"),
-    [
-        ("paths: minutes/*.md\n", "paths", ("minutes/*.md",)),
-        ("holidays: 2024-12-20\n", "holidays", (12, 20)),
-        ("holidays: 02-29\n", "holidays", (2, 29)),
-        ("tracker_issue: null\n", "tracker_issue", None),
-        ("people:\n", "people", ()),
-        ("schedule:\n  hour: 0\n", "schedule", Schedule(hour=0)),
-        ("schedule:\n", "schedule", Schedule()),
-        ("schedule:\n  enabled: false\n", "schedule", Schedule(enabled=False)),
-        ("labels:\n  item_color: 000000\n", "labels", Labels(item_color="000000")),
-        ("labels:\n  item: 2024\n", "labels", Labels(item="2024")),
-        ("anchor_free: 1\n" * 0 + "commands: [DONE]\n", "commands", frozenset({"done"})),
-    ],
-)
+READ_OPTIONS = [
+    ("paths: minutes/*.md\n", "paths", ("minutes/*.md",)),
+    ("holidays: 2024-12-20\n", "holidays", (12, 20)),
+    ("holidays: 02-29\n", "holidays", (2, 29)),
+    ("tracker_issue: null\n", "tracker_issue", None),
+    ("people:\n", "people", ()),
+    ("schedule:\n  hour: 0\n", "schedule", Schedule(hour=0)),
+    ("schedule:\n", "schedule", Schedule()),
+    ("schedule:\n  enabled: false\n", "schedule", Schedule(enabled=False)),
+    ("labels:\n  item_color: 000000\n", "labels", Labels(item_color="000000")),
+    ("labels:\n  item: 2024\n", "labels", Labels(item="2024")),
+    ("anchor_free: 1\n" * 0 + "commands: [DONE]\n", "commands", frozenset({"done"})),
+]
+
+
+@pytest.mark.parametrize(("text", "attribute", "expected"), READ_OPTIONS)
 def test_each_option_is_read(text: str, attribute: str, expected: object) -> None:
     assert getattr(parse_repo_config(text), attribute) == expected
 
@@ -127,152 +127,152 @@ def test_labels_name_the_meeting() -> None:
 # -- errors a person can act on ------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
+BAD_VALUES = [
+    (
+        "schedule:\n  hour: 9\n  day: mondya\n",
         (
-            "schedule:\n  hour: 9\n  day: mondya\n",
-            (
-                "line 3: `schedule.day` must be one of monday … sunday, not `mondya`; "
-                "did you mean `monday`?"
-            ),
+            "line 3: `schedule.day` must be one of monday … sunday, not `mondya`; "
+            "did you mean `monday`?"
         ),
-        ("schedule:\n  day: 3\n", "line 2: `schedule.day` must be one of monday … sunday, not `3`"),
+    ),
+    ("schedule:\n  day: 3\n", "line 2: `schedule.day` must be one of monday … sunday, not `3`"),
+    (
+        "schedule:\n  hour: 24\n",
+        "line 2: `schedule.hour` must be a whole hour from 0 to 23, not `24`",
+    ),
+    (
+        "schedule:\n  hour: nine\n",
+        "line 2: `schedule.hour` must be a whole hour from 0 to 23, not `nine`",
+    ),
+    (
+        "schedule:\n  timezone: Mars/Olympus\n",
         (
-            "schedule:\n  hour: 24\n",
-            "line 2: `schedule.hour` must be a whole hour from 0 to 23, not `24`",
+            "line 2: `schedule.timezone` must be an IANA time zone such as `Europe/Berlin` or "
+            "`UTC`, not `Mars/Olympus`"
         ),
+    ),
+    (
+        "schedule:\n  timezone: ../../etc/passwd\n",
         (
-            "schedule:\n  hour: nine\n",
-            "line 2: `schedule.hour` must be a whole hour from 0 to 23, not `nine`",
+            "line 2: `schedule.timezone` must be an IANA time zone such as `Europe/Berlin` or "
+            "`UTC`, not `../../etc/passwd`"
         ),
+    ),
+    (
+        "schedule: weekly\n",
+        "line 1: `schedule` must be a mapping with `day`, `enabled`, `hour`, `timezone`",
+    ),
+    ("meeting_issue: maybe\n", "line 1: `meeting_issue` must be true or false, not `maybe`"),
+    (
+        "tracker_issue: -3\n",
+        "line 1: `tracker_issue` must be an issue number (such as 12) or null, not `-3`",
+    ),
+    (
+        "tracker_issue: '#3'\n",
+        "line 1: `tracker_issue` must be an issue number (such as 12) or null, not `#3`",
+    ),
+    (
+        "labels:\n  item: ''\n",
+        "line 2: `labels.item` must be a label name of 1 to 50 characters, not ``",
+    ),
+    (
+        "labels:\n  item_color: green\n",
         (
-            "schedule:\n  timezone: Mars/Olympus\n",
-            (
-                "line 2: `schedule.timezone` must be an IANA time zone such as `Europe/Berlin` or "
-                "`UTC`, not `Mars/Olympus`"
-            ),
+            "line 2: `labels.item_color` must be a colour as six hex digits such as `0e8a16`, "
+            "not `green`"
         ),
+    ),
+    (
+        "repositories: [svsm]\n",
+        "line 1: `repositories` entry `svsm` must be written `owner/name`",
+    ),
+    (
+        "commands: [done, close]\n",
+        "line 1: `commands` entry `close` must be one of done, reopen, drop, assign, due, help",
+    ),
+    (
+        "commands: [dne]\n",
         (
-            "schedule:\n  timezone: ../../etc/passwd\n",
-            (
-                "line 2: `schedule.timezone` must be an IANA time zone such as `Europe/Berlin` or "
-                "`UTC`, not `../../etc/passwd`"
-            ),
+            "line 1: `commands` entry `dne` must be one of done, reopen, drop, assign, due, help; "
+            "did you mean `done`?"
         ),
+    ),
+    (
+        "holidays: 24.12\n",
+        "line 1: `holidays` must be a day of the year as MM-DD such as `12-24`, not `24.12`",
+    ),
+    (
+        "holidays: 02-30\n",
+        "line 1: `holidays` must be a day of the year as MM-DD such as `12-24`, not `02-30`",
+    ),
+    (
+        "paths:\n  - meetings/*.md\n  - ../secrets/*.md\n",
         (
-            "schedule: weekly\n",
-            "line 1: `schedule` must be a mapping with `day`, `enabled`, `hour`, `timezone`",
+            "line 3: `paths` entry `../secrets/*.md` must be a path inside the repository "
+            "(no leading `/`, no `..`)"
         ),
-        ("meeting_issue: maybe\n", "line 1: `meeting_issue` must be true or false, not `maybe`"),
+    ),
+    (
+        "paths: [/etc/*.md]\n",
         (
-            "tracker_issue: -3\n",
-            "line 1: `tracker_issue` must be an issue number (such as 12) or null, not `-3`",
+            "line 1: `paths` entry `/etc/*.md` must be a path inside the repository "
+            "(no leading `/`, no `..`)"
         ),
-        (
-            "tracker_issue: '#3'\n",
-            "line 1: `tracker_issue` must be an issue number (such as 12) or null, not `#3`",
-        ),
-        (
-            "labels:\n  item: ''\n",
-            "line 2: `labels.item` must be a label name of 1 to 50 characters, not ``",
-        ),
-        (
-            "labels:\n  item_color: green\n",
-            (
-                "line 2: `labels.item_color` must be a colour as six hex digits such as `0e8a16`, "
-                "not `green`"
-            ),
-        ),
-        (
-            "repositories: [svsm]\n",
-            "line 1: `repositories` entry `svsm` must be written `owner/name`",
-        ),
-        (
-            "commands: [done, close]\n",
-            "line 1: `commands` entry `close` must be one of done, reopen, drop, assign, due, help",
-        ),
-        (
-            "commands: [dne]\n",
-            (
-                "line 1: `commands` entry `dne` must be one of done, reopen, drop, assign, due, help; "
-                "did you mean `done`?"
-            ),
-        ),
-        (
-            "holidays: 24.12\n",
-            "line 1: `holidays` must be a day of the year as MM-DD such as `12-24`, not `24.12`",
-        ),
-        (
-            "holidays: 02-30\n",
-            "line 1: `holidays` must be a day of the year as MM-DD such as `12-24`, not `02-30`",
-        ),
-        (
-            "paths:\n  - meetings/*.md\n  - ../secrets/*.md\n",
-            (
-                "line 3: `paths` entry `../secrets/*.md` must be a path inside the repository "
-                "(no leading `/`, no `..`)"
-            ),
-        ),
-        (
-            "paths: [/etc/*.md]\n",
-            (
-                "line 1: `paths` entry `/etc/*.md` must be a path inside the repository "
-                "(no leading `/`, no `..`)"
-            ),
-        ),
-        ("paths: {a: b}\n", "line 1: `paths` must be a list of path globs, not a mapping"),
-        (
-            "paths: [5]\n",
-            "line 1: `paths` entries must be path globs such as `meetings/**/*.md`, not `5`",
-        ),
-        (
-            "people: Jörg\n",
-            "line 1: `people` must be a list of people, each with `name`, `login`, `aliases`",
-        ),
-        (
-            "people:\n  - Jörg\n",
-            "line 2: `people` entries must be mappings with `name`, `login` and `aliases`",
-        ),
-        ("people:\n  - login: jroedel\n", "line 2: every person in `people` needs a `name`"),
-        (
-            "people:\n  - name: Jörg\n    login: jörg roedel\n",
-            "line 3: `people.login` must be a GitHub login such as `octocat`, not `jörg roedel`",
-        ),
-        (
-            "people:\n  - name: Jörg\n    logn: jroedel\n",
-            "line 3: unknown option `logn` for a person in `people`; did you mean `login`?",
-        ),
-        ("- paths\n", "line 1: the file must be a mapping of options such as `paths:`, not a list"),
-        ("hello\n", "line 1: the file must be a mapping of options such as `paths:`, not `hello`"),
-        ("paths: [a\n", "line 2: not valid YAML: did not find expected ',' or ']'"),
-        ("a: 1\n---\nb: 2\n", "line 2: not valid YAML: but found another document"),
-    ],
-)
+    ),
+    ("paths: {a: b}\n", "line 1: `paths` must be a list of path globs, not a mapping"),
+    (
+        "paths: [5]\n",
+        "line 1: `paths` entries must be path globs such as `meetings/**/*.md`, not `5`",
+    ),
+    (
+        "people: Jörg\n",
+        "line 1: `people` must be a list of people, each with `name`, `login`, `aliases`",
+    ),
+    (
+        "people:\n  - Jörg\n",
+        "line 2: `people` entries must be mappings with `name`, `login` and `aliases`",
+    ),
+    ("people:\n  - login: jroedel\n", "line 2: every person in `people` needs a `name`"),
+    (
+        "people:\n  - name: Jörg\n    login: jörg roedel\n",
+        "line 3: `people.login` must be a GitHub login such as `octocat`, not `jörg roedel`",
+    ),
+    (
+        "people:\n  - name: Jörg\n    logn: jroedel\n",
+        "line 3: unknown option `logn` for a person in `people`; did you mean `login`?",
+    ),
+    ("- paths\n", "line 1: the file must be a mapping of options such as `paths:`, not a list"),
+    ("hello\n", "line 1: the file must be a mapping of options such as `paths:`, not `hello`"),
+    ("paths: [a\n", "line 2: not valid YAML: did not find expected ',' or ']'"),
+    ("a: 1\n---\nb: 2\n", "line 2: not valid YAML: but found another document"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), BAD_VALUES)
 def test_a_bad_value_is_reported_with_its_line(text: str, expected: str) -> None:
     assert problems_of(text) == [expected]
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        (
-            "schedlue:\n  day: monday\n",
-            "line 1: unknown option `schedlue`; did you mean `schedule`?",
-        ),
-        (
-            "schedule:\n  timzone: UTC\n",
-            "line 2: unknown option `schedule.timzone`; did you mean `schedule.timezone`?",
-        ),
-        ("tracker: 3\n", "line 1: unknown option `tracker`; did you mean `tracker_issue`?"),
-        ("colour: blue\n", "line 1: unknown option `colour`"),
-        (
-            "labels:\n  item: a\n  color: b\n",
-            "line 3: unknown option `labels.color`; did you mean `labels.item_color`?",
-        ),
-        ("labels:\n  size: 3\n", "line 2: unknown option `labels.size`"),
-    ],
-)
+UNKNOWN_OPTIONS = [
+    (
+        "schedlue:\n  day: monday\n",
+        "line 1: unknown option `schedlue`; did you mean `schedule`?",
+    ),
+    (
+        "schedule:\n  timzone: UTC\n",
+        "line 2: unknown option `schedule.timzone`; did you mean `schedule.timezone`?",
+    ),
+    ("tracker: 3\n", "line 1: unknown option `tracker`; did you mean `tracker_issue`?"),
+    ("colour: blue\n", "line 1: unknown option `colour`"),
+    (
+        "labels:\n  item: a\n  color: b\n",
+        "line 3: unknown option `labels.color`; did you mean `labels.item_color`?",
+    ),
+    ("labels:\n  size: 3\n", "line 2: unknown option `labels.size`"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), UNKNOWN_OPTIONS)
 def test_an_unknown_option_is_an_error_with_a_suggestion(text: str, expected: str) -> None:
     assert problems_of(text) == [expected]
 
@@ -603,3 +603,63 @@ def test_the_sample_environment_lists_every_variable() -> None:
     }
 
     assert listed == set(ENVIRONMENT_VARIABLES)
+
+
+# ---------------------------------------------------------------------------
+# The organisation's defaults under the repository's file
+
+ORG = """\
+people:
+  - name: Jörg Rödel
+    login: joergroedel
+  - name: Peter Fang
+    login: peterfang
+labels:
+  item: todo
+  item_color: 1d76db
+schedule:
+  day: friday
+"""
+
+
+def test_the_repository_overrides_the_organisation_key_by_key() -> None:
+    config = parse_repo_config("labels:\n  item: action\nschedule:\n  hour: 7\n", defaults=ORG)
+
+    assert config.labels == Labels(item="action", item_color="1d76db")
+    assert (config.schedule.day, config.schedule.hour) == ("friday", 7)
+
+
+def test_people_are_merged_by_login_and_the_repositorys_entry_wins() -> None:
+    own = "people:\n  - name: Joerg\n    login: JoergRoedel\n  - name: Jon Lange\n    login: jlange\n"
+
+    config = parse_repo_config(own, defaults=ORG)
+
+    assert [(p.name, p.login) for p in config.people] == [
+        ("Peter Fang", "peterfang"),
+        ("Joerg", "JoergRoedel"),
+        ("Jon Lange", "jlange"),
+    ]
+
+
+def test_a_repository_entry_without_a_login_replaces_the_same_name() -> None:
+    config = parse_repo_config("people:\n  - name: peter fang\n", defaults=ORG)
+
+    assert [(p.name, p.login) for p in config.people] == [
+        ("Jörg Rödel", "joergroedel"),
+        ("peter fang", None),
+    ]
+
+
+def test_without_a_repository_file_the_organisations_defaults_apply() -> None:
+    assert parse_repo_config(None, defaults=ORG).labels.item == "todo"
+
+
+def test_problems_name_the_file_they_are_in() -> None:
+    with pytest.raises(ConfigError) as in_defaults:
+        parse_repo_config("", defaults="shedule: {}\n", defaults_source="acme/.github: x.yml")
+    with pytest.raises(ConfigError) as in_repo:
+        parse_repo_config("shedule: {}\n", defaults=ORG)
+
+    assert (in_defaults.value.source, in_defaults.value.in_repository) == ("acme/.github: x.yml", False)
+    assert (in_repo.value.source, in_repo.value.in_repository) == (".github/minutes-bot.yml", True)
+    assert "did you mean `schedule`?" in str(in_defaults.value)

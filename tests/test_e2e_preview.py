@@ -14,9 +14,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.action import Run, act
 from bot.app import make_port
 from bot.cli import main
-from bot.cli_service import act
 from bot.config import settings_from_env
 from bot.github import AppAuth
 from bot.handlers.pull_preview import preview_text
@@ -222,7 +222,7 @@ async def test_the_action_previews_the_pull_request_of_its_event(
                                         files={MEETING: SVSM})
     env = action_env(github_sim, github_token, event, opened.payload, tmp_path)
 
-    await act(settings_from_env(env), env)
+    await act(settings_from_env(env), Run.from_env(env))
 
     body = preview(github_sim, opened.payload["number"], bot="github-actions[bot]").body
     assert len(rows(body)) == 7

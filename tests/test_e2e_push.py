@@ -13,8 +13,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.action import Run, act
 from bot.app import JOURNAL, make_port
-from bot.cli_service import act
 from bot.config import settings_from_env
 from bot.github import AppAuth
 from bot.handlers.linked_pulls import COMMENT_MARKER
@@ -109,7 +109,7 @@ async def test_replayed_delivery_and_unchanged_push_write_nothing(
 
     await push(github_sim, bot, {MEETING: SVSM, "README.md": "# SVSM\n\nNow with minutes.\n"})
     assert github_sim.writes() == []
-    assert len(api_calls(github_sim)) <= 4
+    assert len(api_calls(github_sim)) <= 5
     assert snapshot(github_sim) == before
 
 
@@ -190,10 +190,11 @@ async def test_unsigned_or_badly_signed_pushes_are_refused_unprocessed(
 # -- call budget ------------------------------------------------------------------------------
 
 # Per item: create it, make it a sub-issue. Once: config, minutes file, PR search, issue
-# list, assignees, the item label, meeting issue and its task-list update, the PR comment
-# (list, post), and looking for the tracker whose summary would need updating. The push
-# payload lists the changed files, so no compare call is needed.
-FIRST_OVERHEAD = 11
+# config and the organisation's defaults, list, assignees, the item label, meeting issue
+# and its task-list update, the PR comment (list, post), and looking for the tracker whose
+# summary would need updating. The push payload lists the changed files, so no compare
+# call is needed.
+FIRST_OVERHEAD = 12
 
 
 async def test_call_budget_for_first_processing_and_for_unchanged_minutes(
@@ -207,8 +208,9 @@ async def test_call_budget_for_first_processing_and_for_unchanged_minutes(
     await push(github_sim, bot, {MEETING: SVSM + "\n"})  # items unchanged
     again = api_calls(github_sim)
     assert first <= 2 * items + FIRST_OVERHEAD
-    # config, minutes file, PR search, issue list: items unchanged, so nothing else
-    assert len(again) <= 4
+    # config, the organisation's defaults, minutes file, PR search, issue list: items
+    # unchanged, so nothing else
+    assert len(again) <= 5
     assert [c for c in again if c.is_write] == []
 
 
@@ -305,7 +307,7 @@ async def test_action_entry_point_handles_the_event_or_catches_up_on_schedule(
     payload = built.payload if event == "push" else {"schedule": "17 6 * * *"}
     env = action_env(github_sim, github_token, event, payload, tmp_path)
 
-    await act(settings_from_env(env), env)
+    await act(settings_from_env(env), Run.from_env(env))
 
     assert len(item_issues(github_sim)) == len(expected_items(SVSM))
 

@@ -205,7 +205,9 @@ async def test_the_scheduler_covers_every_repository_of_every_installation(
     listings = github_sim.calls_matching("GET", "/installation/repositories")
     assert len(listings) == 1 + 3  # installation 1: one page; installation 2: three
     config_reads = github_sim.calls_matching("GET", "/repos/{o}/{r}/contents/**")
-    assert {"/".join(c.path.split("/")[2:4]) for c in config_reads} == {REPO, *quiet}
+    read = {"/".join(c.path.split("/")[2:4]) for c in config_reads}
+    defaults = {f"{repo.split('/')[0]}/.github" for repo in (REPO, *quiet)}  # their owners'
+    assert read == {REPO, *quiet} | defaults
     tracker = next(i for i in github_sim.issues(quiet[-1]) if i.title == TRACKER_TITLE)
     assert [posted_week(c.body) for c in github_sim.comments(quiet[-1], tracker.number)] == [
         clock.now.strftime("%G-W%V")

@@ -439,6 +439,21 @@ async def test_a_missing_file_where_a_token_was_answered_before_costs_no_new_tok
     assert exchanges(github_sim) == 1
 
 
+async def test_a_repository_missing_to_a_fresh_token_costs_no_new_token_later(
+    github_sim: GitHubSim, app_auth: AppAuth, session: aiohttp.ClientSession
+) -> None:
+    # Every delivery asks for the organisation's defaults, which most do not have.
+    await GitHubPort(session, app_auth, 1, base_url=github_sim.url).get_repo(REPO)
+
+    for _ in range(3):
+        port = GitHubPort(session, app_auth, 1, base_url=github_sim.url)
+        assert await port.get_file("acme/.github", ".github/minutes-bot.yml") is None
+
+    assert exchanges(github_sim) == 2  # the first token, and one renewal to be sure
+    reads = [c.status for c in github_sim.calls if c.path.startswith("/repos/acme/.github/")]
+    assert reads == [404, 404, 404, 404]
+
+
 async def test_a_plain_token_that_is_rejected_raises(
     github_sim: GitHubSim, github_repo: str, session: aiohttp.ClientSession
 ) -> None:

@@ -164,7 +164,8 @@ def test_project_ci_grants_nothing_by_default_and_read_only_per_job() -> None:
 def test_third_party_actions_are_pinned_by_full_commit_sha(workflow: Path) -> None:
     uses = [step["uses"] for step in _steps(_load(workflow)) if "uses" in step]
     ours = "/minutes-bot@"  # the examples name this project's own action by its tag
-    loose = [u for u in uses if not FULL_SHA.fullmatch(u) and ours not in u]
+    local = "./"  # CI runs this checkout's own action.yml
+    loose = [u for u in uses if not FULL_SHA.fullmatch(u) and ours not in u and u != local]
     assert loose == []
 
 
@@ -186,12 +187,13 @@ def test_project_ci_installs_redis_and_measures_branch_coverage() -> None:
     assert re.search(r"pytest .*--cov=bot --cov-branch", runs)
 
 
-@pytest.mark.parametrize(
-    ("workflow", "extra_events"),
-    [("minutes-bot.yml", {"schedule", "workflow_dispatch"}), ("weekly-status.yml", None)],
-)
-def test_example_workflows_ask_for_no_more_than_the_app(workflow: str, extra_events: Any) -> None:
-    example = _load(ROOT / "examples/workflows" / workflow)
+EXAMPLES = ROOT / "examples/workflows"
+SCHEDULED = frozenset({"schedule", "workflow_dispatch"})
+
+
+@pytest.mark.parametrize("workflow", sorted(EXAMPLES.glob("*.yml")), ids=lambda path: path.name)
+def test_example_workflows_ask_for_no_more_than_the_app(workflow: Path) -> None:
+    example = _load(workflow)
     as_workflow = {k.replace("_", "-"): v for k, v in _manifest()["default_permissions"].items()}
     as_workflow.pop("metadata")  # always granted to workflows, and not a workflow scope
     rank = {"none": 0, "read": 1, "write": 2}
@@ -199,9 +201,76 @@ def test_example_workflows_ask_for_no_more_than_the_app(workflow: str, extra_eve
     assert all(
         rank[level] <= rank[as_workflow.get(scope, "none")] for scope, level in granted.items()
     )
-    if extra_events is not None:
-        events = set(example[True])  # YAML 1.1 reads the `on` key as True
-        assert events == set(_manifest()["default_events"]) | extra_events
+
+
+def _events(workflow: str) -> set[str]:
+    return set(_load(EXAMPLES / workflow)[True])  # YAML 1.1 reads the `on` key as True
+
+
+def test_example_workflows_keep_the_schedule_apart_from_pushes_and_comments() -> None:
+    assert _events("minutes-bot.yml") == set(_manifest()["default_events"])
+    assert _events("minutes-bot-schedule.yml") == SCHEDULED
+
+
+@pytest.mark.parametrize("workflow", ["minutes-bot.yml", "minutes-bot-schedule.yml"])
+def test_example_runs_of_one_repository_queue_behind_each_other(workflow: str) -> None:
+    assert _load(EXAMPLES / workflow)["concurrency"] == {
+        "group": "minutes-bot-${{ github.repository }}",
+        "cancel-in-progress": False,
+    }
+
+
+def test_example_comment_runs_only_on_item_issues() -> None:
+    condition = " ".join(_load(EXAMPLES / "minutes-bot.yml")["jobs"]["minutes"]["if"].split())
+    assert "contains(github.event.issue.labels.*.name, 'action-item')" in condition
+    assert "github.event.comment.user.type != 'Bot'" in condition
+    assert "contains(github.event.comment.body" not in condition  # a URL is not a command
+
+
+# ---------------------------------------------------------------------------
+# action.yml and its lock file
+
+
+def _action() -> dict[str, Any]:
+    return _load(ROOT / "action.yml")
+
+
+def test_action_pins_the_actions_it_uses_by_full_commit_sha() -> None:
+    uses = [step["uses"] for step in _action()["runs"]["steps"] if "uses" in step]
+    assert uses and all(FULL_SHA.fullmatch(u) for u in uses)
+
+
+def test_action_has_a_dry_run_and_reports_what_it_changed() -> None:
+    action = _action()
+    assert action["inputs"]["dry-run"]["default"] == "false"
+    assert {name: out["value"] for name, out in action["outputs"].items()} == {
+        name: f"${{{{ steps.run.outputs.{name} }}}}" for name in ("opened", "updated", "closed")
+    }
+
+
+def test_action_keeps_inputs_out_of_its_scripts() -> None:
+    scripts = [step.get("run", "") for step in _action()["runs"]["steps"]]
+    assert all("${{" not in script for script in scripts)
+
+
+def test_ci_runs_the_action_on_the_oldest_and_newest_python() -> None:
+    job = _load(ROOT / ".github/workflows/ci.yml")["jobs"]["action"]
+    assert job["strategy"]["matrix"]["python"] == ["3.10", "3.13"]
+    assert [step["uses"] for step in job["steps"] if step.get("uses") == "./"] == ["./", "./"]
+
+
+def _requirement_names(lines: list[str]) -> set[str]:
+    names = (re.match(r"[A-Za-z0-9._-]+", line) for line in lines)
+    return {re.sub(r"[-_.]+", "-", name[0]).lower() for name in names if name}
+
+
+def test_the_lock_file_pins_every_runtime_dependency_with_hashes() -> None:
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11 and later
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    lines = (ROOT / "requirements.lock").read_text().splitlines()
+    pinned = [line for line in lines if line and not line.startswith((" ", "#"))]
+    assert _requirement_names(declared) <= _requirement_names(pinned)
+    assert all("==" in line and line.endswith("\\") for line in pinned)  # a hash follows
 
 
 # ---------------------------------------------------------------------------

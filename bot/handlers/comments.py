@@ -45,10 +45,11 @@ from bot.commands import (
     may_act,
     parse_commands,
 )
-from bot.config import REPO_CONFIG_PATH, ConfigError, RepoConfig, parse_repo_config
+from bot.config import ConfigError, RepoConfig
 from bot.github import GitHubPort
 from bot.handlers.context import Context
 from bot.handlers.item_state import show_item
+from bot.handlers.repo_config import load_repo_config
 from bot.marker import ItemMarker, MeetingMarker, parse_marker
 from bot.minutes.dates import parse_when
 from bot.reconcile import restate_item, view_of_issue
@@ -209,9 +210,8 @@ class _Item:
 
     async def config(self) -> RepoConfig:
         """Read the repository's config; commands keep their defaults if it is broken."""
-        text = await self.port.get_file(self.repo, REPO_CONFIG_PATH, ref=self.branch)
         try:
-            return parse_repo_config(text)
+            return await load_repo_config(self.port, self.repo, self.branch)
         except ConfigError:
             return RepoConfig()
 

@@ -11,6 +11,7 @@ from bot.compat import UTC
 
 if TYPE_CHECKING:
     from bot.config import ServiceSettings
+    from bot.dry_run import DryRun
     from bot.github import GitHubPort
 
 
@@ -21,8 +22,13 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class Context:
-    """The GitHub port for the event's installation, the service settings and a clock."""
+    """The GitHub port for the event's installation, the service settings and a clock.
+
+    `dry_run`, when set, is where handlers that support it record what they would change
+    instead of changing it.
+    """
 
     port: GitHubPort
     settings: ServiceSettings
     clock: Callable[[], datetime] = field(default=utc_now)
+    dry_run: DryRun | None = None

@@ -15,10 +15,11 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.apply import Applier
-from bot.config import REPO_CONFIG_PATH, is_minutes_path, parse_repo_config
+from bot.config import is_minutes_path
 from bot.github import AmbiguousWriteError, GitHubPort
 from bot.handlers.context import utc_now
 from bot.handlers.refs import ReferenceReads, resolve_refs
+from bot.handlers.repo_config import load_repo_config
 from bot.handlers.weekly_status import refresh_tracker
 from bot.ignore import without_ignored_lines
 from bot.links import people_of, with_sure_owners
@@ -40,6 +41,7 @@ from bot.render import GITHUB_URL, RenderContext
 
 if TYPE_CHECKING:
     from bot.config import RepoConfig
+    from bot.dry_run import DryRun
 
 log = logging.getLogger(__name__)
 
@@ -286,11 +288,20 @@ class MinutesReconciler:
 
 
 def live_reconciler(
-    port: GitHubPort, repository: Mapping[str, Any], sha: str, config: RepoConfig, **options: Any
+    port: GitHubPort,
+    repository: Mapping[str, Any],
+    sha: str,
+    config: RepoConfig,
+    *,
+    dry_run: DryRun | None = None,
+    **options: Any,
 ) -> MinutesReconciler:
-    """Return the service's reconciler for a repository as GitHub describes it."""
+    """Return the service's reconciler for a repository as GitHub describes it.
+
+    With `dry_run`, plans are recorded there instead of applied: nothing is written.
+    """
     repo = repository["full_name"]
-    writer = Applier(port, repo, config.labels)
+    writer: Writer = dry_run if dry_run is not None else Applier(port, repo, config.labels)
     return MinutesReconciler(
         port, repo, sha, config, writer=writer, server_url=server_url(repository), **options
     )
@@ -309,24 +320,26 @@ async def sync_repository(
     *,
     progress: Callable[[str], None] = lambda line: None,
     clock: Callable[[], datetime] = utc_now,
+    dry_run: DryRun | None = None,
 ) -> int:
     """Reconcile every minutes file of `repo` from scratch; return how many there are.
 
     Files whose issues exist but which are gone from the default branch have their
-    items closed, so this also heals whatever a lost webhook missed.
+    items closed, so this also heals whatever a lost webhook missed. A dry run records
+    the plans in `dry_run` and writes nothing.
     """
     repository = await port.get_repo(repo)
     sha = await port.head_sha(repo, repository["default_branch"])
-    config = parse_repo_config(await port.get_file(repo, REPO_CONFIG_PATH, ref=sha))
+    config = await load_repo_config(port, repo, sha)
     paths = [path for path in await port.list_files(repo, ref=sha) if is_minutes_path(config, path)]
-    reconciler = live_reconciler(port, repository, sha, config, thorough=True)
+    reconciler = live_reconciler(port, repository, sha, config, thorough=True, dry_run=dry_run)
     for done, path in enumerate(paths, 1):
         progress(f"[{done}/{len(paths)}] {path}")
         await reconciler.update(path)
     for path in sorted(files_with_issues(await reconciler.issues()) - set(paths)):
         progress(f"[gone] {path}")
         await reconciler.remove(path)
-    if reconciler.changed:
+    if reconciler.changed and dry_run is None:
         await refresh_tracker(port, repo, config, clock())
     return len(paths)
 

@@ -13,12 +13,13 @@ from typing import Any
 from gidgethub import sansio
 from gidgethub.routing import Router
 
-from bot.config import REPO_CONFIG_PATH, ConfigError, parse_repo_config
+from bot.config import REPO_CONFIG_PATH, ConfigError
 from bot.dry_run import DryRun
 from bot.github import GitHubPort
 from bot.handlers.context import Context
 from bot.handlers.minutes_files import MinutesReconciler, server_url
 from bot.handlers.push import minutes_changes, problem_list
+from bot.handlers.repo_config import load_repo_config
 from bot.preview import (
     PREVIEW_MARKER,
     Head,
@@ -55,9 +56,9 @@ async def preview_text(
     repo, head = repository["full_name"], pull["head"]["sha"]
     changed = await port.compare(repo, pull["base"]["sha"], head)
     try:
-        config = parse_repo_config(await port.get_file(repo, REPO_CONFIG_PATH, ref=head))
+        config = await load_repo_config(port, repo, head)
     except ConfigError as error:
-        return render_config_problems(REPO_CONFIG_PATH, problem_list(error))
+        return render_config_problems(error.source, problem_list(error))
     touched = minutes_changes(config, changed)
     config_changed = any(f.filename == REPO_CONFIG_PATH for f in changed)
     if not (touched.updated or touched.removed or config_changed):

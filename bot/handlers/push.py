@@ -10,10 +10,11 @@ from typing import Any
 from gidgethub import sansio
 from gidgethub.routing import Router
 
-from bot.config import REPO_CONFIG_PATH, ConfigError, RepoConfig, is_minutes_path, parse_repo_config
+from bot.config import REPO_CONFIG_PATH, ConfigError, RepoConfig, is_minutes_path
 from bot.github import ChangedFile, GitHubPort
 from bot.handlers.context import Context
 from bot.handlers.minutes_files import live_reconciler
+from bot.handlers.repo_config import load_repo_config
 from bot.handlers.weekly_status import refresh_tracker
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,11 @@ CONFIG_PROBLEMS = (
     "minutes-bot could not use `{path}` at this commit, so it did nothing with these "
     "changes. Please fix:\n\n{problems}\n\nOnce a fixed file is pushed, the bot goes "
     "through every minutes file again, including the ones pushed meanwhile."
+)
+DEFAULTS_PROBLEMS = (
+    "minutes-bot could not use the organisation's defaults in `{path}`, so it did nothing "
+    "with these changes. Please fix:\n\n{problems}\n\nOnce they are fixed, push here "
+    "again or run `minutes-bot sync` to bring this repository's issues up to date."
 )
 
 
@@ -102,27 +108,35 @@ async def reconcile_pushed_minutes(event: sansio.Event, context: Context) -> Non
     push = Push.from_payload(event.data)
     if not push.updates_default_branch:
         return
-    config = await read_config(context.port, push.repo, push.after)
+    config = await read_config(context.port, push.repo, push.after, tell=context.dry_run is None)
     if config is None:
         return
     changes = await changed_minutes(context.port, push, config)
-    reconciler = live_reconciler(context.port, event.data["repository"], push.after, config)
+    reconciler = live_reconciler(
+        context.port, event.data["repository"], push.after, config, dry_run=context.dry_run
+    )
     for path in changes.updated:
         await reconciler.update(path)
     for path in changes.removed:
         await reconciler.remove(path)
-    if reconciler.changed:  # the tracker's summary counts and lists the items
+    if reconciler.changed and context.dry_run is None:  # the tracker lists the items
         await refresh_tracker(context.port, push.repo, config, context.clock())
 
 
-async def read_config(port: GitHubPort, repo: str, sha: str) -> RepoConfig | None:
-    """Read the repository's config at `sha`; report problems on the commit, return None."""
-    text = await port.get_file(repo, REPO_CONFIG_PATH, ref=sha)
+async def read_config(
+    port: GitHubPort, repo: str, sha: str, *, tell: bool = True
+) -> RepoConfig | None:
+    """Read the repository's config at `sha`; report problems on the commit, return None.
+
+    With `tell` false (a dry run) the problems are left unsaid.
+    """
     try:
-        return parse_repo_config(text)
+        return await load_repo_config(port, repo, sha)
     except ConfigError as error:
-        body = CONFIG_PROBLEMS.format(path=REPO_CONFIG_PATH, problems=problem_list(error))
-        await port.comment_on_commit(repo, sha, body)
+        template = CONFIG_PROBLEMS if error.in_repository else DEFAULTS_PROBLEMS
+        body = template.format(path=error.source, problems=problem_list(error))
+        if tell:
+            await port.comment_on_commit(repo, sha, body)
         return None
 
 

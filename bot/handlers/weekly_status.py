@@ -23,9 +23,10 @@ from gidgethub import sansio
 from gidgethub.routing import Router
 
 from bot.compat import parse_time
-from bot.config import REPO_CONFIG_PATH, ConfigError, RepoConfig, parse_repo_config
+from bot.config import ConfigError, RepoConfig
 from bot.github import GitHubPort
 from bot.handlers.context import Context
+from bot.handlers.repo_config import load_repo_config
 from bot.marker import ItemMarker, parse_marker
 from bot.render import EVERYONE, NOBODY, owners_shown
 from bot.status import (
@@ -113,7 +114,7 @@ async def read_config(port: GitHubPort, repo: str, branch: str | None = None) ->
     """Read the repository's config from its default branch; None when it is broken."""
     branch = branch or (await port.get_repo(repo))["default_branch"]
     try:
-        return parse_repo_config(await port.get_file(repo, REPO_CONFIG_PATH, ref=branch))
+        return await load_repo_config(port, repo, branch)
     except ConfigError:
         return None  # the push that broke the file was told so
 
