@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
@@ -20,18 +20,30 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline.backticks import backtick
 from markdown_it.token import Token
 
-HELP = """\
-**Commands for this action item** (one per line, at the start of the line):
+HELP_LINES = {
+    "done": "- `/done` closes it as completed; add `#123`, `with #123` or a short note to say how.",
+    "reopen": "- `/reopen` reopens it.",
+    "drop": "- `/drop <why>` closes it as not planned; the reason is required.",
+    "assign": "- `/assign @login [@login ...]` sets who owns it.",
+    "due": "- `/due <when>` sets the due date, e.g. `/due 2025-01-31` or `/due end of February`.",
+    "help": "- `/help` shows this message.",
+}
+HELP_HEADING = "**Commands for this action item** (one per line, at the start of the line):"
+WHO_MAY = (
+    "The assignees, the issue author and people with triage, write, maintain or admin access "
+    "may use them."
+)
 
-- `/done` closes it as completed; add `#123`, `with #123` or a short note to say how.
-- `/reopen` reopens it.
-- `/drop <why>` closes it as not planned; the reason is required.
-- `/assign @login [@login ...]` sets who owns it.
-- `/due <when>` sets the due date, e.g. `/due 2025-01-31` or `/due end of February`.
-- `/help` shows this message.
 
-The assignees, the issue author and people with triage, write, maintain or admin access \
-may use them."""
+def help_text(enabled: Iterable[str]) -> str:
+    """Explain the commands this repository enables, in the order of `HELP_LINES`."""
+    enabled = set(enabled)
+    lines = [line for word, line in HELP_LINES.items() if word in enabled]
+    return "\n\n".join([HELP_HEADING, "\n".join(lines), WHO_MAY])
+
+
+HELP = help_text(HELP_LINES)
+"""The help with every command enabled, as a repository without a config gets it."""
 
 REFUSAL = (
     "Sorry, only the assignees, the issue author and people with triage or write access"
@@ -43,7 +55,6 @@ This issue groups the action items of one meeting, so commands do nothing here. 
 Comment `/done`, `/reopen`, `/drop <why>`, `/assign @login` or `/due <when>` on the \
 action item's own issue instead; `/help` there lists them all."""
 
-UNKNOWN_COMMAND = "I don't know the command `/{word}`.\n\n" + HELP
 DROP_NEEDS_REASON = "Please say why the item is dropped, e.g. `/drop superseded by #123`."
 ASSIGN_NEEDS_LOGIN = "Please name who should own the item, e.g. `/assign @octocat`."
 ASSIGN_BAD_LOGIN = "`{token}` is not a GitHub login; write logins as `@octocat`."
@@ -121,7 +132,8 @@ class Malformed:
 
 @dataclass(frozen=True)
 class Unknown:
-    """A `/word` at the start of a line that is not a command."""
+    """A `/word` at the start of a line that is not a command: ignored, as `/cc` or `/shrug`
+    are words for people and other bots."""
 
     word: str
 

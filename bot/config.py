@@ -23,6 +23,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.minutes.model import Person
+from bot.status import CHARTS, StatusLook
 
 REPO_CONFIG_PATH = ".github/minutes-bot.yml"
 # Probot's convention: an organisation's (or user's) defaults live in its `.github` repository.
@@ -94,6 +95,7 @@ class RepoConfig:
     meeting_issue: bool = True
     tracker_issue: int | None = None
     schedule: Schedule = Schedule()
+    status: StatusLook = field(default_factory=StatusLook)
     commands: frozenset[str] = frozenset(COMMANDS)
     holidays: tuple[int, int] = (12, 24)
 
@@ -228,6 +230,21 @@ def _is_timezone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return True
+
+
+def _read_chart(node: Node, key: str) -> str:
+    value = _scalar(node)
+    if isinstance(value, str) and value.lower() in CHARTS:
+        return value.lower()
+    message = f"`{key}` must be one of {', '.join(CHARTS)}, not {_show(node)}"
+    raise _Invalid(message + _suggestion(str(value).lower(), CHARTS))
+
+
+def _read_weeks(node: Node, key: str) -> int:
+    value = _scalar(node)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 52:
+        raise _Invalid(f"`{key}` must be a number of weeks from 1 to 52, not {_show(node)}")
+    return value
 
 
 def _read_issue_number(node: Node, key: str) -> int | None:
@@ -545,6 +562,22 @@ SCHEMA: tuple[Option, ...] = (
         {"type": "string", "pattern": _TIMEZONE_NAME.pattern, "examples": ["UTC", "Europe/Berlin"]},
     ),
     Option(
+        "status.chart",
+        "none or pie",
+        _DEFAULT.status.chart,
+        "Chart under the weekly status: `pie` draws open, overdue and done with Mermaid.",
+        _read_chart,
+        {"type": "string", "pattern": "^(" + "|".join(map(_any_case, CHARTS)) + ")$"},
+    ),
+    Option(
+        "status.old_after_weeks",
+        "1 … 52",
+        _DEFAULT.status.old_after_weeks,
+        "Open items without a due date say how long they have been open from this many weeks on.",
+        _read_weeks,
+        {"type": "integer", "minimum": 1, "maximum": 52},
+    ),
+    Option(
         "commands",
         "list of commands",
         list(COMMANDS),
@@ -800,7 +833,11 @@ def _capped(problems: list[Problem]) -> list[Problem]:
 def _build(values: Mapping[str, Any]) -> RepoConfig:
     """Fill a `RepoConfig` from validated dotted keys, keeping defaults for the rest."""
     config = _DEFAULT
-    sections: dict[str, Any] = {"labels": config.labels, "schedule": config.schedule}
+    sections: dict[str, Any] = {
+        "labels": config.labels,
+        "schedule": config.schedule,
+        "status": config.status,
+    }
     top: dict[str, Any] = {}
     for key, value in values.items():
         section, _, name = key.rpartition(".")

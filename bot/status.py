@@ -27,6 +27,7 @@ _STATUS_MARKER_PATTERN = re.compile(r"<!-- minutes-bot:status week=(\d{4}-W\d{2}
 TRACKER_MARKER = "<!-- minutes-bot:tracker -->"
 
 _DROPPED_REASONS = frozenset({"not_planned", "duplicate"})
+CHARTS = ("none", "pie")
 
 
 class ItemState(StrEnum):
@@ -92,6 +93,21 @@ class WeeklySchedule:
         return ZoneInfo(self.tz)
 
 
+@dataclass(frozen=True)
+class StatusLook:
+    """How the report looks: its chart (`none` or a Mermaid `pie`), and the age in weeks
+    from which an open item without a due date says how long it has been open."""
+
+    chart: str = "none"
+    old_after_weeks: int = 4
+
+    def __post_init__(self) -> None:
+        if self.chart not in CHARTS:
+            raise ValueError(f"chart must be one of {', '.join(CHARTS)}, not {self.chart!r}")
+        if self.old_after_weeks < 1:
+            raise ValueError(f"old_after_weeks must be at least 1, not {self.old_after_weeks}")
+
+
 def week_of(now: datetime, schedule: WeeklySchedule) -> str:
     """Return the ISO week label (`2025-W03`) of `now` in the schedule's timezone."""
     year, week, _ = _local(now, schedule).isocalendar()
@@ -124,6 +140,7 @@ def render_status(
     now: datetime,
     schedule: WeeklySchedule,
     since: datetime | None,
+    look: StatusLook = StatusLook(),
 ) -> str | None:
     """Render the weekly status comment, or None when nothing is tracked.
 
@@ -132,14 +149,14 @@ def render_status(
     """
     if not items:
         return None
-    report = _Report(tuple(items), _local(now, schedule), since)
+    report = _Report(tuple(items), _local(now, schedule), since, look)
     week = week_of(now, schedule)
     sections = [
-        f"{status_marker(week)}\n## Action items: week {week}",
+        f"{status_marker(week)}\n## Action items, week of {report.week_start()}",
         report.totals(),
         "### Open\n\n" + (report.open_by_owner() or "Nothing open."),
         report.done_section(),
-        report.pie_chart(week),
+        report.pie_chart() if look.chart == "pie" else "",
     ]
     return "\n\n".join(section for section in sections if section) + "\n"
 
@@ -176,10 +193,20 @@ class _Report:
     items: tuple[TrackedItem, ...]
     now: datetime
     since: datetime | None
+    look: StatusLook = StatusLook()
 
     @property
     def today(self) -> date:
         return self.now.date()
+
+    def week_start(self) -> str:
+        """Name the Monday of the report's week as people write it: `13 January 2025`."""
+        monday = self.today - timedelta(days=self.today.weekday())
+        return f"{monday.day} {monday:%B %Y}"
+
+    def day(self, when: date) -> str:
+        """Write a day as people do: `8 January`, with the year when it is not this one."""
+        return f"{when.day} {when:%B}" + (f" {when.year}" if when.year != self.today.year else "")
 
     @cached_property
     def open_items(self) -> list[TrackedItem]:
@@ -208,7 +235,7 @@ class _Report:
         return f"since the last report ({self.local_day(self.since)})"
 
     def local_day(self, moment: datetime) -> str:
-        return moment.astimezone(self.now.tzinfo).date().isoformat()
+        return self.day(moment.astimezone(self.now.tzinfo).date())
 
     def totals(self) -> str:
         new_count = sum(self.is_new(item.created_at) for item in self.items)
@@ -229,19 +256,19 @@ class _Report:
         """List open items under each owner, owners with overdue items first."""
         by_owner: dict[str, list[str]] = {}
         for item in self.open_items:
-            line = f"- {self.item_line(item)} · {self.age(item)}"
+            line = f"- {self.item_line(item)}"
             for owner in item.owners or ("",):
                 by_owner.setdefault(owner, []).append(line)
         late = {owner for item in self.open_items if self.overdue(item) for owner in item.owners}
         order = sorted(by_owner, key=lambda owner: (owner not in late, *_owner_order(owner)))
-        blocks = [(f"**{_owner(owner) or 'No owner'}**", by_owner[owner]) for owner in order]
+        blocks = [(f"**{self.owner(owner) or 'No owner'}**", by_owner[owner]) for owner in order]
         return _capped(blocks, MAX_OPEN_LINES, "open items")
 
     def open_by_meeting(self) -> str:
         """List open items under each meeting, newest meeting first."""
         by_meeting: dict[str, list[str]] = {}
         for item in self.open_items:
-            line = f"- {self.item_line(item)} · {_owner_list(item)}"
+            line = f"- {self.item_line(item, age=False)} · {self.owner_list(item)}"
             by_meeting.setdefault(item.meeting or "Other", []).append(line)
         order = sorted(by_meeting, reverse=True)
         blocks = [(f"### {meeting}", by_meeting[meeting]) for meeting in order]
@@ -249,7 +276,7 @@ class _Report:
 
     def done_section(self) -> str:
         lines = [
-            f"- {_link(item)} {_title(item)} · {_owner_list(item)}"
+            f"- {_link(item)} {_title(item)} · {self.owner_list(item)}"
             f" · closed {self.local_day(item.closed_at)}"
             for item in self.done
             if item.closed_at
@@ -259,8 +286,11 @@ class _Report:
         done = _capped([("", lines)], MAX_DONE_LINES, "done")
         return f"### Done {self.since_words()}\n\n{done}"
 
-    def pie_chart(self, week: str) -> str:
-        """Draw open, overdue and done as a Mermaid pie, leaving out empty slices."""
+    def pie_chart(self) -> str:
+        """Draw open, overdue and done as a Mermaid pie, leaving out empty slices.
+
+        No title: the heading above says what the chart is of.
+        """
         overdue = self.overdue_count()
         slices = {
             "Open, not overdue": len(self.open_items) - overdue,
@@ -270,16 +300,42 @@ class _Report:
         rows = [f'    "{label}" : {count}' for label, count in slices.items() if count]
         if not rows:
             return ""
-        return "\n".join(["```mermaid", f"pie showData title Action items, {week}", *rows, "```"])
+        return "\n".join(["```mermaid", "pie showData", *rows, "```"])
 
-    def item_line(self, item: TrackedItem) -> str:
-        overdue = "**Overdue:** " if self.overdue(item) else ""
-        due = f" · due {item.due.isoformat()}" if item.due else ""
-        return f"{overdue}{_link(item)} {_title(item)}{due}"
+    def item_line(self, item: TrackedItem, *, age: bool = True) -> str:
+        """Link and title an item, then say when it is due, or how old it is if that matters."""
+        when = self.when_due(item) or (self.age(item) if age else "")
+        return f"{_link(item)} {_title(item)}" + (f" · {when}" if when else "")
+
+    def when_due(self, item: TrackedItem) -> str:
+        if item.due is None:
+            return ""
+        if self.overdue(item):
+            return f"**overdue since {self.day(item.due)}**"
+        return "due today" if item.due == self.today else f"due {self.day(item.due)}"
 
     def age(self, item: TrackedItem) -> str:
+        """Say how long an item has been open once that is `old_after_weeks` or more."""
         days = (self.today - item.created_at.astimezone(self.now.tzinfo).date()).days
-        return "opened today" if days <= 0 else f"{days} day{'s' if days != 1 else ''} old"
+        weeks = days // 7
+        return f"open {weeks} weeks" if weeks >= self.look.old_after_weeks else ""
+
+    def owner(self, owner: str) -> str:
+        """Link a login to its profile without the `@` that would notify them each week."""
+        if not owner.startswith("@"):
+            return owner
+        login = owner.removeprefix("@")
+        return f"[{login}]({self.site}/{login})"
+
+    def owner_list(self, item: TrackedItem) -> str:
+        return ", ".join(self.owner(owner) for owner in item.owners) or "no owner"
+
+    @cached_property
+    def site(self) -> str:
+        """Return GitHub's address as the items' links give it (GitHub Enterprise too)."""
+        url = self.items[0].url if self.items else ""
+        scheme, _, rest = url.partition("://")
+        return f"{scheme}://{rest.split('/', 1)[0]}" if rest else "https://github.com"
 
 
 def _due_order(item: TrackedItem) -> tuple[date, datetime, int]:
@@ -299,15 +355,6 @@ def _title(item: TrackedItem) -> str:
     """Return the title on one line, shortened, with `<` escaped so it cannot open HTML."""
     title = " ".join(item.title.split()).replace("<", "&lt;")
     return title if len(title) <= MAX_TITLE_CHARS else title[: MAX_TITLE_CHARS - 1] + "…"
-
-
-def _owner(owner: str) -> str:
-    """Show a login as code so the weekly report does not notify everybody again."""
-    return f"`{owner}`" if owner.startswith("@") else owner
-
-
-def _owner_list(item: TrackedItem) -> str:
-    return ", ".join(_owner(owner) for owner in item.owners) or "no owner"
 
 
 def _capped(blocks: Sequence[tuple[str, list[str]]], limit: int, what: str) -> str:

@@ -6,11 +6,12 @@ done since the last report. The comment is rendered to HTML the way GitHub shows
 (markdown-it-py with tables; the Mermaid block drawn by mermaid's browser bundle) and
 photographed by headless Chromium.
 
-Needs `chromium` (`apt-get install -y chromium`) and npm; mermaid is installed from the
-npm registry into a temporary folder unless `--mermaid` names its `mermaid.min.js`.
+Needs `chromium` (`apt-get install -y chromium`); with `--chart pie` also npm: mermaid is
+installed from the npm registry into a temporary folder unless `--mermaid` names its
+`mermaid.min.js`.
 
     python scripts/render_status.py /tmp/status.png
-    python scripts/render_status.py /tmp/status.png --html /tmp/status.html \\
+    python scripts/render_status.py /tmp/status.png --chart pie --html /tmp/status.html \\
         --mermaid /tmp/m/node_modules/mermaid/dist/mermaid.min.js
 
 The PNG (and the HTML, when asked for) go where the command line says; keep them out of
@@ -38,7 +39,7 @@ from bot.compat import UTC
 from bot.minutes.extract import extract_minutes
 from bot.minutes.model import ActionItem, Person
 from bot.minutes.people import Roster
-from bot.status import ItemState, TrackedItem, WeeklySchedule, render_status
+from bot.status import CHARTS, ItemState, StatusLook, TrackedItem, WeeklySchedule, render_status
 
 ROOT = Path(__file__).resolve().parent.parent
 SVSM = ROOT / "examples" / "svsm-2024-12-18.md"
@@ -124,9 +125,9 @@ def tracked(item: ActionItem, number: int) -> TrackedItem:
     )
 
 
-def status_comment() -> str:
+def status_comment(chart: str = "none") -> str:
     """Render the report the bot would post on Monday 2025-02-03."""
-    report = render_status(svsm_items(), NOW, WeeklySchedule(), LAST_REPORT)
+    report = render_status(svsm_items(), NOW, WeeklySchedule(), LAST_REPORT, StatusLook(chart))
     assert report is not None
     return report
 
@@ -141,11 +142,12 @@ class GitHubRenderer(RendererHTML):
         return super().fence(tokens, idx, options, env)
 
 
-def to_html(markdown: str, mermaid_js: Path) -> str:
-    """Render the comment into a page that loads mermaid from `mermaid_js`."""
+def to_html(markdown: str, mermaid_js: Path | None) -> str:
+    """Render the comment into a page that loads mermaid from `mermaid_js`, if it has a chart."""
     renderer = MarkdownIt("commonmark", {"html": True}, renderer_cls=GitHubRenderer)
     renderer.enable(["table", "strikethrough"])
-    return PAGE.format(mermaid=mermaid_js.as_uri(), body=renderer.render(markdown))
+    mermaid = mermaid_js.as_uri() if mermaid_js else "about:blank"
+    return PAGE.format(mermaid=mermaid, body=renderer.render(markdown))
 
 
 def install_mermaid(folder: Path) -> Path:
@@ -184,15 +186,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--html", type=Path, help="also keep the rendered HTML here")
     parser.add_argument("--mermaid", type=Path, help="mermaid.min.js to use instead of npm")
     parser.add_argument("--markdown", action="store_true", help="print the comment's Markdown")
+    parser.add_argument("--chart", choices=CHARTS, default="none", help="status.chart to render")
     args = parser.parse_args(argv)
-    comment = status_comment()
+    comment = status_comment(args.chart)
     if args.markdown:
         print(comment, end="")
     with tempfile.TemporaryDirectory(prefix="render-status-") as temp:
         folder = Path(temp)
-        mermaid_js = args.mermaid or install_mermaid(folder / "npm")
+        mermaid_js = None
+        if "```mermaid" in comment:
+            mermaid_js = (args.mermaid or install_mermaid(folder / "npm")).resolve()
         page = args.html or folder / "status.html"
-        page.write_text(to_html(comment, mermaid_js.resolve()), encoding="utf-8")
+        page.write_text(to_html(comment, mermaid_js), encoding="utf-8")
         screenshot(page.resolve(), args.png.resolve(), folder / "profile")
     print(f"wrote {args.png}", file=sys.stderr)
     return 0

@@ -74,8 +74,8 @@ async def test_a_dry_run_prints_the_report_and_writes_nothing(
     out, err = await run_in_thread(["status", REPO, "--dry-run"], capsys)
 
     assert posted_week(out) is not None
-    assert f"**Overdue:** [#{number}]" in out
-    assert "```mermaid" in out
+    assert f"[#{number}](" in out and "· **overdue since 24 December 2024**" in out
+    assert "```mermaid" not in out  # no chart unless `status.chart` asks for one
     assert err == f"{REPO}: due, but not posted (dry run)\n"
     assert github_sim.writes() == []
     assert tracker_comments(github_sim) == []

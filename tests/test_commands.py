@@ -11,9 +11,9 @@ from bot.commands import (
     DROP_NEEDS_REASON,
     DUE_NEEDS_DATE,
     HELP,
+    HELP_LINES,
     MEETING_ISSUE_HELP,
     REFUSAL,
-    UNKNOWN_COMMAND,
     Assign,
     Done,
     Drop,
@@ -24,6 +24,7 @@ from bot.commands import (
     Unknown,
     added_commands,
     command_lines,
+    help_text,
     may_act,
     parse_commands,
 )
@@ -189,6 +190,15 @@ def test_help_lists_every_command_and_who_may_use_it() -> None:
     assert "triage, write, maintain or admin" in HELP
 
 
+def test_help_lists_only_the_enabled_commands() -> None:
+    text = help_text(["done", "help"])
+    assert "`/done`" in text and "`/help`" in text
+    assert all(f"`/{word}" not in text for word in ("reopen", "drop", "assign", "due"))
+    assert text == HELP.replace(
+        "".join(f"\n{HELP_LINES[word]}" for word in ("reopen", "drop", "assign", "due")), ""
+    )
+
+
 def test_help_text_is_not_itself_a_command() -> None:
     assert parse_commands(HELP) == ()
     assert parse_commands(MEETING_ISSUE_HELP) == ()
@@ -196,7 +206,6 @@ def test_help_text_is_not_itself_a_command() -> None:
 
 def test_user_texts_are_short() -> None:
     assert "\n" not in REFUSAL and len(REFUSAL) < 140
-    assert UNKNOWN_COMMAND.format(word="close").startswith("I don't know the command `/close`.")
 
 
 FRAGMENTS = [

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import check_weekly_status
-from bot.commands import HELP, MEETING_ISSUE_HELP, REFUSAL
+from bot.commands import HELP, MEETING_ISSUE_HELP, REFUSAL, help_text
 from bot.compat import UTC
 from bot.handlers import comments
 from bot.handlers.weekly_status import TRACKER_TITLE
@@ -172,7 +172,6 @@ async def test_due_moves_the_due_date(github_sim: GitHubSim, bot: Bot) -> None:
     ("body", "reply"),
     [
         ("/due whenever", "I couldn't read `whenever` as a date"),
-        ("/frobnicate", "I don't know the command `/frobnicate`."),
         ("/drop", "Please say why the item is dropped"),
         ("/assign peterfang", "`peterfang` is not a GitHub login"),
         ("/assign @nobody-here", "`@nobody-here` cannot be assigned issues in this repository."),
@@ -188,6 +187,29 @@ async def test_mistakes_get_a_reply_and_change_nothing(
     ]
     assert github_sim.issue(REPO, item.number).state == "open"
     assert reactions(github_sim, comment_id) == ["confused"]
+
+
+@pytest.mark.parametrize("body", ["/cc @jlange", "/shrug", "Looks fine.\n/lgtm"])
+async def test_unknown_slash_words_are_left_alone(github_sim: GitHubSim, bot: Bot, body: str) -> None:
+    item = await peter_item(github_sim, bot)
+    github_sim.reset_calls()
+    comment_id = await comment(github_sim, bot, item.number, "peterfang", body)
+    assert replies(github_sim, item.number) == []
+    assert reactions(github_sim, comment_id) == []
+    assert github_sim.writes() == []
+
+
+async def test_help_lists_the_commands_the_repository_enables(
+    github_sim: GitHubSim, bot: Bot
+) -> None:
+    item = await peter_item(github_sim, bot)
+    config = (github_sim.commit(REPO).tree.get(".github/minutes-bot.yml") or "")
+    await github_sim.push(
+        REPO, {".github/minutes-bot.yml": config + "commands: [done, help]\n"}, author="joergroedel"
+    )
+    await bot.settle(github_sim)
+    await comment(github_sim, bot, item.number, "peterfang", "/help")
+    assert replies(github_sim, item.number) == [f"@peterfang {help_text(['done', 'help'])}"]
 
 
 async def test_commands_on_the_meeting_issue_point_to_the_items(

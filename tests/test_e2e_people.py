@@ -148,7 +148,7 @@ async def test_assign_updates_the_body_the_meeting_task_and_the_tracker_in_one_j
     assert meeting_task(github_sim, item.number).endswith("(@jlange, due 2025-01-10)")
     assert f"[#{item.number}]" in tracker(github_sim)
     line = next(x for x in tracker(github_sim).splitlines() if f"[#{item.number}]" in x)
-    assert line.endswith("· `@jlange`")
+    assert line.endswith("· [jlange](https://github.com/jlange)")
     assert len(github_sim.calls_matching("PATCH", "/repos/{o}/{r}/issues/{n}")) == 3
 
     await push(github_sim, bot, {MEETING: REWORDED})
@@ -174,7 +174,7 @@ async def test_assignees_changed_in_the_ui_become_the_owners_everywhere_and_stay
     assert "- **Owner:** @AdamDunlap\n" in (after.body or "")
     assert meeting_task(github_sim, item.number).endswith("(@AdamDunlap, due 2025-01-10)")
     line = next(x for x in tracker(github_sim).splitlines() if f"[#{item.number}]" in x)
-    assert line.endswith("· `@AdamDunlap`")
+    assert line.endswith("· [AdamDunlap](https://github.com/AdamDunlap)")
 
 
 # -- one place renders an item's current state -----------------------------------------------

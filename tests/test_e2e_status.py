@@ -76,9 +76,9 @@ async def test_the_status_is_posted_at_its_time_once_a_week(
 
     clock.now += timedelta(hours=2)
     reports = await check(github_sim, bot)
-    week = clock.now.strftime("%G-W%V")
+    monday = clock.now
     assert len(reports) == 1
-    assert f"## Action items: week {week}" in reports[0]
+    assert f"## Action items, week of {monday.day} {monday:%B %Y}" in reports[0]
     assert all(f"#{i.number}" in reports[0] for i in item_issues(github_sim))
 
     clock.now += timedelta(hours=1)
@@ -89,7 +89,7 @@ async def test_the_status_is_posted_at_its_time_once_a_week(
     clock.now += timedelta(days=4)
     reports = await check(github_sim, bot)
     assert len(reports) == 2
-    assert f"week {clock.now.strftime('%G-W%V')}" in reports[1]
+    assert f"week={clock.now.strftime('%G-W%V')}" in reports[1]
 
 
 async def test_the_tracker_lists_open_items_and_is_left_alone_when_nothing_changed(
@@ -125,7 +125,7 @@ async def test_a_week_missed_while_down_is_covered_by_the_next_report(
     clock.now += timedelta(hours=2)
     github_sim.clock = clock.now
     first = await check(github_sim, bot)
-    first_day = clock.now.date().isoformat()
+    day = clock.now.date()
     peter = next(i for i in item_issues(github_sim) if i.assignees == ["peterfang"])
     github_sim.clock = clock.now + timedelta(days=3)
     await github_sim.close_issue(REPO, peter.number, by="peterfang")
@@ -135,7 +135,8 @@ async def test_a_week_missed_while_down_is_covered_by_the_next_report(
     reports = await check(github_sim, bot)
 
     assert len(reports) == len(first) + 1 == 2
-    assert f"### Done since the last report ({first_day})" in reports[1]
+    year = f" {day.year}" if day.year != clock.now.year else ""
+    assert f"### Done since the last report ({day.day} {day:%B}{year})" in reports[1]
     assert f"[#{peter.number}]" in reports[1].split("### Done since")[1]
 
 

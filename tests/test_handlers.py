@@ -75,7 +75,7 @@ def test_minutes_changes(files: list[ChangedFile], changes: MinutesChanges) -> N
         (Done(), "done"),
         (Assign(("octocat",)), "assign"),
         (Help(), "help"),
-        (Malformed("drop", "why?"), None),
+        (Malformed("drop", "why?"), "drop"),  # answered only where `/drop` is enabled
         (Unknown("frobnicate"), None),
     ],
 )

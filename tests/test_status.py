@@ -15,6 +15,7 @@ import pytest
 from bot.compat import UTC
 from bot.status import (
     ItemState,
+    StatusLook,
     TrackedItem,
     WeeklySchedule,
     is_due,
@@ -32,6 +33,7 @@ BERLIN_FRIDAY_17 = WeeklySchedule(weekday=4, hour=17, tz="Europe/Berlin")
 BERLIN_SUNDAY_2 = WeeklySchedule(weekday=6, hour=2, tz="Europe/Berlin")
 UTC_SUNDAY_23 = WeeklySchedule(weekday=6, hour=23, tz="UTC")
 UTC_MONDAY_9 = WeeklySchedule()
+PIE = StatusLook(chart="pie")
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -108,33 +110,35 @@ LAST_MONDAY = utc(2025, 1, 6, 8, 0)
 
 SVSM_STATUS = """\
 <!-- minutes-bot:status week=2025-W03 -->
-## Action items: week 2025-W03
+## Action items, week of 13 January 2025
 
 - **5** open, **1** of them overdue
-- **2** done and **1** new since the last report (2025-01-06)
+- **2** done and **1** new since the last report (6 January)
 
 ### Open
 
-**`@peterfang`**
-- **Overdue:** [#101](https://github.com/coconut-svsm/svsm/issues/101) Check and resubmit the changes removed from the `svsm-tdx` branch · due 2025-01-08 · 26 days old
+**[peterfang](https://github.com/peterfang)**
+- [#101](https://github.com/coconut-svsm/svsm/issues/101) Check and resubmit the changes removed from the `svsm-tdx` branch · **overdue since 8 January**
 
-**`@AdamDunlap`**
-- [#105](https://github.com/coconut-svsm/svsm/issues/105) Explore passing SVSM memory through an IGVM device tree parameter · 5 days old
+**[AdamDunlap](https://github.com/AdamDunlap)**
+- [#105](https://github.com/coconut-svsm/svsm/issues/105) Explore passing SVSM memory through an IGVM device tree parameter
 
-**`@joergroedel`**
-- [#102](https://github.com/coconut-svsm/svsm/issues/102) Help review and document unsafe blocks in the memory allocator · due 2025-01-31 · 26 days old
-- [#103](https://github.com/coconut-svsm/svsm/issues/103) Investigate the external UUID crate and compare it with the existing implementation · 26 days old
+**[joergroedel](https://github.com/joergroedel)**
+- [#102](https://github.com/coconut-svsm/svsm/issues/102) Help review and document unsafe blocks in the memory allocator · due 31 January
+- [#103](https://github.com/coconut-svsm/svsm/issues/103) Investigate the external UUID crate and compare it with the existing implementation
 
 **Jon Lange**
-- [#104](https://github.com/coconut-svsm/svsm/issues/104) Help convince Linux architects of the SVSM observability use case · 26 days old
+- [#104](https://github.com/coconut-svsm/svsm/issues/104) Help convince Linux architects of the SVSM observability use case
 
-### Done since the last report (2025-01-06)
+### Done since the last report (6 January)
 
-- [#106](https://github.com/coconut-svsm/svsm/issues/106) Review the user space support PR before the holidays · `@joergroedel` · closed 2025-01-07
-- [#107](https://github.com/coconut-svsm/svsm/issues/107) Test the new Linux kernel and QEMU branches · no owner · closed 2025-01-10
+- [#106](https://github.com/coconut-svsm/svsm/issues/106) Review the user space support PR before the holidays · [joergroedel](https://github.com/joergroedel) · closed 7 January
+- [#107](https://github.com/coconut-svsm/svsm/issues/107) Test the new Linux kernel and QEMU branches · no owner · closed 10 January
+"""
 
+SVSM_PIE = """\
 ```mermaid
-pie showData title Action items, 2025-W03
+pie showData
     "Open, not overdue" : 4
     "Overdue" : 1
     "Done since the last report" : 2
@@ -148,18 +152,66 @@ SVSM_TRACKER = """\
 **5** open (1 overdue) · **2** done · **0** dropped
 
 ### 2025-01-08
-- [#105](https://github.com/coconut-svsm/svsm/issues/105) Explore passing SVSM memory through an IGVM device tree parameter · `@AdamDunlap`
+- [#105](https://github.com/coconut-svsm/svsm/issues/105) Explore passing SVSM memory through an IGVM device tree parameter · [AdamDunlap](https://github.com/AdamDunlap)
 
 ### 2024-12-18
-- **Overdue:** [#101](https://github.com/coconut-svsm/svsm/issues/101) Check and resubmit the changes removed from the `svsm-tdx` branch · due 2025-01-08 · `@peterfang`
-- [#102](https://github.com/coconut-svsm/svsm/issues/102) Help review and document unsafe blocks in the memory allocator · due 2025-01-31 · `@joergroedel`
-- [#103](https://github.com/coconut-svsm/svsm/issues/103) Investigate the external UUID crate and compare it with the existing implementation · `@joergroedel`
+- [#101](https://github.com/coconut-svsm/svsm/issues/101) Check and resubmit the changes removed from the `svsm-tdx` branch · **overdue since 8 January** · [peterfang](https://github.com/peterfang)
+- [#102](https://github.com/coconut-svsm/svsm/issues/102) Help review and document unsafe blocks in the memory allocator · due 31 January · [joergroedel](https://github.com/joergroedel)
+- [#103](https://github.com/coconut-svsm/svsm/issues/103) Investigate the external UUID crate and compare it with the existing implementation · [joergroedel](https://github.com/joergroedel)
 - [#104](https://github.com/coconut-svsm/svsm/issues/104) Help convince Linux architects of the SVSM observability use case · Jon Lange
 """
 
 
 def test_renders_the_svsm_status_exactly() -> None:
     assert render_status(SVSM_ITEMS, MONDAY_MORNING, BERLIN_MONDAY_9, LAST_MONDAY) == SVSM_STATUS
+
+
+def test_the_pie_is_drawn_only_when_asked_for() -> None:
+    pie = render_status(
+        SVSM_ITEMS, MONDAY_MORNING, BERLIN_MONDAY_9, LAST_MONDAY, StatusLook(chart="pie")
+    )
+    assert pie == SVSM_STATUS + "\n" + SVSM_PIE
+
+
+@pytest.mark.parametrize(
+    ("created", "due", "said"),
+    [
+        (utc(2025, 1, 6), None, ""),  # a week old: not worth saying
+        (utc(2024, 12, 23), None, "open 3 weeks"),  # from `old_after_weeks` on
+        (utc(2024, 11, 1), date(2025, 1, 13), "due today"),  # the due date says more
+        (utc(2024, 11, 1), date(2025, 2, 3), "due 3 February"),
+        (utc(2024, 11, 1), date(2024, 12, 20), "**overdue since 20 December 2024**"),
+    ],
+)
+def test_an_item_says_when_it_is_due_or_how_old_it_is_only_when_that_matters(
+    created: datetime, due: date | None, said: str
+) -> None:
+    status = render_status(
+        [item(1, created_at=created, due=due)], MONDAY_MORNING, UTC_MONDAY_9, None,
+        StatusLook(old_after_weeks=3),
+    )
+    assert status is not None
+    line = next(line for line in status.splitlines() if line.startswith("- [#1]"))
+    assert line == f"- [#1]({URL}1) Do the thing" + (f" · {said}" if said else "")
+
+
+def test_owners_link_to_their_profiles_without_notifying_them() -> None:
+    status = render_status(SVSM_ITEMS, MONDAY_MORNING, BERLIN_MONDAY_9, LAST_MONDAY)
+    assert status is not None
+    assert "@" not in status.replace("<!--", "")
+    enterprise = replace(AN_ITEM, url="https://git.example.com/acme/site/issues/1")
+    on_enterprise = render_status([enterprise], MONDAY_MORNING, UTC_MONDAY_9, None)
+    assert on_enterprise is not None
+    assert "**[someone](https://git.example.com/someone)**" in on_enterprise
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [({"chart": "bar"}, "chart must be one of none, pie"), ({"old_after_weeks": 0}, "at least 1")],
+)
+def test_rejects_a_look_it_cannot_draw(fields: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        StatusLook(**fields)
 
 
 def test_renders_the_svsm_tracker_body_exactly() -> None:
@@ -248,14 +300,14 @@ def test_reports_everything_since_the_last_report_after_a_missed_week() -> None:
     )
     status = render_status(items, MONDAY_MORNING, BERLIN_MONDAY_9, two_weeks_ago)
     assert status is not None
-    assert "**2** done and **0** new since the last report (2024-12-30)" in status
+    assert "**2** done and **0** new since the last report (30 December 2024)" in status
     assert "Closed during the missed week" in status
     assert "Closed last week" in status
     assert "Closed before the last report" not in status
 
 
 def test_first_report_counts_everything_since_tracking_began() -> None:
-    status = render_status(SVSM_ITEMS, MONDAY_MORNING, BERLIN_MONDAY_9, None)
+    status = render_status(SVSM_ITEMS, MONDAY_MORNING, BERLIN_MONDAY_9, None, PIE)
     assert status is not None
     assert "- **2** done and **7** new since tracking began" in status
     assert "### Done since tracking began" in status
@@ -275,7 +327,7 @@ def test_first_report_counts_everything_since_tracking_began() -> None:
 def test_marks_open_items_past_their_due_date_as_overdue(due: date | None, overdue: bool) -> None:
     status = render_status((item(1, due=due),), MONDAY_MORNING, BERLIN_MONDAY_9, LAST_MONDAY)
     assert status is not None
-    assert ("**Overdue:** [#1]" in status) is overdue
+    assert ("· **overdue since" in status) is overdue
     assert f"**{int(overdue)}** of them overdue" in status
 
 
@@ -283,7 +335,7 @@ def test_counts_the_due_date_in_the_configured_timezone() -> None:
     # 23:30 UTC on the 12th is already the 13th in Berlin, so a due date of the 12th has passed.
     late_sunday = utc(2025, 1, 12, 23, 30)
     status = render_status((item(1, due=date(2025, 1, 12)),), late_sunday, BERLIN_MONDAY_9, None)
-    assert status is not None and "**Overdue:** [#1]" in status
+    assert status is not None and "Do the thing · **overdue since 12 January**" in status
 
 
 def test_lists_overdue_items_and_their_owners_first() -> None:
@@ -325,7 +377,7 @@ def test_a_title_cannot_hide_the_rest_of_the_report() -> None:
 
 def test_says_so_when_nothing_is_open() -> None:
     items = (closed(1, MONDAY_MORNING - timedelta(days=30)),)
-    status = render_status(items, MONDAY_MORNING, BERLIN_MONDAY_9, LAST_MONDAY)
+    status = render_status(items, MONDAY_MORNING, BERLIN_MONDAY_9, LAST_MONDAY, PIE)
     assert status is not None
     assert "### Open\n\nNothing open." in status
     assert "```mermaid" not in status, "a pie with no slices renders as nothing"
@@ -400,14 +452,14 @@ def _check_with_mermaid(diagram: str) -> subprocess.CompletedProcess[str]:
 )
 @pytest.mark.parametrize("since", [LAST_MONDAY, None])
 def test_mermaid_parses_the_status_chart(since: datetime | None) -> None:
-    status = render_status(SVSM_ITEMS, MONDAY_MORNING, BERLIN_MONDAY_9, since)
+    status = render_status(SVSM_ITEMS, MONDAY_MORNING, BERLIN_MONDAY_9, since, PIE)
     assert status is not None
     diagram = re.search(r"```mermaid\n(.*?)```", status, re.DOTALL)
     assert diagram is not None
     result = _check_with_mermaid(diagram[1])
     assert result.returncode == 0, result.stderr
     pie = json.loads(result.stdout)
-    assert pie["title"] == "Action items, 2025-W03"
+    assert pie.get("title") is None  # the heading above says what it is of
     assert [section["value"] for section in pie["sections"]] == [4, 1, 2]
 
 
@@ -418,11 +470,9 @@ def test_mermaid_check_rejects_a_broken_chart() -> None:
 
 
 def test_a_missed_slice_leaves_the_chart_valid() -> None:
-    status = render_status((item(1),), MONDAY_MORNING, BERLIN_MONDAY_9, LAST_MONDAY)
+    status = render_status((item(1),), MONDAY_MORNING, BERLIN_MONDAY_9, LAST_MONDAY, PIE)
     assert status is not None
-    assert status.endswith(
-        '```mermaid\npie showData title Action items, 2025-W03\n    "Open, not overdue" : 1\n```\n'
-    )
+    assert status.endswith('```mermaid\npie showData\n    "Open, not overdue" : 1\n```\n')
 
 
 def test_items_are_frozen() -> None:

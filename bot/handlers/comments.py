@@ -28,10 +28,8 @@ from gidgethub.routing import Router
 
 from bot.commands import (
     DUE_NOT_UNDERSTOOD,
-    HELP,
     MEETING_ISSUE_HELP,
     REFUSAL,
-    UNKNOWN_COMMAND,
     Assign,
     Command,
     Done,
@@ -42,6 +40,7 @@ from bot.commands import (
     Reopen,
     Unknown,
     added_commands,
+    help_text,
     may_act,
     parse_commands,
 )
@@ -134,9 +133,11 @@ def is_refusal(body: str, login: str) -> bool:
 
 
 def command_word(command: Command) -> str | None:
-    """Name the command as the config's `commands` list does; None for mistakes."""
-    if isinstance(command, Malformed | Unknown):
+    """Name the command as the config's `commands` list does; None for unknown words."""
+    if isinstance(command, Unknown):
         return None
+    if isinstance(command, Malformed):
+        return command.command
     return type(command).__name__.lower()
 
 
@@ -161,6 +162,8 @@ def done_text(command: Done, login: str, today: date) -> str:
 
 async def _run(data: dict[str, Any], commands: tuple[Command, ...], context: Context) -> None:
     issue, comment = data["issue"], data["comment"]
+    # `/cc`, `/shrug` and the like are for people and other bots: not a word about them.
+    commands = tuple(command for command in commands if not isinstance(command, Unknown))
     if not commands or "pull_request" in issue or comment["user"].get("type") == "Bot":
         return
     marker = parse_marker(issue.get("body"))
@@ -190,15 +193,16 @@ class _Item:
         self.issue = data["issue"]
         self.comment = data["comment"]
         self.login = data["comment"]["user"]["login"]
+        self.enabled: frozenset[str] = frozenset()
 
     async def run(self, commands: tuple[Command, ...]) -> None:
         """Run the enabled commands in order, if the commenter may."""
         config = await self.config()
-        wanted = [
-            c for c in commands if command_word(c) in config.commands or command_word(c) is None
-        ]
+        # Words that are no command, or a command this repository turned off, are ignored.
+        wanted = [c for c in commands if command_word(c) in config.commands]
         if not wanted:
             return
+        self.enabled = config.commands
         if not await self.allowed():
             await self.refuse(REFUSAL)
             return
@@ -239,11 +243,11 @@ class _Item:
             case Due(when):
                 await self.set_due(when)
             case Help():
-                await self.reply(HELP)
+                await self.reply(help_text(self.enabled))
             case Malformed(_, reason):
                 await self.fail(reason)
-            case Unknown(word):
-                await self.fail(UNKNOWN_COMMAND.format(word=word))
+            case Unknown():
+                pass  # never reaches here: `_run` leaves unknown words out
 
     @property
     def number(self) -> int:

@@ -32,6 +32,7 @@ from bot.render import EVERYONE, NOBODY, owners_shown
 from bot.status import (
     TRACKER_MARKER,
     ItemState,
+    StatusLook,
     TrackedItem,
     WeeklySchedule,
     is_due,
@@ -171,7 +172,7 @@ class WeeklyStatus:
             return Outcome(report=None, due=False)
         tracker = await self.find_tracker()
         comments = await self.port.list_comments(self.repo, tracker["number"]) if tracker else []
-        outcome = decide(items, comments, now, schedule_of(self.config))
+        outcome = decide(items, comments, now, schedule_of(self.config), self.config.status)
         if dry_run:
             return outcome
         tracker = await self.ensure_tracker(tracker, items, now)
@@ -184,7 +185,7 @@ class WeeklyStatus:
     ) -> Outcome:
         """Read the tracker's reports again, since another run may have posted, then post."""
         comments = await self.port.list_comments(self.repo, tracker)
-        outcome = decide(items, comments, now, schedule_of(self.config))
+        outcome = decide(items, comments, now, schedule_of(self.config), self.config.status)
         if outcome.due and outcome.report:
             await self.port.post_comment(self.repo, tracker, outcome.report)
             return replace(outcome, posted=True)
@@ -236,10 +237,11 @@ def decide(
     comments: list[dict[str, Any]],
     now: datetime,
     schedule: WeeklySchedule,
+    look: StatusLook,
 ) -> Outcome:
     """Render the report for `now` and tell whether it is due, given the tracker's comments."""
     last_at, last_week = last_report(comments)
-    report = render_status(items, now, schedule, last_at)
+    report = render_status(items, now, schedule, last_at, look)
     return Outcome(
         report=report,
         due=report is not None and is_due(now, schedule, last_week),
