@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from bot.compat import UTC
 from bot.handlers.linked_pulls import COMMENT_MARKER
 from tests.e2e_support import (
     MEETING,
