@@ -204,12 +204,21 @@ def _read_hour(node: Node, key: str) -> int:
     return value
 
 
-def _read_weekday(node: Node, key: str) -> str:
-    value = _scalar(node)
-    if isinstance(value, str) and value.lower() in WEEKDAYS:
-        return value.lower()
-    message = f"`{key}` must be one of monday … sunday, not {_show(node)}"
-    raise _Invalid(message + _suggestion(str(value).lower(), WEEKDAYS))
+def _one_of(choices: tuple[str, ...], shown: str) -> Callable[[Node, str], str]:
+    """Make a reader of one of `choices`, in any case; `shown` lists them for people."""
+
+    def read(node: Node, key: str) -> str:
+        value = _scalar(node)
+        if isinstance(value, str) and value.lower() in choices:
+            return value.lower()
+        message = f"`{key}` must be one of {shown}, not {_show(node)}"
+        raise _Invalid(message + _suggestion(str(value).lower(), choices))
+
+    return read
+
+
+_read_weekday = _one_of(WEEKDAYS, "monday … sunday")
+_read_chart = _one_of(CHARTS, ", ".join(CHARTS))
 
 
 def _read_timezone(node: Node, key: str) -> str:
@@ -230,14 +239,6 @@ def _is_timezone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return True
-
-
-def _read_chart(node: Node, key: str) -> str:
-    value = _scalar(node)
-    if isinstance(value, str) and value.lower() in CHARTS:
-        return value.lower()
-    message = f"`{key}` must be one of {', '.join(CHARTS)}, not {_show(node)}"
-    raise _Invalid(message + _suggestion(str(value).lower(), CHARTS))
 
 
 def _read_weeks(node: Node, key: str) -> int:

@@ -234,9 +234,10 @@ class EmbeddedQueue:
         self._unfinished += 1
         self._idle.clear()
         if delivery.repo not in self._workers:
-            # A fresh context: the worker outlives the request that started it.
+            # A fresh context: the worker outlives the request that started it. The task
+            # copies the context it is created in (`create_task(context=)` is Python 3.11).
             work = self._work(queue)
-            self._workers[delivery.repo] = asyncio.create_task(work, context=contextvars.Context())
+            self._workers[delivery.repo] = contextvars.Context().run(asyncio.create_task, work)
 
     async def _work(self, queue: asyncio.Queue[Delivery]) -> None:
         while True:

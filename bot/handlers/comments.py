@@ -44,6 +44,7 @@ from bot.commands import (
     may_act,
     parse_commands,
 )
+from bot.compat import parse_time
 from bot.config import ConfigError, RepoConfig
 from bot.github import GitHubPort
 from bot.handlers.context import Context
@@ -322,7 +323,7 @@ class _Item:
         return any(
             comment["user"].get("type") == "Bot"
             and is_refusal(comment.get("body") or "", self.login)
-            and datetime.fromisoformat(comment["created_at"]) >= since
+            and parse_time(comment["created_at"]) >= since
             for comment in await self.port.list_comments(self.repo, self.number)
         )
 
