@@ -32,6 +32,7 @@ def found(markdown: str) -> list[tuple[tuple[str, ...], str]]:
             ("Jakub",),
             "Post on the mailing list to coordinate efforts",
         ),
+        ("* Xin will prepare the release notes.\n", ("Xin",), "Prepare the release notes"),
         (
             "* Chris Hawk acknowledged the gap and promised to prioritize the Verus docs.\n",
             ("Chris Hawk",),
@@ -122,6 +123,20 @@ def found(markdown: str) -> list[tuple[tuple[str, ...], str]]:
             "Leave a comment summarizing the above",
         ),
         ("- ACTTION ITEM Josh to open an issue\n", ("Josh",), "Open an issue"),
+        ("#action alice to fix the nightly build\n", ("alice",), "Fix the nightly build"),
+        (
+            "[NEW] ACTION: fantasai to draft the new text\n\n[DONE] ACTION: Rossen to merge it\n",
+            ("fantasai",),
+            "Draft the new text",
+        ),
+        ("ACTION - Bob to rotate the signing key\n", ("Bob",), "Rotate the signing key"),
+        ("- Everyone, please review the draft charter.\n", (), "Review the draft charter"),
+        (
+            "- Everyone: please try the rc1 tag on your boards.\n",
+            (),
+            "Try the rc1 tag on your boards",
+        ),
+        ("- Alice has agreed to draft the notes.\n", ("Alice",), "Draft the notes"),
         (
             "* TODO(@bifurcation) rename Sender.id to Sender.key\n",
             ("bifurcation",),
@@ -303,6 +318,8 @@ def test_a_deadline_in_a_commitment_resolves_against_the_meeting() -> None:
         "* Ready to merge.\n",
         "* Wanted to make it easier to see what is added.\n",
         "* Happy to answer questions.\n",
+        "- Alice: please review my PR.\n",
+        "- Please note the new meeting time.\n",
         "* Updates will follow on the list.\n",
         "* Processes which need to be established to reach LTS.\n",
         "* Will we need a new release for this?\n",

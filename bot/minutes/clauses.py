@@ -42,6 +42,7 @@ _TRIGGER = re.compile(
     r"requests|reminded|reminds|encouraged|encourages|invited|invites|urged|urges|told|tells))"
     r"\s+(?P<obj>[^,;.:()]{1,60}?)\s+to\b"
     r"|\b(?P<can>can)\b"
+    r"|\b(?P<please>(?i:please))\b"
     r"|\b(?P<to>to)\b"
 )
 _NEGATION = re.compile(r"^\s*(?:not|never|no\s+longer|n['’]t)\b|^n?['’]t\b", re.I)
@@ -56,7 +57,7 @@ _FIRST_WORDS = wordset(
     volunteered volunteers promise promised promises commit committed commits undertook
     undertakes signed took takes explained announced mentioned shared outlined described
     presented noted ask asks asked request requests requested remind reminded reminds
-    encouraged encourages invite invited invites urge urged urges told tells can to
+    encouraged encourages invite invited invites urge urged urges told tells can to please
     """
 )
 _NOUN_BEFORE = re.compile(r"\b(?:the|a|an|no|any|our|their|his|her)\s*$", re.I)
@@ -254,7 +255,10 @@ def _consider(match: re.Match[str], reading: _Reading) -> None:
     # "X to do Y" opens clauses with adjectives too ("Ready to merge"): there a name needs
     # more than its capital.
     people = reading.people if kind == "to" else reading.people.in_subject_slot
-    subject = subject_before(reading.text, match.start(), people)
+    before = match.start()
+    if kind == "please":  # "Everyone, please …": the addressee before a comma
+        before = len(_window(reading.text, before, 3).rstrip().rstrip(",")) + max(0, before - 3)
+    subject = subject_before(reading.text, before, people)
     owners = _owners(kind, match, subject, reading)
     if owners is None:
         return
@@ -370,6 +374,8 @@ def _owners(
         return None  # "X to do Y" opens its clause: "talk to Simon" is no commitment
     if kind == "can" and pronoun != "i":
         return None
+    if kind == "please":  # "Everyone, please try the tag": a request to all who hear it
+        return () if groups else None
     if groups and (
         kind in ("plan", "can") or (kind == "will" and not _we_commit(subject, reading))
     ):
@@ -391,8 +397,11 @@ def _implicit_owner(kind: str, position: int, reading: _Reading) -> tuple[str, .
     bullet is about, "… and will post" to the sentence's subject."""
     if kind in ("to", "can", "would", "must"):
         return None
+    if kind == "please":  # only a group label asks everybody; "Alice: please …" asks others
+        return () if position <= reading.first and reading.voice.speaker == () else None
     if position <= reading.first:
-        return reading.voice.speaker or reading.voice.inherited
+        voice = reading.voice
+        return voice.speaker if voice.speaker is not None else voice.inherited
     window = _window(reading.text, position, 40)
     said = _SAID_SUBJECT.search(window)
     if said is not None:
@@ -462,7 +471,8 @@ def _verb_after(text: str, position: int) -> int | None:
         word = match.group(0).lower()
         if word in _HEDGE_ADVERBS:
             return None
-        if word in ADVERBS or word in ("to", "try", "be", "able"):
+        filler = word in ("try", "able") and text.startswith(" to ", match.end())
+        if word in ADVERBS or word in ("to", "be") or filler:  # "will also try to …"
             cursor = match.end()
             if word == "be" and not _GERUND.match(text, cursor):
                 return None

@@ -73,6 +73,7 @@ _SEPARATORS = frozenset({",", "and", "&", "/", "+"})
 _NICK = re.compile(r"^[a-z][a-z0-9_.-]{2,30}$")
 _NAME_PREFIX = re.compile(r"^(?:Mc|Mac|O['’]|De|Di|La|Le|Van)")
 _INNER_CAPITAL = re.compile(r"[a-z][A-Z]")
+_BETWEEN = ADVERBS | {"has", "have", "had"}
 _WHO_WORDS = GROUP_WORDS | {"both", "each"}
 _CONTRACTION = re.compile(r"['’](?:t|re|ve|ll|d|m|s)$", re.I)
 
@@ -255,8 +256,8 @@ def subject_before(text: str, end: int, people: People, *, opens: bool = True) -
     offset = max(0, end - 200)
     tokens = [(m.group(0), m.start() + offset) for m in _TOKEN.finditer(text, offset, end)]
     i = len(tokens)
-    while i and tokens[i - 1][0].lower() in ADVERBS and tokens[i - 1][0].lower() not in _WHO_WORDS:
-        i -= 1
+    while i and tokens[i - 1][0].lower() in _BETWEEN and tokens[i - 1][0].lower() not in _WHO_WORDS:
+        i -= 1  # "Alice has also agreed to": the words between subject and verb
     i = _skip_parenthesis(tokens, i)
     units: list[Unit] = []
     best: Subject | None = None
