@@ -357,3 +357,51 @@ def test_a_reminder_about_someone_elses_pr_keeps_whose_pr_it_is() -> None:
 
     assert (item.owners, item.title) == (("Joerg",), "Review Zoë's draft PR")
     assert [(r.value, r.person) for r in item.refs] == [("her draft PR for the scheduler", "Zoë")]
+
+
+@pytest.mark.parametrize(
+    ("markdown", "owners", "title"),
+    [
+        (
+            "- Someone needs to update the install docs. Alice volunteered.\n",
+            ("Alice",),
+            "Update the install docs",
+        ),
+        (
+            "- We need a volunteer to triage the flaky tests.\n- Bob: I'll take it.\n",
+            ("Bob",),
+            "Triage the flaky tests",
+        ),
+        (
+            "- The release notes still need to be written. Carol will do it.\n",
+            ("Carol",),
+            "Write the release notes",
+        ),
+    ],
+)
+def test_a_volunteer_takes_the_task_stated_before(
+    markdown: str, owners: tuple[str, ...], title: str
+) -> None:
+    assert found(markdown) == [(owners, title)]
+
+
+def test_a_need_nobody_takes_is_no_item() -> None:
+    assert found("- Someone should look at the CI. Nobody volunteered.\n") == []
+
+
+def test_owner_and_due_lines_nested_under_an_entry_fill_it_in() -> None:
+    markdown = """\
+        ## Action items
+
+        - [ ] Update the release notes
+          - Owner: @alice
+          - Due: Friday
+        - [ ] Tag the release
+        """
+
+    minutes = extract_minutes(textwrap.dedent(markdown), meeting_date=MEETING)
+
+    assert [(i.line, i.owners, i.title, i.due) for i in minutes.items] == [
+        (3, ("alice",), "Update the release notes", date(2025, 6, 13)),
+        (6, (), "Tag the release", None),
+    ]
