@@ -22,6 +22,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bot import safe_yaml
 from bot.minutes.model import Person
 from bot.status import CHARTS, StatusLook
 
@@ -29,9 +30,6 @@ REPO_CONFIG_PATH = ".github/minutes-bot.yml"
 # Probot's convention: an organisation's (or user's) defaults live in its `.github` repository.
 DEFAULTS_REPOSITORY = ".github"
 MAX_CONFIG_BYTES = 256 * 1024
-# A handful of anchors is ordinary reuse; dozens are how "billion laughs" starts.
-MAX_ALIASES = 50
-MAX_DEPTH = 20
 MAX_PROBLEMS = 20
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -732,40 +730,15 @@ def _compose_safely(text: str) -> Node | None:
             ]
         )
     try:
-        _check_events(text)
-        return yaml.compose(text, Loader=_Loader)
+        return safe_yaml.compose(text)
+    except safe_yaml.YamlLimitError as error:
+        raise ConfigError([Problem(error.line, error.message)]) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
         raise ConfigError([Problem(line, f"not valid YAML: {error.problem or error}")]) from None
     except yaml.YAMLError as error:
         raise ConfigError([Problem(1, f"not valid YAML: {error}")]) from None
-
-
-_Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _check_events(text: str) -> None:
-    """Walk the parse events once, cheaply, before anything is built from them."""
-    aliases = depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, yaml.AliasEvent):
-            aliases += 1
-            if aliases > MAX_ALIASES:
-                raise _event_error(
-                    event, f"too many aliases (`*name`); at most {MAX_ALIASES} are allowed"
-                )
-        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise _event_error(event, f"nested more than {MAX_DEPTH} levels deep")
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
-
-
-def _event_error(event: yaml.Event, message: str) -> ConfigError:
-    line = event.start_mark.line + 1 if event.start_mark else 1
-    return ConfigError([Problem(line, message)])
 
 
 def _read_section(node: MappingNode, prefix: str, values: dict[str, Any]) -> Iterator[Problem]:

@@ -333,8 +333,21 @@ def test_an_alias_bomb_is_refused_quickly() -> None:
 
     problems = problems_of(billion_laughs())
 
-    assert problems == ["line 7: too many aliases (`*name`); at most 50 are allowed"]
+    assert problems == ["line 5: aliases stand for more than 10,000 values in all"]
     assert time.perf_counter() - started < 1.0
+
+
+def test_a_bomb_within_50_aliases_is_refused_for_what_they_stand_for() -> None:
+    """16 levels of 3 aliases each: 48 aliases standing for 3**16, 43 million values."""
+    problems = problems_of(billion_laughs(levels=16, fan_out=3))
+
+    assert problems == ["line 7: aliases stand for more than 10,000 values in all"]
+
+
+def test_more_than_50_aliases_are_refused_even_when_small() -> None:
+    text = "paths: &p [meetings/*.md]\n" + "".join(f"k{n}: *p\n" for n in range(51))
+
+    assert problems_of(text) == ["line 52: too many aliases (`*name`); at most 50 are allowed"]
 
 
 def test_a_few_aliases_are_ordinary_reuse() -> None:

@@ -310,6 +310,36 @@ async def test_a_config_bomb_gets_one_commit_comment_and_nothing_else(
     assert len(github_sim.commit_comments(REPO, head)) == 1
 
 
+FRONT_MATTER_BOMB = (
+    "---\ndate: 2024-12-18\n"
+    + "\n".join(
+        ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+        + [
+            f"{chr(98 + n)}: &{chr(98 + n)} [{', '.join([f'*{chr(97 + n)}'] * 9)}]"
+            for n in range(7)
+        ]
+        + ["attendees: *h"]
+    )
+    + "\n---\n\n# Release call\n\n## Action items\n\n- [ ] @joergroedel: tag the release\n"
+)
+
+
+async def test_a_front_matter_bomb_is_read_as_no_front_matter(
+    github_sim: GitHubSim, bot: Bot
+) -> None:
+    """About 400 bytes of aliases that stand for 43 million attendees."""
+    assert len(FRONT_MATTER_BOMB.split("---")[1]) < 500
+    delivery = await github_sim.push(REPO, {MEETING: FRONT_MATTER_BOMB}, author="joergroedel")
+    async with asyncio.timeout(20):  # a guard against a hang, not a measurement
+        await bot.settle(github_sim)
+
+    assert delivery.status == 202
+    items = [issue for issue in github_sim.issues(REPO) if "action-item" in issue.labels]
+    assert [(issue.title, issue.assignees) for issue in items] == [
+        ("Tag the release", ["joergroedel"])
+    ]
+
+
 # -- secrets in error messages ----------------------------------------------------------------------
 
 

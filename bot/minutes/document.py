@@ -20,6 +20,8 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from bot import safe_yaml
+
 # Only block structure is needed: inline content is read from each block's raw text,
 # so the inline pass (a third of the parsing time) is switched off.
 # Below every real heading level: a bold line titles what follows until the next heading.
@@ -137,7 +139,8 @@ def _split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     else:
         return {}, text
     try:
-        data = yaml.safe_load("\n".join(lines[1:end]))
+        # The same alias and depth limits as the repository configuration.
+        data = safe_yaml.load("\n".join(lines[1:end]))
     except yaml.YAMLError:
         data = None
     if not isinstance(data, dict):
