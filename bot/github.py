@@ -15,6 +15,9 @@ answer (5xx, 429, a rate-limit 403) means nothing was done, so those POSTs are r
 
 Writes of one installation are sent one at a time, in the order they are asked for,
 which keeps creation order deterministic and stays clear of secondary rate limits.
+
+Requests go only to the configured API host: a `Link` header or any other URL in an
+answer that points elsewhere is refused (`ForeignHostError`), so the token never leaves.
 """
 
 from __future__ import annotations
@@ -69,6 +72,24 @@ class NotFound(BadRequest):
     def __init__(self, path: str, headers: Mapping[str, str] | None = None) -> None:
         super().__init__(HTTPStatus.NOT_FOUND, f"{path}: Not Found", headers=headers)
         self.path = path
+
+
+class ForeignHostError(Exception):
+    """An answer asked the port to follow a URL on a host other than the configured API."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(f"refused to send a request to {_origin(url)}: not the configured API")
+        self.url = url
+
+
+class FileTooLarge(Exception):
+    """A repository file bigger than the caller is willing to read."""
+
+    def __init__(self, path: str, size: int, limit: int) -> None:
+        super().__init__(f"{path} is {size:,} bytes; the limit is {limit:,}")
+        self.path = path
+        self.size = size
+        self.limit = limit
 
 
 @dataclass(frozen=True)
@@ -174,6 +195,12 @@ class Auth(Protocol):
 
     def forget(self, installation_id: int | None, token: str) -> bool: ...
 
+    async def own_logins(self, api: gidgethub.aiohttp.GitHubAPI) -> frozenset[str]: ...
+
+
+# Who `GITHUB_TOKEN` acts as in GitHub Actions; such tokens may not ask `GET /user`.
+ACTIONS_LOGIN = "github-actions[bot]"
+
 
 class TokenAuth:
     """A plain token: a personal token, or `GITHUB_TOKEN` in GitHub Actions."""
@@ -181,6 +208,7 @@ class TokenAuth:
     def __init__(self, token: str) -> None:
         self._token = token
         self._installation = Installation(token=token)
+        self._logins: frozenset[str] | None = None
 
     def __repr__(self) -> str:
         return "TokenAuth(token='***')"
@@ -194,6 +222,17 @@ class TokenAuth:
     def forget(self, installation_id: int | None, token: str) -> bool:
         """Return False: a plain token cannot be renewed."""
         return False
+
+    async def own_logins(self, api: gidgethub.aiohttp.GitHubAPI) -> frozenset[str]:
+        """Return the token's user; Actions' own token, which may not ask, is its bot."""
+        if self._logins is None:
+            try:
+                self._logins = frozenset({(await api.getitem("/user"))["login"]})
+            except BadRequest as error:
+                if error.status_code not in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
+                    raise
+                self._logins = frozenset({ACTIONS_LOGIN})
+        return self._logins
 
 
 # GitHub's installation tokens expire an hour after they are issued.
@@ -220,6 +259,7 @@ class AppAuth:
         self._clock = clock
         self._refresh_before = refresh_before
         self._installations: dict[int | None, Installation] = {}
+        self._logins: frozenset[str] | None = None
         self.exchanges = 0
 
     def __repr__(self) -> str:
@@ -249,6 +289,13 @@ class AppAuth:
     def jwt(self) -> str:
         """Return a fresh app JWT, e.g. for `/app/...` endpoints."""
         return get_jwt(app_id=self.app_id, private_key=self._private_key)
+
+    async def own_logins(self, api: gidgethub.aiohttp.GitHubAPI) -> frozenset[str]:
+        """Return the App's bot login, `<slug>[bot]`, asked of GitHub once."""
+        if self._logins is None:
+            app = await api.getitem("/app", jwt=self.jwt())
+            self._logins = frozenset({f"{app['slug']}[bot]"})
+        return self._logins
 
     async def _exchange(
         self, api: gidgethub.aiohttp.GitHubAPI, installation_id: int, state: Installation
@@ -315,6 +362,9 @@ class _API(gidgethub.aiohttp.GitHubAPI):
     async def _request(
         self, method: str, url: str, headers: Mapping[str, str], body: bytes = b""
     ) -> tuple[int, Mapping[str, str], bytes]:
+        if _origin(url) != _origin(self.base_url):
+            # A `Link` to the next page, say, that points at another host.
+            raise ForeignHostError(url)
         if "authorization" in headers:  # the token exchange carries the app's JWT
             return await self._send(method, url, headers, body)
         token = await self._auth.token(self, self._installation_id)
@@ -500,8 +550,17 @@ class GitHubPort:
 
     # -- contents and commits -------------------------------------------------
 
-    async def get_file(self, repo: str, path: str, ref: str | None = None) -> str | None:
-        """Return the text of `path` at `ref` (None: the default branch), None if it is missing."""
+    async def own_logins(self) -> frozenset[str]:
+        """Return the logins the bot's own issues and comments are written by."""
+        return await self._retrying("GET", "/user", lambda: self._auth.own_logins(self._api))
+
+    async def get_file(
+        self, repo: str, path: str, ref: str | None = None, *, max_bytes: int | None = None
+    ) -> str | None:
+        """Return the text of `path` at `ref` (None: the default branch), None if it is missing.
+
+        A file over `max_bytes` raises `FileTooLarge` before its content is fetched.
+        """
         entry = await _unless_missing(
             self._get(
                 "/repos/{owner}/{name}/contents/{path}{?ref}", _repo(repo, path=path, ref=ref)
@@ -509,6 +568,8 @@ class GitHubPort:
         )
         if not isinstance(entry, dict) or entry.get("type", "file") != "file":
             return None
+        if max_bytes is not None and int(entry.get("size") or 0) > max_bytes:
+            raise FileTooLarge(path, int(entry["size"]), max_bytes)
         if entry.get("encoding") != "base64":  # files over 1 MB come without content
             entry = await self._get(
                 "/repos/{owner}/{name}/git/blobs/{sha}", _repo(repo, sha=entry["sha"])
@@ -536,6 +597,12 @@ class GitHubPort:
 
     async def get_repo(self, repo: str) -> dict[str, Any]:
         return dict(await self._get("/repos/{owner}/{name}", _repo(repo)))
+
+    async def list_commit_comments(self, repo: str, sha: str) -> list[dict[str, Any]]:
+        return await self._get_all(
+            "/repos/{owner}/{name}/commits/{sha}/comments{?per_page}",
+            _repo(repo, sha=sha, per_page=PER_PAGE),
+        )
 
     async def comment_on_commit(
         self, repo: str, sha: str, body: str, *, path: str | None = None, line: int | None = None
@@ -860,6 +927,12 @@ def _repository_of(url: str) -> str | None:
 def _maybe_done(error: Exception, sent: bool) -> bool:
     """Tell whether a write that failed this way may have reached GitHub."""
     return sent and not isinstance(error, aiohttp.ClientConnectorError)
+
+
+def _origin(url: str) -> tuple[str, str]:
+    """Return a URL's scheme and host (with port), the part a token must not leave."""
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
 
 
 def _repo(repo: str, **more: Any) -> dict[str, Any]:

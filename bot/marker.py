@@ -8,12 +8,16 @@ Every issue the bot opens ends with a block the bot owns:
     <!-- /minutes-bot:body -->
 
 People may write above or below the block; the bot only ever rewrites the block.
+
+A marker is only text: anybody can paste a copy of one into an issue of their own. It
+counts only on an issue the bot itself opened (`trusted_marker`).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -89,6 +93,38 @@ def parse_marker(body: str | None) -> Marker | None:
         return _from_json(json.loads(found[-1]))
     except (ValueError, TypeError, KeyError):
         return None
+
+
+def trusted_marker(
+    issue: Mapping[str, Any], own_logins: frozenset[str], item_label: str, meeting_prefix: str
+) -> Marker | None:
+    """Read the marker of an issue the bot opened; None on anybody else's issue.
+
+    The issue must be written by one of the bot's `own_logins` and carry the bot's
+    label: the item label on an item, a meeting label on a meeting issue. People
+    without triage access can neither author as the bot nor label an issue.
+    """
+    if "pull_request" in issue or not written_by(issue, own_logins):
+        return None
+    marker = parse_marker(issue.get("body"))
+    labels = label_names(issue)
+    if isinstance(marker, ItemMarker) and item_label in labels:
+        return marker
+    if isinstance(marker, MeetingMarker) and any(n.startswith(meeting_prefix) for n in labels):
+        return marker
+    return None
+
+
+def written_by(entry: Mapping[str, Any], logins: frozenset[str]) -> bool:
+    """Tell whether an issue or comment was written by one of `logins`."""
+    user = entry.get("user")
+    return isinstance(user, Mapping) and user.get("login") in logins
+
+
+def label_names(issue: Mapping[str, Any]) -> frozenset[str]:
+    """Return the names of an issue's labels, given as objects (REST) or names."""
+    labels = issue.get("labels") or ()
+    return frozenset(str(x["name"] if isinstance(x, Mapping) else x) for x in labels)
 
 
 def wrap_owned(content: str) -> str:

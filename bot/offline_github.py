@@ -85,6 +85,9 @@ class OfflineGitHub:
     async def can_be_assigned(self, repo: str, login: str) -> bool:
         return True
 
+    async def own_logins(self) -> frozenset[str]:
+        return frozenset()  # there are no issues, the bot's or anybody's
+
     async def search_issues(self, query: str) -> list[dict[str, Any]]:
         terms = SearchTerms.parse(query)
         return [search_item(pull, repo) for repo, pull in self.pulls if terms.admits(pull, repo)]

@@ -38,14 +38,14 @@ def env(monkeypatch: pytest.MonkeyPatch, github_sim: GitHubSim, github_token: st
 
 
 def add_item(sim: GitHubSim, title: str, owner: str, due: date | None = None) -> int:
-    """Open an item issue as the bot writes them: labelled, assigned, with its marker."""
+    """Open an item issue as the bot writes them with Actions' token: labelled, assigned, marked."""
     marker = ItemMarker(
         file="meetings/2024-12-18.md", key=title, title=title, line=3, sha="0" * 40, due=due
     )
     return sim.add_issue(
         REPO,
         title,
-        author="minutes-bot[bot]",
+        author="github-actions[bot]",
         body=f"- **Owner:** @{owner}\n\n{format_marker(marker)}",
         labels=["action-item", "meeting/2024-12-18"],
         assignees=[owner],

@@ -191,10 +191,11 @@ async def test_unsigned_or_badly_signed_pushes_are_refused_unprocessed(
 
 # Per item: create it, make it a sub-issue. Once: config, minutes file, PR search, issue
 # config and the organisation's defaults, list, assignees, the item label, meeting issue
-# and its task-list update, the PR comment (list, post), and looking for the tracker whose
-# summary would need updating. The push payload lists the changed files, so no compare
-# call is needed.
-FIRST_OVERHEAD = 12
+# and its task-list update, the PR comment (list, post), looking for the tracker whose
+# summary would need updating, and the App's own login (once per process, to tell its
+# issues from copies). The push payload lists the changed files, so no compare call is
+# needed.
+FIRST_OVERHEAD = 13
 
 
 async def test_call_budget_for_first_processing_and_for_unchanged_minutes(

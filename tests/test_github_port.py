@@ -10,12 +10,16 @@ from datetime import timedelta
 
 import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from gidgethub import BadRequest, GitHubBroken
 
 from bot.github import (
     AmbiguousWriteError,
     AppAuth,
     ChangedFile,
+    FileTooLarge,
+    ForeignHostError,
     GitHubPort,
     NotFound,
     RetryPolicy,
@@ -91,6 +95,20 @@ async def test_get_file_returns_text_at_a_ref_and_none_when_missing(
     assert await port.get_file(REPO, "meetings/2024 12/18 Jörg.md", "main") == "# Minutes v2\n"
     assert await port.get_file(REPO, "meetings/absent.md", "main") is None
     assert await port.get_file(REPO, "meetings", "main") is None
+
+
+async def test_a_file_over_the_limit_is_refused_before_its_content_is_fetched(
+    github_sim: GitHubSim, port: GitHubPort
+) -> None:
+    await github_sim.push(REPO, {"big.md": "x" * 1_500_000, "small.md": "ok\n"}, author=OWNER)
+    github_sim.reset_calls()
+
+    with pytest.raises(FileTooLarge) as refused:
+        await port.get_file(REPO, "big.md", "main", max_bytes=1_000_000)
+    assert await port.get_file(REPO, "small.md", "main", max_bytes=1_000_000) == "ok\n"
+
+    assert (refused.value.size, refused.value.limit) == (1_500_000, 1_000_000)
+    assert github_sim.calls_matching("GET", "/repos/{o}/{r}/git/blobs/{sha}") == []
 
 
 async def test_compare_lists_added_modified_removed_and_renamed_files(
@@ -466,6 +484,30 @@ async def test_a_plain_token_that_is_rejected_raises(
     assert port.calls == 1
 
 
+async def test_an_app_knows_its_bot_login(
+    github_sim: GitHubSim, app_auth: AppAuth, session: aiohttp.ClientSession
+) -> None:
+    port = await port_for_installation(session, app_auth, 1, github_sim.url)
+
+    assert await port.own_logins() == {"minutes-bot[bot]"}
+    assert await port.own_logins() == {"minutes-bot[bot]"}
+    assert len(github_sim.calls_matching("GET", "/app")) == 1
+
+
+async def test_a_personal_token_acts_as_its_user_and_actions_token_as_its_bot(
+    github_sim: GitHubSim, github_repo: str, session: aiohttp.ClientSession
+) -> None:
+    github_sim.add_token("ghp_personal", login="ada")
+    github_sim.add_token("ghs_actions", login="github-actions[bot]")
+
+    personal = GitHubPort(session, TokenAuth("ghp_personal"), base_url=github_sim.url)
+    actions = GitHubPort(session, TokenAuth("ghs_actions"), base_url=github_sim.url)
+
+    assert await personal.own_logins() == {"ada"}
+    assert await actions.own_logins() == {"github-actions[bot]"}
+    assert [c.status for c in github_sim.calls_matching("GET", "/user")] == [200, 403]
+
+
 def test_auth_reprs_hide_secrets() -> None:
     assert "ghp_secret" not in repr(TokenAuth("ghp_secret"))
     assert "BEGIN" not in repr(AppAuth(1, "-----BEGIN RSA PRIVATE KEY-----secret"))
@@ -487,6 +529,40 @@ async def test_tokens_never_reach_the_log(
     assert tokens and not any(token in caplog.text for token in tokens)
     assert "GET /repos/acme/minutes -> 200" in caplog.messages
     assert "GET /repos/acme/minutes/contents/missing.md -> 404" in caplog.messages
+
+
+# -- only the configured host -----------------------------------------------------------------
+
+
+@pytest.fixture
+async def other_host() -> AsyncIterator[tuple[str, list[dict[str, str]]]]:
+    """Serve another host that records the headers of every request it gets."""
+    seen: list[dict[str, str]] = []
+
+    async def record(request: web.Request) -> web.Response:
+        seen.append(dict(request.headers))
+        return web.json_response([])
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", record)
+    async with TestServer(app, host="127.0.0.1") as server:
+        yield str(server.make_url("")).rstrip("/"), seen
+
+
+async def test_a_next_page_on_another_host_is_never_requested(
+    github_sim: GitHubSim, port: GitHubPort, other_host: tuple[str, list[dict[str, str]]]
+) -> None:
+    url, seen = other_host
+    for n in range(3):
+        github_sim.add_issue(REPO, f"Item {n}", author=OWNER)
+    link = f'<{url}/repos/{REPO}/issues?page=2>; rel="next"'
+    github_sim.faults.add_headers("GET", "/repos/{o}/{r}/issues", {"Link": link})
+
+    with pytest.raises(ForeignHostError):
+        await port.list_issues(REPO)
+
+    assert seen == []
+    assert port.calls == 1
 
 
 # -- retries -------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ from bot.github import GitHubPort
 from bot.handlers.context import Context
 from bot.handlers.item_state import show_item
 from bot.handlers.repo_config import load_repo_config
-from bot.marker import ItemMarker, MeetingMarker, parse_marker
+from bot.marker import ItemMarker, MeetingMarker, parse_marker, trusted_marker
 from bot.minutes.dates import parse_when
 from bot.reconcile import restate_item, view_of_issue
 from bot.render import STATE_LINES
@@ -167,10 +167,15 @@ async def _run(data: dict[str, Any], commands: tuple[Command, ...], context: Con
     commands = tuple(command for command in commands if not isinstance(command, Unknown))
     if not commands or "pull_request" in issue or comment["user"].get("type") == "Bot":
         return
-    marker = parse_marker(issue.get("body"))
-    if not isinstance(marker, MeetingMarker | ItemMarker):
+    if parse_marker(issue.get("body")) is None:
         return
     item = _Item(context, data)
+    config = await item.config()
+    logins = await context.port.own_logins()
+    marker = trusted_marker(issue, logins, config.labels.item, config.labels.meeting_prefix)
+    if marker is None:
+        log.info("commands ignored: the marker is on an issue the bot did not open")
+        return
     verdict = BUDGET.spend(item.repo, item.login, len(commands), context.clock())
     if verdict is Verdict.TELL:
         await item.refuse(RATE_LIMITED)
@@ -179,7 +184,7 @@ async def _run(data: dict[str, Any], commands: tuple[Command, ...], context: Con
     elif isinstance(marker, MeetingMarker):
         await item.reply(MEETING_ISSUE_HELP)
     else:
-        await item.run(commands)
+        await item.run(commands, config)
 
 
 class _Item:
@@ -196,9 +201,8 @@ class _Item:
         self.login = data["comment"]["user"]["login"]
         self.enabled: frozenset[str] = frozenset()
 
-    async def run(self, commands: tuple[Command, ...]) -> None:
+    async def run(self, commands: tuple[Command, ...], config: RepoConfig) -> None:
         """Run the enabled commands in order, if the commenter may."""
-        config = await self.config()
         # Words that are no command, or a command this repository turned off, are ignored.
         wanted = [c for c in commands if command_word(c) in config.commands]
         if not wanted:

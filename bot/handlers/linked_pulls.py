@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from bot.marker import written_by
 from bot.minutes.model import ActionItem
 from bot.render import Link, RenderContext, owner_text, repo_url
 
@@ -73,6 +74,11 @@ def merge_section(current: str | None, path: str, section: str) -> str:
     return f"{head.rstrip()}\n\n{section}\n\n{COMMENT_MARKER}"
 
 
+def is_own_comment(comment: Mapping[str, Any], logins: frozenset[str]) -> bool:
+    """Tell whether a PR comment is the bot's, not somebody's copy of its marker."""
+    return COMMENT_MARKER in (comment.get("body") or "") and written_by(comment, logins)
+
+
 def _issue_ref(repo: str, number: int, pull: Link) -> str:
     return f"#{number}" if pull.repo == repo else f"{repo}#{number}"
 
@@ -92,7 +98,8 @@ async def tell_pulls(
 
 async def _sync_comment(port: GitHubPort, pull: Link, section: str, path: str) -> None:
     comments = await port.list_comments(pull.repo, pull.number)
-    mine = next((c for c in comments if COMMENT_MARKER in (c.get("body") or "")), None)
+    logins = await port.own_logins()
+    mine = next((c for c in comments if is_own_comment(c, logins)), None)
     body = merge_section(mine["body"] if mine else None, path, section)
     if mine is None:
         await port.post_comment(pull.repo, pull.number, body)

@@ -23,7 +23,7 @@ from bot.handlers.repo_config import load_repo_config
 from bot.handlers.weekly_status import refresh_tracker
 from bot.ignore import without_ignored_lines
 from bot.links import people_of, with_sure_owners
-from bot.marker import parse_marker
+from bot.marker import parse_marker, trusted_marker
 from bot.minutes.extract import extract_minutes
 from bot.minutes.model import ActionItem, Minutes
 from bot.minutes.people import Roster
@@ -70,6 +70,8 @@ class MinutesReads(ReferenceReads, Protocol):
 
     async def can_be_assigned(self, repo: str, login: str) -> bool: ...
 
+    async def own_logins(self) -> frozenset[str]: ...
+
 
 class MinutesReconciler:
     """Reconcile minutes files of `repo` as they are at commit `sha`.
@@ -115,9 +117,9 @@ class MinutesReconciler:
         self.changed = False
 
     async def issues(self) -> list[dict[str, Any]]:
-        """Return every issue, open or closed, carrying the bot's item label."""
+        """Return every issue, open or closed, the bot opened under its item label."""
         if self._issues is None:
-            self._issues = list(
+            self._issues = await self.own(
                 await self.port.list_issues(self.repo, labels=self.config.labels.item, state="all")
             )
             # Labels on the bot's issues exist; only others need creating.
@@ -137,8 +139,14 @@ class MinutesReconciler:
         if meeting is None:
             named = {t.marker.meeting for t in tracked if t.marker.meeting}
             for number in named - {issue["number"] for issue in issues}:
-                issues.append(await self.port.get_issue(self.repo, number))
+                issues += await self.own([await self.port.get_issue(self.repo, number)])
         return issues
+
+    async def own(self, issues: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Keep the issues the bot opened: one bearing a copied marker is somebody else's."""
+        logins = await self.port.own_logins()
+        item, prefix = self.config.labels.item, self.config.labels.meeting_prefix
+        return [issue for issue in issues if trusted_marker(issue, logins, item, prefix)]
 
     async def update(self, path: str) -> Minutes | None:
         """Reconcile the issues of the minutes file at `path`; return its minutes as read."""
@@ -233,7 +241,7 @@ class MinutesReconciler:
         """Forget what was listed; list the items and the file's meeting issue afresh."""
         self._issues = None
         label = meeting_label(minutes, minutes.path, self.settings)
-        meetings = await self.port.list_issues(self.repo, labels=label, state="all")
+        meetings = await self.own(await self.port.list_issues(self.repo, labels=label, state="all"))
         issues = await self.issues()
         listed = {issue["number"] for issue in issues}
         issues.extend(issue for issue in meetings if issue["number"] not in listed)

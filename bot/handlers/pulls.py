@@ -16,8 +16,9 @@ from gidgethub.routing import Router
 from bot.github import GitHubPort
 from bot.handlers.context import Context
 from bot.handlers.item_state import show_on_meeting
-from bot.handlers.linked_pulls import COMMENT_MARKER
+from bot.handlers.linked_pulls import is_own_comment
 from bot.handlers.weekly_status import read_config, refresh_tracker
+from bot.marker import ItemMarker, parse_marker, written_by
 
 router = Router()
 
@@ -35,6 +36,10 @@ def listed_items(comment_body: str, pull_repo: str) -> Iterator[tuple[str, int]]
         yield found["repo"] or pull_repo, int(found["number"])
 
 
+def _is_item(issue: dict[str, object], logins: frozenset[str]) -> bool:
+    return written_by(issue, logins) and isinstance(parse_marker(str(issue.get("body") or "")), ItemMarker)
+
+
 def finished_by_merge(title: str) -> bool:
     """Tell whether an item titled `title` is done once its PR is merged."""
     first = title.split(maxsplit=1)[0].lower() if title.strip() else ""
@@ -46,7 +51,8 @@ async def tell_items_the_pull_closed(event: sansio.Event, context: Context) -> N
     """Note the merge or close on each open item linked to the PR; close review items."""
     pull, repo = event.data["pull_request"], event.data["repository"]["full_name"]
     comments = await context.port.list_comments(repo, pull["number"])
-    mine = next((c["body"] for c in comments if COMMENT_MARKER in (c.get("body") or "")), "")
+    logins = await context.port.own_logins()
+    mine = next((c["body"] for c in comments if is_own_comment(c, logins)), "")
     merged = bool(pull.get("merged"))
     by = f" by @{pull['merged_by']['login']}" if merged and pull.get("merged_by") else ""
     closed_in = set()
@@ -65,7 +71,8 @@ async def _tell_item(
 ) -> bool:
     """Tell one open item about the PR; return True when that closed it."""
     item = await port.get_issue(repo, number)
-    if item["state"] != "open":
+    # Only the bot's own items: its PR comment could list nothing else.
+    if item["state"] != "open" or not _is_item(item, await port.own_logins()):
         return False
     closes = merged and finished_by_merge(item["title"])
     note = CLOSED_ITEM_NOTE if closes else MERGED_NOTE if merged else CLOSED_NOTE
@@ -80,5 +87,6 @@ async def _tell_item(
 async def _comment_once(port: GitHubPort, repo: str, number: int, note: str) -> None:
     """Post `note` unless the item already has it, e.g. from a replayed event."""
     comments = await port.list_comments(repo, number)
-    if all(comment.get("body") != note for comment in comments):
+    logins = await port.own_logins()
+    if all(c.get("body") != note or not written_by(c, logins) for c in comments):
         await port.post_comment(repo, number, note)

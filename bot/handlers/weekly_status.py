@@ -27,7 +27,7 @@ from bot.config import ConfigError, RepoConfig
 from bot.github import GitHubPort
 from bot.handlers.context import Context
 from bot.handlers.repo_config import load_repo_config
-from bot.marker import ItemMarker, parse_marker
+from bot.marker import ItemMarker, trusted_marker, written_by
 from bot.render import EVERYONE, NOBODY, owners_shown
 from bot.status import (
     TRACKER_MARKER,
@@ -171,7 +171,7 @@ class WeeklyStatus:
         if not items:
             return Outcome(report=None, due=False)
         tracker = await self.find_tracker()
-        comments = await self.port.list_comments(self.repo, tracker["number"]) if tracker else []
+        comments = await self.reports(tracker["number"]) if tracker else []
         outcome = decide(items, comments, now, schedule_of(self.config), self.config.status)
         if dry_run:
             return outcome
@@ -184,7 +184,7 @@ class WeeklyStatus:
         self, tracker: int, items: list[TrackedItem], now: datetime
     ) -> Outcome:
         """Read the tracker's reports again, since another run may have posted, then post."""
-        comments = await self.port.list_comments(self.repo, tracker)
+        comments = await self.reports(tracker)
         outcome = decide(items, comments, now, schedule_of(self.config), self.config.status)
         if outcome.due and outcome.report:
             await self.port.post_comment(self.repo, tracker, outcome.report)
@@ -194,16 +194,26 @@ class WeeklyStatus:
     async def items(self) -> list[TrackedItem]:
         """Return the bot's item issues as the report sees them."""
         issues = await self.port.list_issues(self.repo, labels=self.config.labels.item, state="all")
-        prefix = self.config.labels.meeting_prefix
-        marked = ((issue, parse_marker(issue.get("body"))) for issue in issues)
+        logins, labels = await self.port.own_logins(), self.config.labels
+        marked = (
+            (issue, trusted_marker(issue, logins, labels.item, labels.meeting_prefix))
+            for issue in issues
+        )
+        prefix = labels.meeting_prefix
         return [tracked_item(i, m, prefix) for i, m in marked if isinstance(m, ItemMarker)]
+
+    async def reports(self, tracker: int) -> list[dict[str, Any]]:
+        """Return the bot's own comments on the tracker: a copied report marker is no report."""
+        logins = await self.port.own_logins()
+        return [c for c in await self.port.list_comments(self.repo, tracker) if written_by(c, logins)]
 
     async def find_tracker(self) -> dict[str, Any] | None:
         """Return the tracker issue: the configured one, else the oldest the bot opened."""
         if self.config.tracker_issue is not None:
             return await self.port.get_issue(self.repo, self.config.tracker_issue)
         found = await self.port.list_issues(self.repo, labels=tracker_label(self.config))
-        mine = [i for i in found if TRACKER_MARKER in (i.get("body") or "")]
+        logins = await self.port.own_logins()
+        mine = [i for i in found if TRACKER_MARKER in (i.get("body") or "") and written_by(i, logins)]
         return min(mine, key=lambda issue: issue["number"]) if mine else None
 
     async def ensure_tracker(

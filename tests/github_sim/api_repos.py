@@ -15,8 +15,8 @@ from .api_common import (
     page_response,
     repo_of,
 )
-from .app import json_response, sim_of
-from .state import Commit, Issue, Repo, blob_sha, not_found, tree_sha, validation_failed
+from .app import TOKEN_KEY, json_response, sim_of
+from .state import Commit, Issue, Repo, SimError, blob_sha, not_found, tree_sha, validation_failed
 
 RAW_MEDIA_TYPE = "application/vnd.github.raw"
 
@@ -33,6 +33,17 @@ async def get_user(request: web.Request) -> web.Response:
     sim = sim_of(request)
     user = sim.state.user(request.match_info["username"], create=False)
     return json_response(sim.render.public_user(user))
+
+
+async def get_authenticated_user(request: web.Request) -> web.Response:
+    """GET /user (a personal token's user; app and Actions tokens are refused, as on GitHub)"""
+    sim = sim_of(request)
+    token = request.get(TOKEN_KEY)
+    if token is None:
+        raise SimError(401, "Requires authentication")
+    if token.installation_id is not None or token.login.endswith("[bot]"):
+        raise SimError(403, "Resource not accessible by integration")
+    return json_response(sim.render.public_user(sim.state.user(token.login)))
 
 
 LEGACY_PERMISSION = {"admin": "admin", "maintain": "write", "write": "write", "triage": "read", "read": "read"}

@@ -208,6 +208,8 @@ async def answer(request: web.Request, handler: Handler) -> tuple[web.Response, 
     except web.HTTPException as error:  # unknown route or method
         response = json_response(error_body(SimError(error.status, "Not Found")), error.status)
     response.headers.update(headers)
+    if fault is not None:  # a fault that let the call through may still change its headers
+        response.headers.update(fault.headers)
     return response, False
 
 

@@ -95,6 +95,11 @@ class Faults:
         """Add `seconds` of latency to matching calls, then answer them normally."""
         return self.add(method, pattern, None, times=times, latency=seconds)
 
+    def add_headers(self, method: str, pattern: str, headers: dict[str, str],
+                    times: int | None = 1) -> Fault:
+        """Answer matching calls normally, with `headers` added (or replacing GitHub's)."""
+        return self.add(method, pattern, None, times=times, headers=headers)
+
     def drop(self, method: str, pattern: str, times: int | None = 1) -> Fault:
         """Close the connection of the next `times` matching calls without answering."""
         return self.add(method, pattern, None, times=times, drop=True)

@@ -59,6 +59,7 @@ REST_OPERATIONS: dict[str, tuple[str, ...]] = {
     "/repos/{owner}/{repo}/pulls": ("get",),
     "/repos/{owner}/{repo}/pulls/{pull_number}": ("get",),
     "/search/issues": ("get",),
+    "/user": ("get",),
     "/users/{username}": ("get",),
 }
 
