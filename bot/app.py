@@ -17,6 +17,7 @@ from gidgethub import HTTPException
 
 from bot import server
 from bot.config import ServiceSettings
+from bot.extraction import Extract, ExtractionPool, shared_pool
 from bot.github import AppAuth, Auth, GitHubPort, RetryPolicy, TokenAuth
 from bot.handlers import dispatch
 from bot.handlers.context import Context, utc_now
@@ -40,6 +41,7 @@ QUEUE = web.AppKey("queue", Queue)
 JOURNAL = web.AppKey("journal", Journal)
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 METRICS = web.AppKey("metrics", Metrics)
+EXTRACTION = web.AppKey("extraction", ExtractionPool)
 
 
 def auth_from_settings(settings: ServiceSettings) -> Auth:
@@ -77,11 +79,16 @@ def make_port(
 
 
 async def handle(
-    delivery: Delivery, port: GitHubPort, settings: ServiceSettings, clock: Clock = utc_now
+    delivery: Delivery,
+    port: GitHubPort,
+    settings: ServiceSettings,
+    clock: Clock = utc_now,
+    extract: Extract | None = None,
 ) -> None:
     """Dispatch one delivery to its handlers and log what it cost in API calls."""
+    context = Context(port=port, settings=settings, clock=clock, extract=extract or shared_pool())
     with delivery.log_context():
-        await dispatch(delivery.as_event(), Context(port=port, settings=settings, clock=clock))
+        await dispatch(delivery.as_event(), context)
         log.info("delivery handled", extra={"fields": {"calls": port.calls, "writes": port.writes}})
 
 
@@ -145,7 +152,11 @@ async def watched_repositories(app: web.Application) -> list[Watched]:
 
 
 def create_app(
-    settings: ServiceSettings, *, journal: str | Path | None = None, clock: Clock = utc_now
+    settings: ServiceSettings,
+    *,
+    journal: str | Path | None = None,
+    clock: Clock = utc_now,
+    extraction: ExtractionPool | None = None,
 ) -> web.Application:
     """Build the service; it refuses to run without a webhook secret or credentials."""
     app = web.Application(
@@ -155,10 +166,11 @@ def create_app(
     app[AUTH] = auth_from_settings(settings)
     app[CLOCK] = clock
     app[METRICS] = Metrics()
+    app[EXTRACTION] = extraction or ExtractionPool()
     app[JOURNAL] = Journal(journal_path(settings, journal))
     app[QUEUE] = work_queue(settings, app[JOURNAL], _processor(app))
     app.add_routes(server.routes(settings.webhook_secret or "", app[QUEUE], app[METRICS]))
-    app.cleanup_ctx.extend([_http_session, _running_queue, _status_checks])
+    app.cleanup_ctx.extend([_http_session, _extraction_workers, _running_queue, _status_checks])
     return app
 
 
@@ -184,7 +196,7 @@ async def _handle_metered(app: web.Application, delivery: Delivery) -> None:
         return
     port = make_port(app[SESSION], app[AUTH], settings, delivery.installation_id, metrics)
     try:
-        await handle(delivery, port, settings, app[CLOCK])
+        await handle(delivery, port, settings, app[CLOCK], app[EXTRACTION])
     finally:
         metrics.github_used(port)
 
@@ -211,6 +223,11 @@ async def _http_session(app: web.Application) -> AsyncIterator[None]:
     async with aiohttp.ClientSession() as session:
         app[SESSION] = session
         yield
+
+
+async def _extraction_workers(app: web.Application) -> AsyncIterator[None]:
+    yield
+    app[EXTRACTION].close()  # after the queue stopped: no file is being read any more
 
 
 async def _running_queue(app: web.Application) -> AsyncIterator[None]:

@@ -10,6 +10,7 @@ from gidgethub import BadRequest
 
 from bot.compat import assert_never
 from bot.handlers.linked_pulls import tell_pulls
+from bot.handlers.notices import CommitNotices
 from bot.reconcile import (
     AddSubIssue,
     Applied,
@@ -54,6 +55,10 @@ class Applier:
     ) -> None:
         """Tell each linked PR which item issues mention it."""
         await tell_pulls(self.port, items, numbers, ctx)
+
+    async def tell_commit(self, sha: str, path: str, lines: Sequence[str]) -> None:
+        """Comment on the commit what was left undone with `path`, unless it was said."""
+        await CommitNotices(self.port, self.repo, sha).tell(path, lines)
 
     async def _apply_one(
         self, op: Operation, applied: Applied, minutes: Minutes, ctx: RenderContext

@@ -75,6 +75,9 @@ class DryRun:
     ) -> None:
         """Tell no PR anything: a dry run writes nowhere."""
 
+    async def tell_commit(self, sha: str, path: str, lines: Sequence[str]) -> None:
+        """Tell no commit anything: a dry run writes nowhere."""
+
     def _record(
         self, op: Operation, applied: Applied, minutes: Minutes, ctx: RenderContext
     ) -> Change:

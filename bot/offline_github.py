@@ -60,7 +60,9 @@ class OfflineGitHub:
         self.text = text
         self.pulls = [(base_repo(pull, repo), pull) for pull in pulls]
 
-    async def get_file(self, repo: str, path: str, ref: str) -> str | None:
+    async def get_file(
+        self, repo: str, path: str, ref: str, *, max_bytes: int | None = None
+    ) -> str | None:
         return self.text if (repo, path) == (self.repo, self.path) else None
 
     async def list_issues(

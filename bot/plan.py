@@ -19,6 +19,7 @@ from typing import Any
 from bot.cli_offline import InputError, read_text_file
 from bot.config import ConfigError, RepoConfig, is_minutes_path, parse_repo_config
 from bot.dry_run import Change, DryRun
+from bot.extraction import extract_here
 from bot.handlers.minutes_files import MinutesReconciler
 from bot.minutes.model import ActionItem, Ref, RefKind
 from bot.minutes.people import PeopleFileError, Roster
@@ -72,7 +73,8 @@ async def dry_run(inputs: PlanInputs) -> DryRun:
     github = OfflineGitHub(inputs.repo, inputs.path, inputs.text, inputs.pulls)
     writer = DryRun()
     reconciler = MinutesReconciler(github, inputs.repo, PLACEHOLDER_SHA, inputs.config,
-                                   writer=writer, meeting_date=inputs.meeting_date)
+                                   writer=writer, meeting_date=inputs.meeting_date,
+                                   extract=extract_here)
     await reconciler.update(inputs.path)
     return writer
 

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 from rapidfuzz import fuzz
 
+from bot.inert import code_span
 from bot.marker import (
     ItemMarker,
     MeetingMarker,
@@ -55,16 +56,21 @@ from bot.render import (
 )
 
 REMOVED_COMMENT = (
-    "This action item is no longer in [`{path}`]({url}), so it is closed as not planned. "
+    "This action item is no longer in [{path}]({url}), so it is closed as not planned. "
     "Reopen it if the work is still wanted."
 )
 FILE_DELETED_COMMENT = (
-    "The minutes file `{path}` was deleted, so this is closed as not planned. "
+    "The minutes file {path} was deleted, so this is closed as not planned. "
     "Reopen it if the work is still wanted."
 )
 MEETING_FOOTER = "Each item is its own issue: comment `/done` there when it is finished."
 MINUTES_DIFFER = "The minutes now say {said}; this item keeps what was set here.{follow}"
 NO_ITEMS = "No action items are left in these minutes."
+SUB_ISSUES_ONLY = (
+    "The {count} action items are too many to list here; they are this issue's sub-issues."
+)
+# GitHub refuses bodies over 65,536 characters; leave room for what people add around ours.
+MEETING_BODY_ROOM = 60_000
 
 # A reworded item keeps its issue when the titles are this similar (0-100).
 SAME_OWNER_SIMILARITY = 65
@@ -223,6 +229,10 @@ class Writer(Protocol):
         self, items: Sequence[ActionItem], numbers: Mapping[ActionItem, int], ctx: RenderContext
     ) -> None: ...
 
+    async def tell_commit(self, sha: str, path: str, lines: Sequence[str]) -> None:
+        """Tell the commit, once, what was left undone with the minutes file at `path`."""
+        ...
+
 
 @dataclass(frozen=True)
 class Tracked:
@@ -297,7 +307,7 @@ def reconcile_deleted(issues: Iterable[Mapping[str, Any]], ctx: RenderContext) -
     """Plan closing the open issues of a minutes file that was deleted."""
     tracked, meeting = read_issues(issues, ctx.path)
     closures = _closures(tracked, {}, FILE_DELETED_COMMENT, ctx)
-    comment = FILE_DELETED_COMMENT.format(path=ctx.path)
+    comment = FILE_DELETED_COMMENT.format(path=code_span(ctx.path))
     if meeting is None or not meeting.is_open:
         return Plan(tuple(closures))
     return Plan((*closures, CloseIssue(meeting.number, comment)))
@@ -320,10 +330,25 @@ def render_meeting_body(
 def meeting_content(minutes: Minutes, views: Sequence[ItemView], ctx: RenderContext) -> str:
     """Render the bot's part of the meeting issue: the source link and the task list."""
     when = f" (meeting of {minutes.meeting_date.isoformat()})" if minutes.meeting_date else ""
-    listing = "\n".join(task_line(view) for view in views) if views else NO_ITEMS
     marker = format_marker(MeetingMarker(file=ctx.path, sha=ctx.sha))
-    header = f"Action items from [`{ctx.path}`]({file_link(ctx)}){when}:"
+    header = f"Action items from [{code_span(ctx.path)}]({file_link(ctx)}){when}:"
+    listing = "\n".join(task_line(view) for view in views) if views else NO_ITEMS
+    if _too_long(header, listing, marker):
+        # GitHub shows each `#12` of a task list with its title and state.
+        listing = "\n".join(_short_task(view) for view in views)
+    if _too_long(header, listing, marker):
+        listing = SUB_ISSUES_ONLY.format(count=len(views))
     return f"{header}\n\n{listing}\n\n{MEETING_FOOTER}\n{marker}"
+
+
+def _too_long(*parts: str) -> bool:
+    return sum(len(part.encode()) for part in parts) > MEETING_BODY_ROOM
+
+
+def _short_task(view: ItemView) -> str:
+    if view.number is None:
+        return "- [ ] (not opened yet)"
+    return f"- [{'x' if view.closed else ' '}] #{view.number}"
 
 
 def meeting_title(minutes: Minutes, path: str) -> str:
@@ -686,7 +711,7 @@ def _closures(
     tracked: Sequence[Tracked], matches: Mapping[str, Tracked], template: str, ctx: RenderContext
 ) -> list[CloseIssue]:
     kept = {issue.number for issue in matches.values()}
-    comment = template.format(path=ctx.path, url=file_link(ctx))
+    comment = template.format(path=code_span(ctx.path), url=file_link(ctx))
     return [
         CloseIssue(issue.number, comment, _removed_body(issue))
         for issue in tracked

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import quote
 
+from bot.inert import code_span
 from bot.minutes.model import ActionItem, Ref, RefKind, normalise_words
 
 GITHUB_URL = "https://github.com"
@@ -21,6 +22,9 @@ _REPOSITORY_WORDS = frozenset({"", "repo", "repository", "tree", "fork"})
 _OWNER_LINE = re.compile(r"^- \*\*Owner:\*\* (?P<owners>.*)$", re.MULTILINE)
 STATE_LINES = re.compile(r"^- \*\*Owner:\*\* .*$(?:\n- \*\*Due:\*\* .*$)?", re.MULTILINE)
 """The owner and due date lines of an item body (`state_facts`)."""
+# A sentence longer than this is a paragraph nobody reads in an issue; it keeps bodies
+# far below GitHub's limit of 65,536 characters.
+MAX_QUOTE = 2_000
 
 
 @dataclass(frozen=True)
@@ -121,8 +125,9 @@ def render_item(
     facts += related_lines(item.refs, ctx)
     if meeting is not None:
         facts.append(f"**Meeting:** #{meeting}")
-    where = f"[`{ctx.path}` line {item.line}]({permalink(ctx, item.line)})"
-    parts = ["\n".join(f"- {fact}" for fact in facts), quote_block(item.source or item.title)]
+    where = f"[{code_span(ctx.path)} line {item.line}]({permalink(ctx, item.line)})"
+    quoted = quote_block(_shortened(item.source or item.title))
+    parts = ["\n".join(f"- {fact}" for fact in facts), quoted]
     parts.append(f"From {where}.")
     return "\n\n".join([*parts, DONE_FOOTER])
 
@@ -205,6 +210,11 @@ def permalink(ctx: RenderContext, line: int) -> str:
     plain view lands on the line.
     """
     return f"{file_link(ctx)}?plain=1#L{line}"
+
+
+def _shortened(text: str) -> str:
+    """Cut a quote at `MAX_QUOTE` characters: the permalink shows the rest."""
+    return text if len(text) <= MAX_QUOTE else text[: MAX_QUOTE - 1].rstrip() + "…"
 
 
 def quote_block(text: str) -> str:

@@ -59,7 +59,11 @@ def check_limits(text: str) -> None:
             repeated = sizes.get(event.anchor or "", 1)
             aliased += repeated
             open_nodes[-1][0] += repeated
-            _check(event, aliases <= MAX_ALIASES, f"too many aliases (`*name`); at most {MAX_ALIASES} are allowed")
+            _check(
+                event,
+                aliases <= MAX_ALIASES,
+                f"too many aliases (`*name`); at most {MAX_ALIASES} are allowed",
+            )
             _check(
                 event,
                 aliased <= MAX_ALIASED_NODES,
@@ -71,7 +75,9 @@ def check_limits(text: str) -> None:
                 sizes[event.anchor] = 1
         elif isinstance(event, yaml.CollectionStartEvent):
             open_nodes.append([1, event.anchor])
-            _check(event, len(open_nodes) - 1 <= MAX_DEPTH, f"nested more than {MAX_DEPTH} levels deep")
+            _check(
+                event, len(open_nodes) - 1 <= MAX_DEPTH, f"nested more than {MAX_DEPTH} levels deep"
+            )
         elif isinstance(event, yaml.CollectionEndEvent):
             size, anchor = open_nodes.pop()
             open_nodes[-1][0] += size

@@ -1,7 +1,8 @@
 """The bot running against the simulated GitHub, for the end-to-end tests.
 
 `start_bot` serves the real app on 127.0.0.1 and points the simulator's webhooks at it;
-`create_svsm_repo` seeds the repository of the users' example minutes.
+`create_svsm_repo` seeds the repository of the users' example minutes; the fixtures
+`svsm_repo` and `svsm_bot` in `tests/conftest.py` do both.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from aiohttp.test_utils import TestServer
 from bot.app import QUEUE, Clock, create_app
 from bot.compat import UTC, timeout
 from bot.config import ServiceSettings, parse_repo_config
+from bot.extraction import ExtractionPool
 from bot.handlers.context import utc_now
 from bot.minutes.extract import extract_minutes
 from bot.minutes.model import ActionItem
@@ -84,10 +86,14 @@ def settings(sim: GitHubSim, app_key: tuple[int, str]) -> ServiceSettings:
 
 
 async def start_bot(
-    sim: GitHubSim, app_key: tuple[int, str], journal: Path, clock: Clock = utc_now
+    sim: GitHubSim,
+    app_key: tuple[int, str],
+    journal: Path,
+    clock: Clock = utc_now,
+    extraction: ExtractionPool | None = None,
 ) -> AsyncIterator[Bot]:
     """Serve the bot on 127.0.0.1 with the simulator's webhooks pointed at it."""
-    app = create_app(settings(sim, app_key), journal=journal, clock=clock)
+    app = create_app(settings(sim, app_key), journal=journal, clock=clock, extraction=extraction)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     url = str(server.make_url("/webhook"))

@@ -7,14 +7,11 @@ marker: the bot must treat all of it as somebody else's, end to end.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from bot.handlers.linked_pulls import COMMENT_MARKER
 from bot.marker import trusted_marker
-from tests.e2e_support import MEETING, REPO, Bot, create_svsm_repo, item_issues, push, start_bot
+from tests.e2e_support import MEETING, REPO, Bot, item_issues, push
 from tests.github_sim import GitHubSim
 
 MINUTES = """# Team call 2024-12-18
@@ -27,20 +24,11 @@ FORGER = "mallory"
 
 
 @pytest.fixture
-def repo(github_sim: GitHubSim) -> str:
-    create_svsm_repo(github_sim)
+def bot(github_sim: GitHubSim, svsm_bot: Bot) -> Bot:
     github_sim.add_user(FORGER, "Mallory")  # no access to the repository
     github_sim.add_user("alice", "Alice")
     github_sim.set_permission(REPO, "alice", "write")
-    return REPO
-
-
-@pytest.fixture
-async def bot(
-    github_sim: GitHubSim, github_app_key: tuple[int, str], repo: str, tmp_path: Path
-) -> AsyncIterator[Bot]:
-    async for running in start_bot(github_sim, github_app_key, tmp_path / "journal.sqlite3"):
-        yield running
+    return svsm_bot
 
 
 def bot_writes(sim: GitHubSim) -> list[str]:

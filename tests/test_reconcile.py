@@ -15,7 +15,14 @@ from typing import Any
 
 import pytest
 
-from bot.marker import ItemMarker, format_marker, owned_part, parse_marker, wrap_owned
+from bot.marker import (
+    ItemMarker,
+    MeetingMarker,
+    format_marker,
+    owned_part,
+    parse_marker,
+    wrap_owned,
+)
 from bot.minutes.model import ActionItem, Minutes, Ref, RefKind
 from bot.reconcile import (
     AddSubIssue,
@@ -679,3 +686,34 @@ def test_a_second_issue_carrying_the_same_item_is_closed_as_a_duplicate() -> Non
     copy = gh.create(original["title"], original["body"], (), ())
     [close] = reconcile(v1, gh.issues, quill_ctx(SHA2)).operations
     assert isinstance(close, CloseIssue) and close.number == copy
+
+
+# -- GitHub's limit on a body ------------------------------------------------------------------
+
+
+def crowded_minutes(count: int, owners_each: int) -> Minutes:
+    names = tuple(f"Person Number {n:03d}" for n in range(owners_each))
+    items = tuple(
+        ActionItem(line=n + 5, owners=names, logins=(), title=f"Follow up on topic {n} " * 3)
+        for n in range(count)
+    )
+    return Minutes(PATH, "Crowded call", date(2025, 3, 5), items=items)
+
+
+@pytest.mark.parametrize(
+    ("count", "owners_each", "listed"),
+    [
+        pytest.param(20, 2, "- [ ] #100 Follow up on topic 0", id="full tasks"),
+        pytest.param(200, 20, "- [ ] #100\n- [ ] #101\n", id="numbers only"),
+        pytest.param(9000, 1, "The 9000 action items are too many to list here", id="no list"),
+    ],
+)
+def test_the_meeting_body_stays_under_githubs_limit(count: int, owners_each: int, listed: str) -> None:
+    minutes = crowded_minutes(count, owners_each)
+    views = [item_view(item, frozenset(), 100 + n) for n, item in enumerate(minutes.items)]
+
+    body = render_meeting_body(minutes, views, RenderContext("acme/minutes", PATH, SHA1))
+
+    assert len(body.encode()) <= 60_100
+    assert listed in body
+    assert isinstance(parse_marker(body), MeetingMarker)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.compat import UTC
+from bot.extraction import Extract, shared_pool
 
 if TYPE_CHECKING:
     from bot.config import ServiceSettings
@@ -22,7 +23,8 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class Context:
-    """The GitHub port for the event's installation, the service settings and a clock.
+    """The GitHub port for the event's installation, the service settings, a clock, and
+    where minutes are extracted (worker processes, never the event loop).
 
     `dry_run`, when set, is where handlers that support it record what they would change
     instead of changing it.
@@ -32,3 +34,4 @@ class Context:
     settings: ServiceSettings
     clock: Callable[[], datetime] = field(default=utc_now)
     dry_run: DryRun | None = None
+    extract: Extract = field(default_factory=shared_pool)

@@ -11,12 +11,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.apply import Applier
 from bot.config import is_minutes_path
-from bot.github import AmbiguousWriteError, GitHubPort
+from bot.extraction import Extract, ExtractionTimeout, shared_pool
+from bot.github import AmbiguousWriteError, FileTooLarge, GitHubPort
+from bot.handlers import notices
 from bot.handlers.context import utc_now
 from bot.handlers.refs import ReferenceReads, resolve_refs
 from bot.handlers.repo_config import load_repo_config
@@ -24,8 +27,7 @@ from bot.handlers.weekly_status import refresh_tracker
 from bot.ignore import without_ignored_lines
 from bot.links import people_of, with_sure_owners
 from bot.marker import parse_marker, trusted_marker
-from bot.minutes.extract import extract_minutes
-from bot.minutes.model import ActionItem, Minutes
+from bot.minutes.model import ActionItem, Minutes, Ref, RefKind
 from bot.minutes.people import Roster
 from bot.reconcile import (
     Settings,
@@ -45,6 +47,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Real minutes are a few dozen KB; a file over this is not read at all.
+MAX_MINUTES_BYTES = 1024 * 1024
+# What one file may make the bot do: issues to track, and references to look up.
+MAX_ITEMS = 200
+MAX_LOOKUPS = 100
+# References that cost an API call to resolve; branches and URLs are linked as written.
+LOOKED_UP = frozenset({RefKind.PR, RefKind.ISSUE, RefKind.NAMED_PR})
 # Opening the meeting issue takes one extra round; beyond that something is wrong.
 MAX_ROUNDS = 3
 # Each write that may or may not have happened costs a round of its own.
@@ -58,7 +67,9 @@ class ReconcileGaveUp(RuntimeError):
 class MinutesReads(ReferenceReads, Protocol):
     """What reconciling minutes reads from GitHub; the GitHub port, or `plan`'s stand-in."""
 
-    async def get_file(self, repo: str, path: str, ref: str) -> str | None: ...
+    async def get_file(
+        self, repo: str, path: str, ref: str, *, max_bytes: int | None = None
+    ) -> str | None: ...
 
     async def list_issues(
         self, repo: str, *, labels: str | None = None, state: str = "all"
@@ -92,8 +103,10 @@ class MinutesReconciler:
         server_url: str = GITHUB_URL,
         thorough: bool = False,
         meeting_date: date | None = None,
+        extract: Extract | None = None,
     ) -> None:
         self.port = port
+        self.extract = extract or shared_pool()
         # A thorough run (sync) also checks meeting issues when no item changed, so it
         # heals a meeting list that a crash left behind.
         self.thorough = thorough
@@ -151,32 +164,31 @@ class MinutesReconciler:
     async def update(self, path: str) -> Minutes | None:
         """Reconcile the issues of the minutes file at `path`; return its minutes as read."""
         # Reads that do not depend on each other go out together.
-        text, _ = await asyncio.gather(
-            self.port.get_file(self.repo, path, ref=self.sha), self.issues()
-        )
-        if text is None:  # gone again already; its removal will be reconciled then
-            log.warning("minutes file missing at the commit", extra={"fields": {"path": path}})
+        text, _ = await asyncio.gather(self.read_text(path), self.issues())
+        read = await self.read(path, text) if text is not None else None
+        if read is None:
             return None
-        minutes, ctx = await self.read(path, text)
+        minutes, ctx = read
         if not self.thorough and self.in_step(minutes, ctx, await self.issues()):
             return minutes  # nothing to write, and the linked PRs were told already
         await self.settle(minutes, ctx)
         await self.applier.tell_pulls(minutes.items, await self.numbers(minutes), ctx)
         return minutes
 
-    async def read(self, path: str, text: str) -> tuple[Minutes, RenderContext]:
+    async def read(self, path: str, text: str) -> tuple[Minutes, RenderContext] | None:
         """Extract the items of `text` and learn from GitHub what rendering them needs.
 
-        A PR's owner stays in an item's title only when the minutes or the PR say so.
+        Items beyond `MAX_ITEMS` and references beyond `MAX_LOOKUPS` are left out, and
+        the commit is told so. A PR's owner stays in an item's title only when the minutes
+        or the PR say so. None when the items took too long to read.
         """
-        minutes = extract_minutes(
-            without_ignored_lines(text),
-            path=path,
-            people=self.roster,
-            holidays=self.config.holidays,
-            meeting_date=self.meeting_date,
-        )
-        ctx = await self.render_context(minutes)
+        minutes = await self.extracted(path, without_ignored_lines(text))
+        if minutes is None:
+            return None
+        minutes, too_many_items = capped_items(minutes)
+        lookups, too_many_lookups = capped_lookups(minutes)
+        await self.tell(path, [*too_many_items, *too_many_lookups])
+        ctx = await self.render_context(minutes, lookups)
         return with_sure_owners(minutes, ctx.links, people_of(minutes, self.roster)), ctx
 
     async def settle(self, minutes: Minutes, ctx: RenderContext) -> None:
@@ -194,6 +206,41 @@ class MinutesReconciler:
                 await self.relist(minutes)
             if rounds >= MAX_ROUNDS or uncertain >= MAX_UNCERTAIN_WRITES:
                 raise ReconcileGaveUp(f"{minutes.path}: the issues did not settle; run sync")
+
+    async def read_text(self, path: str) -> str | None:
+        """Return the text of the file at the commit; None when it is gone or too big."""
+        try:
+            text = await self.port.get_file(
+                self.repo, path, ref=self.sha, max_bytes=MAX_MINUTES_BYTES
+            )
+        except FileTooLarge as error:
+            name = notices.file_name(path)
+            refusal = notices.TOO_LARGE.format(file=name, size=error.size, limit=error.limit)
+            await self.tell(path, [refusal])
+            return None
+        if text is None:  # gone again already; its removal will be reconciled then
+            log.warning("minutes file missing at the commit", extra={"fields": {"path": path}})
+        return text
+
+    async def extracted(self, path: str, text: str) -> Minutes | None:
+        """Extract the file's items in a worker; None, and a notice, when it takes too long."""
+        try:
+            return await self.extract(
+                text,
+                path=path,
+                people=self.roster,
+                holidays=self.config.holidays,
+                meeting_date=self.meeting_date,
+            )
+        except ExtractionTimeout as error:
+            slow = notices.TOO_SLOW.format(file=notices.file_name(path), seconds=error.seconds)
+            await self.tell(path, [slow])
+            return None
+
+    async def tell(self, path: str, lines: list[str]) -> None:
+        """Tell the commit, once, what the bot left undone with the file at `path`."""
+        if lines:
+            await self.applier.tell_commit(self.sha, path, lines)
 
     def in_step(self, minutes: Minutes, ctx: RenderContext, issues: list[dict[str, Any]]) -> bool:
         """Tell whether the item issues already match the minutes.
@@ -252,12 +299,12 @@ class MinutesReconciler:
         plan = reconcile_deleted(await self.file_issues(path), ctx)
         self.changed |= bool(plan.operations)
         await self.applier.apply(plan, Minutes(path=path, title=None, meeting_date=None), ctx)
-    async def render_context(self, minutes: Minutes) -> RenderContext:
+    async def render_context(self, minutes: Minutes, lookups: Iterable[Ref]) -> RenderContext:
         """Learn what rendering needs from GitHub: assignable owners and linked PRs."""
         links, assignable = await asyncio.gather(
             resolve_refs(
                 self.port,
-                (ref for item in minutes.items for ref in item.refs),
+                lookups,
                 repo=self.repo,
                 search_in=self.config.search_repositories(self.repo),
                 people=people_of(minutes, self.roster),
@@ -322,6 +369,28 @@ def server_url(repository: Mapping[str, Any]) -> str:
     return html_url[: -len(suffix)] if html_url.lower().endswith(suffix.lower()) else GITHUB_URL
 
 
+def capped_items(minutes: Minutes) -> tuple[Minutes, list[str]]:
+    """Keep the first `MAX_ITEMS` items, with the notice that says so when there are more."""
+    if len(minutes.items) <= MAX_ITEMS:
+        return minutes, []
+    notice = notices.TOO_MANY_ITEMS.format(
+        file=notices.file_name(minutes.path), count=len(minutes.items), limit=MAX_ITEMS
+    )
+    return replace(minutes, items=minutes.items[:MAX_ITEMS]), [notice]
+
+
+def capped_lookups(minutes: Minutes) -> tuple[list[Ref], list[str]]:
+    """Return the first `MAX_LOOKUPS` references to look up, and a notice if there are more."""
+    refs = dict.fromkeys(ref for item in minutes.items for ref in item.refs)
+    lookups = [ref for ref in refs if ref.kind in LOOKED_UP]
+    if len(lookups) <= MAX_LOOKUPS:
+        return lookups, []
+    notice = notices.TOO_MANY_LOOKUPS.format(
+        file=notices.file_name(minutes.path), count=len(lookups), limit=MAX_LOOKUPS
+    )
+    return lookups[:MAX_LOOKUPS], [notice]
+
+
 async def sync_repository(
     port: GitHubPort,
     repo: str,
@@ -329,6 +398,7 @@ async def sync_repository(
     progress: Callable[[str], None] = lambda line: None,
     clock: Callable[[], datetime] = utc_now,
     dry_run: DryRun | None = None,
+    extract: Extract | None = None,
 ) -> int:
     """Reconcile every minutes file of `repo` from scratch; return how many there are.
 
@@ -340,7 +410,9 @@ async def sync_repository(
     sha = await port.head_sha(repo, repository["default_branch"])
     config = await load_repo_config(port, repo, sha)
     paths = [path for path in await port.list_files(repo, ref=sha) if is_minutes_path(config, path)]
-    reconciler = live_reconciler(port, repository, sha, config, thorough=True, dry_run=dry_run)
+    reconciler = live_reconciler(
+        port, repository, sha, config, thorough=True, dry_run=dry_run, extract=extract
+    )
     for done, path in enumerate(paths, 1):
         progress(f"[{done}/{len(paths)}] {path}")
         await reconciler.update(path)

@@ -37,7 +37,8 @@ def listed_items(comment_body: str, pull_repo: str) -> Iterator[tuple[str, int]]
 
 
 def _is_item(issue: dict[str, object], logins: frozenset[str]) -> bool:
-    return written_by(issue, logins) and isinstance(parse_marker(str(issue.get("body") or "")), ItemMarker)
+    marker = parse_marker(str(issue.get("body") or ""))
+    return written_by(issue, logins) and isinstance(marker, ItemMarker)
 
 
 def finished_by_merge(title: str) -> bool:

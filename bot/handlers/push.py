@@ -113,7 +113,12 @@ async def reconcile_pushed_minutes(event: sansio.Event, context: Context) -> Non
         return
     changes = await changed_minutes(context.port, push, config)
     reconciler = live_reconciler(
-        context.port, event.data["repository"], push.after, config, dry_run=context.dry_run
+        context.port,
+        event.data["repository"],
+        push.after,
+        config,
+        dry_run=context.dry_run,
+        extract=context.extract,
     )
     for path in changes.updated:
         await reconciler.update(path)

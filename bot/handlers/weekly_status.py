@@ -205,7 +205,8 @@ class WeeklyStatus:
     async def reports(self, tracker: int) -> list[dict[str, Any]]:
         """Return the bot's own comments on the tracker: a copied report marker is no report."""
         logins = await self.port.own_logins()
-        return [c for c in await self.port.list_comments(self.repo, tracker) if written_by(c, logins)]
+        comments = await self.port.list_comments(self.repo, tracker)
+        return [comment for comment in comments if written_by(comment, logins)]
 
     async def find_tracker(self) -> dict[str, Any] | None:
         """Return the tracker issue: the configured one, else the oldest the bot opened."""
@@ -213,7 +214,9 @@ class WeeklyStatus:
             return await self.port.get_issue(self.repo, self.config.tracker_issue)
         found = await self.port.list_issues(self.repo, labels=tracker_label(self.config))
         logins = await self.port.own_logins()
-        mine = [i for i in found if TRACKER_MARKER in (i.get("body") or "") and written_by(i, logins)]
+        mine = [
+            i for i in found if TRACKER_MARKER in (i.get("body") or "") and written_by(i, logins)
+        ]
         return min(mine, key=lambda issue: issue["number"]) if mine else None
 
     async def ensure_tracker(

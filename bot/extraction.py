@@ -1,0 +1,158 @@
+"""Extract action items in worker processes, each file within a time budget.
+
+Extraction is plain Python over text anybody with push access wrote. On the event
+loop, a file that takes long (or a pattern that goes quadratic on odd input) would
+stop the webhook, `/healthz` and every other repository until it finished; in a
+thread it would still hold the interpreter, and it could not be stopped. So it runs in
+a small pool of processes, started from a fork server that has the extractor already
+imported, and a file that takes longer than the budget has its worker killed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import date
+from typing import Any, Protocol
+
+from bot.minutes.extract import extract_minutes
+from bot.minutes.model import Minutes
+from bot.minutes.people import Roster
+
+log = logging.getLogger(__name__)
+
+# The slowest ordinary minutes take well under a second; 20 s is something else.
+EXTRACTION_SECONDS = 20.0
+# Workers are replaced now and then, so whatever one file left in memory is given back.
+TASKS_PER_WORKER = 100
+
+
+class ExtractionTimeout(Exception):
+    """A minutes file whose extraction did not finish within the budget."""
+
+    def __init__(self, path: str, seconds: float) -> None:
+        super().__init__(f"{path}: reading the action items took longer than {seconds:g} s")
+        self.path = path
+        self.seconds = seconds
+
+
+class Extract(Protocol):
+    """Find the action items of one minutes file, somewhere other than the event loop."""
+
+    async def __call__(
+        self,
+        text: str,
+        *,
+        path: str,
+        people: Roster,
+        holidays: tuple[int, int],
+        meeting_date: date | None = None,
+    ) -> Minutes: ...
+
+
+class ExtractionPool:
+    """Worker processes that extract minutes, at most `workers` files at a time."""
+
+    def __init__(self, workers: int | None = None, seconds: float = EXTRACTION_SECONDS) -> None:
+        self.workers = workers or min(2, os.cpu_count() or 1)
+        self.seconds = seconds
+        self._executor: ProcessPoolExecutor | None = None
+        self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+
+    async def __call__(
+        self,
+        text: str,
+        *,
+        path: str,
+        people: Roster,
+        holidays: tuple[int, int],
+        meeting_date: date | None = None,
+    ) -> Minutes:
+        """Extract `text`; raise `ExtractionTimeout` when it takes longer than the budget."""
+        job = (text, path, people, holidays, meeting_date)
+        # A file waits for a free worker first, so only its own work counts against it.
+        async with self._free_worker():
+            try:
+                return await self._run(job, path)
+            except BrokenProcessPool:
+                # Another file's worker was killed and took the pool down: run it again.
+                return await self._run(job, path)
+
+    async def _run(self, job: tuple[Any, ...], path: str) -> Minutes:
+        executor = self._pool()
+        loop = asyncio.get_running_loop()
+        work = loop.run_in_executor(executor, _extract, *job)
+        try:
+            async with asyncio.timeout(self.seconds):
+                return await work
+        except TimeoutError:
+            log.warning(
+                "extraction over budget; its worker is stopped", extra={"fields": {"path": path}}
+            )
+            self._kill(executor)
+            raise ExtractionTimeout(path, self.seconds) from None
+
+    def _free_worker(self) -> asyncio.Semaphore:
+        """Return the semaphore of free workers, one per event loop (tests run several)."""
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._slots[0] is not loop:
+            self._slots = (loop, asyncio.Semaphore(self.workers))
+        return self._slots[1]
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["bot.minutes.extract"])
+            self._executor = ProcessPoolExecutor(
+                self.workers, mp_context=context, max_tasks_per_child=TASKS_PER_WORKER
+            )
+        return self._executor
+
+    def _kill(self, executor: ProcessPoolExecutor) -> None:
+        """Stop every worker of `executor`; the next file starts a fresh pool."""
+        if self._executor is executor:
+            self._executor = None
+        # The executor cannot stop a task that is running; its processes are ours to end.
+        for process in list(getattr(executor, "_processes", {}).values()):
+            process.kill()
+        executor.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        """Stop the workers, busy or not; a later file starts new ones."""
+        if self._executor is not None:
+            self._kill(self._executor)
+
+
+def _extract(
+    text: str, path: str, people: Roster, holidays: tuple[int, int], meeting_date: date | None
+) -> Minutes:
+    return extract_minutes(
+        text, path=path, people=people, holidays=holidays, meeting_date=meeting_date
+    )
+
+
+async def extract_here(
+    text: str,
+    *,
+    path: str,
+    people: Roster,
+    holidays: tuple[int, int],
+    meeting_date: date | None = None,
+) -> Minutes:
+    """Extract in this process: for offline commands, reading a person's own file."""
+    return _extract(text, path, people, holidays, meeting_date)
+
+
+_SHARED: ExtractionPool | None = None
+
+
+def shared_pool() -> ExtractionPool:
+    """Return the process's own pool, for entry points that run one job (sync, Actions)."""
+    global _SHARED
+    if _SHARED is None:
+        _SHARED = ExtractionPool()
+    return _SHARED
