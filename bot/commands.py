@@ -14,11 +14,14 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline.backticks import backtick
 from markdown_it.token import Token
+
+from bot.inert import code_span
 
 HELP_LINES = {
     "done": "- `/done` closes it as completed; add `#123`, `with #123` or a short note to say how.",
@@ -57,12 +60,18 @@ action item's own issue instead; `/help` there lists them all."""
 
 DROP_NEEDS_REASON = "Please say why the item is dropped, e.g. `/drop superseded by #123`."
 ASSIGN_NEEDS_LOGIN = "Please name who should own the item, e.g. `/assign @octocat`."
-ASSIGN_BAD_LOGIN = "`{token}` is not a GitHub login; write logins as `@octocat`."
+ASSIGN_BAD_LOGIN = "{token} is not a GitHub login; write logins as `@octocat`."
 ASSIGN_TOO_MANY = "GitHub allows at most {limit} assignees on an issue."
 DUE_NEEDS_DATE = "Please say when the item is due, e.g. `/due 2025-01-31` or `/due next Friday`."
 DUE_NOT_UNDERSTOOD = (
-    "I couldn't read `{phrase}` as a date; try `/due 2025-01-31` or `/due end of February`."
+    "I couldn't read {phrase} as a date; try `/due 2025-01-31` or `/due end of February`."
 )
+DUE_OUT_OF_RANGE = (
+    "{day} is not a due date I can set: it must be within a year back and five years ahead."
+)
+# How far from today a due date may be: further is a typo (`0001-01-01`), not a plan.
+DUE_PAST = timedelta(days=366)
+DUE_AHEAD = timedelta(days=5 * 366)
 
 MAX_ASSIGNEES = 10
 """GitHub's limit on assignees per issue."""
@@ -168,6 +177,11 @@ def may_act(login: str, *, assignees: Sequence[str], author: str, permission: st
     return login.casefold() in people or permission.casefold() in ACTING_ROLES
 
 
+def due_in_range(due: date, today: date) -> bool:
+    """Tell whether `due` is a date a person could mean: a year back to five years ahead."""
+    return today - DUE_PAST <= due <= today + DUE_AHEAD
+
+
 def parse_command_line(line: str) -> Command:
     """Parse one command line (as returned by `command_lines`)."""
     match = _COMMAND_LINE.match(line)
@@ -214,7 +228,7 @@ def _parse_assign(args: str) -> Command:
     for token in tokens:
         login = _LOGIN.fullmatch(token)
         if login is None:
-            return Malformed("assign", ASSIGN_BAD_LOGIN.format(token=token))
+            return Malformed("assign", ASSIGN_BAD_LOGIN.format(token=code_span(token)))
         logins.setdefault(login["login"].casefold(), login["login"])
     if len(logins) > MAX_ASSIGNEES:
         return Malformed("assign", ASSIGN_TOO_MANY.format(limit=MAX_ASSIGNEES))

@@ -55,12 +55,12 @@ from bot.commands import (
         ("/assign @a-b @c, @d and @e", Assign(logins=("a-b", "c", "d", "e"))),
         ("/assign @Octocat @octocat", Assign(logins=("Octocat",))),
         ("/assign", Malformed("assign", ASSIGN_NEEDS_LOGIN)),
-        ("/assign joerg", Malformed("assign", ASSIGN_BAD_LOGIN.format(token="joerg"))),
-        ("/assign @-bad", Malformed("assign", ASSIGN_BAD_LOGIN.format(token="@-bad"))),
-        ("/assign @a--b", Malformed("assign", ASSIGN_BAD_LOGIN.format(token="@a--b"))),
+        ("/assign joerg", Malformed("assign", ASSIGN_BAD_LOGIN.format(token="`joerg`"))),
+        ("/assign @-bad", Malformed("assign", ASSIGN_BAD_LOGIN.format(token="`@-bad`"))),
+        ("/assign @a--b", Malformed("assign", ASSIGN_BAD_LOGIN.format(token="`@a--b`"))),
         (
             "/assign @" + "a" * 40,
-            Malformed("assign", ASSIGN_BAD_LOGIN.format(token="@" + "a" * 40)),
+            Malformed("assign", ASSIGN_BAD_LOGIN.format(token="`@" + "a" * 40 + "`")),
         ),
         (
             "/assign " + " ".join(f"@user{n}" for n in range(11)),

@@ -28,6 +28,7 @@ from gidgethub.routing import Router
 
 from bot.commands import (
     DUE_NOT_UNDERSTOOD,
+    DUE_OUT_OF_RANGE,
     MEETING_ISSUE_HELP,
     REFUSAL,
     Assign,
@@ -40,6 +41,7 @@ from bot.commands import (
     Reopen,
     Unknown,
     added_commands,
+    due_in_range,
     help_text,
     may_act,
     parse_commands,
@@ -50,6 +52,7 @@ from bot.github import GitHubPort
 from bot.handlers.context import Context
 from bot.handlers.item_state import show_item
 from bot.handlers.repo_config import load_repo_config
+from bot.inert import code_span, inert_text
 from bot.marker import ItemMarker, MeetingMarker, parse_marker, trusted_marker
 from bot.minutes.dates import parse_when
 from bot.reconcile import restate_item, view_of_issue
@@ -158,7 +161,7 @@ def done_text(command: Done, login: str, today: date) -> str:
     what = f"with {command.ref}" if command.ref else ""
     if command.note:
         what = f"{what}: {command.note}" if what else command.note
-    return " ".join(part for part in (what, f"(@{login}, {today.isoformat()})") if part)
+    return " ".join(part for part in (inert_text(what), f"(@{login}, {today.isoformat()})") if part)
 
 
 async def _run(data: dict[str, Any], commands: tuple[Command, ...], context: Context) -> None:
@@ -241,7 +244,7 @@ class _Item:
             case Reopen():
                 await self.set_state("open", None, without_done(self.body))
             case Drop(reason):
-                body = with_done(self.body, f"dropped: {reason} (@{self.login})")
+                body = with_done(self.body, f"dropped: {inert_text(reason)} (@{self.login})")
                 await self.set_state("closed", "not_planned", body)
             case Assign(logins):
                 await self.assign(logins)
@@ -296,7 +299,10 @@ class _Item:
         """Move the due date to the day `when` names; later pushes and syncs keep it."""
         due = parse_when(when, self.today)
         if due is None:
-            await self.fail(DUE_NOT_UNDERSTOOD.format(phrase=when))
+            await self.fail(DUE_NOT_UNDERSTOOD.format(phrase=code_span(when)))
+            return
+        if not due_in_range(due, self.today):
+            await self.fail(DUE_OUT_OF_RANGE.format(day=due.isoformat()))
             return
         body = restate_item(self.issue, replace(self.marker, set_due=due))
         if body is not None:
