@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any
 from gidgethub import BadRequest
 
 from bot.compat import assert_never
+from bot.github import AmbiguousWriteError
 from bot.handlers.linked_pulls import tell_pulls
 from bot.handlers.notices import CommitNotices
+from bot.marker import parse_marker, written_by
 from bot.reconcile import (
     AddSubIssue,
     Applied,
@@ -67,18 +69,16 @@ class Applier:
             case EnsureLabels(names):
                 await self.ensure_labels(names)
             case CreateMeetingIssue(title, body, labels):
-                applied.meeting = await self.port.create_issue(
-                    self.repo, title=title, body=body, labels=list(labels)
-                )
+                applied.meeting = await self.create(title, body, labels)
             case CreateItemIssue():
                 applied.items[op.key] = await self.create_item(op)
             case UpdateItemIssue():
                 await self.update_item(op)
             case CloseIssue():
                 await self.close(op)
-            case AddSubIssue(parent, key, issue_id):
+            case AddSubIssue(parent, key, issue_id, replace_parent):
                 child = issue_id or applied.items[key]["id"]
-                if await self.add_sub_issue(parent, child):
+                if await self.add_sub_issue(parent, child, replace_parent):
                     applied.linked.add((parent, child))
             case UpdateMeetingIssue():
                 body = listed_meeting_body(op, minutes, ctx, applied.items)
@@ -101,13 +101,49 @@ class Applier:
 
     async def create_item(self, op: CreateItemIssue) -> dict[str, Any]:
         """Open an item issue."""
-        return await self.port.create_issue(
-            self.repo,
-            title=op.title,
-            body=op.body,
-            labels=list(op.labels),
-            assignees=list(op.assignees),
-        )
+        return await self.create(op.title, op.body, op.labels, op.assignees)
+
+    async def create(
+        self, title: str, body: str, labels: Sequence[str], assignees: Sequence[str] = ()
+    ) -> dict[str, Any]:
+        """Open an issue; when GitHub may have opened it already, find it instead.
+
+        Raises `AmbiguousWriteError` when it has not shown up in time: then it is safe
+        to plan again and open it.
+        """
+        try:
+            return await self.port.create_issue(
+                self.repo, title=title, body=body, labels=list(labels), assignees=list(assignees)
+            )
+        except AmbiguousWriteError:
+            log.warning("an issue may have been opened; looking for it before opening another")
+            found = await self.port.confirm(lambda: self.find_created(body, labels[0]))
+            if found is None:
+                raise
+            return found
+
+    async def find_created(self, body: str, label: str) -> dict[str, Any] | None:
+        """Return the bot's issue under `label` whose marker is the one in `body`, if any."""
+        wanted, logins = parse_marker(body), await self.port.own_logins()
+        for issue in await self.port.list_issues(self.repo, labels=label, state="all"):
+            if written_by(issue, logins) and parse_marker(issue.get("body")) == wanted:
+                return issue
+        return None
+
+    async def comment(self, number: int, body: str) -> None:
+        """Comment on an issue; when GitHub may have posted it already, find it instead."""
+        try:
+            await self.port.post_comment(self.repo, number, body)
+        except AmbiguousWriteError:
+            log.warning("a comment may have been posted; looking for it before posting another")
+            if await self.port.confirm(lambda: self.find_comment(number, body)) is None:
+                raise
+
+    async def find_comment(self, number: int, body: str) -> dict[str, Any] | None:
+        """Return the bot's comment on issue `number` that says `body`, if any."""
+        logins = await self.port.own_logins()
+        comments = await self.port.list_comments(self.repo, number)
+        return next((c for c in comments if c.get("body") == body and written_by(c, logins)), None)
 
     async def update_item(self, op: UpdateItemIssue) -> None:
         """Edit the fields of an item issue the plan changes."""
@@ -124,16 +160,18 @@ class Applier:
 
     async def close(self, op: CloseIssue) -> None:
         """Say why, then close the issue with its reason."""
-        await self.port.post_comment(self.repo, op.number, op.comment)
+        await self.comment(op.number, op.comment)
         fields: dict[str, Any] = {"state": "closed", "state_reason": op.state_reason}
         if op.body is not None:
             fields["body"] = op.body
         await self.port.update_issue(self.repo, op.number, **fields)
 
-    async def add_sub_issue(self, parent: int, issue_id: int) -> bool:
+    async def add_sub_issue(self, parent: int, issue_id: int, replace_parent: bool = False) -> bool:
         """Group an item under its meeting; the meeting's task list covers a refusal."""
         try:
-            return await self.port.add_sub_issue(self.repo, parent, issue_id)
+            return await self.port.add_sub_issue(
+                self.repo, parent, issue_id, replace_parent=replace_parent
+            )
         except BadRequest as error:
             log.warning(
                 "sub-issue not added; the meeting task list still links the item",

@@ -9,8 +9,9 @@ is retried up to `RetryPolicy.max_tries`, never sleeping longer than
 `RetryPolicy.max_wait` at a time. One exception: a POST that creates something
 (`create_issue`, `post_comment`, `comment_on_commit`, `add_sub_issue`) is not sent
 again when its connection failed after the request went out, because GitHub may have
-done it already; the port raises `AmbiguousWriteError`, and the caller re-lists what
-exists (issues by marker, comments) before deciding to create it again. A clean error
+done it already; the port raises `AmbiguousWriteError`, and the caller looks for what
+it asked for (issues by marker, comments), giving GitHub time (`confirm`), before
+deciding to create it again. A clean error
 answer (5xx, 429, a rate-limit 403) means nothing was done, so those POSTs are retried.
 
 Writes of one installation are sent one at a time, in the order they are asked for,
@@ -113,6 +114,9 @@ class RetryPolicy:
     # Writes per minute (GitHub counts them against content creation); 0 = unpaced.
     content_per_minute: float = 0.0
     content_burst: int = 8
+    # After a create that may have happened, when to look for it (75 s in all: GitHub
+    # has been seen to answer a POST after more than 30 s, and to have done it).
+    confirm_waits: tuple[float, ...] = (5.0, 10.0, 20.0, 40.0)
 
 
 def retry_delay(
@@ -548,6 +552,19 @@ class GitHubPort:
     def writes(self) -> int:
         return self._api.writes
 
+    async def confirm(self, check: Callable[[], Awaitable[T | None]]) -> T | None:
+        """Give a write that may have happened time to show; ask `check` after each wait.
+
+        For `AmbiguousWriteError`: what GitHub answered too late may still be done, and
+        doing it again would make a duplicate. Returns what `check` found, else None.
+        """
+        for wait in self._policy.confirm_waits:
+            await self._sleep(wait)
+            found = await check()
+            if found is not None:
+                return found
+        return None
+
     # -- contents and commits -------------------------------------------------
 
     async def own_logins(self) -> frozenset[str]:
@@ -773,14 +790,21 @@ class GitHubPort:
         )
         return found
 
-    async def add_sub_issue(self, repo: str, parent_number: int, child_id: int) -> bool:
-        """Make issue `child_id` (an id, not a number) a sub-issue; False when unsupported."""
+    async def add_sub_issue(
+        self, repo: str, parent_number: int, child_id: int, *, replace_parent: bool = False
+    ) -> bool:
+        """Make issue `child_id` (an id, not a number) a sub-issue; False when unsupported.
+
+        `replace_parent` moves it from the parent it has, if any.
+        """
+        data: dict[str, Any] = {"sub_issue_id": child_id}
+        data.update({"replace_parent": True} if replace_parent else {})
         try:
             await self._write(
                 "POST",
                 "/repos/{owner}/{name}/issues/{number}/sub_issues",
                 _repo(repo, number=parent_number),
-                {"sub_issue_id": child_id},
+                data,
                 repeatable=False,
             )
         except BadRequest as error:

@@ -66,6 +66,7 @@ FILE_DELETED_COMMENT = (
 MEETING_FOOTER = "Each item is its own issue: comment `/done` there when it is finished."
 MINUTES_DIFFER = "The minutes now say {said}; this item keeps what was set here.{follow}"
 NO_ITEMS = "No action items are left in these minutes."
+DUPLICATE_COMMENT = "This is a duplicate of #{original}, which tracks the same {what}."
 SUB_ISSUES_ONLY = (
     "The {count} action items are too many to list here; they are this issue's sub-issues."
 )
@@ -139,7 +140,7 @@ class UpdateItemIssue:
 
 @dataclass(frozen=True)
 class CloseIssue:
-    """Close an issue as not planned, saying why; write `body` too unless None."""
+    """Close an issue as not planned (or a duplicate), saying why; write `body` unless None."""
 
     number: int
     comment: str
@@ -152,12 +153,14 @@ class AddSubIssue:
     """Make an item issue a sub-issue of the meeting issue.
 
     `issue_id` is the REST `id` (not the number); None means the issue this plan
-    creates for `key`.
+    creates for `key`. `replace_parent` moves an item the bot had put under another
+    meeting issue (a duplicate being merged).
     """
 
     parent: int
     key: str
     issue_id: int | None
+    replace_parent: bool = False
 
 
 @dataclass(frozen=True)
@@ -296,7 +299,9 @@ def reconcile(
         *([EnsureLabels(labels)] if creations else []),
         *creations,
         *updates,
-        *_closures(tracked, matches, REMOVED_COMMENT, ctx),
+        *_duplicates(tracked, matches),
+        *_closures(tracked, matches, REMOVED_COMMENT, ctx, _copies(tracked, matches)),
+        *_duplicate_meetings(issues, ctx.path, meeting),
         *links,
         *_meeting_sync(minutes, meeting, ctx, bool(creations), tasks),
     ]
@@ -414,16 +419,28 @@ def item_keys(items: Sequence[ActionItem]) -> tuple[str, ...]:
 def read_issues(
     issues: Iterable[Mapping[str, Any]], path: str
 ) -> tuple[tuple[Tracked, ...], Meeting | None]:
-    """Keep the issues whose marker names `path`; ignore all others."""
+    """Keep the issues whose marker names `path`; ignore all others.
+
+    Of several meeting issues for the file, the oldest is the meeting issue.
+    """
     tracked: list[Tracked] = []
-    meeting: Meeting | None = None
     for issue in issues:
         marker = None if "pull_request" in issue else parse_marker(issue.get("body"))
         if isinstance(marker, ItemMarker) and marker.file == path:
             tracked.append(_tracked(issue, marker))
-        elif isinstance(marker, MeetingMarker) and marker.file == path and meeting is None:
-            meeting = Meeting(issue["number"], issue.get("body") or "", _is_open(issue), marker)
-    return tuple(sorted(tracked, key=lambda t: t.number)), meeting
+    meetings = meeting_issues(issues, path)
+    return tuple(sorted(tracked, key=lambda t: t.number)), meetings[0] if meetings else None
+
+
+def meeting_issues(issues: Iterable[Mapping[str, Any]], path: str) -> list[Meeting]:
+    """Return every meeting issue of the file at `path`, oldest first."""
+    found = {}
+    for issue in issues:
+        marker = None if "pull_request" in issue else parse_marker(issue.get("body"))
+        if isinstance(marker, MeetingMarker) and marker.file == path:
+            body = issue.get("body") or ""
+            found[issue["number"]] = Meeting(issue["number"], body, _is_open(issue), marker)
+    return [found[number] for number in sorted(found)]
 
 
 def match_items(
@@ -442,6 +459,41 @@ def _same_keys(keys: Sequence[str], tracked: Sequence[Tracked]) -> dict[str, Tra
     for issue in tracked:
         first.setdefault(issue.marker.key, issue)
     return {key: first[key] for key in keys if key in first}
+
+
+def _copies(tracked: Sequence[Tracked], matches: Mapping[str, Tracked]) -> dict[int, Tracked]:
+    """Map each open later copy of a kept issue (same key) to the issue it copies."""
+    kept = {issue.marker.key: issue for issue in matches.values()}
+    return {
+        issue.number: kept[issue.marker.key]
+        for issue in tracked
+        if issue.is_open and issue.marker.key in kept and issue is not kept[issue.marker.key]
+    }
+
+
+def _duplicates(tracked: Sequence[Tracked], matches: Mapping[str, Tracked]) -> list[CloseIssue]:
+    """Close each open copy of a kept item issue as a duplicate of the oldest one."""
+    return [
+        CloseIssue(number, _duplicate_of(original.number, "action item"), state_reason="duplicate")
+        for number, original in _copies(tracked, matches).items()
+    ]
+
+
+def _duplicate_meetings(
+    issues: Iterable[Mapping[str, Any]], path: str, meeting: Meeting | None
+) -> list[CloseIssue]:
+    """Close the file's open meeting issues other than the oldest as its duplicates."""
+    if meeting is None:
+        return []
+    return [
+        CloseIssue(copy.number, _duplicate_of(meeting.number, "meeting"), state_reason="duplicate")
+        for copy in meeting_issues(issues, path)[1:]
+        if copy.is_open
+    ]
+
+
+def _duplicate_of(original: int, what: str) -> str:
+    return DUPLICATE_COMMENT.format(original=original, what=what)
 
 
 def _likeliest(
@@ -708,9 +760,13 @@ def _new_body(
 
 
 def _closures(
-    tracked: Sequence[Tracked], matches: Mapping[str, Tracked], template: str, ctx: RenderContext
+    tracked: Sequence[Tracked],
+    matches: Mapping[str, Tracked],
+    template: str,
+    ctx: RenderContext,
+    copies: Mapping[int, Tracked] | None = None,
 ) -> list[CloseIssue]:
-    kept = {issue.number for issue in matches.values()}
+    kept = {issue.number for issue in matches.values()} | set(copies or {})
     comment = template.format(path=code_span(ctx.path), url=file_link(ctx))
     return [
         CloseIssue(issue.number, comment, _removed_body(issue))
@@ -736,12 +792,11 @@ def _sub_issue_links(
     if parent is None:
         return []
     rewritten = {update.number for update in updates if update.body is not None}
-    relinked = [
-        AddSubIssue(parent, key, issue.id)
-        for key, issue in matches.items()
-        if (issue.number in rewritten and issue.marker.meeting != parent)
-        or (sub_issues is not None and issue.id not in sub_issues)
-    ]
+    relinked = []
+    for key, issue in matches.items():
+        moved = issue.number in rewritten and issue.marker.meeting != parent
+        if moved or (sub_issues is not None and issue.id not in sub_issues):
+            relinked.append(AddSubIssue(parent, key, issue.id, replace_parent=moved))
     return [AddSubIssue(parent, op.key, None) for op in creations] + relinked
 
 

@@ -6,6 +6,7 @@ import functools
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -81,3 +82,20 @@ async def svsm_bot(
 
     async for running in start_bot(github_sim, github_app_key, tmp_path / "journal.sqlite3"):
         yield running
+
+
+@pytest.fixture
+def unslept_ports(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Have every GitHub port skip its sleeps: backoff, pacing, and the wait for a write
+    that may have happened to show (which, for a write that never happened, is long)."""
+    from bot.github import GitHubPort
+
+    build = GitHubPort.__init__
+
+    async def no_wait(seconds: float) -> None:
+        pass
+
+    def build_without_waits(port: Any, *args: Any, **options: Any) -> None:
+        build(port, *args, **(options | {"sleep": no_wait}))
+
+    monkeypatch.setattr(GitHubPort, "__init__", build_without_waits)

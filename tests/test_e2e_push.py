@@ -326,7 +326,7 @@ async def test_without_sub_issues_the_meeting_task_list_still_links_every_item(
 
 
 async def test_a_dropped_connection_while_opening_issues_duplicates_nothing(
-    github_sim: GitHubSim, bot: Bot
+    github_sim: GitHubSim, bot: Bot, unslept_ports: None
 ) -> None:
     github_sim.faults.drop("POST", "/repos/{owner}/{repo}/issues", times=1)
     await push(github_sim, bot, {MEETING: SVSM})

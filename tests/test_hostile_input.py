@@ -16,7 +16,6 @@ import os
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
@@ -26,7 +25,6 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import QUEUE, create_app
 from bot.compat import timeout
 from bot.config import ServiceSettings
-from bot.github import GitHubPort
 from bot.queue import EmbeddedQueue
 from tests.e2e_support import CONFIG, MEETING, REPO, SECRET, SVSM, Bot, create_svsm_repo, start_bot
 from tests.github_sim import GitHubSim
@@ -56,17 +54,8 @@ def headers(body: bytes, event: str = "push", delivery: str = "d-1") -> dict[str
 
 
 @pytest.fixture(autouse=True)
-def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+def no_backoff(unslept_ports: None) -> None:
     """Let the service's ports retry without sleeping (GitHub is unreachable for `app`)."""
-    build = GitHubPort.__init__
-
-    async def no_wait(seconds: float) -> None:
-        pass
-
-    def build_without_waits(port: GitHubPort, *args: Any, **options: Any) -> None:
-        build(port, *args, **(options | {"sleep": no_wait}))
-
-    monkeypatch.setattr(GitHubPort, "__init__", build_without_waits)
 
 
 @pytest.fixture

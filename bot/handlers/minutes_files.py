@@ -169,7 +169,9 @@ class MinutesReconciler:
         if read is None:
             return None
         minutes, ctx = read
-        if not self.thorough and self.in_step(minutes, ctx, await self.issues()):
+        if self.thorough:  # also the meeting issues no item links to: duplicates to merge
+            await self.add_meetings(minutes)
+        elif self.in_step(minutes, ctx, await self.issues()):
             return minutes  # nothing to write, and the linked PRs were told already
         await self.settle(minutes, ctx)
         await self.applier.tell_pulls(minutes.items, await self.numbers(minutes), ctx)
@@ -287,6 +289,10 @@ class MinutesReconciler:
     async def relist(self, minutes: Minutes) -> None:
         """Forget what was listed; list the items and the file's meeting issue afresh."""
         self._issues = None
+        await self.add_meetings(minutes)
+
+    async def add_meetings(self, minutes: Minutes) -> None:
+        """Add the bot's issues under the file's meeting label to those listed."""
         label = meeting_label(minutes, minutes.path, self.settings)
         meetings = await self.own(await self.port.list_issues(self.repo, labels=label, state="all"))
         issues = await self.issues()
