@@ -15,7 +15,7 @@ import aiohttp
 import jwt
 from aiohttp import web
 
-from bot import dry_run_report
+from bot import dry_run_report, server
 from bot.app import AUTH, JOURNAL, create_app, journal_path
 from bot.cli_github import (
     CannotRun,
@@ -70,7 +70,8 @@ def run_serve(args: argparse.Namespace) -> int:
         return check_config(checked_settings(os.environ), args.journal)
     settings = logged_settings(os.environ)
     app = build_app(settings, args.journal)
-    web.run_app(app, host=args.host, port=args.port or settings.port, print=None)
+    port = args.port or settings.port
+    web.run_app(app, host=args.host, port=port, print=None, **server.SERVER_OPTIONS)
     return 0
 
 

@@ -44,7 +44,8 @@ class Metrics:
         self.deliveries = self._counter(
             "minutes_bot_deliveries",
             "Webhook deliveries received, by event and outcome "
-            "(accepted, duplicate, ignored, ping, bad_signature, bad_request, too_large).",
+            "(accepted, duplicate, ignored, ping, bad_signature, bad_request, too_large,"
+            " too_slow).",
             ["event", "outcome"],
         )
         self.items = self._counter(

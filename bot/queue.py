@@ -81,6 +81,10 @@ class Queue(Protocol):
         """Wait until every accepted delivery has been processed."""
         ...
 
+    async def problem(self) -> str | None:
+        """Say what keeps the queue from accepting deliveries, or None when it can."""
+        ...
+
 
 class Journal:
     """The SQLite record of accepted deliveries and whether each is finished."""
@@ -173,6 +177,11 @@ class Journal:
             ).fetchall()
         return [(repo, installation) for repo, installation in rows]
 
+    def check(self) -> None:
+        """Raise `sqlite3.Error` unless the journal can be read and written."""
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")  # takes the write lock, as accepting would
+
     def prune(self, older_than: float = KEEP_DONE_SECONDS) -> None:
         """Forget finished deliveries older than `older_than` seconds."""
         with self._connect() as db:
@@ -225,6 +234,14 @@ class EmbeddedQueue:
     async def drain(self) -> None:
         """Wait until every queued delivery has been processed."""
         await self._idle.wait()
+
+    async def problem(self) -> str | None:
+        """Say why the journal cannot take deliveries, or None when it can."""
+        try:
+            await asyncio.to_thread(self.journal.check)
+        except sqlite3.Error as error:
+            return f"the journal cannot be written: {error}"
+        return None
 
     def _enqueue(self, delivery: Delivery) -> None:
         if not self._running:

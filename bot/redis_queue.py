@@ -50,6 +50,8 @@ DEDUP_TTL_SECONDS = 30 * 24 * 3600
 WEEKLY_GUARD_SECONDS = 14 * 24 * 3600
 GROUP = "workers"
 RETRY_SECONDS = 1.0
+# A health check that waits longer than this says Redis is down.
+PING_SECONDS = 2.0
 CLAIM_BATCH = 100
 MAX_CONNECTIONS = 50
 
@@ -228,6 +230,15 @@ class RedisQueue:
             if await self._is_drained():
                 return
             await asyncio.sleep(0.02)
+
+    async def problem(self) -> str | None:
+        """Say why Redis cannot take deliveries, or None when it answers."""
+        try:
+            async with asyncio.timeout(PING_SECONDS):
+                await self.redis.ping()
+        except (RedisError, OSError, TimeoutError) as error:
+            return f"Redis does not answer: {type(error).__name__}"
+        return None
 
     async def _is_drained(self) -> bool:
         last_added = (await self.redis.xinfo_stream(self.stream))["last-generated-id"]

@@ -13,15 +13,19 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot import cli, server
 from bot.app import QUEUE, create_app
 from bot.compat import timeout
 from bot.config import ServiceSettings
@@ -170,6 +174,131 @@ async def test_a_signed_push_of_the_wrong_shape_fails_alone_and_the_service_goes
     ping = json.dumps({"zen": "Design for failure.", "hook": {"id": 1}}).encode()
     pong = await client.post("/webhook", data=ping, headers=headers(ping, event="ping"))
     assert (healthy.status, pong.status) == (200, 200)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "encoding", "status"),
+    [
+        pytest.param("application/json; charset=no-such-charset", None, 400, id="unknown charset"),
+        pytest.param("application/json; charset=utf-16", None, 400, id="wrong charset"),
+        pytest.param("application/json", "gzip", 415, id="compressed"),
+    ],
+)
+async def test_bodies_in_encodings_github_does_not_send_are_refused(
+    app: web.Application, client: Client, content_type: str, encoding: str | None, status: int
+) -> None:
+    sent = headers(BODY) | {"Content-Type": content_type}
+    sent |= {"Content-Encoding": encoding} if encoding else {}
+    response = await client.post("/webhook", data=BODY, headers=sent)
+    assert response.status == status
+    assert journal_state(app, "d-1") is None
+
+
+# -- slow and oversized senders ---------------------------------------------------------------------
+
+
+async def test_a_body_sent_too_slowly_is_refused_and_its_connection_freed(
+    app: web.Application, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(server, "BODY_SECONDS", 0.3)
+
+    async def trickle() -> AsyncIterator[bytes]:
+        yield BODY[:10]
+        await asyncio.sleep(5)
+        yield BODY[10:]
+
+    started = time.perf_counter()
+    response = await client.post("/webhook", data=trickle(), headers=headers(BODY))
+
+    assert response.status == 408
+    assert time.perf_counter() - started < 3
+    assert journal_state(app, "d-1") is None
+
+
+async def test_a_connection_that_never_finishes_its_headers_is_closed(
+    app: web.Application,
+) -> None:
+    served = TestServer(app, host="127.0.0.1")
+    await served.start_server(**server.SERVER_OPTIONS | {"keepalive_timeout": 0.3})
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", served.port)
+        started = time.perf_counter()
+        writer.write(b"POST /webhook HTTP/1.1\r\nHost: x\r\nX-Slow: ")  # never finished
+        await writer.drain()
+        async with asyncio.timeout(3):
+            assert await reader.read() == b""
+        writer.close()
+    finally:
+        await served.close()
+    assert time.perf_counter() - started < 3
+
+
+def test_serve_runs_aiohttp_with_the_header_deadline_and_no_decompression(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    ran: dict[str, Any] = {}
+    monkeypatch.setattr(web, "run_app", lambda app, **options: ran.update(options))
+    monkeypatch.setenv("GITHUB_WEBHOOK_SECRET", SECRET)
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_unused")
+    monkeypatch.setenv("MINUTES_BOT_JOURNAL", str(tmp_path / "journal.sqlite3"))
+
+    assert cli.main(["serve", "--port", "8999"]) == 0
+
+    assert (ran["keepalive_timeout"], ran["auto_decompress"]) == (server.HEADER_SECONDS, False)
+
+
+FAKE_BODY = 25 * 1024 * 1024 - 1
+RESIDENT = re.compile(r"^(VmRSS|VmHWM):\s+(\d+) kB", re.MULTILINE)
+
+
+def resident_mb(pid: int) -> dict[str, float]:
+    """Return a process's resident memory now (VmRSS) and at its peak (VmHWM), in MB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return {name: int(kb) / 1024 for name, kb in RESIDENT.findall(status)}
+
+
+async def zeros(size: int) -> AsyncIterator[bytes]:
+    chunk = b"0" * (256 * 1024)
+    for _ in range(size // len(chunk)):
+        yield chunk
+    yield chunk[: size % len(chunk)]
+
+
+async def test_memory_stays_bounded_under_24_unsigned_25_mb_bodies(tmp_path: Path) -> None:
+    """Each body carries a made-up signature; none may be held whole in memory."""
+    port, log = free_port(), tmp_path / "service.log"
+    env = {
+        "PATH": os.environ["PATH"],
+        "GITHUB_WEBHOOK_SECRET": SECRET,
+        "GITHUB_TOKEN": "ghp_unused",
+        "GITHUB_API_URL": "http://127.0.0.1:9",
+        "MINUTES_BOT_JOURNAL": str(tmp_path / "journal.sqlite3"),
+    }
+    command = [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)]
+    with log.open("wb") as output:
+        process = await asyncio.create_subprocess_exec(*command, env=env, stdout=output, stderr=output)
+    try:
+        await _until_healthy(port, log)
+        before = resident_mb(process.pid)
+        fake = headers(b"") | {"X-Hub-Signature-256": "sha256=" + "0" * 64}
+        fake["Content-Length"] = str(FAKE_BODY)
+        async with aiohttp.ClientSession() as session:
+
+            async def send() -> int:
+                url = f"http://127.0.0.1:{port}/webhook"
+                async with session.post(url, data=zeros(FAKE_BODY), headers=fake) as answer:
+                    return answer.status
+
+            async with asyncio.timeout(120):  # a guard against a hang, not a measurement
+                statuses = await asyncio.gather(*(send() for _ in range(24)))
+        after = resident_mb(process.pid)
+    finally:
+        process.terminate()
+        await process.wait()
+
+    assert set(statuses) <= {401, 408} and 401 in statuses
+    assert after["VmHWM"] - before["VmRSS"] < 100
+    assert after["VmRSS"] - before["VmRSS"] < 50
 
 
 # -- events and actions nobody handles -----------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import METRICS, QUEUE, create_app
 from bot.config import ServiceSettings
 from bot.queue import EmbeddedQueue
+from tests.redis_server import MISSING, running_redis_server
 
 SECRET = "It's a Secret to Everybody"
 INSTALLATION = {
@@ -263,6 +265,26 @@ async def test_reports_a_crash_as_500_and_logs_it(
 async def test_health_check(client: TestClient[web.Request, web.Application]) -> None:
     response = await client.get("/healthz")
     assert (response.status, await response.json()) == (200, {"status": "ok"})
+
+
+async def test_health_check_fails_while_redis_is_down(tmp_path: Path) -> None:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip(MISSING)
+    with running_redis_server(binary) as url:
+        settings = ServiceSettings(webhook_secret=SECRET, token="ghp_unused", redis_url=url)
+        client = TestClient(TestServer(create_app(settings, journal=tmp_path / "j.sqlite3")))
+        await client.start_server()
+        up = await client.get("/healthz")
+    try:
+        down = await client.get("/healthz")  # the server is gone now
+        assert (up.status, down.status) == (200, 503)
+        assert await down.json() == {
+            "status": "unavailable",
+            "problem": "Redis does not answer: ConnectionError",
+        }
+    finally:
+        await client.close()
 
 
 @pytest.mark.parametrize(
