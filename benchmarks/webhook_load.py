@@ -1,16 +1,19 @@
-"""Measure the webhook edge: deliveries accepted per second and answer latency.
+"""Measure the webhook edge: answer latency next to a bare aiohttp handler, the backlog
+under a heavy rate, deliveries accepted per second, resident memory.
 
-    python benchmarks/webhook_load.py [--deliveries 2000] [--rate 200] [--seconds 5]
+    python benchmarks/webhook_load.py [--rate 200] [--seconds 10] [--heavy 1000]
+                                      [--deliveries 2000] [--concurrency 32]
 
 Runs `minutes-bot serve` as real processes on 127.0.0.1 (one with the embedded queue,
-then two replicas on one memory-only redis-server), and next to them a bare aiohttp
-handler that answers 202 without looking at the body, the yardstick. The deliveries are
-signed `installation` events, which the service journals, queues and handles without
+then two replicas on one memory-only redis-server) and, beside them, a bare aiohttp
+handler that reads the body and answers 202: the yardstick. The deliveries are signed
+`installation` events, which the service verifies, journals, queues and handles without
 calling GitHub, so what is measured is the edge: verify, journal, queue, answer.
 
-For each server it prints one line per measure: the answer latency p50/p99 at a steady
-`--rate` per second for `--seconds` (from idle), then the most deliveries per second
-accepted (`--concurrency` requests in flight), and the resident memory afterwards.
+Latency is measured in one run for both servers, taking turns: at each tick of `--rate`
+a second, each server gets one delivery, the order rotating, so whatever else the
+machine does falls on both alike. The backlog run sends `--heavy` deliveries a second
+for `--seconds` and samples the queue depth (`/metrics`) as it goes.
 """
 
 from __future__ import annotations
@@ -22,13 +25,14 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
@@ -48,6 +52,7 @@ PAYLOAD = json.dumps(
     }
 ).encode()
 SIGNATURE = "sha256=" + hmac.new(SECRET.encode(), PAYLOAD, hashlib.sha256).hexdigest()
+QUEUE_DEPTH = re.compile(r"^minutes_bot_queue_depth (\S+)$", re.MULTILINE)
 
 BARE_SERVER = """
 import sys
@@ -73,6 +78,7 @@ class Server:
     name: str
     processes: list[subprocess.Popen[bytes]]
     urls: list[str]
+    answers: list[tuple[int, float]] = field(default_factory=list)
 
     def resident_mb(self) -> float:
         """Return the resident memory of the server's processes, in MB."""
@@ -83,6 +89,15 @@ class Server:
                 int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")
             )
         return total / 1024
+
+    def percentile(self, share: float) -> float:
+        """Return the answer time (ms) below which `share` of the answers fall."""
+        ordered = sorted(duration for _, duration in self.answers)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * share))] * 1000
+
+    @property
+    def refused(self) -> int:
+        return sum(status not in (200, 202) for status, _ in self.answers)
 
 
 def headers() -> dict[str, str]:
@@ -99,6 +114,57 @@ async def send(session: aiohttp.ClientSession, url: str) -> tuple[int, float]:
     async with session.post(url, data=PAYLOAD, headers=headers()) as answer:
         await answer.read()
         return answer.status, time.perf_counter() - started
+
+
+async def in_turns(servers: list[Server], rate: float, seconds: float) -> float:
+    """Send each server `rate` deliveries a second for `seconds`, taking turns; return the
+    rate achieved. Each server keeps its answers."""
+    count = int(rate * seconds)
+
+    async def one(session: aiohttp.ClientSession, server: Server, n: int) -> None:
+        server.answers.append(await send(session, server.urls[n % len(server.urls)]))
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        started = time.perf_counter()
+        tasks = []
+        for n in range(count):
+            delay = started + n / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            for turn in range(len(servers)):
+                server = servers[(n + turn) % len(servers)]
+                tasks.append(asyncio.create_task(one(session, server, n)))
+        async with asyncio.timeout(seconds + 60):
+            await asyncio.gather(*tasks)
+        return count / (time.perf_counter() - started)
+
+
+async def queue_depth(session: aiohttp.ClientSession, url: str) -> float:
+    async with session.get(url.replace("/webhook", "/metrics")) as answer:
+        found = QUEUE_DEPTH.search(await answer.text())
+        return float(found.group(1)) if found else float("nan")
+
+
+async def backlog(server: Server, rate: float, seconds: float) -> list[tuple[float, float]]:
+    """Send `rate` deliveries a second for `seconds`; sample the queue depth every 0.5 s
+    meanwhile and until it is empty again. Returns (seconds since start, depth)."""
+    samples: list[tuple[float, float]] = []
+    started = time.perf_counter()
+
+    async def sample(session: aiohttp.ClientSession, sending: asyncio.Task[float]) -> None:
+        while True:
+            depth = await queue_depth(session, server.urls[0])
+            samples.append((time.perf_counter() - started, depth))
+            if sending.done() and depth == 0:
+                return
+            await asyncio.sleep(0.5)
+
+    async with aiohttp.ClientSession() as session:
+        sending = asyncio.create_task(in_turns([server], rate, seconds))
+        async with asyncio.timeout(seconds + 120):
+            await sample(session, sending)
+        await sending
+    return samples
 
 
 async def throughput(server: Server, count: int, concurrency: int) -> tuple[float, int]:
@@ -119,35 +185,6 @@ async def throughput(server: Server, count: int, concurrency: int) -> tuple[floa
             )
         elapsed = time.perf_counter() - started
     return count / elapsed, sum(status not in (200, 202) for status in statuses)
-
-
-async def latency(server: Server, rate: float, seconds: float) -> tuple[float, float, float, int]:
-    """Send `rate` deliveries a second for `seconds`; return p50, p99 (ms), rate achieved, refused."""
-    count = int(rate * seconds)
-    results: list[tuple[int, float]] = []
-
-    async def one(session: aiohttp.ClientSession, n: int) -> None:
-        results.append(await send(session, server.urls[n % len(server.urls)]))
-
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
-        started = time.perf_counter()
-        tasks = []
-        for n in range(count):
-            delay = started + n / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(session, n)))
-        async with asyncio.timeout(seconds + 60):
-            await asyncio.gather(*tasks)
-        elapsed = time.perf_counter() - started
-    times = sorted(duration for _, duration in results)
-    refused = sum(status not in (200, 202) for status, _ in results)
-    return (
-        times[len(times) // 2] * 1000,
-        times[min(len(times) - 1, int(len(times) * 0.99))] * 1000,
-        count / elapsed,
-        refused,
-    )
 
 
 async def wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
@@ -186,62 +223,100 @@ def start_bare() -> tuple[subprocess.Popen[bytes], str]:
     return process, f"http://127.0.0.1:{port}/webhook"
 
 
+def server(name: str, started: list[tuple[subprocess.Popen[bytes], str]]) -> Server:
+    return Server(name, [process for process, _ in started], [url for _, url in started])
+
+
 @contextlib.contextmanager
-def stopping(processes: list[subprocess.Popen[bytes]]) -> Iterator[None]:
+def serving(servers: list[Server]) -> Iterator[None]:
     try:
         yield
     finally:
-        for process in processes:
+        for process in (process for server in servers for process in server.processes):
             process.terminate()
-        for process in processes:
             process.wait(timeout=10)
 
 
-async def measure(server: Server, args: argparse.Namespace) -> None:
-    for process, url in zip(server.processes, server.urls, strict=True):
-        await wait_healthy(url, process)
-    p50, p99, achieved, refused = await latency(server, args.rate, args.seconds)
+async def started(servers: list[Server]) -> None:
+    for server in servers:
+        for process, url in zip(server.processes, server.urls, strict=True):
+            await wait_healthy(url, process)
+
+
+def load_average() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (1 min), {five:.1f} (5 min), {os.cpu_count()} cores"
+
+
+async def compare_latency(bare: Server, ours: Server, args: argparse.Namespace) -> None:
+    """Print both servers' p50 and p99 from one run in turns, and their ratios."""
+    await in_turns([bare, ours], args.rate, 1.0)  # warm up both
+    bare.answers.clear()
+    ours.answers.clear()
+    achieved = await in_turns([bare, ours], args.rate, args.seconds)
+    for server in (bare, ours):
+        print(
+            f"{server.name}: at {achieved:.0f}/s p50 {server.percentile(0.5):.2f} ms, "
+            f"p99 {server.percentile(0.99):.2f} ms ({server.refused} refused)",
+            flush=True,
+        )
+    p50 = ours.percentile(0.5) / bare.percentile(0.5)
+    p99 = ours.percentile(0.99) / bare.percentile(0.99)
+    print(f"{ours.name}: {p50:.2f}x the bare handler at p50, {p99:.2f}x at p99", flush=True)
+
+
+async def report_backlog(server: Server, args: argparse.Namespace) -> None:
+    samples = await backlog(server, args.heavy, args.seconds)
+    sending = [depth for at, depth in samples if at <= args.seconds]
+    drained = samples[-1][0] - args.seconds
     print(
-        f"{server.name}: latency at {achieved:.0f}/s: p50 {p50:.1f} ms, p99 {p99:.1f} ms "
-        f"({refused} refused)",
+        f"{server.name}: at {args.heavy:.0f}/s for {args.seconds:.0f} s the queue depth was "
+        f"at most {max(sending):.0f}, {sending[-1]:.0f} when sending stopped, "
+        f"empty {max(drained, 0):.1f} s later",
         flush=True,
     )
+
+
+async def report_throughput(server: Server, args: argparse.Namespace) -> None:
     per_second, refused = await throughput(server, args.deliveries, args.concurrency)
+    count = len(server.processes)
     print(
         f"{server.name}: {per_second:.0f} deliveries/s accepted "
-        f"({args.deliveries} sent, {args.concurrency} in flight, {refused} refused)",
-        flush=True,
-    )
-    print(
-        f"{server.name}: resident memory {server.resident_mb():.0f} MB "
-        f"({len(server.processes)} process{'es' if len(server.processes) > 1 else ''})",
+        f"({args.deliveries} sent, {args.concurrency} in flight, {refused} refused); "
+        f"resident memory {server.resident_mb():.0f} MB ({count} process"
+        f"{'es' if count > 1 else ''})",
         flush=True,
     )
 
 
 async def main(args: argparse.Namespace) -> None:
+    print(f"before: {load_average()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="webhook-load-") as tmp:
         workdir = Path(tmp)
-        process, url = start_bare()
-        with stopping([process]):
-            await measure(Server("bare aiohttp", [process], [url]), args)
-        process, url = start_service(workdir, "embedded")
-        with stopping([process]):
-            await measure(Server("minutes-bot, embedded queue", [process], [url]), args)
+        bare = server("bare aiohttp", [start_bare()])
+        embedded = server("minutes-bot, embedded queue", [start_service(workdir, "embedded")])
+        with serving([bare, embedded]):
+            await started([bare, embedded])
+            await compare_latency(bare, embedded, args)
+            await report_backlog(embedded, args)
+            await report_throughput(bare, args)
+            await report_throughput(embedded, args)
         with running_redis_server() as redis_url:
-            started = [start_service(workdir, f"replica-{n}", redis_url) for n in range(2)]
-            processes = [process for process, _ in started]
-            with stopping(processes):
-                await measure(
-                    Server("minutes-bot, 2 replicas on Redis", processes, [u for _, u in started]),
-                    args,
-                )
+            pairs = [start_service(workdir, f"replica-{n}", redis_url) for n in range(2)]
+            replicas = server("minutes-bot, 2 replicas on Redis", pairs)
+            bare = server("bare aiohttp", [start_bare()])
+            with serving([bare, replicas]):
+                await started([bare, replicas])
+                await compare_latency(bare, replicas, args)
+                await report_throughput(replicas, args)
+    print(f"after: {load_average()}", flush=True)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rate", type=float, default=200, help="deliveries a second, latency")
+    parser.add_argument("--heavy", type=float, default=1000, help="deliveries a second, backlog")
+    parser.add_argument("--seconds", type=float, default=10, help="length of each paced run")
     parser.add_argument("--deliveries", type=int, default=2000, help="for the throughput run")
     parser.add_argument("--concurrency", type=int, default=32, help="requests in flight")
-    parser.add_argument("--rate", type=float, default=200, help="deliveries a second, latency run")
-    parser.add_argument("--seconds", type=float, default=5, help="length of the latency run")
     asyncio.run(main(parser.parse_args()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,14 +24,17 @@ from bot.handlers import dispatch
 from bot.handlers.context import Context, utc_now
 from bot.handlers.weekly_status import SCHEDULE_EVENT
 from bot.metrics import MeteredPort, Metrics
+from bot.pacing import WINDOW_SECONDS, LocalPacer, RedisPacer, WritePacer, windows
 from bot.queue import Delivery, EmbeddedQueue, Journal, Process, Queue
-from bot.redis_queue import RedisQueue
+from bot.redis_queue import RedisQueue, connect
 
 log = logging.getLogger(__name__)
 
 DEFAULT_JOURNAL = "minutes-bot-journal.sqlite3"
 # How often repositories are asked whether their weekly status is due.
 STATUS_CHECK_SECONDS = 15 * 60
+# How often a replica on Redis notes again in its journal a repository it serves.
+REMEMBER_SECONDS = 3600.0
 
 Clock = Callable[[], datetime]
 
@@ -42,6 +46,7 @@ JOURNAL = web.AppKey("journal", Journal)
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 METRICS = web.AppKey("metrics", Metrics)
 EXTRACTION = web.AppKey("extraction", ExtractionPool)
+PACER: web.AppKey[WritePacer | None] = web.AppKey("pacer")
 
 
 def auth_from_settings(settings: ServiceSettings) -> Auth:
@@ -63,15 +68,18 @@ def make_port(
     *,
     tries: int = RetryPolicy.max_tries,
     kind: type[GitHubPort] = GitHubPort,
+    pacer: WritePacer | None = None,
 ) -> GitHubPort:
     """Return a port for one installation (or the token), counted in `metrics` if given.
 
     `kind` names a subclass of the port to build instead when no metrics are kept.
+    Without a `pacer`, the ports of one installation in this process share one pace.
     """
     options: dict[str, Any] = {
         "base_url": settings.api_url,
         "requester": settings.user_agent,
         "policy": RetryPolicy(max_tries=tries, content_per_minute=settings.writes_per_minute),
+        "pacer": pacer,
     }
     if metrics is None:
         return kind(session, auth, installation, **options)
@@ -90,6 +98,23 @@ async def handle(
     with delivery.log_context():
         await dispatch(delivery.as_event(), context)
         log.info("delivery handled", extra={"fields": {"calls": port.calls, "writes": port.writes}})
+
+
+def pacer_for(settings: ServiceSettings, journal: Journal | None) -> WritePacer | None:
+    """Pace writes across replicas in Redis when configured, else in this process, its
+    log kept in `journal` (if given) for the next process; None when pacing is off."""
+    if settings.writes_per_minute <= 0:
+        return None
+    limits = windows(settings.writes_per_minute, RetryPolicy.content_burst)
+    if settings.redis_url:
+        return RedisPacer(connect(settings.redis_url), limits)
+    if journal is None:
+        return LocalPacer(limits)
+
+    async def record(key: str, at: float) -> None:
+        await asyncio.to_thread(journal.note_write, key, at)
+
+    return LocalPacer(limits, history=journal.recent_writes(WINDOW_SECONDS), record=record)
 
 
 @dataclass(frozen=True)
@@ -168,9 +193,12 @@ def create_app(
     app[METRICS] = Metrics()
     app[EXTRACTION] = extraction or ExtractionPool()
     app[JOURNAL] = Journal(journal_path(settings, journal))
-    app[QUEUE] = work_queue(settings, app[JOURNAL], _processor(app))
+    app[PACER] = pacer_for(settings, app[JOURNAL])
+    app[QUEUE] = work_queue(settings, app[JOURNAL], _processor(app), app[METRICS].gave_up)
     app.add_routes(server.routes(settings.webhook_secret or "", app[QUEUE], app[METRICS]))
-    app.cleanup_ctx.extend([_http_session, _extraction_workers, _running_queue, _status_checks])
+    app.cleanup_ctx.extend(
+        [_http_session, _pacer_connection, _extraction_workers, _running_queue, _status_checks]
+    )
     return app
 
 
@@ -194,26 +222,40 @@ async def _handle_metered(app: web.Application, delivery: Delivery) -> None:
         with delivery.log_context():
             log.warning("skipped: the %s event names no installation to act as", delivery.event)
         return
-    port = make_port(app[SESSION], app[AUTH], settings, delivery.installation_id, metrics)
+    installation = delivery.installation_id
+    port = make_port(app[SESSION], app[AUTH], settings, installation, metrics, pacer=app[PACER])
     try:
         await handle(delivery, port, settings, app[CLOCK], app[EXTRACTION])
     finally:
         metrics.github_used(port)
 
 
-def work_queue(settings: ServiceSettings, journal: Journal, process: Process) -> Queue:
+def work_queue(
+    settings: ServiceSettings,
+    journal: Journal,
+    process: Process,
+    on_give_up: Callable[[Delivery], None] = lambda delivery: None,
+) -> Queue:
     """Queue in Redis when configured, so any replica takes any delivery; else in-process."""
     if settings.redis_url:
         # Each replica still notes the repositories it serves, for the status checks.
-        return RedisQueue(settings.redis_url, remembering(journal, process))
-    return EmbeddedQueue(journal, process)
+        return RedisQueue(settings.redis_url, remembering(journal, process), on_give_up=on_give_up)
+    return EmbeddedQueue(journal, process, on_give_up=on_give_up)
 
 
 def remembering(journal: Journal, process: Process) -> Process:
-    """Wrap `process` to note each delivery's repository in `journal` first."""
+    """Wrap `process` to note each delivery's repository in `journal` first.
+
+    A repository is noted again only after `REMEMBER_SECONDS`: the status checks look a
+    month back, and a thread hop for every delivery would slow the webhook down.
+    """
+    noted: dict[tuple[str, int | None], float] = {}
 
     async def process_and_remember(delivery: Delivery) -> None:
-        await asyncio.to_thread(journal.remember, delivery)
+        key, now = (delivery.repo, delivery.installation_id), time.monotonic()
+        if delivery.repo and now - noted.get(key, -REMEMBER_SECONDS) >= REMEMBER_SECONDS:
+            noted[key] = now
+            await asyncio.to_thread(journal.remember, delivery)
         await process(delivery)
 
     return process_and_remember
@@ -223,6 +265,13 @@ async def _http_session(app: web.Application) -> AsyncIterator[None]:
     async with aiohttp.ClientSession() as session:
         app[SESSION] = session
         yield
+
+
+async def _pacer_connection(app: web.Application) -> AsyncIterator[None]:
+    yield
+    pacer = app[PACER]
+    if isinstance(pacer, RedisPacer):
+        await pacer.aclose()
 
 
 async def _extraction_workers(app: web.Application) -> AsyncIterator[None]:

@@ -26,6 +26,7 @@ from bot.config import (
 )
 from bot.github import AppAuth, Auth, GitHubPort
 from bot.logs import configure_logging
+from bot.pacing import WritePacer
 
 # The exit status for a problem a person can fix, as for a command-line usage error.
 CANNOT_RUN = 2
@@ -108,11 +109,13 @@ async def repository_port(
     installation: int | None = None,
     *,
     kind: type[GitHubPort] = GitHubPort,
+    pacer: WritePacer | None = None,
 ) -> GitHubPort:
     """Return a port acting on `repo`: as the App's installation there, or with the token.
 
     The installation is looked up unless given; a repository the credentials cannot
-    see raises `CannotRun`. `kind` names a subclass of the port to return.
+    see raises `CannotRun`. `kind` names a subclass of the port to return; `pacer`, the
+    pace its writes keep (by default this process's own).
     """
     auth = credentials(settings)
     if isinstance(auth, AppAuth) and installation is None:
@@ -120,7 +123,7 @@ async def repository_port(
         installation = await _found(app.find_installation(repo), NOT_INSTALLED.format(repo=repo))
     probe = make_port(session, auth, settings, installation, tries=FIRST_CALL_TRIES)
     await _found(probe.get_repo(repo), NOT_VISIBLE.format(repo=repo))
-    return make_port(session, auth, settings, installation, kind=kind)
+    return make_port(session, auth, settings, installation, kind=kind, pacer=pacer)
 
 
 async def _found(call: Awaitable[T], missing: str) -> T:

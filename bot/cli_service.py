@@ -16,7 +16,7 @@ import jwt
 from aiohttp import web
 
 from bot import dry_run_report, server
-from bot.app import AUTH, JOURNAL, create_app, journal_path
+from bot.app import AUTH, JOURNAL, create_app, journal_path, pacer_for
 from bot.cli_github import (
     CannotRun,
     cannot_start,
@@ -31,6 +31,7 @@ from bot.dry_run import DryRun
 from bot.github import AppAuth
 from bot.handlers.minutes_files import sync_repository
 from bot.handlers.pull_preview import preview_text
+from bot.pacing import RedisPacer
 
 log = logging.getLogger(__name__)
 
@@ -153,9 +154,15 @@ async def sync(
     dry_run: DryRun | None = None,
 ) -> int:
     """Reconcile every minutes file of `repo`; return how many there are."""
+    # With Redis, the same pace as the service's replicas.
+    pacer = pacer_for(settings, None)
     async with aiohttp.ClientSession() as session:
-        port = await repository_port(session, settings, repo, installation)
-        return await sync_repository(port, repo, progress=_progress, dry_run=dry_run)
+        port = await repository_port(session, settings, repo, installation, pacer=pacer)
+        try:
+            return await sync_repository(port, repo, progress=_progress, dry_run=dry_run)
+        finally:
+            if isinstance(pacer, RedisPacer):
+                await pacer.aclose()
 
 
 def run_pull_preview(args: argparse.Namespace) -> int:

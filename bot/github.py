@@ -41,6 +41,7 @@ from gidgethub import BadRequest, HTTPException, InvalidField, sansio
 from gidgethub.apps import get_jwt
 
 from bot.compat import parse_time, timeout
+from bot.pacing import LocalPacer, WritePacer, windows
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +112,9 @@ class RetryPolicy:
     backoff: float = 1.0
     secondary_wait: float = 60.0
     request_timeout: float = 30.0
-    # Writes per minute (GitHub counts them against content creation); 0 = unpaced.
+    # Writes in any minute (GitHub counts them against content creation); 0 = unpaced.
     content_per_minute: float = 0.0
+    # At most this many at once; then they spread out at `content_per_minute`.
     content_burst: int = 8
     # After a create that may have happened, when to look for it (75 s in all: GitHub
     # has been seen to answer a POST after more than 30 s, and to have done it).
@@ -186,8 +188,7 @@ class Installation:
     missing: dict[str, int] = field(default_factory=dict)  # repository: generation told so
     refreshing: asyncio.Lock = field(default_factory=asyncio.Lock)
     writing: asyncio.Lock = field(default_factory=asyncio.Lock)
-    allowance: float | None = None  # content creations that may go out now
-    allowance_at: float = 0.0
+    pacer: WritePacer | None = None  # when no pacer is given, the one its ports share
 
 
 class Auth(Protocol):
@@ -487,12 +488,15 @@ class GitHubPort:
         policy: RetryPolicy = RetryPolicy(),
         sleep: Sleep = asyncio.sleep,
         clock: Clock = time.time,
+        pacer: WritePacer | None = None,
     ) -> None:
         self._policy = policy
         self._sleep = sleep
         self._clock = clock
         self._auth = auth
         self._state = auth.installation(installation_id)
+        self._pacer = pacer or self._shared_pacer()
+        self._pace_key = "token" if installation_id is None else f"installation-{installation_id}"
         self._api = _API(
             session,
             requester=requester,
@@ -873,27 +877,19 @@ class GitHubPort:
         return answer if isinstance(answer, dict) else {}
 
     async def _pace_content(self) -> None:
-        """Keep writes under GitHub's secondary limit on content creation, 80 a minute.
+        """Keep writes under GitHub's secondary limit on content creation, 80 a minute."""
+        if self._pacer is not None:
+            await self._pacer.turn(self._pace_key)
 
-        A token bucket: `content_burst` creations go out at once, the rest at
-        `content_per_minute`. With the defaults the service uses (8 and 72) no
-        60-second window holds more than 80, and a long backfill runs at 90% of it.
-        """
-        rate = self._policy.content_per_minute / 60
+    def _shared_pacer(self) -> WritePacer | None:
+        """Return the in-memory pacer of the installation's ports, by the policy's pace."""
+        rate = self._policy.content_per_minute
         if rate <= 0:
-            return
-        state, now = self._state, self._clock()
-        burst = float(self._policy.content_burst)
-        if state.allowance is None:
-            state.allowance = burst
-        else:
-            state.allowance = min(burst, state.allowance + max(0.0, now - state.allowance_at) * rate)
-        state.allowance_at = now
-        if state.allowance < 1:
-            wait = (1 - state.allowance) / rate
-            await self._sleep(wait)
-            state.allowance, state.allowance_at = 1.0, now + wait
-        state.allowance -= 1
+            return None
+        if self._state.pacer is None:
+            limits = windows(rate, self._policy.content_burst)
+            self._state.pacer = LocalPacer(limits, clock=self._clock, sleep=self._sleep)
+        return self._state.pacer
 
     async def _retrying(
         self,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -40,7 +41,8 @@ class Metrics:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.registry = CollectorRegistry()
         self._clock = clock
-        self._accepted: dict[str, float] = {}
+        self._accepted: OrderedDict[str, float] = OrderedDict()
+        self._delivery_counters: dict[tuple[str, str], Any] = {}
         self.deliveries = self._counter(
             "minutes_bot_deliveries",
             "Webhook deliveries received, by event and outcome "
@@ -77,7 +79,9 @@ class Metrics:
             registry=self.registry,
         )
         self.jobs = self._counter(
-            "minutes_bot_jobs", "Deliveries processed, by outcome (done, failed).", ["outcome"]
+            "minutes_bot_jobs",
+            "Deliveries processed, by outcome (done, failed; given_up: failed its last try).",
+            ["outcome"],
         )
         self.job_latency = Histogram(
             "minutes_bot_job_latency_seconds",
@@ -91,12 +95,16 @@ class Metrics:
 
     def delivery(self, event: str, outcome: str) -> None:
         """Count one webhook delivery and what the edge answered."""
-        self.deliveries.labels(event=event, outcome=outcome).inc()
+        counter = self._delivery_counters.get((event, outcome))
+        if counter is None:  # looking the labels up costs more than counting
+            counter = self.deliveries.labels(event=event, outcome=outcome)
+            self._delivery_counters[(event, outcome)] = counter
+        counter.inc()
 
     def accepted(self, delivery_id: str) -> None:
         """Note when a delivery was accepted, for its job latency."""
         if len(self._accepted) >= MAX_TRACKED:
-            self._accepted.pop(next(iter(self._accepted)))
+            self._accepted.popitem(last=False)  # O(1), where a dict scans its holes
         self._accepted[delivery_id] = self._clock()
 
     @contextlib.contextmanager
@@ -111,6 +119,10 @@ class Metrics:
         finally:
             self.jobs.labels(outcome=outcome).inc()
             self.job_latency.observe(self._clock() - started)
+
+    def gave_up(self, delivery: object) -> None:
+        """Count a delivery that failed every try."""
+        self.jobs.labels(outcome="given_up").inc()
 
     def item_changed(self, change: str) -> None:
         """Count an action-item issue `opened`, `updated` or `closed`."""
@@ -138,7 +150,7 @@ class Metrics:
 async def queue_depth(queue: Queue) -> int | None:
     """Count deliveries accepted and not yet processed; None where the queue cannot tell."""
     if isinstance(queue, EmbeddedQueue):
-        return len(await asyncio.to_thread(queue.journal.pending))
+        return queue.depth
     return None
 
 

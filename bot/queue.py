@@ -1,8 +1,10 @@
 """Background work: a restart-safe journal of deliveries and a queue per repository.
 
-A delivery is journaled before the webhook is answered and marked done once handled,
-so a crash in between loses nothing: pending deliveries are resumed at start-up. The
+A delivery is made durable before the webhook is answered (in an intake file, moved
+into the SQLite journal in groups by `bot.intake`) and marked done once handled, so a
+crash in between loses nothing: pending deliveries are resumed at start-up. The
 delivery id is the journal's primary key, so a redelivered webhook is handled once.
+A delivery whose processing fails is tried again after `RETRY_DELAYS`, then given up.
 """
 
 from __future__ import annotations
@@ -15,28 +17,42 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from gidgethub import sansio
 
+from bot.intake import Intake, JournalWriter, read_frames
 from bot.logs import delivery_context
 
 log = logging.getLogger(__name__)
 
 # GitHub lets people redeliver a webhook for up to 7 days; remember ids a while longer.
 KEEP_DONE_SECONDS = 30 * 24 * 3600
+# Waits before the second, third and fourth try of a delivery that failed; then it is
+# given up (GitHub outages and rate limits rarely outlast half an hour).
+RETRY_DELAYS = (60.0, 300.0, 1800.0)
+# Ids of this many recent deliveries are kept in memory, so a redelivery is answered at
+# once; an older one is recognised when it reaches the journal, and not processed again.
+RECENT_IDS = 50_000
 
 
 @dataclass(frozen=True)
 class Delivery:
-    """One webhook delivery (or an equivalent event from another transport)."""
+    """One webhook delivery (or an equivalent event from another transport).
+
+    `attempts` counts the tries that failed so far; `not_before` is when the next may
+    start (seconds since the epoch; 0 for at once).
+    """
 
     id: str
     event: str
     payload: dict[str, Any]
+    attempts: int = 0
+    not_before: float = 0.0
 
     @property
     def repo(self) -> str:
@@ -65,8 +81,9 @@ Process = Callable[[Delivery], Awaitable[None]]
 class Queue(Protocol):
     """What the transports need from a work queue; Redis can implement it too."""
 
-    async def submit(self, delivery: Delivery) -> bool:
-        """Accept `delivery` for processing; return False if it was seen before."""
+    async def submit(self, delivery: Delivery, body: bytes | None = None) -> bool:
+        """Accept `delivery` (`body`: its JSON as received) for processing; return False
+        if it was seen before."""
         ...
 
     async def start(self) -> None:
@@ -95,12 +112,19 @@ class Journal:
             event TEXT NOT NULL,
             payload TEXT NOT NULL,
             state TEXT NOT NULL DEFAULT 'pending',
-            received REAL NOT NULL
+            received REAL NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            retry_at REAL NOT NULL DEFAULT 0
         )""",
         """CREATE TABLE IF NOT EXISTS repositories (
             repo TEXT PRIMARY KEY,
             installation INTEGER,
             seen REAL NOT NULL
+        )""",
+        # When writes to GitHub went out, so a restarted process keeps to the same pace.
+        """CREATE TABLE IF NOT EXISTS writes (
+            installation TEXT NOT NULL,
+            at REAL NOT NULL
         )""",
     )
 
@@ -116,6 +140,15 @@ class Journal:
         with self._connect() as db:
             for table in self._SCHEMA:
                 db.execute(table)
+            self._add_columns(db)
+
+    @staticmethod
+    def _add_columns(db: sqlite3.Connection) -> None:
+        """Give a journal that an earlier version wrote the columns this one reads."""
+        columns = {row[1] for row in db.execute("PRAGMA table_info(deliveries)")}
+        for column, kind in (("attempts", "INTEGER"), ("retry_at", "REAL")):
+            if column not in columns:
+                db.execute(f"ALTER TABLE deliveries ADD COLUMN {column} {kind} NOT NULL DEFAULT 0")
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -125,14 +158,35 @@ class Journal:
 
     def add(self, delivery: Delivery) -> bool:
         """Record `delivery` as pending; return False if its id is already known."""
-        row = (delivery.id, delivery.event, json.dumps(delivery.payload), time.time())
+        return bool(self.apply([(delivery, json.dumps(delivery.payload).encode())]))
+
+    def apply(
+        self,
+        added: Sequence[tuple[Delivery, bytes]],
+        finished: Sequence[tuple[str, str]] = (),
+        retried: Sequence[tuple[str, int, float]] = (),
+    ) -> list[Delivery]:
+        """In one transaction: record deliveries (with their JSON bodies) as pending, mark
+        some finished, note retries; return the deliveries whose ids were new."""
+        now = time.time()
         with self._connect() as db:
-            cursor = db.execute(
-                "INSERT OR IGNORE INTO deliveries (id, event, payload, received)"
-                " VALUES (?, ?, ?, ?)",
-                row,
+            new = [delivery for delivery, body in added if self._insert(db, delivery, body, now)]
+            db.executemany("UPDATE deliveries SET state = ? WHERE id = ?", [(s, i) for i, s in finished])
+            db.executemany(
+                "UPDATE deliveries SET attempts = ?, retry_at = ? WHERE id = ?",
+                [(attempts, at, i) for i, attempts, at in retried],
             )
-            self._remember(db, delivery)
+            for delivery in {d.repo: d for d in new if d.repo}.values():
+                self._remember(db, delivery)
+        return new
+
+    @staticmethod
+    def _insert(db: sqlite3.Connection, delivery: Delivery, body: bytes, now: float) -> bool:
+        payload = body.decode("utf-8", errors="replace")
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO deliveries (id, event, payload, received) VALUES (?, ?, ?, ?)",
+            (delivery.id, delivery.event, payload, now),
+        )
         return cursor.rowcount == 1
 
     def remember(self, delivery: Delivery) -> None:
@@ -150,17 +204,24 @@ class Journal:
 
     def finish(self, delivery_id: str, state: str = "done") -> None:
         """Mark a delivery as handled (`done`) or given up on (`failed`)."""
-        with self._connect() as db:
-            db.execute("UPDATE deliveries SET state = ? WHERE id = ?", (state, delivery_id))
+        self.apply([], [(delivery_id, state)])
 
     def pending(self) -> list[Delivery]:
         """Return the deliveries accepted but not finished, oldest first."""
         with self._connect() as db:
             rows = db.execute(
-                "SELECT id, event, payload FROM deliveries WHERE state = 'pending'"
-                " ORDER BY received, rowid"
+                "SELECT id, event, payload, attempts, retry_at FROM deliveries"
+                " WHERE state = 'pending' ORDER BY received, rowid"
             ).fetchall()
-        return [Delivery(id, event, json.loads(payload)) for id, event, payload in rows]
+        return [Delivery(i, e, json.loads(p), attempts, at) for i, e, p, attempts, at in rows]
+
+    def recent_ids(self, most: int) -> list[str]:
+        """Return the ids of the `most` deliveries accepted last, oldest first."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT id FROM deliveries ORDER BY received DESC, rowid DESC LIMIT ?", (most,)
+            ).fetchall()
+        return [row[0] for row in reversed(rows)]
 
     def state(self, delivery_id: str) -> str | None:
         """Return a delivery's state, or None if it was never accepted."""
@@ -170,12 +231,24 @@ class Journal:
 
     def repositories(self, within: float = KEEP_DONE_SECONDS) -> list[tuple[str, int | None]]:
         """Return (repository, installation) of every repository heard from lately."""
+        query = "SELECT repo, installation FROM repositories WHERE seen >= ? ORDER BY repo"
+        return [(repo, installation) for repo, installation in self._rows(query, within)]
+
+    def note_write(self, key: str, at: float, keep: float = 3600.0) -> None:
+        """Log a write to GitHub for `key`; forget those older than `keep` seconds."""
         with self._connect() as db:
-            rows = db.execute(
-                "SELECT repo, installation FROM repositories WHERE seen >= ? ORDER BY repo",
-                (time.time() - within,),
-            ).fetchall()
-        return [(repo, installation) for repo, installation in rows]
+            db.execute("INSERT INTO writes (installation, at) VALUES (?, ?)", (key, at))
+            db.execute("DELETE FROM writes WHERE at < ?", (at - keep,))
+
+    def recent_writes(self, within: float) -> list[tuple[str, float]]:
+        """Return (key, when) of the writes logged in the last `within` seconds."""
+        query = "SELECT installation, at FROM writes WHERE at >= ? ORDER BY at"
+        return [(key, at) for key, at in self._rows(query, within)]
+
+    def _rows(self, query: str, within: float) -> list[Any]:
+        """Run `query` for the rows of the last `within` seconds."""
+        with self._connect() as db:
+            return db.execute(query, (time.time() - within,)).fetchall()
 
     def check(self) -> None:
         """Raise `sqlite3.Error` unless the journal can be read and written."""
@@ -192,32 +265,74 @@ class Journal:
 
 
 class EmbeddedQueue:
-    """An in-process queue: one worker per repository, repositories in parallel."""
+    """An in-process queue: one worker per repository, repositories in parallel.
 
-    def __init__(self, journal: Journal, process: Process) -> None:
+    `retry_delays` (by default `RETRY_DELAYS`) are the waits before each further try of
+    a delivery that failed; once they are used up the delivery is given up, logged and
+    passed to `on_give_up`.
+    """
+
+    def __init__(
+        self,
+        journal: Journal,
+        process: Process,
+        *,
+        retry_delays: Sequence[float] | None = None,
+        on_give_up: Callable[[Delivery], None] = lambda delivery: None,
+    ) -> None:
         self.journal = journal
         self.process = process
+        self.retry_delays = tuple(RETRY_DELAYS if retry_delays is None else retry_delays)
+        self.on_give_up = on_give_up
         self._queues: dict[str, asyncio.Queue[Delivery]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
+        self._retries: set[asyncio.TimerHandle] = set()
+        self._known: OrderedDict[str, None] = OrderedDict()  # recent ids, oldest first
+        self._writer: JournalWriter | None = None
         self._running = False
         self._idle = asyncio.Event()
         self._idle.set()
-        self._unfinished = 0
+        self._unfinished = 0  # accepted (or due again) and not yet processed
+        self._before_start = 0  # accepted while stopped, so journaled for the next start
 
-    async def submit(self, delivery: Delivery) -> bool:
-        """Journal `delivery` and queue it, unless its id was seen before."""
-        if not await asyncio.to_thread(self.journal.add, delivery):
+    @property
+    def depth(self) -> int:
+        """Count the deliveries accepted (or due again) and not yet processed."""
+        return self._unfinished + self._before_start
+
+    async def submit(self, delivery: Delivery, body: bytes | None = None) -> bool:
+        """Make `delivery` durable and queue it, unless its id was seen lately."""
+        if delivery.id in self._known:
             return False
-        self._enqueue(delivery)
+        if self._writer is None:  # not started: journal it for the next start
+            added = await asyncio.to_thread(self.journal.add, delivery)
+            self._before_start += added
+            return added
+        self._note_id(delivery.id)
+        self._count(+1)
+        self._writer.accept(delivery, body or json.dumps(delivery.payload).encode())
         return True
 
     async def start(self) -> None:
-        """Queue every delivery left pending by an earlier run."""
+        """Journal what the last run left in intake files; queue every pending delivery."""
         self._running = True
+        loop = asyncio.get_running_loop()
+        intake = await asyncio.to_thread(self._recovered_intake)
         await asyncio.to_thread(self.journal.prune)
+        self._known = OrderedDict.fromkeys(
+            await asyncio.to_thread(self.journal.recent_ids, RECENT_IDS)
+        )
+
+        def added(new: list[Delivery], accepted: int) -> None:
+            loop.call_soon_threadsafe(self._journaled, new, accepted)
+
+        self._writer = JournalWriter(self.journal, intake, added)
+        self._writer.start()
+        self._before_start = 0  # they are pending now, and counted below
         for delivery in await asyncio.to_thread(self.journal.pending):
             log.info("resuming delivery", extra={"fields": {"delivery": delivery.id}})
-            self._enqueue(delivery)
+            self._count(+1)
+            self._schedule(delivery)
 
     async def stop(self) -> None:
         """Cancel the workers; what they had not finished is resumed next start."""
@@ -226,14 +341,27 @@ class EmbeddedQueue:
         for worker in workers:
             worker.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
+        for retry in self._retries:
+            retry.cancel()
+        if self._writer is not None:
+            await asyncio.to_thread(self._writer.stop)
+            self._writer = None
         self._workers.clear()
         self._queues.clear()
+        self._retries.clear()
         self._unfinished = 0
         self._idle.set()
 
     async def drain(self) -> None:
-        """Wait until every queued delivery has been processed."""
-        await self._idle.wait()
+        """Wait until every delivery due has been processed (not those waiting to retry)
+        and the journal says so."""
+        while True:
+            await self._idle.wait()
+            if self._writer is None:
+                return
+            await asyncio.to_thread(self._writer.flush)
+            if self._idle.is_set():
+                return
 
     async def problem(self) -> str | None:
         """Say why the journal cannot take deliveries, or None when it can."""
@@ -243,13 +371,56 @@ class EmbeddedQueue:
             return f"the journal cannot be written: {error}"
         return None
 
+    def _recovered_intake(self) -> Intake:
+        """Journal the deliveries of intake files an earlier run left; open a new one."""
+        intake = Intake(self.journal.path)
+        for path in intake.leftovers():
+            frames = [(Delivery(i, e, json.loads(body)), body) for i, e, body in read_frames(path)]
+            log.info("journaling %d deliveries an earlier run left", len(frames))
+            self.journal.apply(frames)
+            path.unlink()
+        return intake
+
+    def _note_id(self, delivery_id: str) -> None:
+        self._known[delivery_id] = None
+        if len(self._known) > RECENT_IDS:
+            # A plain dict would scan the holes its deletions left: OrderedDict does not.
+            self._known.popitem(last=False)
+
+    def _count(self, change: int) -> None:
+        self._unfinished += change
+        if self._unfinished:
+            self._idle.clear()
+        else:
+            self._idle.set()
+
+    def _journaled(self, new: list[Delivery], accepted: int) -> None:
+        """Queue the deliveries a commit added; the rest of `accepted` were redeliveries."""
+        self._count(len(new) - accepted)
+        for delivery in new:
+            self._enqueue(delivery)
+
+    def _schedule(self, delivery: Delivery) -> None:
+        """Queue `delivery` now, or when its next try is due."""
+        wait = delivery.not_before - time.time()
+        if wait <= 0:
+            self._enqueue(delivery)
+            return
+        self._count(-1)  # waiting to retry: not due, so drain does not wait for it
+
+        def due() -> None:
+            self._retries.discard(handle)
+            self._count(+1)
+            self._enqueue(delivery)
+
+        handle = asyncio.get_running_loop().call_later(wait, due)
+        self._retries.add(handle)
+
     def _enqueue(self, delivery: Delivery) -> None:
         if not self._running:
             return  # journaled as pending: the next start picks it up
         queue = self._queues.setdefault(delivery.repo, asyncio.Queue())
         queue.put_nowait(delivery)
-        self._unfinished += 1
-        self._idle.clear()
         if delivery.repo not in self._workers:
             # A fresh context: the worker outlives the request that started it. The task
             # copies the context it is created in (`create_task(context=)` is Python 3.11).
@@ -260,19 +431,41 @@ class EmbeddedQueue:
         while True:
             delivery = await queue.get()
             try:
-                state = await self._run(delivery)
-                await asyncio.to_thread(self.journal.finish, delivery.id, state)
+                if await self._run(delivery):
+                    self._finish(delivery, "done")
+                else:
+                    self._failed(delivery)
             finally:
-                self._unfinished -= 1
-                if not self._unfinished:
-                    self._idle.set()
+                self._count(-1)
 
-    async def _run(self, delivery: Delivery) -> str:
-        """Process one delivery; a failure is logged and never stops the worker."""
+    def _finish(self, delivery: Delivery, state: str) -> None:
+        if self._writer is not None:
+            self._writer.finish(delivery.id, state)
+
+    def _failed(self, delivery: Delivery) -> None:
+        """Try a failed delivery again later, or give it up once its tries are used up."""
+        if delivery.attempts >= len(self.retry_delays):
+            log.error(
+                "gave up on the delivery after %d tries",
+                delivery.attempts + 1,
+                extra={"fields": {"delivery": delivery.id}},
+            )
+            self._finish(delivery, "failed")
+            self.on_give_up(delivery)
+            return
+        at = time.time() + self.retry_delays[delivery.attempts]
+        again = replace(delivery, attempts=delivery.attempts + 1, not_before=at)
+        if self._writer is not None:
+            self._writer.retry(delivery.id, again.attempts, at)
+        self._count(+1)  # balanced by the scheduling: it is not due yet
+        self._schedule(again)
+
+    async def _run(self, delivery: Delivery) -> bool:
+        """Process one delivery; say whether it worked. A failure never stops the worker."""
         with delivery.log_context():
             try:
                 await self.process(delivery)
             except Exception:
                 log.exception("processing the delivery failed")
-                return "failed"
-        return "done"
+                return False
+        return True

@@ -12,12 +12,16 @@ Keys, all under one prefix (`minutes-bot` by default):
   the repository's list, then the next, until the list is empty. It expires after
   `lock_ttl_ms` unless refreshed, so a dead holder blocks nobody for long.
 - `<prefix>:delivery:<id>`, remembers a delivery id for `dedup_ttl_s`.
+- `<prefix>:retry`, a Sorted Set of deliveries whose processing failed, scored by when
+  their next try is due (Redis's own clock, in ms); each replica moves those due back
+  into the stream, behind their repository's other deliveries.
 - `<prefix>:once:<key>`, the guards taken by `once` (the weekly status, for instance).
 
 Guarantees: a delivery is in Redis when `submit` returns (as durable as the server's
 persistence settings make it). For one repository, deliveries are processed one at a
 time across all replicas, in the order their `submit` calls completed. A delivery whose
-processing raised is logged and not retried. A delivery whose replica died mid-job is
+processing raised is tried again after each of `retry_delays`, then given up (logged
+and passed to `on_give_up`). A delivery whose replica died mid-job is
 processed again from the start, before any later delivery of its repository
 (at-least-once, which the handlers tolerate because they are idempotent). The one way
 to break these is a holder stalled for longer than `lock_ttl_ms` (a frozen process or a
@@ -35,12 +39,13 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError, ResponseError
 
+from bot import queue
 from bot.queue import Delivery, Process
 
 log = logging.getLogger(__name__)
@@ -50,6 +55,8 @@ DEDUP_TTL_SECONDS = 30 * 24 * 3600
 WEEKLY_GUARD_SECONDS = 14 * 24 * 3600
 GROUP = "workers"
 RETRY_SECONDS = 1.0
+# How often each replica looks for parked deliveries whose next try is due.
+RETRY_POLL_SECONDS = 1.0
 # A health check that waits longer than this says Redis is down.
 PING_SECONDS = 2.0
 CLAIM_BATCH = 100
@@ -90,6 +97,28 @@ return redis.call('XACK', KEYS[2], ARGV[1], ARGV[2])
 _SETTLE = """
 if redis.call('LPOS', KEYS[1], ARGV[2]) then return 0 end
 return redis.call('XACK', KEYS[2], ARGV[1], ARGV[2])
+"""
+
+# Park a failed delivery until its next try: ARGV = the entry as JSON, delay in ms.
+_RETRY_LATER = """
+local now = redis.call('TIME')
+local due = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) + tonumber(ARGV[2])
+return redis.call('ZADD', KEYS[1], due, ARGV[1])
+"""
+
+# Move the parked deliveries that are due back into the stream, each behind its repository.
+_RETRY_DUE = """
+local now = redis.call('TIME')
+local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ms, 'LIMIT', 0, 100)
+for _, member in ipairs(due) do
+    local d = cjson.decode(member)
+    local entry = redis.call('XADD', KEYS[2], '*', 'id', d.id, 'event', d.event,
+        'repo', d.repo, 'payload', d.payload, 'attempts', d.attempts)
+    redis.call('RPUSH', ARGV[1] .. d.repo, entry)
+    redis.call('ZREM', KEYS[1], member)
+end
+return #due
 """
 
 _REFRESH = """
@@ -141,7 +170,8 @@ def _fields(raw: Any) -> dict[str, str]:
 
 
 def _delivery(fields: dict[str, str]) -> Delivery:
-    return Delivery(fields["id"], fields["event"], json.loads(fields["payload"]))
+    attempts = int(fields.get("attempts") or 0)
+    return Delivery(fields["id"], fields["event"], json.loads(fields["payload"]), attempts)
 
 
 class RedisQueue:
@@ -158,6 +188,8 @@ class RedisQueue:
         claim_idle_ms: int = 60_000,
         lock_ttl_ms: int = 30_000,
         dedup_ttl_s: int = DEDUP_TTL_SECONDS,
+        retry_delays: Sequence[float] | None = None,
+        on_give_up: Callable[[Delivery], None] = lambda delivery: None,
     ) -> None:
         self._owns_client = isinstance(redis, str)
         self.redis = connect(redis) if isinstance(redis, str) else redis
@@ -169,20 +201,26 @@ class RedisQueue:
         self.claim_idle_ms = claim_idle_ms
         self.lock_ttl_ms = lock_ttl_ms
         self.dedup_ttl_s = dedup_ttl_s
+        self.retry_delays = tuple(queue.RETRY_DELAYS if retry_delays is None else retry_delays)
+        self.on_give_up = on_give_up
+        self.retries = f"{prefix}:retry"
         self._submit = self.redis.register_script(_SUBMIT)
         self._next = self.redis.register_script(_NEXT)
         self._finish = self.redis.register_script(_FINISH)
         self._settle = self.redis.register_script(_SETTLE)
         self._refresh = self.redis.register_script(_REFRESH)
         self._release = self.redis.register_script(_RELEASE)
+        self._retry_later = self.redis.register_script(_RETRY_LATER)
+        self._retry_due = self.redis.register_script(_RETRY_DUE)
         self._inbox: asyncio.Queue[tuple[str, dict[str, str]]] = asyncio.Queue(workers)
         self._tasks: list[asyncio.Task[None]] = []
 
     def _key(self, kind: str, name: str) -> str:
         return f"{self.prefix}:{kind}:{name}"
 
-    async def submit(self, delivery: Delivery) -> bool:
+    async def submit(self, delivery: Delivery, body: bytes | None = None) -> bool:
         """Store `delivery` in Redis, unless its id was seen before; then return False."""
+        payload = body.decode("utf-8", errors="replace") if body else json.dumps(delivery.payload)
         entry = await self._submit(
             keys=[
                 self._key("delivery", delivery.id),
@@ -194,7 +232,7 @@ class RedisQueue:
                 delivery.id,
                 delivery.event,
                 delivery.repo,
-                json.dumps(delivery.payload),
+                payload,
             ],
         )
         return entry is not None
@@ -211,6 +249,7 @@ class RedisQueue:
         self._tasks = [asyncio.create_task(self._work()) for _ in range(self.workers)]
         self._tasks.append(asyncio.create_task(self._read()))
         self._tasks.append(asyncio.create_task(self._reclaim()))
+        self._tasks.append(asyncio.create_task(self._retry_when_due()))
 
     async def stop(self) -> None:
         """Cancel the workers; a delivery they had not finished stays pending in Redis."""
@@ -289,6 +328,16 @@ class RedisQueue:
             await self._guarded(self._claim_idle)
             await self._guarded(self._trim)
             await asyncio.sleep(self.claim_idle_ms / 2000)
+
+    async def _retry_when_due(self) -> None:
+        """Move parked deliveries back into the stream once their next try is due."""
+        while not _stopping():
+            await self._guarded(self._move_due)
+            await asyncio.sleep(RETRY_POLL_SECONDS)
+
+    async def _move_due(self) -> None:
+        prefix = self._key("order", "")
+        await self._retry_due(keys=[self.retries, self.stream], args=[prefix])
 
     async def _guarded(self, step: Callable[[], Awaitable[None]]) -> None:
         try:
@@ -381,7 +430,8 @@ class RedisQueue:
                 return _text(reply[0]) == "released"
             entry_id, fields = _text(reply[1]), _fields(reply[2])
             if fields:
-                await self._run(_delivery(fields))
+                if not await self._run(_delivery(fields)):
+                    await self._failed(fields)
             else:
                 log.error(
                     "a queued delivery is missing from the stream",
@@ -389,10 +439,23 @@ class RedisQueue:
                 )
             await self._finish(keys=[order, self.stream], args=[GROUP, entry_id])
 
-    async def _run(self, delivery: Delivery) -> None:
-        """Process one delivery; a failure is logged and never stops the worker."""
+    async def _run(self, delivery: Delivery) -> bool:
+        """Process one delivery; say whether it worked. A failure never stops the worker."""
         with delivery.log_context():
             try:
                 await self.process(delivery)
             except Exception:
                 log.exception("processing the delivery failed")
+                return False
+        return True
+
+    async def _failed(self, fields: dict[str, str]) -> None:
+        """Park a failed delivery for its next try, or give it up once its tries are used."""
+        attempts = int(fields.get("attempts") or 0)
+        if attempts >= len(self.retry_delays):
+            log.error("gave up on the delivery after %d tries", attempts + 1)
+            self.on_give_up(_delivery(fields))
+            return
+        parked = json.dumps(fields | {"attempts": str(attempts + 1)})
+        delay_ms = int(self.retry_delays[attempts] * 1000)
+        await self._retry_later(keys=[self.retries], args=[parked, delay_ms])

@@ -29,8 +29,11 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
+from bot import queue
+from bot.app import JOURNAL
 from bot.github import GitHubPort
 from bot.marker import parse_marker
+from bot.queue import Journal
 from tests.e2e_support import (
     EVAL_DEV,
     MEETING,
@@ -493,3 +496,32 @@ async def test_two_replicas_take_a_burst_of_200_deliveries_once_each(
         if c.user == "minutes-bot[bot]"
     ]
     assert len(bot_comments) == len(set(bot_comments))
+
+
+# -- 6. a delivery that fails is tried again --------------------------------------------------------
+
+
+@pytest.fixture
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retry failed deliveries after 0.2 s instead of minutes (set before the bot starts)."""
+    monkeypatch.setattr(queue, "RETRY_DELAYS", (0.2, 0.2))
+
+
+async def test_a_delivery_that_failed_once_is_tried_again_and_does_the_work(
+    quick_retries: None, github_sim: GitHubSim, svsm_bot: Bot
+) -> None:
+    github_sim.faults.fail("POST", CREATE_ISSUE, status=422)  # not retried by the port
+    delivery = await github_sim.push(REPO, {MEETING: SVSM}, author="joergroedel")
+    assert delivery.status == 202
+
+    await github_sim.wait_until(lambda: len(issues_titled(github_sim)) == 8, within=20)
+    await svsm_bot.settle(github_sim)
+
+    creates = github_sim.calls_matching("POST", CREATE_ISSUE)
+    assert [call.status for call in creates[:2]] == [422, 201]
+    assert snapshot(github_sim).duplicates() == []
+    assert Journal(svsm_bot.app[JOURNAL].path).state(delivery.id) == "done"
+
+
+def issues_titled(sim: GitHubSim) -> list[str]:
+    return [issue.title for issue in sim.issues(REPO)]

@@ -814,7 +814,7 @@ async def test_a_clock_far_from_githubs_does_not_renew_the_token_on_every_call(
 async def test_content_creation_is_paced_under_githubs_limit_of_80_a_minute(
     github_sim: GitHubSim, github_token: str, github_repo: str
 ) -> None:
-    """200 comments: never more than 80 in any minute, and close to that rate overall."""
+    """200 comments: never more than 72 in any minute, and close to that rate overall."""
     moments: list[float] = []
     now = [1_000.0]
 
@@ -834,7 +834,7 @@ async def test_content_creation_is_paced_under_githubs_limit_of_80_a_minute(
             await port.post_comment(github_repo, issue["number"], f"comment {n}")
             moments.append(clock())
 
-    busiest = max(sum(1 for m in moments if start <= m < start + 60) for start in moments)
+    busiest = max(sum(1 for m in moments if start <= m <= start + 60) for start in moments)
     rate = (len(moments) - 1) / (moments[-1] - moments[0]) * 60
-    assert busiest <= 80
-    assert 0.9 * 80 <= rate <= 80
+    assert busiest <= 72
+    assert rate >= 0.95 * 72

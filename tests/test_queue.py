@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from bot import queue as queue_module
+from bot.intake import Intake
 from bot.queue import Delivery, EmbeddedQueue, Journal
 
 
@@ -31,6 +34,8 @@ class Recorder:
             await self.release.wait()
         if delivery.id.startswith("boom"):
             raise RuntimeError("handler failed")
+        if delivery.id.startswith("flaky") and self.started.count(delivery.id) == 1:
+            raise RuntimeError("handler failed the first time")
         await self._note(self.done, delivery.id)
 
     async def _note(self, where: list[str], delivery_id: str) -> None:
@@ -99,7 +104,7 @@ async def test_a_failing_delivery_is_marked_failed_and_the_worker_goes_on(
     journal: Journal,
 ) -> None:
     recorder = Recorder()
-    queue = EmbeddedQueue(journal, recorder)
+    queue = EmbeddedQueue(journal, recorder, retry_delays=())
     await queue.start()
     await queue.submit(delivery("boom-1"))
     await queue.submit(delivery("d2"))
@@ -107,6 +112,84 @@ async def test_a_failing_delivery_is_marked_failed_and_the_worker_goes_on(
     await queue.stop()
     assert recorder.done == ["d2"]
     assert (journal.state("boom-1"), journal.state("d2")) == ("failed", "done")
+
+
+async def test_a_delivery_that_failed_once_is_tried_again_and_done(journal: Journal) -> None:
+    recorder = Recorder()
+    queue = EmbeddedQueue(journal, recorder, retry_delays=(0.05, 0.05))
+    await queue.start()
+    await queue.submit(delivery("flaky-1"))
+    await recorder.until(lambda: "flaky-1" in recorder.done)
+    await queue.stop()
+    assert recorder.started == ["flaky-1", "flaky-1"]
+    assert journal.state("flaky-1") == "done"
+
+
+async def test_a_delivery_failing_every_try_is_given_up_after_the_last(journal: Journal) -> None:
+    recorder, given_up = Recorder(), []
+    queue = EmbeddedQueue(journal, recorder, retry_delays=(0.02, 0.04), on_give_up=given_up.append)
+    await queue.start()
+    await queue.submit(delivery("boom-1"))
+    await recorder.until(lambda: recorder.started.count("boom-1") == 3)
+    await asyncio.sleep(0.05)
+    await queue.stop()
+    assert [d.id for d in given_up] == ["boom-1"]
+    assert journal.state("boom-1") == "failed"
+    assert recorder.started == ["boom-1"] * 3
+
+
+async def test_a_retry_waiting_at_a_restart_is_made_when_due(journal: Journal) -> None:
+    first = Recorder()
+    queue = EmbeddedQueue(journal, first, retry_delays=(0.5,))
+    await queue.start()
+    await queue.submit(delivery("flaky-1"))
+    await first.until(lambda: bool(first.started))
+    await queue.drain()  # not due yet: drain does not wait for it
+    await queue.stop()
+
+    second = Recorder()
+    second.started.append("flaky-1")  # the first try, made by the first run
+    restarted = EmbeddedQueue(Journal(journal.path), second, retry_delays=(0.5,))
+    await restarted.start()
+    assert second.done == []
+    await second.until(lambda: "flaky-1" in second.done)
+    await restarted.stop()
+    assert journal.state("flaky-1") == "done"
+
+
+async def test_deliveries_a_killed_process_left_in_its_intake_are_processed(
+    journal: Journal,
+) -> None:
+    """The process wrote the delivery and answered 202, then died before the commit."""
+    left = Intake(journal.path)
+    left.append(delivery("d1"), json.dumps(delivery("d1").payload).encode())
+    left.close()  # and never committed
+
+    recorder = Recorder()
+    queue = EmbeddedQueue(Journal(journal.path), recorder)
+    await queue.start()
+    await queue.drain()
+    await queue.stop()
+    assert recorder.done == ["d1"]
+    assert journal.state("d1") == "done"
+    assert Intake(journal.path).leftovers() == []
+
+
+async def test_a_redelivery_older_than_those_in_memory_is_still_processed_once(
+    journal: Journal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queue_module, "RECENT_IDS", 2)
+    recorder = Recorder()
+    queue = EmbeddedQueue(journal, recorder)
+    await queue.start()
+    for id in ("d1", "d2", "d3"):
+        await queue.submit(delivery(id))
+    await queue.drain()
+    assert await queue.submit(delivery("d3")) is False  # remembered: answered as such
+    await queue.submit(delivery("d1"))  # forgotten: recognised by the journal
+    await queue.drain()
+    await queue.stop()
+    assert recorder.done == ["d1", "d2", "d3"]
 
 
 @pytest.mark.parametrize(

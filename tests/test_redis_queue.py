@@ -55,6 +55,8 @@ class Recorder:
                 await self.release.wait()
             if delivery.id.startswith("boom"):
                 raise RuntimeError("handler failed")
+            if delivery.id.startswith("flaky") and self.started.count(delivery.id) == 1:
+                raise RuntimeError("handler failed the first time")
             self.done.append(delivery.id)
             self.by_repo.setdefault(delivery.repo, []).append(delivery.id)
         finally:
@@ -180,6 +182,42 @@ async def test_a_failing_delivery_is_logged_and_the_next_one_still_runs(
     assert recorder.done == ["d2", "d3"]
     failures = [r for r in caplog.records if r.getMessage() == "processing the delivery failed"]
     assert len(failures) == 1
+
+
+async def test_a_delivery_that_failed_once_is_tried_again_by_any_replica(
+    make_queue: MakeQueue,
+) -> None:
+    recorder = Recorder()
+    replicas = [make_queue(recorder, name, retry_delays=(0.3,)) for name in ("a", "b")]
+    for replica in replicas:
+        await replica.start()
+
+    await replicas[0].submit(delivery("flaky-1"))
+
+    async def done() -> bool:
+        return "flaky-1" in recorder.done
+
+    await eventually(done)
+
+    assert recorder.started == ["flaky-1", "flaky-1"]
+
+
+async def test_a_delivery_failing_every_try_is_given_up_after_the_last(
+    make_queue: MakeQueue,
+) -> None:
+    recorder, given_up = Recorder(), []
+    queue = make_queue(recorder, "solo", retry_delays=(0.1, 0.1), on_give_up=given_up.append)
+    await queue.start()
+
+    await queue.submit(delivery("boom-1"))
+
+    async def gave_up() -> bool:
+        return bool(given_up)
+
+    await eventually(gave_up)
+
+    assert recorder.started == ["boom-1"] * 3
+    assert [d.id for d in given_up] == ["boom-1"]
 
 
 async def test_stop_keeps_unfinished_work_and_start_resumes_it_in_order(

@@ -249,7 +249,7 @@ async def test_reports_a_crash_as_500_and_logs_it(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    async def broken_submit(delivery: Any) -> bool:
+    async def broken_submit(delivery: Any, body: bytes | None = None) -> bool:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(app[QUEUE], "submit", broken_submit)
