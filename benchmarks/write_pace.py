@@ -30,7 +30,7 @@ from aiohttp.test_utils import TestServer  # noqa: E402
 from benchmarks.backfill import PEOPLE, busiest_minute, minutes  # noqa: E402
 from bot import app as service  # noqa: E402
 from bot.app import QUEUE, create_app  # noqa: E402
-from bot.pacing import LocalPacer, windows  # noqa: E402
+from bot.pacing import LocalPacer, pace  # noqa: E402
 from tests.e2e_support import SECRET, settings  # noqa: E402
 from tests.github_sim import GitHubSim, generate_app_key  # noqa: E402
 from tests.redis_server import running_redis_server  # noqa: E402
@@ -50,7 +50,7 @@ async def main(args: argparse.Namespace) -> None:
             sim.content_limit = args.limit
             shared = replace(settings(sim, (1, private)), redis_url=redis_url, writes_per_minute=72)
             if args.pace == "separate":
-                limits = windows(72, 8)
+                limits = pace(72, 8)
                 service.pacer_for = lambda settings, journal: LocalPacer(limits)  # type: ignore[assignment]
             servers = [TestServer(create_app(shared), host="127.0.0.1") for _ in range(2)]
             for server in servers:

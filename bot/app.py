@@ -24,7 +24,7 @@ from bot.handlers import dispatch
 from bot.handlers.context import Context, utc_now
 from bot.handlers.weekly_status import SCHEDULE_EVENT
 from bot.metrics import MeteredPort, Metrics
-from bot.pacing import WINDOW_SECONDS, LocalPacer, RedisPacer, WritePacer, windows
+from bot.pacing import WINDOW_SECONDS, LocalPacer, RedisPacer, WritePacer, pace
 from bot.queue import Delivery, EmbeddedQueue, Journal, Process, Queue
 from bot.redis_queue import RedisQueue, connect
 
@@ -105,7 +105,7 @@ def pacer_for(settings: ServiceSettings, journal: Journal | None) -> WritePacer 
     log kept in `journal` (if given) for the next process; None when pacing is off."""
     if settings.writes_per_minute <= 0:
         return None
-    limits = windows(settings.writes_per_minute, RetryPolicy.content_burst)
+    limits = pace(settings.writes_per_minute, RetryPolicy.content_burst)
     if settings.redis_url:
         return RedisPacer(connect(settings.redis_url), limits)
     if journal is None:

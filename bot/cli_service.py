@@ -16,7 +16,7 @@ import jwt
 from aiohttp import web
 
 from bot import dry_run_report, server
-from bot.app import AUTH, JOURNAL, create_app, journal_path, pacer_for
+from bot.app import AUTH, EXTRACTION, JOURNAL, create_app, journal_path, pacer_for
 from bot.cli_github import (
     CannotRun,
     cannot_start,
@@ -71,9 +71,15 @@ def run_serve(args: argparse.Namespace) -> int:
         return check_config(checked_settings(os.environ), args.journal)
     settings = logged_settings(os.environ)
     app = build_app(settings, args.journal)
+    app.on_startup.append(_warm_up_extraction)
     port = args.port or settings.port
     web.run_app(app, host=args.host, port=port, print=None, **server.SERVER_OPTIONS)
     return 0
+
+
+async def _warm_up_extraction(app: web.Application) -> None:
+    """Start the extraction workers while the service starts, not at the first push."""
+    await app[EXTRACTION].warm_up()
 
 
 def check_config(settings: ServiceSettings, journal: str | None) -> int:

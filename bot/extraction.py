@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 EXTRACTION_SECONDS = 20.0
 # Workers are replaced now and then, so whatever one file left in memory is given back.
 TASKS_PER_WORKER = 100
+# Imported once by the fork server, so a new worker has the extractor at once. (Each
+# worker also imports the main module again; `minutes-bot`'s is light.)
+PRELOAD = ("bot.extraction",)
+WARM_UP = "# Warm-up 2024-12-18\n\n## Action items\n\n- [ ] @octocat: look at #1 by Friday\n"
 
 
 class ExtractionTimeout(Exception):
@@ -96,6 +100,13 @@ class ExtractionPool:
             self._kill(executor)
             raise ExtractionTimeout(path, self.seconds) from None
 
+    async def warm_up(self) -> None:
+        """Start the workers and have each read a small file, so the first real one is quick."""
+        nobody = Roster()
+        await asyncio.gather(
+            *(self(WARM_UP, path="warm-up.md", people=nobody, holidays=(12, 24)) for _ in range(self.workers))
+        )
+
     def _free_worker(self) -> asyncio.Semaphore:
         """Return the semaphore of free workers, one per event loop (tests run several)."""
         loop = asyncio.get_running_loop()
@@ -106,7 +117,7 @@ class ExtractionPool:
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["bot.minutes.extract"])
+            context.set_forkserver_preload(list(PRELOAD))
             self._executor = ProcessPoolExecutor(
                 self.workers, mp_context=context, max_tasks_per_child=TASKS_PER_WORKER
             )

@@ -41,7 +41,7 @@ from gidgethub import BadRequest, HTTPException, InvalidField, sansio
 from gidgethub.apps import get_jwt
 
 from bot.compat import parse_time, timeout
-from bot.pacing import LocalPacer, WritePacer, windows
+from bot.pacing import LocalPacer, WritePacer, pace
 
 log = logging.getLogger(__name__)
 
@@ -887,7 +887,7 @@ class GitHubPort:
         if rate <= 0:
             return None
         if self._state.pacer is None:
-            limits = windows(rate, self._policy.content_burst)
+            limits = pace(rate, self._policy.content_burst)
             self._state.pacer = LocalPacer(limits, clock=self._clock, sleep=self._sleep)
         return self._state.pacer
 

@@ -11,29 +11,45 @@ from redis.asyncio import Redis
 
 from bot.app import pacer_for
 from bot.config import ServiceSettings
-from bot.pacing import WINDOW_SECONDS, LocalPacer, RedisPacer, wait_for_turn, windows
+from bot.pacing import WINDOW_SECONDS, LocalPacer, Pace, RedisPacer, pace, wait_for_turn
 from bot.queue import Journal
 from tests.redis_server import redis_server, redis_url  # noqa: F401 - fixtures
+
+# At most 6 writes in any 60 s; 3 at once, then one every 10 s.
+SIX_A_MINUTE = Pace(most=6, window=60.0, burst=3)
 
 
 @pytest.mark.parametrize(
     ("times", "now", "wait"),
     [
         pytest.param([], 100.0, 0.0, id="nothing sent"),
-        pytest.param([99.0, 99.5], 100.0, 0.0, id="room in both windows"),
-        pytest.param([97.0, 98.0, 99.0], 100.0, 7.0, id="a burst of 3 spreads over 10 s"),
-        pytest.param([50.0, 91.0, 92.0, 93.0, 94.0], 100.0, 11.0, id="5 in any 61 s"),
-        pytest.param([39.0, 80.0, 85.0, 95.0, 96.0], 100.0, 0.0, id="the oldest just left"),
+        pytest.param([100.0, 100.0], 100.0, 0.0, id="the burst is not spent"),
+        pytest.param([100.0] * 3, 100.0, 10.0, id="a spent burst waits one spacing"),
+        pytest.param([100.0] * 3, 105.0, 5.0, id="part of it waited already"),
+        pytest.param([100.0, 100.0, 100.0, 110.0], 110.0, 10.0, id="then one every 10 s"),
+        pytest.param([50.0, 60.0, 70.0, 80.0, 90.0, 100.0], 100.0, 10.0, id="6 in any 60 s"),
+        pytest.param([39.0, 60.0, 70.0, 80.0, 90.0, 100.0], 100.0, 0.0, id="so spaced none waits"),
     ],
 )
-def test_a_write_waits_until_it_fits_every_window(
-    times: list[float], now: float, wait: float
-) -> None:
-    assert wait_for_turn(times, now, [(5, 61.0), (3, 10.0)]) == pytest.approx(wait)
+def test_a_write_waits_for_its_turn(times: list[float], now: float, wait: float) -> None:
+    assert wait_for_turn(times, now, SIX_A_MINUTE) == pytest.approx(wait)
+
+
+@pytest.mark.parametrize("count", [1, 8, 9, 72, 73, 200])
+def test_no_61_seconds_hold_more_than_72_however_writes_come(count: int) -> None:
+    times: list[float] = []
+    now = 0.0
+    for _ in range(count):
+        now += wait_for_turn(times, now, pace(72, 8))
+        times.append(now)
+
+    busiest = max(sum(1 for at in times if start <= at < start + 61) for start in times)
+    assert busiest <= 72
+    assert times[min(count, 8) - 1] == 0.0  # the first 8 at once
 
 
 def test_the_service_pace_is_72_in_61_seconds_8_at_a_time() -> None:
-    assert windows(72, 8) == ((72, WINDOW_SECONDS), (8, WINDOW_SECONDS * 8 / 72))
+    assert pace(72, 8) == Pace(most=72, window=WINDOW_SECONDS, burst=8)
 
 
 async def test_a_restarted_process_keeps_to_the_pace_its_predecessor_set(
@@ -77,7 +93,7 @@ async def test_replicas_sharing_redis_keep_one_pace_per_installation(
     redis_url: str,  # noqa: F811 - the fixture
 ) -> None:
     """Two replicas, two repositories of one installation: 10 writes in any 0.5 s, together."""
-    limits = [(10, 0.5)]
+    limits = Pace(most=10, window=0.5, burst=10)
     clients = [Redis.from_url(redis_url) for _ in range(2)]
     replicas = [RedisPacer(client, limits) for client in clients]
     moments: list[float] = []
