@@ -11,9 +11,10 @@ handler that reads the body and answers 202: the yardstick. The deliveries are s
 calling GitHub, so what is measured is the edge: verify, journal, queue, answer.
 
 Latency is measured in one run for both servers, taking turns: at each tick of `--rate`
-a second, each server gets one delivery, the order rotating, so whatever else the
-machine does falls on both alike. The backlog run sends `--heavy` deliveries a second
-for `--seconds` and samples the queue depth (`/metrics`) as it goes.
+a second, each server gets one delivery, half a tick apart and the order rotating, so
+whatever else the machine does falls on both alike; the servers are pinned to one core
+and the load generator to the other. The backlog run sends `--heavy` deliveries a
+second for `--seconds` and samples the queue depth (`/metrics`) as it goes.
 """
 
 from __future__ import annotations
@@ -118,8 +119,13 @@ async def send(session: aiohttp.ClientSession, url: str) -> tuple[int, float]:
 
 async def in_turns(servers: list[Server], rate: float, seconds: float) -> float:
     """Send each server `rate` deliveries a second for `seconds`, taking turns; return the
-    rate achieved. Each server keeps its answers."""
+    rate achieved. Each server keeps its answers.
+
+    Within each tick the servers' deliveries are spread evenly, so no server waits for
+    another's answer, and which server goes first rotates from tick to tick.
+    """
     count = int(rate * seconds)
+    slots = [(n, turn) for n in range(count) for turn in range(len(servers))]
 
     async def one(session: aiohttp.ClientSession, server: Server, n: int) -> None:
         server.answers.append(await send(session, server.urls[n % len(server.urls)]))
@@ -127,13 +133,12 @@ async def in_turns(servers: list[Server], rate: float, seconds: float) -> float:
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
         started = time.perf_counter()
         tasks = []
-        for n in range(count):
-            delay = started + n / rate - time.perf_counter()
+        for n, turn in slots:
+            delay = started + (n + turn / len(servers)) / rate - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            for turn in range(len(servers)):
-                server = servers[(n + turn) % len(servers)]
-                tasks.append(asyncio.create_task(one(session, server, n)))
+            server = servers[(n + turn) % len(servers)]
+            tasks.append(asyncio.create_task(one(session, server, n)))
         async with asyncio.timeout(seconds + 60):
             await asyncio.gather(*tasks)
         return count / (time.perf_counter() - started)
@@ -238,9 +243,19 @@ def serving(servers: list[Server]) -> Iterator[None]:
 
 
 async def started(servers: list[Server]) -> None:
+    """Wait until the servers answer; then pin them to the last core, this to the others.
+
+    The servers meet the same contention that way, and the load generator does not take
+    turns on their core; their threads started later follow them.
+    """
     for server in servers:
         for process, url in zip(server.processes, server.urls, strict=True):
             await wait_healthy(url, process)
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) > 1:
+        for process in (process for server in servers for process in server.processes):
+            os.sched_setaffinity(process.pid, {cores[-1]})
+        os.sched_setaffinity(0, set(cores[:-1]))
 
 
 def load_average() -> str:

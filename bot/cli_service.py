@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import sqlite3
@@ -71,15 +72,17 @@ def run_serve(args: argparse.Namespace) -> int:
         return check_config(checked_settings(os.environ), args.journal)
     settings = logged_settings(os.environ)
     app = build_app(settings, args.journal)
-    app.on_startup.append(_warm_up_extraction)
+    app.on_startup.append(_before_serving)
     port = args.port or settings.port
     web.run_app(app, host=args.host, port=port, print=None, **server.SERVER_OPTIONS)
     return 0
 
 
-async def _warm_up_extraction(app: web.Application) -> None:
-    """Start the extraction workers while the service starts, not at the first push."""
+async def _before_serving(app: web.Application) -> None:
+    """Start the extraction workers now, not at the first push; set start-up's objects aside."""
     await app[EXTRACTION].warm_up()
+    # What start-up built lives as long as the service: the collector need not walk it.
+    gc.freeze()
 
 
 def check_config(settings: ServiceSettings, journal: str | None) -> int:

@@ -5,20 +5,24 @@ it must not wait for SQLite, nor hand each delivery to a thread (a thread that w
 for every delivery fights the event loop for the interpreter). So an accepted delivery
 is appended to an intake file, with one write. A writer thread moves whatever has
 arrived into the SQLite journal, many deliveries to a transaction, together with the
-deliveries finished meanwhile, and then deletes the intake file it has moved. At start,
-intake files left behind (the process died before their commit) are moved first.
+deliveries finished meanwhile; every few seconds it starts a new intake file and deletes
+the old one once its deliveries are committed. At start, intake files left behind are
+moved into the journal first (a delivery journaled already is recognised by its id).
 
-Intake files are `<journal>-intake.<n>`, each a run of frames: two big-endian 32-bit
-lengths, then the delivery's id and event as JSON, then its body as received.
+Intake files are `<journal>-intake.<n>`, each a run of frames followed by zeros: two
+big-endian 32-bit lengths, then the delivery's id and event as JSON, then its body as
+received.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import mmap
 import os
 import struct
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,39 +37,85 @@ FRAME = struct.Struct(">II")
 # How often the writer commits what has gathered. It is not woken for each delivery:
 # waking a thread at every request costs the event loop more than the write itself.
 GROUP_SECONDS = 0.05
+# The size of an intake file (bigger when one delivery needs it), and when a new one
+# replaces it (the old one is deleted once its deliveries are committed).
+FILE_BYTES = 4 * 1024 * 1024
+ROTATE_SECONDS = 10.0
 
 
 class Intake:
-    """The append-only files of deliveries not yet committed to the journal."""
+    """The files of deliveries not yet committed to the journal, written through memory.
+
+    Each file is mapped into memory at a fixed size, so appending a delivery is a copy,
+    not a system call. What is copied into a shared file mapping outlives the process:
+    the operating system writes it out even if the process dies the next instant (as a
+    journal commit with synchronous=NORMAL does; neither outlives a power cut).
+    """
 
     def __init__(self, journal_path: str | Path) -> None:
         self.prefix = f"{journal_path}-intake"
+        # Files replaced early (for a big delivery) whose frames are not committed yet.
+        self._finished: list[Path] = []
         self._generation = max((n for n, _ in self._files()), default=0) + 1
-        self._fd = self._open(self._generation)
+        self._fd, self._map = self._mapped(self._generation, FILE_BYTES)
+        self._at, self._opened = 0, time.monotonic()
 
     def append(self, delivery: Delivery, body: bytes) -> None:
-        """Write `delivery` to the current file: once this returns the operating system has
-        it, so it outlives the process (as a journal commit does, with synchronous=NORMAL)."""
+        """Copy `delivery` into the current file; it outlives the process once this returns."""
         meta = json.dumps([delivery.id, delivery.event]).encode()
-        view = memoryview(FRAME.pack(len(meta), len(body)) + meta + body)
-        while view:
-            view = view[os.write(self._fd, view) :]
+        size = FRAME.size + len(meta) + len(body)
+        if self._at + size + FRAME.size > len(self._map):  # leave room for the end mark
+            self._finished.append(self._replace(max(FILE_BYTES, 2 * size)))
+        at = self._at + FRAME.size
+        self._map[at : at + len(meta)] = meta
+        self._map[at + len(meta) : at + len(meta) + len(body)] = body
+        # The lengths go last: a frame whose copy a crash cut short reads as the end.
+        FRAME.pack_into(self._map, self._at, len(meta), len(body))
+        self._at += size
 
-    def rotate(self) -> Path:
-        """Start a new file; return the finished one, whose deliveries the caller commits."""
-        finished = self.close()
-        self._generation += 1
-        self._fd = self._open(self._generation)
+    def full(self) -> bool:
+        """Tell whether the current file is due for a successor: half used, or open a while.
+
+        Files are not replaced at every commit: creating and deleting files is what
+        makes an append wait for the file system.
+        """
+        age = time.monotonic() - self._opened
+        return self._at >= len(self._map) // 2 or age >= ROTATE_SECONDS
+
+    def rotate(self) -> list[Path]:
+        """Start a new file; return the finished ones, whose deliveries the caller commits."""
+        finished = [*self._finished, self._replace(FILE_BYTES)]
+        self._finished = []
         return finished
 
-    def close(self) -> Path:
-        """Close the current file and return it."""
+    def close(self) -> list[Path]:
+        """Unmap and close the current file; return it and the others not yet committed."""
+        self._map.close()
         os.close(self._fd)
-        return Path(f"{self.prefix}.{self._generation}")
+        return [*self._finished, self._path(self._generation)]
 
     def leftovers(self) -> list[Path]:
         """Return the intake files earlier runs left, oldest first."""
         return [path for n, path in self._files() if n != self._generation]
+
+    def _replace(self, size: int) -> Path:
+        """Close the current file and map the next, of `size` bytes; return the closed one."""
+        self._map.close()
+        os.close(self._fd)
+        closed = self._path(self._generation)
+        self._generation += 1
+        self._fd, self._map = self._mapped(self._generation, size)
+        self._at, self._opened = 0, time.monotonic()
+        return closed
+
+    def _mapped(self, generation: int, size: int) -> tuple[int, mmap.mmap]:
+        """Create the file of `generation`, `size` zero bytes, and map it."""
+        fd = os.open(self._path(generation), os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        os.ftruncate(fd, size)
+        return fd, mmap.mmap(fd, size)
+
+    def _path(self, generation: int) -> Path:
+        return Path(f"{self.prefix}.{generation}")
 
     def _files(self) -> list[tuple[int, Path]]:
         """Return the intake files on disk with their generations, oldest first."""
@@ -77,20 +127,16 @@ class Intake:
                 found.append((int(suffix), path))
         return sorted(found)
 
-    def _open(self, generation: int) -> int:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
-        return os.open(f"{self.prefix}.{generation}", flags, 0o600)
-
 
 def read_frames(path: Path) -> Iterator[tuple[str, str, bytes]]:
-    """Yield (id, event, body) of each whole frame; a frame cut short by a crash ends it."""
+    """Yield (id, event, body) of each whole frame, up to the zeros after the last."""
     data = path.read_bytes()
     at = 0
     while at + FRAME.size <= len(data):
         meta_size, body_size = FRAME.unpack_from(data, at)
         end = at + FRAME.size + meta_size + body_size
-        if end > len(data):
-            return  # written when the process died, so never acknowledged
+        if meta_size == 0 or end > len(data):
+            return  # the end, or a frame whose copy the process did not finish
         meta = data[at + FRAME.size : at + FRAME.size + meta_size]
         delivery_id, event = json.loads(meta)
         yield delivery_id, event, data[end - body_size : end]
@@ -187,18 +233,20 @@ class JournalWriter:
         batch = self._batch
         return bool(batch.added or batch.finished or batch.retried)
 
-    def _take(self) -> tuple[Batch, Path]:
-        """Swap in an empty batch and a new intake file; both old ones hold the same."""
+    def _take(self) -> tuple[Batch, list[Path]]:
+        """Swap in an empty batch; now and then a new intake file too, then the old files
+        hold nothing the batch does not (earlier frames are committed already)."""
         with self._lock:
             batch, self._batch = self._batch, Batch([], [], [])
             self._taken += 1
-            return batch, self.intake.rotate()
+            return batch, self.intake.rotate() if self.intake.full() else []
 
-    def _commit(self, taken: tuple[Batch, Path]) -> None:
-        batch, intake_file = taken
+    def _commit(self, taken: tuple[Batch, list[Path]]) -> None:
+        batch, finished_files = taken
         try:
             added = self.journal.apply(batch.added, batch.finished, batch.retried)
-            intake_file.unlink(missing_ok=True)
+            for finished in finished_files:
+                finished.unlink(missing_ok=True)
         finally:
             with self._lock:
                 self._done += 1

@@ -143,10 +143,13 @@ def _check_headers(request: web.Request) -> None:
 
 def _decoded(request: web.Request, body: bytes) -> sansio.Event:
     """Decode a delivery whose signature is checked: JSON here, a form through gidgethub."""
-    if request.content_type != "application/json":
-        return sansio.Event.from_http(_event_headers(request), body)
-    data = json.loads(body.decode(request.charset or "utf-8"))
     headers = request.headers
+    if headers.get("Content-Type") == "application/json":  # what GitHub sends
+        data = json.loads(body)
+    elif request.content_type == "application/json":
+        data = json.loads(body.decode(request.charset or "utf-8"))
+    else:
+        return sansio.Event.from_http(_event_headers(request), body)
     return sansio.Event(data, event=headers["X-GitHub-Event"], delivery_id=headers["X-GitHub-Delivery"])
 
 
@@ -222,7 +225,7 @@ async def _accept(
     if event.event == "ping":
         metrics.delivery(event.event, "ping")
         return web.json_response({"msg": "pong"})
-    if not wants(event):
+    if not _wanted(event):
         metrics.delivery(event_label(event.event), "ignored")
         return web.json_response({"msg": "ignored"}, status=200)
     if (field := lacking(event)) is not None:
@@ -231,22 +234,45 @@ async def _accept(
         metrics.delivery(event.event, "bad_request")
         raise web.HTTPBadRequest(text=f"malformed delivery: no {field}")
     delivery = Delivery(event.delivery_id, event.event, event.data)
-    with delivery.log_context():
-        return await _submit(delivery, body, queue, metrics)
+    return await _submit(delivery, body, queue, metrics)
 
 
 async def _submit(
     delivery: Delivery, body: bytes, queue: Queue, metrics: Metrics
 ) -> web.Response:
     """Queue `delivery` unless it was accepted before."""
-    if not await queue.submit(delivery, body):
-        log.info("duplicate delivery")
-        metrics.delivery(delivery.event, "duplicate")
+    accepted = await queue.submit(delivery, body)
+    # Counting and logging need not delay the answer: they run right after it is sent.
+    asyncio.get_running_loop().call_soon(_note, delivery, accepted, metrics)
+    if not accepted:
         return web.json_response({"msg": "already accepted"}, status=200)
-    metrics.accepted(delivery.id)
-    metrics.delivery(delivery.event, "accepted")
-    log.info("delivery accepted")
     return web.Response(body=ACCEPTED, status=202, content_type="application/json")
+
+
+def _note(delivery: Delivery, accepted: bool, metrics: Metrics) -> None:
+    """Count and log a delivery the webhook accepted, or recognised as a redelivery."""
+    if accepted:
+        metrics.accepted(delivery.id)
+    metrics.delivery(delivery.event, "accepted" if accepted else "duplicate")
+    with delivery.log_context():
+        log.info("delivery accepted" if accepted else "duplicate delivery")
+
+
+_WANTED: dict[tuple[str, object], bool] = {}
+
+
+def _wanted(event: sansio.Event) -> bool:
+    """Tell whether a handler wants `event`, remembered by event and action."""
+    # Handlers are registered by event and `action` only, so these two decide.
+    action = event.data.get("action")
+    if action is not None and not isinstance(action, str):
+        return False  # GitHub's actions are names
+    key = (event.event, action)
+    if key not in _WANTED:
+        if len(_WANTED) > 1000:  # event names come from anybody who signs with the secret
+            _WANTED.clear()
+        _WANTED[key] = wants(event)
+    return _WANTED[key]
 
 
 def event_label(name: str) -> str:
