@@ -41,6 +41,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.compat import timeout  # noqa: E402
 from tests.redis_server import free_port, running_redis_server  # noqa: E402
 
 SECRET = "benchmark webhook secret"
@@ -139,7 +140,7 @@ async def in_turns(servers: list[Server], rate: float, seconds: float) -> float:
                 await asyncio.sleep(delay)
             server = servers[(n + turn) % len(servers)]
             tasks.append(asyncio.create_task(one(session, server, n)))
-        async with asyncio.timeout(seconds + 60):
+        async with timeout(seconds + 60):
             await asyncio.gather(*tasks)
         return count / (time.perf_counter() - started)
 
@@ -166,7 +167,7 @@ async def backlog(server: Server, rate: float, seconds: float) -> list[tuple[flo
 
     async with aiohttp.ClientSession() as session:
         sending = asyncio.create_task(in_turns([server], rate, seconds))
-        async with asyncio.timeout(seconds + 120):
+        async with timeout(seconds + 120):
             await sample(session, sending)
         await sending
     return samples
@@ -184,7 +185,7 @@ async def throughput(server: Server, count: int, concurrency: int) -> tuple[floa
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
         started = time.perf_counter()
-        async with asyncio.timeout(120):
+        async with timeout(120):
             await asyncio.gather(
                 *(worker(session, server.urls[n % len(server.urls)]) for n in range(concurrency))
             )

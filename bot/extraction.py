@@ -14,14 +14,19 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import sys
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
 
+from bot.compat import timeout
 from bot.minutes.extract import extract_minutes
 from bot.minutes.model import Minutes
 from bot.minutes.people import Roster
+
+NOBODY = Roster()
 
 log = logging.getLogger(__name__)
 
@@ -44,18 +49,29 @@ class ExtractionTimeout(Exception):
         self.seconds = seconds
 
 
-class Extract(Protocol):
-    """Find the action items of one minutes file, somewhere other than the event loop."""
+@dataclass(frozen=True)
+class Job:
+    """One minutes file to extract, with what extraction needs besides its text."""
 
-    async def __call__(
-        self,
-        text: str,
-        *,
-        path: str,
-        people: Roster,
-        holidays: tuple[int, int],
-        meeting_date: date | None = None,
-    ) -> Minutes: ...
+    text: str
+    path: str
+    people: Roster = NOBODY
+    holidays: tuple[int, int] = (12, 24)
+    meeting_date: date | None = None
+
+    def run(self) -> Minutes:
+        """Extract the file's items, here and now."""
+        return extract_minutes(
+            self.text,
+            path=self.path,
+            people=self.people,
+            holidays=self.holidays,
+            meeting_date=self.meeting_date,
+        )
+
+
+# Find the action items of one minutes file, somewhere other than the event loop.
+Extract = Callable[[Job], Awaitable[Minutes]]
 
 
 class ExtractionPool:
@@ -67,45 +83,33 @@ class ExtractionPool:
         self._executor: ProcessPoolExecutor | None = None
         self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
 
-    async def __call__(
-        self,
-        text: str,
-        *,
-        path: str,
-        people: Roster,
-        holidays: tuple[int, int],
-        meeting_date: date | None = None,
-    ) -> Minutes:
-        """Extract `text`; raise `ExtractionTimeout` when it takes longer than the budget."""
-        job = (text, path, people, holidays, meeting_date)
+    async def __call__(self, job: Job) -> Minutes:
+        """Extract the job's file; raise `ExtractionTimeout` when it takes over the budget."""
         # A file waits for a free worker first, so only its own work counts against it.
         async with self._free_worker():
             try:
-                return await self._run(job, path)
+                return await self._run(job)
             except BrokenProcessPool:
                 # Another file's worker was killed and took the pool down: run it again.
-                return await self._run(job, path)
+                return await self._run(job)
 
-    async def _run(self, job: tuple[Any, ...], path: str) -> Minutes:
+    async def _run(self, job: Job) -> Minutes:
         executor = self._pool()
         loop = asyncio.get_running_loop()
-        work = loop.run_in_executor(executor, _extract, *job)
+        work = loop.run_in_executor(executor, Job.run, job)
         try:
-            async with asyncio.timeout(self.seconds):
+            async with timeout(self.seconds):
                 return await work
-        except TimeoutError:
+        except asyncio.TimeoutError:  # on Python 3.10 not yet the built-in TimeoutError
             log.warning(
-                "extraction over budget; its worker is stopped", extra={"fields": {"path": path}}
+                "extraction over budget; its worker is stopped", extra={"fields": {"path": job.path}}
             )
             self._kill(executor)
-            raise ExtractionTimeout(path, self.seconds) from None
+            raise ExtractionTimeout(job.path, self.seconds) from None
 
     async def warm_up(self) -> None:
         """Start the workers and have each read a small file, so the first real one is quick."""
-        nobody = Roster()
-        await asyncio.gather(
-            *(self(WARM_UP, path="warm-up.md", people=nobody, holidays=(12, 24)) for _ in range(self.workers))
-        )
+        await asyncio.gather(*(self(Job(WARM_UP, "warm-up.md")) for _ in range(self.workers)))
 
     def _free_worker(self) -> asyncio.Semaphore:
         """Return the semaphore of free workers, one per event loop (tests run several)."""
@@ -118,9 +122,7 @@ class ExtractionPool:
         if self._executor is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(list(PRELOAD))
-            self._executor = ProcessPoolExecutor(
-                self.workers, mp_context=context, max_tasks_per_child=TASKS_PER_WORKER
-            )
+            self._executor = _executor(self.workers, context)
         return self._executor
 
     def _kill(self, executor: ProcessPoolExecutor) -> None:
@@ -138,24 +140,15 @@ class ExtractionPool:
             self._kill(self._executor)
 
 
-def _extract(
-    text: str, path: str, people: Roster, holidays: tuple[int, int], meeting_date: date | None
-) -> Minutes:
-    return extract_minutes(
-        text, path=path, people=people, holidays=holidays, meeting_date=meeting_date
-    )
+def _executor(workers: int, context: multiprocessing.context.BaseContext) -> ProcessPoolExecutor:
+    if sys.version_info >= (3, 11):
+        return ProcessPoolExecutor(workers, context, max_tasks_per_child=TASKS_PER_WORKER)
+    return ProcessPoolExecutor(workers, context)  # 3.10 keeps its workers for good
 
 
-async def extract_here(
-    text: str,
-    *,
-    path: str,
-    people: Roster,
-    holidays: tuple[int, int],
-    meeting_date: date | None = None,
-) -> Minutes:
+async def extract_here(job: Job) -> Minutes:
     """Extract in this process: for offline commands, reading a person's own file."""
-    return _extract(text, path, people, holidays, meeting_date)
+    return job.run()
 
 
 _SHARED: ExtractionPool | None = None

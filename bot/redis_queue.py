@@ -46,6 +46,7 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError, ResponseError
 
 from bot import queue
+from bot.compat import timeout
 from bot.queue import Delivery, Process
 
 log = logging.getLogger(__name__)
@@ -273,9 +274,10 @@ class RedisQueue:
     async def problem(self) -> str | None:
         """Say why Redis cannot take deliveries, or None when it answers."""
         try:
-            async with asyncio.timeout(PING_SECONDS):
+            async with timeout(PING_SECONDS):
                 await self.redis.ping()
-        except (RedisError, OSError, TimeoutError) as error:
+        # asyncio.TimeoutError: on Python 3.10 it is not yet the built-in TimeoutError.
+        except (RedisError, OSError, asyncio.TimeoutError) as error:
             return f"Redis does not answer: {type(error).__name__}"
         return None
 

@@ -23,6 +23,7 @@ from typing import IO, Any, TypeVar
 from aiohttp import web
 from gidgethub import BadRequest, sansio
 
+from bot.compat import timeout
 from bot.handlers import lacking, wants
 from bot.logs import delivery_context
 from bot.metrics import CONTENT_TYPE, UNVERIFIED, Metrics
@@ -165,7 +166,7 @@ async def _signed_body(
     """Read the body through the signature check and return it once the signature matches."""
     try:
         return await _read_in_time(request, digest, large_bodies)
-    except TimeoutError:
+    except asyncio.TimeoutError:  # on Python 3.10 not yet the built-in TimeoutError
         log.warning("delivery refused: the body took over %g s", BODY_SECONDS)
         raise web.HTTPRequestTimeout(text="the body was not sent in time") from None
 
@@ -176,7 +177,7 @@ async def _read_in_time(
     """Read the body within `BODY_SECONDS`; one that has arrived whole needs no deadline."""
     if request.content.is_eof():
         return await _read(request, digest, large_bodies)
-    async with asyncio.timeout(BODY_SECONDS):
+    async with timeout(BODY_SECONDS):
         return await _read(request, digest, large_bodies)
 
 

@@ -7,11 +7,12 @@ first tests pin the two helpers down; the rest meet them the way users do.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pytest
 
 from bot.commands import DUE_NOT_UNDERSTOOD, DUE_OUT_OF_RANGE
+from bot.compat import UTC
 from bot.inert import code_span, inert_text
 from bot.marker import ItemMarker, owned_part, parse_marker
 from tests.e2e_support import MEETING, REPO, Bot, item_issues, push

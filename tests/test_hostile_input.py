@@ -227,7 +227,7 @@ async def test_a_connection_that_never_finishes_its_headers_is_closed(
         started = time.perf_counter()
         writer.write(b"POST /webhook HTTP/1.1\r\nHost: x\r\nX-Slow: ")  # never finished
         await writer.drain()
-        async with asyncio.timeout(3):
+        async with timeout(3):
             assert await reader.read() == b""
         writer.close()
     finally:
@@ -291,7 +291,7 @@ async def test_memory_stays_bounded_under_24_unsigned_25_mb_bodies(tmp_path: Pat
                 async with session.post(url, data=zeros(FAKE_BODY), headers=fake) as answer:
                     return answer.status
 
-            async with asyncio.timeout(120):  # a guard against a hang, not a measurement
+            async with timeout(120):  # a guard against a hang, not a measurement
                 statuses = await asyncio.gather(*(send() for _ in range(24)))
         after = resident_mb(process.pid)
     finally:
@@ -450,7 +450,7 @@ async def test_a_front_matter_bomb_is_read_as_no_front_matter(
     """About 400 bytes of aliases that stand for 43 million attendees."""
     assert len(FRONT_MATTER_BOMB.split("---")[1]) < 500
     delivery = await github_sim.push(REPO, {MEETING: FRONT_MATTER_BOMB}, author="joergroedel")
-    async with asyncio.timeout(20):  # a guard against a hang, not a measurement
+    async with timeout(20):  # a guard against a hang, not a measurement
         await bot.settle(github_sim)
 
     assert delivery.status == 202

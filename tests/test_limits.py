@@ -17,6 +17,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.compat import timeout
 from bot.extraction import ExtractionPool
 from bot.github import AppAuth, port_for_installation
 from bot.handlers.minutes_files import LOOKED_UP, MAX_ITEMS, MAX_LOOKUPS, sync_repository
@@ -77,7 +78,7 @@ def writes(sim: GitHubSim) -> list[str]:
 async def push_and_settle(sim: GitHubSim, bot: Bot, files: dict[str, str | None]) -> None:
     delivery = await sim.push(REPO, files, author="joergroedel")
     assert delivery.status == 202, delivery.response
-    async with asyncio.timeout(60):  # a guard against a hang, not a measurement
+    async with timeout(60):  # a guard against a hang, not a measurement
         await bot.settle(sim)
 
 

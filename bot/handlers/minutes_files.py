@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.apply import Applier
 from bot.config import is_minutes_path
-from bot.extraction import Extract, ExtractionTimeout, shared_pool
+from bot.extraction import Extract, ExtractionTimeout, Job, shared_pool
 from bot.github import AmbiguousWriteError, FileTooLarge, GitHubPort
 from bot.handlers import notices
 from bot.handlers.context import utc_now
@@ -228,11 +228,7 @@ class MinutesReconciler:
         """Extract the file's items in a worker; None, and a notice, when it takes too long."""
         try:
             return await self.extract(
-                text,
-                path=path,
-                people=self.roster,
-                holidays=self.config.holidays,
-                meeting_date=self.meeting_date,
+                Job(text, path, self.roster, self.config.holidays, self.meeting_date)
             )
         except ExtractionTimeout as error:
             slow = notices.TOO_SLOW.format(file=notices.file_name(path), seconds=error.seconds)
