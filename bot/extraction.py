@@ -15,6 +15,8 @@ import logging
 import multiprocessing
 import os
 import sys
+import threading
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -34,6 +36,8 @@ log = logging.getLogger(__name__)
 EXTRACTION_SECONDS = 20.0
 # Workers are replaced now and then, so whatever one file left in memory is given back.
 TASKS_PER_WORKER = 100
+# How often a worker checks that the service it works for is still there.
+WATCH_SECONDS = 1.0
 # Imported once by the fork server, so a new worker has the extractor at once. (Each
 # worker also imports the main module again; `minutes-bot`'s is light.)
 PRELOAD = ("bot.extraction",)
@@ -141,9 +145,30 @@ class ExtractionPool:
 
 
 def _executor(workers: int, context: multiprocessing.context.BaseContext) -> ProcessPoolExecutor:
+    service = (os.getpid(),)
     if sys.version_info >= (3, 11):
-        return ProcessPoolExecutor(workers, context, max_tasks_per_child=TASKS_PER_WORKER)
-    return ProcessPoolExecutor(workers, context)  # 3.10 keeps its workers for good
+        return ProcessPoolExecutor(
+            workers, context, _leave_with, service, max_tasks_per_child=TASKS_PER_WORKER
+        )
+    return ProcessPoolExecutor(workers, context, _leave_with, service)  # 3.10: workers for good
+
+
+def _leave_with(service: int) -> None:
+    """In a worker: exit once the service process is gone, however it went.
+
+    A worker does not notice by itself: a killed service leaves it, and the fork server
+    it came from, waiting for work for good.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(WATCH_SECONDS)
+            try:
+                os.kill(service, 0)
+            except ProcessLookupError:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="service-watch", daemon=True).start()
 
 
 async def extract_here(job: Job) -> Minutes:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -23,6 +25,7 @@ from bot.github import AppAuth, port_for_installation
 from bot.handlers.minutes_files import LOOKED_UP, MAX_ITEMS, MAX_LOOKUPS, sync_repository
 from tests.e2e_support import MEETING, REPO, Bot, expected_items, item_issues, start_bot
 from tests.github_sim import GitHubSim
+from tests.redis_server import free_port
 
 NOTES = "# Team call 2024-12-18\n\n" + "".join(f"line {n} of the notes\n" for n in range(43_000))
 ITEM = "\n## Action items\n\n- [ ] @joergroedel: tag the release\n"
@@ -198,3 +201,60 @@ async def test_sync_of_the_same_commit_adds_no_second_notice(
         await sync_repository(await port_for_installation(session, app, 1, github_sim.url), REPO)
 
     assert len(commit_comments(github_sim)) == 1
+
+
+def children_of(pid: int) -> set[int]:
+    """Return the processes whose parent is `pid`, from /proc."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.add(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status  # a zombie is gone, only not yet reaped
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc")
+async def test_a_killed_service_leaves_no_extraction_worker_behind(tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        "PATH": os.environ["PATH"],
+        "GITHUB_WEBHOOK_SECRET": "secret",
+        "GITHUB_TOKEN": "ghp_unused",
+        "GITHUB_API_URL": "http://127.0.0.1:9",
+        "MINUTES_BOT_JOURNAL": str(tmp_path / "journal.sqlite3"),
+    }
+    command = [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)]
+    service = await asyncio.create_subprocess_exec(*command, env=env)
+    try:
+        await until_healthy(port)  # the workers are started before the service listens
+        servers = children_of(service.pid)
+        workers = {pid for server in servers for pid in children_of(server)}
+        assert workers, "the extraction workers run under the fork server"
+    finally:
+        service.kill()
+        await service.wait()
+
+    for _ in range(100):  # workers look for the service every second
+        if not any(alive(pid) for pid in servers | workers):
+            break
+        await asyncio.sleep(0.1)
+    assert [pid for pid in servers | workers if alive(pid)] == []
+
+
+async def until_healthy(port: int) -> None:
+    async with aiohttp.ClientSession() as session, timeout(30):
+        while True:
+            with contextlib.suppress(aiohttp.ClientError):
+                async with session.get(f"http://127.0.0.1:{port}/healthz") as answer:
+                    if answer.status == 200:
+                        return
+            await asyncio.sleep(0.1)
