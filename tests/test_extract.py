@@ -10,7 +10,7 @@ import pytest
 
 from bot.minutes.extract import extract_minutes
 from bot.minutes.model import Person, Ref, RefKind
-from bot.minutes.people import Roster
+from bot.minutes.people import PeopleFileError, Roster
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -382,3 +382,11 @@ def test_a_first_name_finds_its_person_through_an_alias() -> None:
     minutes = extract_minutes("* Jörg will review the page-table PRs.\n", people=roster)
 
     assert [(i.owners, i.logins) for i in minutes.items] == [(("Jörg",), ("joergroedel",))]
+
+
+def test_a_people_file_that_is_an_alias_bomb_is_refused_with_a_reason() -> None:
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"{b}: &{b} [{', '.join(['*' + a] * 9)}]" for a, b in zip("abcdefgh", "bcdefghi")]
+
+    with pytest.raises(PeopleFileError, match="aliases"):
+        Roster.from_yaml("\n".join(lines))

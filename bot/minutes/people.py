@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from bot import safe_yaml
 from bot.minutes.model import Person, normalise_words
 
 
@@ -37,7 +38,7 @@ class Roster:
     def from_yaml(cls, text: str) -> Roster:
         """Read a YAML list of `{name, login, aliases}`."""
         try:
-            data = yaml.safe_load(text)
+            data = safe_yaml.load(text)  # the config's limits: no alias bombs from a people file
         except yaml.YAMLError as err:
             raise PeopleFileError(f"not valid YAML: {_first_line(err)}") from None
         if data is None:
