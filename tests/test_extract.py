@@ -386,7 +386,7 @@ def test_a_first_name_finds_its_person_through_an_alias() -> None:
 
 def test_a_people_file_that_is_an_alias_bomb_is_refused_with_a_reason() -> None:
     lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
-    lines += [f"{b}: &{b} [{', '.join(['*' + a] * 9)}]" for a, b in zip("abcdefgh", "bcdefghi")]
+    lines += [f"{b}: &{b} [{', '.join(['*' + a] * 9)}]" for a, b in zip("abcdefgh", "bcdefghi", strict=True)]
 
     with pytest.raises(PeopleFileError, match="aliases"):
         Roster.from_yaml("\n".join(lines))
