@@ -189,6 +189,31 @@ def found(markdown: str) -> list[tuple[tuple[str, ...], str]]:
             (),
             "For the content type PR, need to update the definition",
         ),
+        # "X to do Y" after a scene-setting phrase, after ", but".
+        (
+            "Attendees: Alexios\n\n- Then after that, Alexios to coordinate with Arthit.\n",
+            ("Alexios",),
+            "Coordinate with Arthit",
+        ),
+        (
+            "Attendees: Darja\n\nAnswer: not known yet, but Darja to keep the board informed.\n",
+            ("Darja",),
+            "Keep the board informed",
+        ),
+        # A pronoun after a verb of saying is the speaker's, whoever was named before.
+        (
+            "Attendees: David, Trevis\n\n"
+            "- David proposed a file. Trevis said they would make the list of priorities.\n",
+            ("Trevis",),
+            "Make the list of priorities",
+        ),
+        (
+            "* Roy suggests the bug is in QEMU, not in Linux. Stefano said he would investigate.\n",
+            ("Stefano",),
+            "Investigate",
+        ),
+        # A date phrase that is the object stays in the title.
+        ("* Sam will chair the next meeting.\n", ("Sam",), "Chair the next meeting"),
     ],
 )
 def test_a_form_real_minutes_use_gives_its_item(
@@ -337,6 +362,14 @@ def test_a_deadline_in_a_commitment_resolves_against_the_meeting() -> None:
         "* Ziqiao might look at the allocator again.\n",
         "* Jörg Rödel hasn't agreed to review it.\n",
         "* The possibility of supporting multiple keys will be discussed.\n",
+        # Things are not people, even after "the".
+        "* Maria said the PR will land after the freeze.\n",
+        "* Maria thinks the API will change.\n",
+        "* Maria said the release will ship in June.\n",
+        # Finished work, and an earlier meeting's list restated.
+        "Attendees: Kevin\n\n* Kevin to draft the announcement — done\n",
+        "Attendees: Kevin, Maria\n\n## Action items from last meeting\n\n"
+        "- Kevin to draft the announcement\n- Maria to update the roadmap: in progress\n",
     ],
 )
 def test_what_looks_like_an_item_but_commits_nobody(markdown: str) -> None:
@@ -357,3 +390,49 @@ def test_a_reminder_about_someone_elses_pr_keeps_whose_pr_it_is() -> None:
 
     assert (item.owners, item.title) == (("Joerg",), "Review Zoë's draft PR")
     assert [(r.value, r.person) for r in item.refs] == [("her draft PR for the scheduler", "Zoë")]
+
+
+def test_new_work_stated_in_a_review_of_earlier_actions_is_an_item() -> None:
+    markdown = """\
+        Attendees: Sunniva, Tobias
+
+        ## Follow-ups from the last call
+
+        - Sunniva confirmed the boards can stay powered. Tobias to switch the nightly job over
+          to that rack.
+        """
+
+    assert found(markdown) == [(("Tobias",), "Switch the nightly job over to that rack")]
+
+
+def test_a_bold_line_opening_a_paragraph_heads_what_follows() -> None:
+    markdown = """\
+        **Action items**
+        **Gas estimation options for `eth_simulate`**
+        - `gasLimit: number, estimate: true; error if both provided`
+        - `gasLimit: number; global flag estimates all missing transactions`
+        """
+
+    assert found(markdown) == []
+
+
+def test_a_wrapped_sentence_is_no_attendee_label() -> None:
+    markdown = """\
+        For design meetings, switch to the approach the compiler
+        team uses: one meeting per month, and not in triage meetings,
+        or out of band.
+
+        - Reviewed the FCP list.
+          - In FCP to close
+        """
+
+    minutes = extract_minutes(textwrap.dedent(markdown), meeting_date=MEETING)
+
+    assert [a.name for a in minutes.attendees] == []
+    assert minutes.items == ()
+
+
+def test_two_people_to_do_two_things_in_one_sentence_are_two_items() -> None:
+    markdown = "Attendees: Brett, Thomas\n\n* Brett to email Barry about it and Thomas to help.\n"
+
+    assert found(markdown) == [(("Brett",), "Email Barry about it"), (("Thomas",), "Help")]

@@ -78,7 +78,8 @@ _SPEECH_BEFORE = re.compile(
 # "Jörg agreed and said the project will …": a short subject after a verb of saying.
 _SAID_SUBJECT = re.compile(
     r"\b(?P<verb>said|stated|confirmed|mentioned|noted|explained|announced|decided)\s+(?:that\s+)?"
-    r"(?:(?:the|our)\s+[a-z]+|we)\s*$"
+    r"(?:(?:the|our)\s+(?:project|projects|team|group|community|foundation|company|"
+    r"organi[sz]ation|maintainers|committee|board|council)|we)\s*$"
 )
 # A person asked in the meeting to explain something did that in the meeting.
 _IN_MEETING = frozenset({"recap", "explain", "introduce", "clarify", "elaborate", "describe"})
@@ -91,6 +92,10 @@ _COORDINATED = re.compile(r"(?:\band(?:\s+then)?|\bbut|\bthen|,)\s*$", re.I)
 _SUBORDINATE = re.compile(r"\b(?:that|when|if|because|since|which|who|unless|whether|once)\b", re.I)
 # "so I can formulate …", "if Alice will …": a purpose or condition commits nobody.
 _PURPOSE = re.compile(r"\b(?:so(?:\s+that)?|if|when|unless|whether|because|where)\s*$", re.I)
+# "Then after that, " before "X to do Y": a few words that set the scene, then a comma.
+_INTRODUCTION = re.compile(r"^(?:[A-Za-z]+\s+){0,3}[A-Za-z]+,\s*$")
+_JOINED = re.compile(r"(?:,|\band)$")
+_CONTRAST = re.compile(r",\s*but$")
 _ROLE_TASK = re.compile(
     r"^(?:serve|act|be|remain|stay)\s+as\s+(?:the\s+)?(?P<role>[\w-]+)|^take\s+(?:the\s+)?notes\b",
     re.I,
@@ -240,6 +245,7 @@ def _consider(match: re.Match[str], reading: _Reading) -> None:
         kind == "to"
         and match.start() - reading.first > 80
         and ";" not in _window(reading.text, match.start(), 80)
+        and not _follows_to_clause(reading)
     ):
         return  # "X to do Y" opens its clause, so X is never far from where the clause opens
     if kind == "offer":  # "offered help with X": the task is to help with X
@@ -434,7 +440,20 @@ def _window(text: str, end: int, width: int) -> str:
 
 
 def _opens_clause(reading: _Reading, position: int) -> bool:
-    return position <= reading.first or _window(reading.text, position, 4).rstrip().endswith(";")
+    """Whether a subject at `position` opens a clause of "X to do Y": at the start, after a
+    short opening phrase ("Then after that, Alexios to …"), after ";" or ", but", or joined
+    to an earlier "X to" by "and" ("Brett to email Barry and Thomas to help")."""
+    before = reading.text[reading.first : position]
+    if position <= reading.first or _INTRODUCTION.match(before):
+        return True
+    window = _window(reading.text, position, 6).rstrip()
+    if window.endswith(";") or _CONTRAST.search(window):
+        return True  # "not known yet, but Darja to keep the board informed"
+    return bool(_JOINED.search(window)) and _follows_to_clause(reading)
+
+
+def _follows_to_clause(reading: _Reading) -> bool:
+    return bool(reading.found) and reading.found[-1][3] == "to"
 
 
 def _resolve(subject: Subject, reading: _Reading) -> tuple[str, ...] | None:
@@ -448,6 +467,9 @@ def _resolve(subject: Subject, reading: _Reading) -> tuple[str, ...] | None:
     recent = reading.opening if reading.opening and subject.start > 0 else memory.subject
     if pronoun == "i":
         return reading.voice.speaker or reading.voice.inherited
+    speaker = _reporter(reading, subject.start)
+    if speaker is not None and pronoun in ("he", "she", "they"):
+        return speaker  # "Stefano said he would investigate": Stefano
     if pronoun in ("he", "she"):
         return recent[:1] or None
     if pronoun == "both":
@@ -456,6 +478,20 @@ def _resolve(subject: Subject, reading: _Reading) -> tuple[str, ...] | None:
         return recent
     mentioned = _people_named(memory.last_sentence, reading.people)
     return mentioned if len(mentioned) > 1 else (recent or None)
+
+
+def _reporter(reading: _Reading, position: int) -> tuple[str, ...] | None:
+    """The one person whose words a pronoun at `position` opens: "Trevis said they would …"
+    is Trevis's promise, whoever the sentence named before."""
+    window = _window(reading.text, position, 40)
+    said = _SPEECH_BEFORE.search(window)
+    if said is None:
+        return None
+    speaker = subject_before(reading.text, position - len(window) + said.start(), reading.people)
+    if speaker is None or speaker.pronoun is not None or len(speaker.units) != 1:
+        return None
+    unit = speaker.units[0]
+    return (unit.text,) if unit.kind == "person" else None
 
 
 def _verb_after(text: str, position: int) -> int | None:

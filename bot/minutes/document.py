@@ -26,7 +26,14 @@ from bot import safe_yaml
 # so the inline pass (a third of the parsing time) is switched off.
 # Below every real heading level: a bold line titles what follows until the next heading.
 PSEUDO_HEADING_LEVEL = 7
-_PSEUDO_HEADING = re.compile(r"^(?:\*\*|__)[^*_\n]{1,60}(?:\*\*|__):?$|^[^\W\d][^:\n]{0,38}:$")
+_BOLD_LINE = re.compile(r"^(?:\*\*(?P<stars>[^*\n]+)\*\*|__(?P<lines>[^_\n]+)__):?$")
+_LABEL_LINE = re.compile(r"^[^\W\d][^:\n]{0,38}:$")
+_LINK_TARGET = re.compile(r"\]\([^()\s]*\)")
+# A title is short; a link's address does not count ("**[PR 528](https://…) Attestation**").
+MAX_PSEUDO_HEADING = 80
+# A line that leads into a list is short: one line, or one wrapped onto a second.
+LEAD_IN_LINES = 2
+LEAD_IN_CHARS = 160
 _PARSER = MarkdownIt("commonmark").enable("table").disable("inline")
 
 
@@ -122,7 +129,8 @@ def _lead_ins(blocks: list[Block]) -> dict[int, int]:
         if block.kind in (BlockKind.HEADING, BlockKind.TABLE_ROW):
             lead = None
         elif block.kind is BlockKind.PARAGRAPH and block.parent is None:
-            lead = block.index if "\n" not in block.text and len(block.text) <= 100 else None
+            short = block.text.count("\n") < LEAD_IN_LINES and len(block.text) <= LEAD_IN_CHARS
+            lead = block.index if short else None
         elif lead is not None:
             found[block.index] = lead
     return found
@@ -194,10 +202,15 @@ class _Walker:
             self._paragraph(token)
 
     def _heading(self, token: Token, level: int | None = None) -> None:
-        level = level or self.heading_level
+        self._open_section(level or self.heading_level, _line(token), token.content)
+
+    def _pseudo_heading(self, line: int, text: str) -> None:
+        self._open_section(PSEUDO_HEADING_LEVEL, line, text)
+
+    def _open_section(self, level: int, line: int, text: str) -> None:
         self.section = [(lv, title) for lv, title in self.section if lv < level]
-        self.section.append((level, token.content.strip()))
-        self._add(BlockKind.HEADING, _line(token), token.content, level=level)
+        self.section.append((level, text.strip()))
+        self._add(BlockKind.HEADING, line, text, level=level)
 
     def _paragraph(self, token: Token) -> None:
         parent = next((i for i in reversed(self.items[:-1]) if i is not None), None)
@@ -209,11 +222,17 @@ class _Walker:
             # A second paragraph of the same list item continues that item.
             owner = self.items[-1]
             self._add(BlockKind.PARAGRAPH, _line(token), token.content, parent=owner)
-        elif _PSEUDO_HEADING.match(token.content):
+        elif _is_bold_line(token.content) or _LABEL_LINE.match(token.content):
             # "**Action items**" or "Attendees:" on a line of its own heads what follows.
             self._heading(token, level=PSEUDO_HEADING_LEVEL)
         else:
-            self._add(BlockKind.PARAGRAPH, _line(token), token.content)
+            # A bold line that opens a paragraph heads the lines after it just the same.
+            line, lines = _line(token), token.content.split("\n")
+            while lines and _is_bold_line(lines[0]):
+                self._pseudo_heading(line, lines.pop(0))
+                line += 1
+            if lines:
+                self._add(BlockKind.PARAGRAPH, line, "\n".join(lines))
 
     def _end_row(self) -> None:
         if self.row is None:
@@ -244,6 +263,14 @@ class _Walker:
             )
         )
         return index
+
+
+def _is_bold_line(text: str) -> bool:
+    match = _BOLD_LINE.match(text)
+    if match is None:
+        return False
+    title = match.group("stars") or match.group("lines")
+    return len(_LINK_TARGET.sub("]", title)) <= MAX_PSEUDO_HEADING
 
 
 def _line(token: Token) -> int:

@@ -51,6 +51,8 @@ _DONE = re.compile(
     r"^\s*(?:none|nothing|tbd|-+)\b)",
     re.I,
 )
+# "Alice to draft the post — done", "(done)", "✅": a restated entry marked as finished.
+_MARKED_DONE = re.compile(r"\balready done\b|\(done\b|[—–:-]\s*done\b|✅", re.I)
 _CC = re.compile(r",?\s*\bcc:?\s+@[\w/-]+(?:[\s,]+@[\w/-]+)*", re.I)
 _OWNER_PARENS = re.compile(r"\s*\(\s*(?:owners?|assignees?|who|by)\s*:\s*(?P<who>[^)]+)\)", re.I)
 # "task (Kate)", "task — Kate", "task: Kate"
@@ -170,6 +172,11 @@ def _headings_say(section: tuple[str, ...], ctx: Context) -> bool | None:
 
 def reviews_earlier_actions(block: Block) -> bool:
     return _looks_back(block.section)
+
+
+def marked_done(text: str) -> bool:
+    """ "Kevin to draft the post — done": a task the minutes report finished."""
+    return bool(_MARKED_DONE.search(text))
 
 
 def _is_action_label(block: Block, ctx: Context) -> bool:

@@ -128,7 +128,8 @@ NAME_PARTICLES = wordset("de van von der den da di du del della la le bin al ter
 ARTIFACTS = wordset(
     """
     pr prs issue issues doc docs document page spec rfc eip pep kep test tests release branch
-    ci build script file proposal patch draft repo repository
+    ci build script file proposal patch draft repo repository api abi cli sdk ui readme
+    changelog faq
     """
 )
 

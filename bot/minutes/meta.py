@@ -18,6 +18,7 @@ _PEOPLE_LABEL = re.compile(
     r"notes (?:taken )?by|on[- ]call[^:]{0,20}|this week|secondary|host)\b",
     re.I,
 )
+_SENTENCE_GOES_ON = re.compile(r"[a-z,]$")
 _DATE_LABEL = re.compile(
     r"^\W*(?:meeting\s+)?(?:date|when)(?:\s*(?:/|&|and)\s*time)?\W*:\W*(?P<rest>.+)$", re.I | re.M
 )
@@ -182,8 +183,12 @@ def _labelled_paragraph(text: str) -> list[str]:
     """Names after labels; a label's list may wrap onto the following lines."""
     entries: list[str] = []
     continuing = False
+    previous = ""
     for line in (plain(raw) for raw in text.split("\n")):
-        found = _labelled_names(line)
+        # "… the approach the compiler / team uses: one meeting …" wraps a sentence.
+        wrapped = not continuing and _SENTENCE_GOES_ON.search(previous)
+        previous = line
+        found = [] if wrapped else _labelled_names(line)
         if found:
             entries.extend(found)
             continuing = True

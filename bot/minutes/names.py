@@ -412,6 +412,8 @@ def _name_run(tokens: list[tuple[str, int]], i: int, people: People) -> tuple[Un
             continue
         name = " ".join(t for t, _ in tokens[start:i]).rstrip(".")
         if start == j and j and tokens[j - 1][0].lower() == "the":
+            if ARTIFACTS.intersection(name_key(name).split()):
+                return None  # "the PR will land", "the API will change": things
             return Unit("role", name), j - 1  # "the TSC", "the Linux Foundation"
         if people.is_person(name):
             return Unit("person", name), start

@@ -24,7 +24,7 @@ from bot.minutes.clauses import (
     strip_labels,
 )
 from bot.minutes.document import Block, BlockKind
-from bot.minutes.explicit import claimed, first_marker
+from bot.minutes.explicit import claimed, first_marker, marked_done, reviews_earlier_actions
 from bot.minutes.model import Ref, RefKind
 from bot.minutes.names import subject_at_start, subject_before
 from bot.minutes.owners import bare_name, section_owner
@@ -134,6 +134,12 @@ def _block_items(block: Block, ctx: Context, memory: Memory) -> Iterator[_Found]
             found = [_from(c, span) for c in read_commitments(sentence, ctx.people, memory, voice)]
         found += _agreements(sentence, span, ctx)
         found = _volunteers(sentence, span, found, ctx, memory)
+        if marked_done(sentence):
+            found = []  # "Kevin to draft the post — done" reports finished work
+        elif index == 0 and reviews_earlier_actions(block):
+            # "- Kevin to draft the post" opening an entry under "Action items from last
+            # meeting" restates that meeting's list; later sentences may add new work.
+            found = [f for f in found if f.kind != "to"]
         yield from found
         _remember_thing(sentence, ctx, memory)
         if memory.subject and (found or subject_at_start(sentence, ctx.people)):

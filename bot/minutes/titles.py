@@ -19,7 +19,7 @@ _FILLER_WORDS = re.compile(
 _HEDGED_CLAUSE = re.compile(r"\b(?:that|which) (?:might|may|could) have been\s+", re.I)
 _TAIL_START = re.compile(
     r"(?:[,;]\s*|\s+[—–-]+\s*|\s+)(?=(?:by|before|until|till|in|on|within|next|this|end of|"
-    r"the end of|tomorrow|today|EOD|EOW|early|mid|late|no later than|during|over|Q[1-4])\b)",
+    r"the end of|tomorrow|today|EOD|EOW|early|mid|late|later|no later than|during|over|Q[1-4])\b)",
     re.I,
 )
 _TRAILING_PARENS = re.compile(r"\s*\((?:EOD|owners?:[^)]*|due[^)]*)\)\s*$", re.I)
@@ -58,6 +58,7 @@ _GENERIC_TOPIC = re.compile(
     r"open items|work items)\W*$",
     re.I,
 )
+_OBJECT_BEFORE = re.compile(r"\b(?:the|a|an|our|this|that)$", re.I)
 # A fixed reference day lets a tail be recognised as a date phrase whatever the meeting date.
 _PROBE = date(2001, 6, 6)
 
@@ -97,6 +98,8 @@ def strip_deadline(text: str) -> str:
     """Drop a trailing deadline phrase ("by Friday", "— in January", ", next week")."""
     for match in _TAIL_START.finditer(text):
         tail = text[match.end() :]
+        if _OBJECT_BEFORE.search(text, 0, match.start()):
+            continue  # "chair the next meeting": the meeting is what is done, not when
         if len(tail) < 60 and _is_deadline(tail):
             return text[: match.start()]
     return text
@@ -114,7 +117,7 @@ def _is_deadline(phrase: str) -> bool:
     if re.search(r"\bnext (?:call|meeting|sync|check-?in|triage|retro)", lowered):
         return True
     return dates.find_due(phrase, _PROBE, next_meeting=_PROBE) is not None and not re.search(
-        r"\b(?:the|a|an) (?!end|holidays|same|next|first|last|month|week|quarter|year|day)\w+",
+        r"\b(?:the|a|an) (?!end|holidays|same|next|first|last|month|week|quarter|year|day|\d)\w+",
         lowered,
     )
 
