@@ -212,6 +212,18 @@ def found(markdown: str) -> list[tuple[tuple[str, ...], str]]:
             ("Stefano",),
             "Investigate",
         ),
+        # A gerund after "will be" or "committed to" is the task's verb.
+        (
+            "* Xin will be working on the parser rewrite.\n",
+            ("Xin",),
+            "Work on the parser rewrite",
+        ),
+        # Names listed before a colon own the entry.
+        (
+            "Attendees: Kevin, Maria\n\n## Action items\n\n- Kevin, Maria: write the blog post\n",
+            ("Kevin", "Maria"),
+            "Write the blog post",
+        ),
         # A date phrase that is the object stays in the title.
         ("* Sam will chair the next meeting.\n", ("Sam",), "Chair the next meeting"),
     ],

@@ -86,6 +86,8 @@ _IN_MEETING = frozenset({"recap", "explain", "introduce", "clarify", "elaborate"
 _VERB = re.compile(r"[A-Za-z][\w-]*")
 _GERUND = re.compile(r"\s+\w+ing\b")
 _LEADING_LABEL = re.compile(r"^\s*(?P<label>[^:;,.]{1,40}?)\s*:\s+(?=\S)")
+# "Kevin, Maria: write the post": several names label the line only when all are names.
+_NAMES_LABEL = re.compile(r"^\s*(?P<label>[^:;.]{1,60}?,[^:;.]{1,60}?)\s*:\s+(?=\S)")
 _DASH_LABEL = re.compile(r"^\s*(?P<label>[^\W\d_][\w'’ .-]{0,30}?)\s+[-–—]\s+(?=\S)")
 _COORDINATED = re.compile(r"(?:\band(?:\s+then)?|\bbut|\bthen|,)\s*$", re.I)
 # After a subordinate clause, a comma does not join two things one person does.
@@ -207,14 +209,14 @@ def strip_labels(sentence: str, people: People) -> tuple[str, int, tuple[str, ..
     ):
         return text, offset, speaker
     for _ in range(2):
-        match = _LEADING_LABEL.match(text) or _DASH_LABEL.match(text)
+        match = _LEADING_LABEL.match(text) or _DASH_LABEL.match(text) or _NAMES_LABEL.match(text)
         if not match:
             break
         label = match.group("label").strip(" *_")
         who = subject_before(label, len(label), people.in_label_slot)
         if who is not None and who.start == 0 and who.pronoun is None:
             speaker = tuple(u.text for u in who.units if u.kind != "group")
-        elif match.re is _DASH_LABEL or not _is_label(label):
+        elif match.re is not _LEADING_LABEL or not _is_label(label):
             break
         text, offset = text[match.end() :], offset + match.end()
     return text, offset, speaker
@@ -574,9 +576,24 @@ def _commitments(reading: _Reading) -> list[Commitment]:
 def _clean_task(task: str, kind: str) -> str:
     task = task.split(";")[0]
     task = _TRAILING_JOIN.sub("", task.strip()).strip(" ,.")
+    first, _, rest = task.partition(" ")
+    base = _base_of_gerund(first)
+    if base is not None:  # "will be working on", "committed to asking": the task is to work
+        task = f"{base} {rest}".rstrip()
     if kind == "offer":
         task = "help" + (" " + task if task else "")
     return task
+
+
+def _base_of_gerund(word: str) -> str | None:
+    """ "working" -> "work", "writing" -> "write", "running" -> "run"; None for other words."""
+    if not word.endswith("ing") or len(word) < 5 or not word.islower():
+        return None
+    stem = word[:-3]
+    for base in (stem, stem + "e", stem[:-1]):
+        if base in TASK_VERBS and (base != stem[:-1] or stem[-1] == stem[-2]):
+            return base
+    return None
 
 
 def _is_meeting_role(task: str) -> bool:

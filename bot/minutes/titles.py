@@ -114,7 +114,7 @@ def _is_deadline(phrase: str) -> bool:
         lowered,
     ):
         return False
-    if re.search(r"\bnext (?:call|meeting|sync|check-?in|triage|retro)", lowered):
+    if re.search(r"\bnext (?:call|meeting|sync|check-?in|triage|retro|time)", lowered):
         return True
     return dates.find_due(phrase, _PROBE, next_meeting=_PROBE) is not None and not re.search(
         r"\b(?:the|a|an) (?!end|holidays|same|next|first|last|month|week|quarter|year|day|\d)\w+",
