@@ -374,6 +374,8 @@ def test_a_deadline_in_a_commitment_resolves_against_the_meeting() -> None:
         "* Ziqiao might look at the allocator again.\n",
         "* Jörg Rödel hasn't agreed to review it.\n",
         "* The possibility of supporting multiple keys will be discussed.\n",
+        # Arguing in someone's own words commits nobody.
+        "* Kevin: I'll admit it is messy, but I'll say that the design is fine.\n",
         # Things are not people, even after "the".
         "* Maria said the PR will land after the freeze.\n",
         "* Maria thinks the API will change.\n",

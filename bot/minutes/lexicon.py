@@ -135,7 +135,8 @@ ARTIFACTS = wordset(
 
 # Words that cannot be the verb after "will" or "agreed to": the closed classes of English
 # (articles, pronouns, prepositions, conjunctions) and the verbs of being, having, needing,
-# wanting and perceiving, which predict or report rather than commit.
+# wanting, perceiving and arguing ("I'll admit it is messy"), which predict or report rather
+# than commit.
 NOT_VERBS = wordset(
     """
     a an the this that these those some any all each every no none both either neither my your
@@ -146,7 +147,8 @@ NOT_VERBS = wordset(
     as not never also just only very really quite more most less least too rather
     be been being am is are was were have has had having need needs want wants wish like love
     hate see seem seems know think thought feel believe hope expect happen become remain
-    stay hear appear mean matter depend belong exist cost
+    stay hear appear mean matter depend belong exist cost say argue admit claim guess bet assume
+    imagine understand
     probably possibly perhaps maybe hopefully likely certainly surely
     what which who whom whose when where why how there here now
     """
