@@ -471,6 +471,9 @@ def test_finds_the_next_meeting_in_other_wordings(text: str, expected: date | No
         ("The 0.9 feature freeze is set for 2025-02-14.", "before the 0.9 release", None),
         ("Anaïs published the style guide v1 on 10 December.", "by the style guide", None),
         ("No call on 2024-12-25. Next call: 2025-01-08.", "before the call", date(2025, 1, 8)),
+        # "on" and "at" name an event only when it follows at once.
+        ("The summit is on 2025-03-12.", "present it at the summit", date(2025, 3, 12)),
+        ("CFP deadline: 7 February.", "work on getting a CFP out soon", None),
     ],
 )
 def test_resolves_deadlines_tied_to_dated_events(text: str, phrase: str, due: date | None) -> None:

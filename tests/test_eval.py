@@ -114,11 +114,33 @@ def _pairs(
     return pairs
 
 
-def _score_file(minutes: Path, roster: Roster, tally: Tally) -> None:
-    gold = json.loads(minutes.with_name(minutes.stem + ".gold.json").read_text())
-    text = minutes.read_text(encoding="utf-8")
+def labelled_files(folder: Path) -> list[tuple[str, str, dict[str, Any]]]:
+    """(file name, minutes text, labels) for each labelled file of `folder`."""
+    files = []
+    for gold in sorted(folder.glob("*.gold.json")):
+        minutes = gold.with_name(gold.name.replace(".gold.json", ".md"))
+        files.append(
+            (minutes.name, minutes.read_text(encoding="utf-8"), json.loads(gold.read_text()))
+        )
+    return files
+
+
+def roster_of(folder: Path) -> Roster:
+    people = folder / "people.yml"
+    return Roster.from_yaml(people.read_text()) if people.exists() else Roster()
+
+
+def score_texts(files: list[tuple[str, str, dict[str, Any]]], roster: Roster) -> dict[str, float]:
+    """Score minutes texts against their labels, as `score.py` scores files."""
+    tally = Tally()
+    for name, text, gold in files:
+        _score_text(name, text, gold, roster, tally)
+    return tally.result()
+
+
+def _score_text(name: str, text: str, gold: dict[str, Any], roster: Roster, tally: Tally) -> None:
     lines = text.splitlines()
-    got = [i.to_json() for i in extract_minutes(text, path=minutes.name, people=roster).items]
+    got = [i.to_json() for i in extract_minutes(text, path=name, people=roster).items]
     pairs = _pairs(gold["items"], got, lines)
     paired = {id(item) for item, _ in pairs}
     used = {n for _, n in pairs}
@@ -144,12 +166,7 @@ def _score_file(minutes: Path, roster: Roster, tally: Tally) -> None:
 
 
 def score(folder: Path) -> dict[str, float]:
-    people = folder / "people.yml"
-    roster = Roster.from_yaml(people.read_text()) if people.exists() else Roster()
-    tally = Tally()
-    for gold in sorted(folder.glob("*.gold.json")):
-        _score_file(gold.with_name(gold.name.replace(".gold.json", ".md")), roster, tally)
-    return tally.result()
+    return score_texts(labelled_files(folder), roster_of(folder))
 
 
 @pytest.mark.parametrize("folder", [REAL, DEV], ids=lambda f: f.name)

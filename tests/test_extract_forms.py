@@ -450,3 +450,18 @@ def test_two_people_to_do_two_things_in_one_sentence_are_two_items() -> None:
     markdown = "Attendees: Brett, Thomas\n\n* Brett to email Barry about it and Thomas to help.\n"
 
     assert found(markdown) == [(("Brett",), "Email Barry about it"), (("Thomas",), "Help")]
+
+
+def test_a_date_in_an_entry_of_two_tasks_is_the_one_tasks() -> None:
+    markdown = """\
+        ## Action items
+
+        - [ ] @haalto — publish the codemod — January; @fandrade — blog post once it is out
+        """
+
+    minutes = extract_minutes(textwrap.dedent(markdown), meeting_date=MEETING)
+
+    assert [(i.owners, i.due) for i in minutes.items] == [
+        (("haalto",), date(2026, 1, 31)),
+        (("fandrade",), None),
+    ]

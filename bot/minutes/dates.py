@@ -501,9 +501,19 @@ SYNONYMS = {"back": "return", "returns": "return", "starts": "start", "ends": "e
 def _event_candidates(text: str, context: Context) -> Iterator[Candidate]:
     for match in EVENT_PHRASE.finditer(text):
         phrase = PHRASE_END.split(_group(match, "phrase"))[0]
+        if match.group(0)[:2].lower() in ("on", "at") and not _names_event_at_once(
+            phrase, context.events
+        ):
+            continue  # "at the summit" names an event; "work on getting a CFP out" does not
         when = _match_event(_tokens(phrase), _tokens(context.sentence), context.events)
         if when is not None:
             yield Candidate(_strength(text, match.start() + 1), when)
+
+
+def _names_event_at_once(phrase: str, events: Mapping[str, date]) -> bool:
+    """Whether the first word of `phrase` that says anything is a word of an event's name."""
+    first = next((words for word in phrase.split() if (words := _tokens(word))), set())
+    return bool(first) and _match_event(first, set(), events) is not None
 
 
 def _match_event(phrase: set[str], sentence: set[str], events: Mapping[str, date]) -> date | None:

@@ -318,11 +318,14 @@ def _entry_items(entry: Entry, ctx: Context) -> Iterator[Candidate]:
     memory = replace(known) if known is not None else Memory()
     listed_owners, due_text = _fields_below(entry.block, ctx)
     inherited = listed_owners if listed_owners is not None else inherited
-    for owners, task, offset in _tasks(words, inherited, entry.marked, ctx, memory):
+    tasks = list(_tasks(words, inherited, entry.marked, ctx, memory))
+    for owners, task, offset in tasks:
         if _is_commentary(task):
             continue
         if entry.marked or owners or _starts_with_verb(task) or _NEED.search(task):
-            yield _candidate(entry, task, owners, offset, ctx, due_text)
+            # A date elsewhere in an entry of several tasks is another task's.
+            shared_due = len(tasks) == 1
+            yield _candidate(entry, task, owners, offset, ctx, due_text, shared_due=shared_due)
 
 
 def _tasks(
@@ -376,6 +379,8 @@ def _candidate(
     offset: int,
     ctx: Context,
     due_text: str = "",
+    *,
+    shared_due: bool = True,
 ) -> Candidate:
     shared = entry.shared[-REF_WINDOW:]
     context_md = "\n".join([shared, entry.text[:REF_WINDOW], *ctx.surroundings(entry.block)])
@@ -386,7 +391,7 @@ def _candidate(
         owners=owners,
         title=make_title(task, topic=ctx.topic(entry.block)),
         due=ctx.due(task)
-        or ctx.due(plain(entry.text))
+        or (ctx.due(plain(entry.text)) if shared_due else None)
         or (ctx.due(due_text) if due_text else None),
         refs=tuple(ctx.refs(context_md, person, entry.block)),
         source=squash(plain(entry.text)),

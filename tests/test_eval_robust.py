@@ -1,0 +1,143 @@
+"""The labelled minutes rewritten in ways that change nothing a careful reader would take
+from them: other names, bold lines for headings, lines wrapped at 60 columns, another form
+of the same commitment. The extractor's score must not move, or it has learnt the files'
+surface instead of how minutes are written.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import textwrap
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from bot.minutes.lexicon import wordset
+from tests.test_eval import DEV, REAL, labelled_files, roster_of, score_texts
+
+Labelled = tuple[str, str, dict[str, Any]]
+
+# Names that appear in no labelled file, so the extractor cannot know them in advance.
+_FIRST_NAMES = sorted(
+    wordset(
+        "Tamsin Oskar Ilse Bruno Tarja Femi Odile Yuki Lorenzo Casimir Hamid Zsofia Mateo Sanne Wren "
+        "Ines Henrike Astrid Lucan Leila Ottilie Noor Emeka Saoirse Tomas Birgit Anouk Cyrus Delphine"
+    )
+)
+_SURNAMES = sorted(
+    wordset(
+        "Hellevik Okonjo Brandt Castellano Duarte Eriksen Fontaine Gallagher Haddad Ivanova "
+        "Jaramillo Kowalczyk Thornquist Moreau Nakagawa Kerslake Petrov Quiroga Rasmussen Szabo"
+    )
+)
+# A margin for what a rewrite may honestly change (a wrapped line that now starts with a
+# word the original kept mid-line); anything larger is a rule that reads the surface.
+_TOLERANCE = 0.02
+
+
+def other_names(name: str, text: str, gold: dict[str, Any]) -> Labelled:
+    """Every owner's name, wherever it is written, replaced by one nobody used."""
+    owners = [alt for item in gold["items"] for o in item["owners"] for alt in o.split("|")]
+    surnames = {word for o in owners for word in o.split()[1:]}
+    words = sorted({w for o in owners for w in re.findall(r"[^\W\d][\w'’-]+", o) if len(w) > 2})
+    mapping: dict[str, str] = {}
+    for index, word in enumerate(w for w in words if not w.isupper()):
+        pool = _SURNAMES if word in surnames else _FIRST_NAMES
+        new = pool[index % len(pool)]
+        mapping[word] = new if word[0].isupper() else new.lower()
+    if not mapping:
+        return name, text, gold
+    pattern = re.compile(
+        r"(?<![\w/.-])(" + "|".join(map(re.escape, sorted(mapping, key=len, reverse=True))) + r")"
+        r"(?![\w-])"
+    )
+
+    def swap(words: str) -> str:
+        return pattern.sub(lambda m: mapping[m.group(1)], words)
+
+    renamed = copy.deepcopy(gold)
+    for item in renamed["items"]:
+        item["owners"] = [swap(o) for o in item["owners"]]
+        item["task"] = swap(item["task"])
+    return name, swap(text), renamed
+
+
+def bold_headings(name: str, text: str, gold: dict[str, Any]) -> Labelled:
+    """ "## Action items" written as a line of bold text, as many minutes do."""
+    lines = [
+        f"**{m.group(1)}**" if (m := re.match(r"^#{2,6}\s+(.*?)\s*#*$", line)) else line
+        for line in text.split("\n")
+    ]
+    return name, "\n".join(lines), gold
+
+
+def wrapped(name: str, text: str, gold: dict[str, Any]) -> Labelled:
+    """Long lines of prose and bullets hard-wrapped at 60 columns; labels follow their lines."""
+    out: list[str] = []
+    moved: dict[int, int] = {}
+    fenced = False
+    for number, line in enumerate(text.split("\n"), 1):
+        moved[number] = len(out) + 1
+        fenced ^= line.lstrip().startswith("```")
+        parts = re.match(r"^(\s*(?:[-*+]\s+(?:\[[ xX]\]\s+)?|\d+[.)]\s+)?)(.*)$", line)
+        if fenced or len(line) <= 60 or line.lstrip().startswith(("|", "#", ">")) or not parts:
+            out.append(line)
+            continue
+        lead, rest = parts.groups()
+        pieces = textwrap.wrap(rest, 60 - len(lead), break_long_words=False, break_on_hyphens=False)
+        out += [lead + pieces[0], *(" " * len(lead) + p for p in pieces[1:])]
+    moved_gold = copy.deepcopy(gold)
+    for item in moved_gold["items"]:
+        item["line"] = moved[item["line"]]
+        item["alt_lines"] = [moved[n] for n in item.get("alt_lines", [])]
+    for line in moved_gold.get("borderline", []):
+        line["line"] = moved[line["line"]]
+    return name, "\n".join(out), moved_gold
+
+
+def said_form(form: str) -> Callable[[str, str, dict[str, Any]], Labelled]:
+    """ "Alice will …" on a labelled line rewritten as "Alice <form> …"."""
+
+    def rewrite(name: str, text: str, gold: dict[str, Any]) -> Labelled:
+        lines = text.split("\n")
+        for item in gold["items"]:
+            for owner in (o.split("|")[0] for o in item["owners"]):
+                will = re.compile(rf"(\b{re.escape(owner)})\s+will\s+(?!be\b|not\b)")
+                if will.search(lines[item["line"] - 1]):
+                    lines[item["line"] - 1] = will.sub(rf"\1 {form} ", lines[item["line"] - 1], 1)
+                    break
+        return name, "\n".join(lines), gold
+
+    return rewrite
+
+
+REWRITES = {
+    "other names": other_names,
+    "bold lines for headings": bold_headings,
+    "wrapped at 60 columns": wrapped,
+    "X to": said_form("to"),
+    "X agreed to": said_form("agreed to"),
+    "X said they would": said_form("said they would"),
+    "X said he would": said_form("said he would"),
+    "X is going to": said_form("is going to"),
+}
+
+
+@pytest.fixture(scope="module", params=[REAL, DEV], ids=lambda folder: folder.name)
+def labelled(request: pytest.FixtureRequest) -> tuple[list[Labelled], Any, dict[str, float]]:
+    files, roster = labelled_files(request.param), roster_of(request.param)
+    return files, roster, score_texts(files, roster)
+
+
+@pytest.mark.parametrize("rewrite", list(REWRITES))
+def test_rewriting_the_minutes_keeps_the_score(
+    labelled: tuple[list[Labelled], Any, dict[str, float]], rewrite: str
+) -> None:
+    files, roster, before = labelled
+
+    after = score_texts([REWRITES[rewrite](*file) for file in files], roster)
+
+    assert after["f1"] >= before["f1"] - _TOLERANCE, (before, after)
+    assert after["owner"] >= before["owner"] - _TOLERANCE, (before, after)
