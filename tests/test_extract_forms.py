@@ -465,3 +465,43 @@ def test_a_date_in_an_entry_of_two_tasks_is_the_one_tasks() -> None:
         (("haalto",), date(2026, 1, 31)),
         (("fandrade",), None),
     ]
+
+
+def test_an_action_restated_in_the_closing_list_is_one_item() -> None:
+    markdown = """\
+        Attendees: kevin, maria
+
+        ## Meeting summary
+
+        * Tickets
+          * ACTION: kevin to update the wiki page for the proxies  (nirik, 16:10:22)
+          * ACTION: maria to file a ticket about the certs  (nirik, 16:15:33)
+
+        ## Action items
+
+        * kevin to update the wiki page for the proxies
+        * maria to file a ticket about the certs
+        """
+
+    minutes = extract_minutes(textwrap.dedent(markdown), meeting_date=MEETING)
+
+    assert [(i.line, i.owners, i.title) for i in minutes.items] == [
+        (11, ("kevin",), "Update the wiki page for the proxies"),
+        (12, ("maria",), "File a ticket about the certs"),
+    ]
+
+
+def test_alike_actions_of_one_discussion_are_each_an_item() -> None:
+    markdown = """\
+        *Action: form technical direction subcommittee.*
+
+        *Action: form launch subcommittee.*
+
+        *Action: form infrastructure subcommittee.*
+        """
+
+    assert [title for _, title in found(markdown)] == [
+        "Form technical direction subcommittee",
+        "Form launch subcommittee",
+        "Form infrastructure subcommittee",
+    ]

@@ -27,6 +27,7 @@ SHAPES = [
     "[x](https://example.com/a) ",
     "| Action | Owner |\n|---|---|\n| fix it | Kate |\n",
     "## Action items\n- TODO(@x) rename it\n",
+    "## Topic\n- ACTION: Bob to fix the build\n## Action items\n- Bob to fix the docs\n",
 ]
 
 

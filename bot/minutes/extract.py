@@ -12,6 +12,7 @@ from rapidfuzz import fuzz
 from bot.minutes.candidates import Candidate, Context, LazyEvents
 from bot.minutes.document import parse_document
 from bot.minutes.explicit import explicit_items
+from bot.minutes.lexicon import wordset
 from bot.minutes.meta import plain_lines, read_meeting_info
 from bot.minutes.model import ActionItem, Minutes, Person
 from bot.minutes.names import HANDLE, People
@@ -65,7 +66,7 @@ def extract_minutes(
         holidays=holidays,
     )
     narrative = _merge_acceptances(list(narrative_items(ctx)))
-    explicit = list(explicit_items(ctx))
+    explicit = _without_repeats(list(explicit_items(ctx)), known)
     candidates = explicit + _without_restatements(narrative, explicit, known)
     candidates.sort(key=lambda c: c.line)
     handles = frozenset(h.lstrip("@") for h in re.findall(HANDLE, text))
@@ -109,6 +110,52 @@ def _without_restatements(
             for entry in _nearest(by_owner.get(key, []), lines.get(key, []), c)
         )
     ]
+
+
+def _without_repeats(entries: list[Candidate], known: People) -> list[Candidate]:
+    """An action entry that a later entry of the same owners repeats is one item, the later
+    one: the "Action:" line of a discussion restated in the closing action list, a scribe
+    bot's summary of the ACTION lines above it. What the earlier one alone said is kept."""
+    kept: list[Candidate] = []
+    later: dict[frozenset[str], list[int]] = {}  # where in `kept` each owner's entries are
+    for entry in reversed(entries):
+        same_owners = later.setdefault(frozenset(_identities(entry, known)), [])
+        at = next((n for n in same_owners[-NEAREST:] if _repeats(entry, kept[n])), None)
+        if at is None:
+            same_owners.append(len(kept))
+            kept.append(entry)
+            continue
+        repeated = kept[at]
+        kept[at] = replace(
+            repeated,
+            due=repeated.due or entry.due,
+            refs=repeated.refs + tuple(r for r in entry.refs if r not in repeated.refs),
+        )
+    return kept[::-1]
+
+
+def _repeats(entry: Candidate, later: Candidate) -> bool:
+    """Whether `later` restates `entry`: elsewhere in the file (a list of three "form the …
+    subcommittee" actions states three tasks), the same task, and nothing the other lacks."""
+    if entry.block.section == later.block.section:
+        return False
+    numbered = {r for r in entry.refs if r.kind.value in ("pr", "issue")}
+    numbered_later = {r for r in later.refs if r.kind.value in ("pr", "issue")}
+    if numbered and numbered_later and not numbered & numbered_later:
+        return False  # "review the PR" twice, about two PRs
+    if _likeness(entry.title, later.title) < SAME_TASK:
+        return False
+    first, second = _stems(entry.title), _stems(later.title)
+    return first <= second or second <= first
+
+
+def _stems(title: str) -> set[str]:
+    """A title's words that say what, cut to five letters ("document", "documentation")."""
+    words = re.findall(r"[a-z0-9_]+", title.lower())
+    return {w[:5] for w in words if len(w) > 2 and w not in _FILLER}
+
+
+_FILLER = wordset("the and for with from into onto that this them their about")
 
 
 def _identities(candidate: Candidate, known: People) -> set[str]:
