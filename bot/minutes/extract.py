@@ -30,6 +30,8 @@ ACCEPTANCE_LINES = 3
 RELATED_TASK = 50
 # Offers ("I can look at it") that an action line just after turns into a task.
 WEAK_KINDS = frozenset({"can", "offer"})
+# A title restated inside a longer one must say this much of its own.
+MIN_RESTATED_WORDS = 3
 # How many action entries of the same owner, each side, a prose item is compared with.
 NEAREST = 25
 
@@ -145,8 +147,9 @@ def _repeats(entry: Candidate, later: Candidate) -> bool:
         return False  # "review the PR" twice, about two PRs
     if _likeness(entry.title, later.title) < SAME_TASK:
         return False
-    first, second = _stems(entry.title), _stems(later.title)
-    return first <= second or second <= first
+    first, second = sorted((_stems(entry.title), _stems(later.title)), key=len)
+    # "Comment to the above" says too little to be "Leave a comment summarizing the above".
+    return first == second or (len(first) >= MIN_RESTATED_WORDS and first <= second)
 
 
 def _stems(title: str) -> set[str]:
