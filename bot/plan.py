@@ -36,6 +36,10 @@ NOTE_HEAD = (
 )
 NOTE_REPO = "OWNER/REPO stands for your repository: --repo names it."
 NOTE_PATH = "The file is taken to be at `{path}` in the repository: --path says where it will be."
+NOTE_PULLS = (
+    "PRs named by description were not looked up: --pulls FILE.json (a saved "
+    "`GET /repos/{repo}/pulls?state=all`) gives the pull requests the bot would search."
+)
 _GITHUB_NUMBER_URL = re.compile(r"https://github\.com/([\w.-]+/[\w.-]+)/(?:pull|issues)/(\d+)")
 _HIDDEN_LINE = re.compile(r"^<!--.*?-->\n?", re.MULTILINE)
 
@@ -102,19 +106,27 @@ def plan_text(run: DryRun, inputs: PlanInputs) -> str:
     issues = [data["meeting_issue"]] if data["meeting_issue"] else []
     issues += data["issues"]
     head = f"{inputs.path}: {len(issues)} issue(s) would be opened in {inputs.repo}"
-    return "\n\n".join([head, "\n".join(_notes(inputs)), *(_issue_text(i) for i in issues)])
+    notes = "\n".join(_notes(inputs, run))
+    return "\n\n".join([head, notes, *(_issue_text(i) for i in issues)])
 
 
-def _notes(inputs: PlanInputs) -> list[str]:
+def _notes(inputs: PlanInputs, run: DryRun) -> list[str]:
     """Say what the placeholders in the plan stand for, and when the bot would skip the file."""
     notes = [NOTE_HEAD]
     if inputs.repo == PLACEHOLDER_REPO:
         notes.append(NOTE_REPO)
+    if not inputs.pulls and _names_prs(run):
+        notes.append(NOTE_PULLS.format(repo=inputs.repo))
     if not inputs.path_given:
         notes.append(NOTE_PATH.format(path=inputs.path))
     elif not is_minutes_path(inputs.config, inputs.path):
         notes.append(f"Note: `paths` and `ignore` leave {inputs.path} out: the bot would not read it.")
     return notes
+
+
+def _names_prs(run: DryRun) -> bool:
+    items = (change.item for change in run.changes if change.item is not None)
+    return any(ref.kind is RefKind.NAMED_PR for item in items for ref in item.refs)
 
 
 def _issue_text(issue: dict[str, Any]) -> str:

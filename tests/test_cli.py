@@ -143,6 +143,8 @@ def test_plan_text_explains_the_placeholders_it_uses(capsys: pytest.CaptureFixtu
         "HEAD stands for the commit that will hold the minutes; issue numbers are those of a "
         "repository with no issues yet.",
         "OWNER/REPO stands for your repository: --repo names it.",
+        "PRs named by description were not looked up: --pulls FILE.json (a saved "
+        "`GET /repos/OWNER/REPO/pulls?state=all`) gives the pull requests the bot would search.",
         "The file is taken to be at `svsm-2024-12-18.md` in the repository: --path says where "
         "it will be.",
     ]
