@@ -505,3 +505,18 @@ def test_alike_actions_of_one_discussion_are_each_an_item() -> None:
         "Form launch subcommittee",
         "Form infrastructure subcommittee",
     ]
+
+
+def test_each_line_of_a_scribe_log_is_its_speakers() -> None:
+    markdown = """\
+        Present: kevin, maria, ana
+
+        kevin: I can write the test cases
+        maria: I'll ping the editors about it
+        ana: I think it's fine
+        """
+
+    assert found(markdown) == [
+        (("kevin",), "Write the test cases"),
+        (("maria",), "Ping the editors about it"),
+    ]

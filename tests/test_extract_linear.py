@@ -28,6 +28,7 @@ SHAPES = [
     "| Action | Owner |\n|---|---|\n| fix it | Kate |\n",
     "## Action items\n- TODO(@x) rename it\n",
     "## Topic\n- ACTION: Bob to fix the build\n## Action items\n- Bob to fix the docs\n",
+    "bob: I'll check it\nann: I can help\n",
 ]
 
 

@@ -29,7 +29,12 @@ _ABBREVIATIONS = frozenset(
         "st.",
     }
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[`@*_]*[A-Z0-9À-ÞĀ-ſ@])")
+# A sentence ends at its stop, or where the next line opens with a speaker's label
+# ("kevin: I can write the tests" under "ana: I'll draft it" in one paragraph).
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[`@*_]*[A-Z0-9À-ÞĀ-ſ@])"
+    r"|[ \t]*\n(?=[ \t]*\**@?[^\W\d_][\w.-]*(?:[ \t][^\W\d_][\w-]*){0,2}\**:[ \t])"
+)
 
 
 @functools.lru_cache(maxsize=4096)
