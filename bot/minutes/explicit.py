@@ -45,14 +45,16 @@ _MARKER = re.compile(
     r"[ \t]+(?=\S)|(?<=[A-Z0-9])[ \t]*[-–—][ \t]+(?=\S))[*_]{0,2}[ \t]*",
     re.M,
 )
+# "Alice to draft the post — done", "(done)", "✅": a task marked as finished.
+_DONE_MARKS = r"\balready done\b|\(done\b|✅"
+_MARKED_DONE = re.compile(rf"{_DONE_MARKS}|[—–:-]\s*done\b", re.I)
+# An entry that says nothing is left to do: finished, or nothing there at all.
 _DONE = re.compile(
-    r"(?:\balready done\b|\bdone in the meeting\b|\(done\b|[—–-]\s*done\b|^\s*done\b|✅|"
+    rf"(?:{_DONE_MARKS}|\bdone in the meeting\b|[—–-]\s*done\b|^\s*done\b|"
     r"\bnothing new\b|^\s*n/?a\s*$|\bno action\b|\bnot needed\b|"
     r"^\s*(?:none|nothing|tbd|-+)\b)",
     re.I,
 )
-# "Alice to draft the post — done", "(done)", "✅": a restated entry marked as finished.
-_MARKED_DONE = re.compile(r"\balready done\b|\(done\b|[—–:-]\s*done\b|✅", re.I)
 _CC = re.compile(r",?\s*\bcc:?\s+@[\w/-]+(?:[\s,]+@[\w/-]+)*", re.I)
 _OWNER_PARENS = re.compile(r"\s*\(\s*(?:owners?|assignees?|who|by)\s*:\s*(?P<who>[^)]+)\)", re.I)
 # "task (Kate)", "task — Kate", "task: Kate"

@@ -12,7 +12,7 @@ from rapidfuzz import fuzz
 from bot.minutes.candidates import Candidate, Context, LazyEvents
 from bot.minutes.document import parse_document
 from bot.minutes.explicit import explicit_items
-from bot.minutes.lexicon import wordset
+from bot.minutes.lexicon import NOT_VERBS
 from bot.minutes.meta import plain_lines, read_meeting_info
 from bot.minutes.model import ActionItem, Minutes, Person
 from bot.minutes.names import HANDLE, People
@@ -155,10 +155,7 @@ def _repeats(entry: Candidate, later: Candidate) -> bool:
 def _stems(title: str) -> set[str]:
     """A title's words that say what, cut to five letters ("document", "documentation")."""
     words = re.findall(r"[a-z0-9_]+", title.lower())
-    return {w[:5] for w in words if len(w) > 2 and w not in _FILLER}
-
-
-_FILLER = wordset("the and for with from into onto that this them their about")
+    return {w[:5] for w in words if len(w) > 2 and w not in NOT_VERBS}
 
 
 def _identities(candidate: Candidate, known: People) -> set[str]:

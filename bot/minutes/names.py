@@ -336,11 +336,6 @@ def _opens_clause(word: str) -> bool:
     return word in _BOUNDARY or word in _SPEECH
 
 
-def _first_token(text: str) -> int:
-    first = _TOKEN.search(text)
-    return first.start() if first else 0
-
-
 def _nick(word: str, people: People) -> bool:
     """A lower-case word that names somebody: a known nick, or any nick in an owner's place."""
     return name_key(word) in people.known or (people.nick_slot and bool(_NICK.match(word)))
