@@ -278,14 +278,14 @@ def reconcile(
     `sub_issues`, the ids of the meeting issue's sub-issues when the caller read them,
     lets the plan link items that an interrupted earlier plan opened but never linked.
     """
-    tracked, meeting = read_issues(issues, ctx.path)
-    if not settings.meeting_issue:
-        meeting = None
+    tracked, meetings = _of_file(issues, ctx.path)
+    meeting = meetings[0] if meetings and settings.meeting_issue else None
     parent = meeting.number if meeting else _linked_meeting(tracked, settings)
     if settings.meeting_issue and parent is None and minutes.items:
         return _open_meeting(minutes, ctx, settings)
     keys = item_keys(minutes.items)
     matches = match_items(minutes.items, keys, tracked)
+    copies = _copies(tracked, matches)
     labels = labels_for(minutes, ctx.path, settings)
     creations = _creations(minutes.items, keys, matches, ctx, labels, parent)
     planned = _planned(minutes.items, keys, matches, ctx, parent)
@@ -299,9 +299,9 @@ def reconcile(
         *([EnsureLabels(labels)] if creations else []),
         *creations,
         *updates,
-        *_duplicates(tracked, matches),
-        *_closures(tracked, matches, REMOVED_COMMENT, ctx, _copies(tracked, matches)),
-        *_duplicate_meetings(issues, ctx.path, meeting),
+        *_duplicates(copies),
+        *_closures(tracked, matches, REMOVED_COMMENT, ctx, copies),
+        *_duplicate_meetings(meetings, meeting),
         *links,
         *_meeting_sync(minutes, meeting, ctx, bool(creations), tasks),
     ]
@@ -423,24 +423,31 @@ def read_issues(
 
     Of several meeting issues for the file, the oldest is the meeting issue.
     """
-    tracked: list[Tracked] = []
-    for issue in issues:
-        marker = None if "pull_request" in issue else parse_marker(issue.get("body"))
-        if isinstance(marker, ItemMarker) and marker.file == path:
-            tracked.append(_tracked(issue, marker))
-    meetings = meeting_issues(issues, path)
-    return tuple(sorted(tracked, key=lambda t: t.number)), meetings[0] if meetings else None
+    tracked, meetings = _of_file(issues, path)
+    return tracked, meetings[0] if meetings else None
 
 
 def meeting_issues(issues: Iterable[Mapping[str, Any]], path: str) -> list[Meeting]:
     """Return every meeting issue of the file at `path`, oldest first."""
-    found = {}
+    return _of_file(issues, path)[1]
+
+
+def _of_file(
+    issues: Iterable[Mapping[str, Any]], path: str
+) -> tuple[tuple[Tracked, ...], list[Meeting]]:
+    """The item issues and the meeting issues of the file at `path`, each by number: every
+    marker is read once."""
+    tracked: list[Tracked] = []
+    meetings: dict[int, Meeting] = {}
     for issue in issues:
         marker = None if "pull_request" in issue else parse_marker(issue.get("body"))
-        if isinstance(marker, MeetingMarker) and marker.file == path:
+        if isinstance(marker, ItemMarker) and marker.file == path:
+            tracked.append(_tracked(issue, marker))
+        elif isinstance(marker, MeetingMarker) and marker.file == path:
             body = issue.get("body") or ""
-            found[issue["number"]] = Meeting(issue["number"], body, _is_open(issue), marker)
-    return [found[number] for number in sorted(found)]
+            meetings[issue["number"]] = Meeting(issue["number"], body, _is_open(issue), marker)
+    ordered = [meetings[number] for number in sorted(meetings)]
+    return tuple(sorted(tracked, key=lambda t: t.number)), ordered
 
 
 def match_items(
@@ -471,23 +478,21 @@ def _copies(tracked: Sequence[Tracked], matches: Mapping[str, Tracked]) -> dict[
     }
 
 
-def _duplicates(tracked: Sequence[Tracked], matches: Mapping[str, Tracked]) -> list[CloseIssue]:
+def _duplicates(copies: Mapping[int, Tracked]) -> list[CloseIssue]:
     """Close each open copy of a kept item issue as a duplicate of the oldest one."""
     return [
         CloseIssue(number, _duplicate_of(original.number, "action item"), state_reason="duplicate")
-        for number, original in _copies(tracked, matches).items()
+        for number, original in copies.items()
     ]
 
 
-def _duplicate_meetings(
-    issues: Iterable[Mapping[str, Any]], path: str, meeting: Meeting | None
-) -> list[CloseIssue]:
+def _duplicate_meetings(meetings: Sequence[Meeting], meeting: Meeting | None) -> list[CloseIssue]:
     """Close the file's open meeting issues other than the oldest as its duplicates."""
     if meeting is None:
         return []
     return [
         CloseIssue(copy.number, _duplicate_of(meeting.number, "meeting"), state_reason="duplicate")
-        for copy in meeting_issues(issues, path)[1:]
+        for copy in meetings[1:]
         if copy.is_open
     ]
 
