@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,14 +21,15 @@ from typing import Any
 import aiohttp
 
 from bot import dry_run_report
-from bot.cli_github import CannotRun, repository_port
-from bot.commands import Command, added_commands, parse_commands
+from bot.cli_github import CannotRun, progress, repository_port
 from bot.config import ConfigError, RepoConfig, ServiceSettings
 from bot.dry_run import DryRun
 from bot.github import GitHubPort
 from bot.handlers import dispatch, lacking
+from bot.handlers.comments import comment_commands
 from bot.handlers.context import Context, utc_now
 from bot.handlers.minutes_files import sync_repository
+from bot.handlers.push import problem_list
 from bot.handlers.repo_config import load_repo_config
 from bot.handlers.weekly_status import WeeklyStatus
 from bot.metrics import ItemWatchingPort
@@ -182,7 +182,7 @@ async def _checked_config(port: GitHubPort, run: Run, outcome: Outcome) -> RepoC
 async def _sync(port: GitHubPort, repo: str, config: RepoConfig, outcome: Outcome) -> None:
     """Reconcile every minutes file, then post (or, dry, render) the weekly status if due."""
     dry = outcome.planned if outcome.dry_run else None
-    await sync_repository(port, repo, progress=_progress, dry_run=dry)
+    await sync_repository(port, repo, progress=progress, dry_run=dry)
     if not config.schedule.enabled:
         return
     status = await WeeklyStatus(port, repo, config).run(utc_now(), dry_run=outcome.dry_run)
@@ -193,20 +193,13 @@ async def _sync(port: GitHubPort, repo: str, config: RepoConfig, outcome: Outcom
 def commands_it_would_run(payload: Mapping[str, Any]) -> list[str]:
     """Say which commands a comment holds, for a dry run, which does not run them."""
     comment, issue = payload["comment"], payload["issue"]
-    if payload.get("action") == "edited":
-        before = ((payload.get("changes") or {}).get("body") or {}).get("from") or ""
-        commands: tuple[Command, ...] = added_commands(before, comment["body"] or "")
-    else:
-        commands = parse_commands(comment["body"] or "")
+    commands = comment_commands(payload)
     login = comment["user"]["login"]
     return [
         f"A real run would try `{type(command).__name__.lower()}` from @{login} on #{issue['number']}."
         for command in commands
     ] or ["The comment holds no command."]
 
-
-def _progress(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------------------
@@ -278,8 +271,7 @@ def _bullets(lines: Any) -> str:
 def _problems(error: ConfigError | None) -> str:
     if error is None:
         return ""
-    listed = _bullets(f"line {p.line}: {p.message}" for p in error.problems)
-    return f"**`{error.source}` cannot be used:**\n\n{listed}"
+    return f"**`{error.source}` cannot be used:**\n\n{problem_list(error)}"
 
 
 def report(outcome: Outcome, env: Mapping[str, str]) -> None:

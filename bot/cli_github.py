@@ -42,6 +42,11 @@ class CannotRun(Exception):
     """A problem with the settings or with GitHub that a person can fix; one line."""
 
 
+def progress(line: str) -> None:
+    """Say how a long command is getting on, on standard error, where it is seen at once."""
+    print(line, file=sys.stderr, flush=True)
+
+
 def fail(problem: str) -> NoReturn:
     """Print `minutes-bot: <problem>` on stderr and exit with status 2."""
     print(f"minutes-bot: {problem}", file=sys.stderr)

@@ -34,8 +34,7 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     plan = subparsers.add_parser(
         "plan", help="show the issues the bot would open for a minutes file"
     )
-    plan.add_argument("file", type=Path, nargs="?", help="the minutes file (Markdown)")
-    plan.add_argument("--people", type=Path, help="YAML list of {name, login, aliases}")
+    _common(plan, file_optional=True)  # `--pr` reads its minutes from the pull request
     plan.add_argument(
         "--pr", metavar="OWNER/REPO#N", help="print the preview of a pull request (online)"
     )
@@ -51,8 +50,9 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     plan.set_defaults(run=run_plan)
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path, help="the minutes file (Markdown)")
+def _common(parser: argparse.ArgumentParser, *, file_optional: bool = False) -> None:
+    nargs = "?" if file_optional else None
+    parser.add_argument("file", type=Path, nargs=nargs, help="the minutes file (Markdown)")
     parser.add_argument("--people", type=Path, help="YAML list of {name, login, aliases}")
 
 

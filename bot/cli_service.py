@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import logging
 import os
 import sqlite3
 import sys
@@ -25,6 +24,7 @@ from bot.cli_github import (
     fail,
     logged_settings,
     one_line_errors,
+    progress,
     repository_port,
 )
 from bot.config import ServiceSettings
@@ -34,7 +34,6 @@ from bot.handlers.minutes_files import sync_repository
 from bot.handlers.pull_preview import preview_text
 from bot.pacing import RedisPacer
 
-log = logging.getLogger(__name__)
 
 def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `serve`, `sync` and `action` to the `minutes-bot` command line."""
@@ -168,7 +167,7 @@ async def sync(
     async with aiohttp.ClientSession() as session:
         port = await repository_port(session, settings, repo, installation, pacer=pacer)
         try:
-            return await sync_repository(port, repo, progress=_progress, dry_run=dry_run)
+            return await sync_repository(port, repo, progress=progress, dry_run=dry_run)
         finally:
             if isinstance(pacer, RedisPacer):
                 await pacer.aclose()
@@ -207,6 +206,3 @@ def run_action(args: argparse.Namespace) -> int:
         return act(settings, os.environ, dry_run=args.dry_run)
     return 0  # not reached: one_line_errors exits
 
-
-def _progress(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)

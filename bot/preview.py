@@ -33,7 +33,7 @@ from bot.reconcile import (
     UpdateItemIssue,
     UpdateMeetingIssue,
 )
-from bot.render import Link, RenderContext, branch_text, owner_logins, permalink
+from bot.render import Link, RenderContext, branch_text, link_text, owner_logins, permalink
 
 PREVIEW_MARKER = "<!-- minutes-bot:preview -->"
 HEADER = "**minutes-bot preview**: what merging this pull request would do."
@@ -154,9 +154,9 @@ def ref_cell(ref: Ref, ctx: RenderContext) -> str:
     """Write a reference as the bot resolved it, as code so nothing is linked yet."""
     resolved = ctx.links.get(ref)
     if isinstance(resolved, Link):
-        return f"`{_short(resolved, ctx.repo)}` {_cell(resolved.title)}".rstrip()
+        return f"`{link_text(resolved, ctx.repo)}` {_cell(resolved.title)}".rstrip()
     if ref.kind is RefKind.NAMED_PR:
-        candidates = " or ".join(f"`{_short(c, ctx.repo)}`" for c in resolved or ())
+        candidates = " or ".join(f"`{link_text(c, ctx.repo)}`" for c in resolved or ())
         found = f"one of {candidates}?" if candidates else "no matching PR found"
         return f'"{_cell(ref.value)}": {found}'
     if ref.kind is RefKind.BRANCH:
@@ -219,10 +219,6 @@ def _closures(changes: Sequence[Change], existing: Mapping[int, Mapping[str, Any
 def _issue(number: int, existing: Mapping[int, Mapping[str, Any]]) -> str:
     title = existing.get(number, {}).get("title") or ""
     return f"`#{number}` {_cell(title)}".rstrip()
-
-
-def _short(link: Link, repo: str) -> str:
-    return f"#{link.number}" if link.repo == repo else f"{link.repo}#{link.number}"
 
 
 def _day(day: object) -> str:

@@ -202,10 +202,6 @@ class Journal:
                 (delivery.repo, delivery.installation_id, time.time()),
             )
 
-    def finish(self, delivery_id: str, state: str = "done") -> None:
-        """Mark a delivery as handled (`done`) or given up on (`failed`)."""
-        self.apply([], [(delivery_id, state)])
-
     def pending(self) -> list[Delivery]:
         """Return the deliveries accepted but not finished, oldest first."""
         with self._connect() as db:
@@ -463,11 +459,16 @@ class EmbeddedQueue:
         self._schedule(again)
 
     async def _run(self, delivery: Delivery) -> bool:
-        """Process one delivery; say whether it worked. A failure never stops the worker."""
-        with delivery.log_context():
-            try:
-                await self.process(delivery)
-            except Exception:
-                log.exception("processing the delivery failed")
-                return False
-        return True
+        return await run_logged(self.process, delivery, log)
+
+
+async def run_logged(process: Process, delivery: Delivery, logger: logging.Logger) -> bool:
+    """Process one delivery; say whether it worked. A failure never stops the worker: it is
+    logged, with the delivery's fields, on the queue's own logger."""
+    with delivery.log_context():
+        try:
+            await process(delivery)
+        except Exception:
+            logger.exception("processing the delivery failed")
+            return False
+    return True

@@ -442,14 +442,7 @@ class RedisQueue:
             await self._finish(keys=[order, self.stream], args=[GROUP, entry_id])
 
     async def _run(self, delivery: Delivery) -> bool:
-        """Process one delivery; say whether it worked. A failure never stops the worker."""
-        with delivery.log_context():
-            try:
-                await self.process(delivery)
-            except Exception:
-                log.exception("processing the delivery failed")
-                return False
-        return True
+        return await queue.run_logged(self.process, delivery, log)
 
     async def _failed(self, fields: dict[str, str]) -> None:
         """Park a failed delivery for its next try, or give it up once its tries are used."""

@@ -19,6 +19,7 @@ import enum
 import logging
 import re
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -119,15 +120,23 @@ BUDGET = CommandBudget()
 @router.register("issue_comment", action="created")
 async def run_new_commands(event: sansio.Event, context: Context) -> None:
     """Run the commands of a new comment on an item issue."""
-    await _run(event.data, parse_commands(event.data["comment"]["body"] or ""), context)
+    await _run(event.data, comment_commands(event.data), context)
 
 
 @router.register("issue_comment", action="edited")
 async def run_added_commands(event: sansio.Event, context: Context) -> None:
     """Run only the commands an edit added to a comment."""
-    before = ((event.data.get("changes") or {}).get("body") or {}).get("from") or ""
-    commands = added_commands(before, event.data["comment"]["body"] or "")
-    await _run(event.data, commands, context)
+    await _run(event.data, comment_commands(event.data), context)
+
+
+def comment_commands(payload: Mapping[str, Any]) -> tuple[Command, ...]:
+    """The commands an `issue_comment` event asks for: all of a new comment's, only those an
+    edit added."""
+    body = payload["comment"]["body"] or ""
+    if payload.get("action") == "edited":
+        before = ((payload.get("changes") or {}).get("body") or {}).get("from") or ""
+        return added_commands(before, body)
+    return parse_commands(body)
 
 
 def is_refusal(body: str, login: str) -> bool:
@@ -202,7 +211,6 @@ class _Item:
         self.issue = data["issue"]
         self.comment = data["comment"]
         self.login = data["comment"]["user"]["login"]
-        self.enabled: frozenset[str] = frozenset()
 
     async def run(self, commands: tuple[Command, ...], config: RepoConfig) -> None:
         """Run the enabled commands in order, if the commenter may."""
@@ -210,13 +218,12 @@ class _Item:
         wanted = [c for c in commands if command_word(c) in config.commands]
         if not wanted:
             return
-        self.enabled = config.commands
         if not await self.allowed():
             await self.refuse(REFUSAL)
             return
         before = view_of_issue(self.issue)
         for command in wanted:
-            await self.perform(command)
+            await self.perform(command, config.commands)
         if view_of_issue(self.issue) != before:
             await show_item(self.port, self.repo, self.issue, config, self.clock())
 
@@ -236,7 +243,7 @@ class _Item:
         permission = await self.port.permission(self.repo, self.login)
         return may_act(self.login, assignees=assignees, author=author, permission=permission)
 
-    async def perform(self, command: Command) -> None:
+    async def perform(self, command: Command, enabled: frozenset[str]) -> None:
         match command:
             case Done():
                 body = with_done(self.body, done_text(command, self.login, self.today))
@@ -251,11 +258,9 @@ class _Item:
             case Due(when):
                 await self.set_due(when)
             case Help():
-                await self.reply(help_text(self.enabled))
+                await self.reply(help_text(enabled))
             case Malformed(_, reason):
                 await self.fail(reason)
-            case Unknown():
-                pass  # never reaches here: `_run` leaves unknown words out
 
     @property
     def number(self) -> int:

@@ -17,7 +17,7 @@ from bot.config import REPO_CONFIG_PATH, ConfigError
 from bot.dry_run import DryRun
 from bot.github import GitHubPort
 from bot.handlers.context import Context
-from bot.handlers.minutes_files import MinutesReconciler, server_url
+from bot.handlers.minutes_files import live_reconciler
 from bot.handlers.push import minutes_changes, problem_list
 from bot.handlers.repo_config import load_repo_config
 from bot.preview import (
@@ -64,9 +64,7 @@ async def preview_text(
     if not (touched.updated or touched.removed or config_changed):
         return None
     writer = DryRun()
-    reconciler = MinutesReconciler(
-        port, repo, head, config, writer=writer, server_url=server_url(repository)
-    )
+    reconciler = live_reconciler(port, repository, head, config, dry_run=writer)
     # Issues the dry run makes up are numbered after the bot's, never mistaken for one.
     writer.last_number = max((issue["number"] for issue in await reconciler.issues()), default=0)
     for path in touched.updated:

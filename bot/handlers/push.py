@@ -147,7 +147,7 @@ async def read_config(
 
 def problem_list(error: ConfigError) -> str:
     """List a config's problems for people, one `- line N: ...` each."""
-    return "\n".join(f"- line {p.line}: {p.message}" for p in error.problems)
+    return "\n".join(f"- {problem}" for problem in error.problems)
 
 
 async def changed_minutes(port: GitHubPort, push: Push, config: RepoConfig) -> MinutesChanges:
