@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import hmac
 import json
@@ -259,21 +260,20 @@ def _note(delivery: Delivery, accepted: bool, metrics: Metrics) -> None:
         log.info("delivery accepted" if accepted else "duplicate delivery")
 
 
-_WANTED: dict[tuple[str, object], bool] = {}
-
-
 def _wanted(event: sansio.Event) -> bool:
     """Tell whether a handler wants `event`, remembered by event and action."""
-    # Handlers are registered by event and `action` only, so these two decide.
     action = event.data.get("action")
     if action is not None and not isinstance(action, str):
         return False  # GitHub's actions are names
-    key = (event.event, action)
-    if key not in _WANTED:
-        if len(_WANTED) > 1000:  # event names come from anybody who signs with the secret
-            _WANTED.clear()
-        _WANTED[key] = wants(event)
-    return _WANTED[key]
+    return _wanted_by(event.event, action)
+
+
+# Handlers are registered by event and `action` only, so these two decide; the cache is
+# bounded because event names come from anybody who signs with the secret.
+@functools.lru_cache(maxsize=1024)
+def _wanted_by(event_name: str, action: str | None) -> bool:
+    data = {} if action is None else {"action": action}
+    return wants(sansio.Event(data, event=event_name, delivery_id=""))
 
 
 def event_label(name: str) -> str:

@@ -59,8 +59,8 @@ def tracked_item(issue: dict[str, Any], marker: ItemMarker, meeting_prefix: str)
         owners=owners or named_owners(issue.get("body") or ""),
         state=ItemState(issue["state"]),
         state_reason=issue.get("state_reason"),
-        created_at=_moment(issue["created_at"]),
-        closed_at=_moment(issue["closed_at"]) if issue.get("closed_at") else None,
+        created_at=parse_time(issue["created_at"]),
+        closed_at=parse_time(issue["closed_at"]) if issue.get("closed_at") else None,
         due=marker.current_due,
         meeting=next(
             (
@@ -81,13 +81,9 @@ def named_owners(body: str) -> tuple[str, ...]:
     return tuple(_WHY_NOT.sub("", name).strip() for name in owners.split(", "))
 
 
-def _moment(text: str) -> datetime:
-    return parse_time(text)
-
-
 def last_report(comments: list[dict[str, Any]]) -> tuple[datetime | None, str | None]:
     """Return when the latest status report was posted and the week it covered."""
-    reports = [(_moment(c["created_at"]), posted_week(c["body"] or "")) for c in comments]
+    reports = [(parse_time(c["created_at"]), posted_week(c["body"] or "")) for c in comments]
     posted = sorted((at, week) for at, week in reports if week)
     return posted[-1] if posted else (None, None)
 
@@ -112,8 +108,8 @@ async def post_weekly_status(event: sansio.Event, context: Context) -> None:
 
 
 async def read_config(port: GitHubPort, repo: str, branch: str | None = None) -> RepoConfig | None:
-    """Read the repository's config from its default branch; None when it is broken."""
-    branch = branch or (await port.get_repo(repo))["default_branch"]
+    """Read the repository's config from `branch` (None: the default one); None when it is
+    broken."""
     try:
         return await load_repo_config(port, repo, branch)
     except ConfigError:
