@@ -115,6 +115,11 @@ def trusted_marker(
     return None
 
 
+def is_own_item(issue: Mapping[str, Any], logins: frozenset[str]) -> bool:
+    """Tell whether an issue is an item issue the bot wrote, not a copy of one's marker."""
+    return written_by(issue, logins) and isinstance(parse_marker(issue.get("body")), ItemMarker)
+
+
 def written_by(entry: Mapping[str, Any], logins: frozenset[str]) -> bool:
     """Tell whether an issue or comment was written by one of `logins`."""
     user = entry.get("user")

@@ -25,7 +25,7 @@ from bot.config import RepoConfig
 from bot.github import GitHubPort
 from bot.handlers.context import Context
 from bot.handlers.weekly_status import read_config, refresh_tracker
-from bot.marker import ItemMarker, owned_part, parse_marker, replace_owned
+from bot.marker import ItemMarker, is_own_item, owned_part, parse_marker, replace_owned
 from bot.reconcile import restate_item, same_logins, view_of_issue
 from bot.render import with_task
 
@@ -91,9 +91,7 @@ async def show_on_meeting(port: GitHubPort, repo: str, issue: dict[str, Any]) ->
         await port.update_issue(repo, marker.meeting, body=body)
 
 
-async def _item_changed_by_a_person(
-    event: sansio.Event, port: GitHubPort
-) -> dict[str, Any] | None:
+async def _item_changed_by_a_person(event: sansio.Event, port: GitHubPort) -> dict[str, Any] | None:
     """Return the item issue as it is now, or None for other issues and bots' changes."""
     if (event.data.get("sender") or {}).get("type") == "Bot":
         return None
@@ -102,7 +100,7 @@ async def _item_changed_by_a_person(
     # Read it again: later changes may have happened since this event was sent.
     repo, number = event.data["repository"]["full_name"], event.data["issue"]["number"]
     issue = await port.get_issue(repo, number)
-    return issue if isinstance(parse_marker(issue.get("body")), ItemMarker) else None
+    return issue if is_own_item(issue, await port.own_logins()) else None
 
 
 async def _show(event: sansio.Event, context: Context, issue: dict[str, Any]) -> None:

@@ -7,19 +7,21 @@ comment on the PR, found again by its marker and edited in place on every push.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
 from gidgethub import sansio
 from gidgethub.routing import Router
 
-from bot.config import REPO_CONFIG_PATH, ConfigError
+from bot.config import REPO_CONFIG_PATH, ConfigError, RepoConfig
 from bot.dry_run import DryRun
 from bot.github import GitHubPort
 from bot.handlers.context import Context
 from bot.handlers.minutes_files import live_reconciler
 from bot.handlers.push import minutes_changes, problem_list
 from bot.handlers.repo_config import load_repo_config
+from bot.marker import written_by
 from bot.preview import (
     PREVIEW_MARKER,
     Head,
@@ -54,11 +56,11 @@ async def preview_text(
 ) -> str | None:
     """Render what merging `pull` would do; None when it touches no minutes and no config."""
     repo, head = repository["full_name"], pull["head"]["sha"]
-    changed = await port.compare(repo, pull["base"]["sha"], head)
-    try:
-        config = await load_repo_config(port, repo, head)
-    except ConfigError as error:
-        return render_config_problems(error.source, problem_list(error))
+    changed, config = await asyncio.gather(
+        port.compare(repo, pull["base"]["sha"], head), _config_or_problems(port, repo, head)
+    )
+    if isinstance(config, ConfigError):
+        return render_config_problems(config.source, problem_list(config))
     touched = minutes_changes(config, changed)
     config_changed = any(f.filename == REPO_CONFIG_PATH for f in changed)
     if not (touched.updated or touched.removed or config_changed):
@@ -79,10 +81,22 @@ async def preview_text(
     )
 
 
+async def _config_or_problems(port: GitHubPort, repo: str, ref: str) -> RepoConfig | ConfigError:
+    """The config at the PR's head, or what is wrong with it: read while the diff is."""
+    try:
+        return await load_repo_config(port, repo, ref)
+    except ConfigError as error:
+        return error
+
+
 async def keep_comment(port: GitHubPort, repo: str, number: int, body: str | None) -> None:
     """Write `body` into the PR's preview comment; None leaves one line where one was."""
     comments = await port.list_comments(repo, number)
-    mine = next((c for c in comments if PREVIEW_MARKER in (c.get("body") or "")), None)
+    logins = await port.own_logins()
+    mine = next(
+        (c for c in comments if PREVIEW_MARKER in (c.get("body") or "") and written_by(c, logins)),
+        None,
+    )
     wanted = body if body is not None else render_no_minutes()
     if mine is None and body is not None:
         await port.post_comment(repo, number, body)

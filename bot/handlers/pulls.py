@@ -18,7 +18,7 @@ from bot.handlers.context import Context
 from bot.handlers.item_state import show_on_meeting
 from bot.handlers.linked_pulls import is_own_comment
 from bot.handlers.weekly_status import read_config, refresh_tracker
-from bot.marker import ItemMarker, parse_marker, written_by
+from bot.marker import is_own_item, written_by
 
 router = Router()
 
@@ -34,11 +34,6 @@ def listed_items(comment_body: str, pull_repo: str) -> Iterator[tuple[str, int]]
     """Yield (repository, number) of each item the bot's PR comment lists."""
     for found in _ITEM_LINE.finditer(comment_body):
         yield found["repo"] or pull_repo, int(found["number"])
-
-
-def _is_item(issue: dict[str, object], logins: frozenset[str]) -> bool:
-    marker = parse_marker(str(issue.get("body") or ""))
-    return written_by(issue, logins) and isinstance(marker, ItemMarker)
 
 
 def finished_by_merge(title: str) -> bool:
@@ -73,7 +68,7 @@ async def _tell_item(
     """Tell one open item about the PR; return True when that closed it."""
     item = await port.get_issue(repo, number)
     # Only the bot's own items: its PR comment could list nothing else.
-    if item["state"] != "open" or not _is_item(item, await port.own_logins()):
+    if item["state"] != "open" or not is_own_item(item, await port.own_logins()):
         return False
     closes = merged and finished_by_merge(item["title"])
     note = CLOSED_ITEM_NOTE if closes else MERGED_NOTE if merged else CLOSED_NOTE
