@@ -22,7 +22,7 @@ import aiohttp
 
 from bot import dry_run_report
 from bot.cli_github import CannotRun, progress, repository_port
-from bot.config import ConfigError, RepoConfig, ServiceSettings
+from bot.config import REPO_CONFIG_PATH, ConfigError, RepoConfig, ServiceSettings
 from bot.dry_run import DryRun
 from bot.github import GitHubPort
 from bot.handlers import dispatch, lacking
@@ -71,6 +71,18 @@ class ActionPort(ItemWatchingPort):
         super().__init__(*args, **options)
         self.changes: list[Change] = []
         self.read_only = False
+        self._configs: dict[tuple[str, str | None], str | None] = {}
+
+    async def get_file(
+        self, repo: str, path: str, ref: str | None = None, *, max_bytes: int | None = None
+    ) -> str | None:
+        """Read a file; the configuration is read once a run, though the run's checks and the
+        handler it hands the event to both ask for it."""
+        if path != REPO_CONFIG_PATH or max_bytes is not None:
+            return await super().get_file(repo, path, ref, max_bytes=max_bytes)
+        if (repo, ref) not in self._configs:
+            self._configs[repo, ref] = await super().get_file(repo, path, ref)
+        return self._configs[repo, ref]
 
     def item_changed(self, change: str, issue: dict[str, Any]) -> None:
         """Note the change for the outputs and the job summary."""

@@ -96,6 +96,20 @@ async def test_a_push_run_opens_the_items_and_reports_them_in_outputs_and_summar
     assert "Dry run" not in text
 
 
+async def test_a_push_run_reads_the_configuration_once(
+    github_sim: GitHubSim, workspace: dict[str, str]
+) -> None:
+    env = await pushed(github_sim, workspace, {MEETING: SVSM})
+
+    assert await run(env) == 0
+
+    reads = github_sim.calls_matching("GET", "/repos/{o}/{r}/contents/.github/minutes-bot.yml")
+    assert [call.path.split("/contents/")[0] for call in reads] == [
+        f"/repos/{REPO}",
+        f"/repos/{REPO.split('/')[0]}/.github",
+    ]
+
+
 async def test_a_dry_run_of_a_push_shows_the_plan_and_writes_nothing(
     github_sim: GitHubSim, workspace: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
