@@ -197,6 +197,20 @@ async def test_a_pr_touching_no_minutes_gets_no_comment_at_all(
     assert github_sim.writes() == []
 
 
+async def test_a_comment_carrying_a_copied_preview_marker_is_left_alone(
+    github_sim: GitHubSim, bot: Bot
+) -> None:
+    number = await open_pull(github_sim, bot, {"src/main.rs": "fn main() {}\n"})
+    await github_sim.comment(REPO, number, "mallory", f"my own preview {PREVIEW_MARKER}")
+    await bot.settle(github_sim)
+
+    await push_to_pull(github_sim, bot, number, {MEETING: SVSM})
+
+    forged, mine = github_sim.comments(REPO, number)
+    assert (forged.user, forged.body) == ("mallory", f"my own preview {PREVIEW_MARKER}")
+    assert mine.user == "minutes-bot[bot]" and "Opens the meeting issue" in mine.body
+
+
 async def test_one_preview_costs_the_calls_of_a_plan_plus_reading_and_writing_the_comment(
     github_sim: GitHubSim, github_app_key: tuple[int, str], bot: Bot
 ) -> None:
