@@ -23,6 +23,7 @@ from bot.github import AppAuth, Auth, GitHubPort, RetryPolicy, TokenAuth
 from bot.handlers import dispatch
 from bot.handlers.context import Context, utc_now
 from bot.handlers.weekly_status import SCHEDULE_EVENT
+from bot.issue_index import IssueIndex, RedisIndex, SqliteIndex
 from bot.metrics import MeteredPort, Metrics
 from bot.pacing import WINDOW_SECONDS, LocalPacer, RedisPacer, WritePacer, pace
 from bot.queue import Delivery, EmbeddedQueue, Journal, Process, Queue
@@ -47,6 +48,7 @@ CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 METRICS = web.AppKey("metrics", Metrics)
 EXTRACTION = web.AppKey("extraction", ExtractionPool)
 PACER: web.AppKey[WritePacer | None] = web.AppKey("pacer")
+INDEX = web.AppKey("index", IssueIndex)
 
 
 def auth_from_settings(settings: ServiceSettings) -> Auth:
@@ -92,9 +94,12 @@ async def handle(
     settings: ServiceSettings,
     clock: Clock = utc_now,
     extract: Extract | None = None,
+    index: IssueIndex | None = None,
 ) -> None:
     """Dispatch one delivery to its handlers and log what it cost in API calls."""
-    context = Context(port=port, settings=settings, clock=clock, extract=extract or shared_pool())
+    context = Context(
+        port=port, settings=settings, clock=clock, extract=extract or shared_pool(), index=index
+    )
     with delivery.log_context():
         await dispatch(delivery.as_event(), context)
         log.info("delivery handled", extra={"fields": {"calls": port.calls, "writes": port.writes}})
@@ -115,6 +120,22 @@ def pacer_for(settings: ServiceSettings, journal: Journal | None) -> WritePacer 
         await asyncio.to_thread(journal.note_write, key, at)
 
     return LocalPacer(limits, history=journal.recent_writes(WINDOW_SECONDS), record=record)
+
+
+def index_for(settings: ServiceSettings, journal: str | Path | None) -> IssueIndex | None:
+    """Keep the index of the bot's issues in Redis when configured, so every replica shares
+    it, else in the journal file (if given); None without either."""
+    if settings.redis_url:
+        return RedisIndex(connect(settings.redis_url))
+    return SqliteIndex(journal) if journal is not None else None
+
+
+async def close_index(index: IssueIndex | None) -> None:
+    """Close the index's connection."""
+    if isinstance(index, RedisIndex):
+        await index.aclose()
+    elif isinstance(index, SqliteIndex):
+        index.close()
 
 
 @dataclass(frozen=True)
@@ -194,10 +215,20 @@ def create_app(
     app[EXTRACTION] = extraction or ExtractionPool()
     app[JOURNAL] = Journal(journal_path(settings, journal))
     app[PACER] = pacer_for(settings, app[JOURNAL])
+    index = index_for(settings, app[JOURNAL].path)
+    assert index is not None
+    app[INDEX] = index
     app[QUEUE] = work_queue(settings, app[JOURNAL], _processor(app), app[METRICS].gave_up)
     app.add_routes(server.routes(settings.webhook_secret or "", app[QUEUE], app[METRICS]))
     app.cleanup_ctx.extend(
-        [_http_session, _pacer_connection, _extraction_workers, _running_queue, _status_checks]
+        [
+            _http_session,
+            _pacer_connection,
+            _index_connection,
+            _extraction_workers,
+            _running_queue,
+            _status_checks,
+        ]
     )
     return app
 
@@ -225,7 +256,7 @@ async def _handle_metered(app: web.Application, delivery: Delivery) -> None:
     installation = delivery.installation_id
     port = make_port(app[SESSION], app[AUTH], settings, installation, metrics, pacer=app[PACER])
     try:
-        await handle(delivery, port, settings, app[CLOCK], app[EXTRACTION])
+        await handle(delivery, port, settings, app[CLOCK], app[EXTRACTION], app[INDEX])
     finally:
         metrics.github_used(port)
 
@@ -272,6 +303,11 @@ async def _pacer_connection(app: web.Application) -> AsyncIterator[None]:
     pacer = app[PACER]
     if isinstance(pacer, RedisPacer):
         await pacer.aclose()
+
+
+async def _index_connection(app: web.Application) -> AsyncIterator[None]:
+    yield
+    await close_index(app[INDEX])
 
 
 async def _extraction_workers(app: web.Application) -> AsyncIterator[None]:
