@@ -24,6 +24,7 @@ from bot.handlers import dispatch
 from bot.handlers.context import Context, utc_now
 from bot.handlers.weekly_status import SCHEDULE_EVENT
 from bot.metrics import MeteredPort, Metrics
+from bot.model_client import ModelReader, model_reader
 from bot.pacing import WINDOW_SECONDS, LocalPacer, RedisPacer, WritePacer, pace
 from bot.queue import Delivery, EmbeddedQueue, Journal, Process, Queue
 from bot.redis_queue import RedisQueue, connect
@@ -47,6 +48,8 @@ CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 METRICS = web.AppKey("metrics", Metrics)
 EXTRACTION = web.AppKey("extraction", ExtractionPool)
 PACER: web.AppKey[WritePacer | None] = web.AppKey("pacer")
+# One for the service, so its answers cache and its daily budget count across deliveries.
+MODEL = web.AppKey("model", ModelReader)
 
 
 def auth_from_settings(settings: ServiceSettings) -> Auth:
@@ -92,9 +95,10 @@ async def handle(
     settings: ServiceSettings,
     clock: Clock = utc_now,
     extract: Extract | None = None,
+    model: ModelReader | None = None,
 ) -> None:
     """Dispatch one delivery to its handlers and log what it cost in API calls."""
-    context = Context(port=port, settings=settings, clock=clock, extract=extract or shared_pool())
+    context = Context(port, settings, clock, extract=extract or shared_pool(), model=model)
     with delivery.log_context():
         await dispatch(delivery.as_event(), context)
         log.info("delivery handled", extra={"fields": {"calls": port.calls, "writes": port.writes}})
@@ -225,7 +229,7 @@ async def _handle_metered(app: web.Application, delivery: Delivery) -> None:
     installation = delivery.installation_id
     port = make_port(app[SESSION], app[AUTH], settings, installation, metrics, pacer=app[PACER])
     try:
-        await handle(delivery, port, settings, app[CLOCK], app[EXTRACTION])
+        await handle(delivery, port, settings, app[CLOCK], app[EXTRACTION], app[MODEL])
     finally:
         metrics.github_used(port)
 
@@ -264,6 +268,7 @@ def remembering(journal: Journal, process: Process) -> Process:
 async def _http_session(app: web.Application) -> AsyncIterator[None]:
     async with aiohttp.ClientSession() as session:
         app[SESSION] = session
+        app[MODEL] = model_reader(session, app[SETTINGS])
         yield
 
 

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from bot.config import ServiceSettings
     from bot.dry_run import DryRun
     from bot.github import GitHubPort
+    from bot.model_client import ModelReader
 
 
 def utc_now() -> datetime:
@@ -27,7 +28,7 @@ class Context:
     where minutes are extracted (worker processes, never the event loop).
 
     `dry_run`, when set, is where handlers that support it record what they would change
-    instead of changing it.
+    instead of changing it; `model` reads minutes for repositories whose `reader` wants it.
     """
 
     port: GitHubPort
@@ -35,3 +36,4 @@ class Context:
     clock: Callable[[], datetime] = field(default=utc_now)
     dry_run: DryRun | None = None
     extract: Extract = field(default_factory=shared_pool)
+    model: ModelReader | None = None
