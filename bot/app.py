@@ -23,6 +23,7 @@ from bot.github import AppAuth, Auth, GitHubPort, RetryPolicy, TokenAuth
 from bot.handlers import dispatch
 from bot.handlers.context import Context, utc_now
 from bot.handlers.weekly_status import SCHEDULE_EVENT
+from bot.issue_index import IssueIndex, RedisIndex, SqliteIndex
 from bot.metrics import MeteredPort, Metrics
 from bot.model_client import ModelReader, model_reader
 from bot.pacing import WINDOW_SECONDS, LocalPacer, RedisPacer, WritePacer, pace
@@ -50,6 +51,7 @@ EXTRACTION = web.AppKey("extraction", ExtractionPool)
 PACER: web.AppKey[WritePacer | None] = web.AppKey("pacer")
 # One for the service, so its answers cache and its daily budget count across deliveries.
 MODEL = web.AppKey("model", ModelReader)
+INDEX = web.AppKey("index", IssueIndex)
 
 
 def auth_from_settings(settings: ServiceSettings) -> Auth:
@@ -95,10 +97,18 @@ async def handle(
     settings: ServiceSettings,
     clock: Clock = utc_now,
     extract: Extract | None = None,
+    index: IssueIndex | None = None,
     model: ModelReader | None = None,
 ) -> None:
     """Dispatch one delivery to its handlers and log what it cost in API calls."""
-    context = Context(port, settings, clock, extract=extract or shared_pool(), model=model)
+    context = Context(
+        port=port,
+        settings=settings,
+        clock=clock,
+        extract=extract or shared_pool(),
+        index=index,
+        model=model,
+    )
     with delivery.log_context():
         await dispatch(delivery.as_event(), context)
         log.info("delivery handled", extra={"fields": {"calls": port.calls, "writes": port.writes}})
@@ -119,6 +129,22 @@ def pacer_for(settings: ServiceSettings, journal: Journal | None) -> WritePacer 
         await asyncio.to_thread(journal.note_write, key, at)
 
     return LocalPacer(limits, history=journal.recent_writes(WINDOW_SECONDS), record=record)
+
+
+def index_for(settings: ServiceSettings, journal: str | Path | None) -> IssueIndex | None:
+    """Keep the index of the bot's issues in Redis when configured, so every replica shares
+    it, else in the journal file (if given); None without either."""
+    if settings.redis_url:
+        return RedisIndex(connect(settings.redis_url))
+    return SqliteIndex(journal) if journal is not None else None
+
+
+async def close_index(index: IssueIndex | None) -> None:
+    """Close the index's connection."""
+    if isinstance(index, RedisIndex):
+        await index.aclose()
+    elif isinstance(index, SqliteIndex):
+        index.close()
 
 
 @dataclass(frozen=True)
@@ -198,10 +224,20 @@ def create_app(
     app[EXTRACTION] = extraction or ExtractionPool()
     app[JOURNAL] = Journal(journal_path(settings, journal))
     app[PACER] = pacer_for(settings, app[JOURNAL])
+    index = index_for(settings, app[JOURNAL].path)
+    assert index is not None
+    app[INDEX] = index
     app[QUEUE] = work_queue(settings, app[JOURNAL], _processor(app), app[METRICS].gave_up)
     app.add_routes(server.routes(settings.webhook_secret or "", app[QUEUE], app[METRICS]))
     app.cleanup_ctx.extend(
-        [_http_session, _pacer_connection, _extraction_workers, _running_queue, _status_checks]
+        [
+            _http_session,
+            _pacer_connection,
+            _index_connection,
+            _extraction_workers,
+            _running_queue,
+            _status_checks,
+        ]
     )
     return app
 
@@ -229,7 +265,9 @@ async def _handle_metered(app: web.Application, delivery: Delivery) -> None:
     installation = delivery.installation_id
     port = make_port(app[SESSION], app[AUTH], settings, installation, metrics, pacer=app[PACER])
     try:
-        await handle(delivery, port, settings, app[CLOCK], app[EXTRACTION], app[MODEL])
+        await handle(
+            delivery, port, settings, app[CLOCK], app[EXTRACTION], app[INDEX], app[MODEL]
+        )
     finally:
         metrics.github_used(port)
 
@@ -277,6 +315,11 @@ async def _pacer_connection(app: web.Application) -> AsyncIterator[None]:
     pacer = app[PACER]
     if isinstance(pacer, RedisPacer):
         await pacer.aclose()
+
+
+async def _index_connection(app: web.Application) -> AsyncIterator[None]:
+    yield
+    await close_index(app[INDEX])
 
 
 async def _extraction_workers(app: web.Application) -> AsyncIterator[None]:

@@ -12,6 +12,7 @@ from bot.compat import assert_never
 from bot.github import AmbiguousWriteError
 from bot.handlers.linked_pulls import tell_pulls
 from bot.handlers.notices import CommitNotices
+from bot.issue_index import entry_of
 from bot.marker import parse_marker, written_by
 from bot.reconcile import (
     AddSubIssue,
@@ -30,6 +31,7 @@ from bot.reconcile import (
 if TYPE_CHECKING:
     from bot.config import Labels
     from bot.github import GitHubPort
+    from bot.issue_index import IssueIndex
     from bot.minutes.model import ActionItem, Minutes
     from bot.render import RenderContext
 
@@ -37,13 +39,30 @@ log = logging.getLogger(__name__)
 
 
 class Applier:
-    """Apply the plans of one repository; remembers which labels exist across plans."""
+    """Apply the plans of one repository; remembers which labels exist across plans.
 
-    def __init__(self, port: GitHubPort, repo: str, labels: Labels) -> None:
+    With an `index`, each issue written is recorded there as GitHub answered it.
+    """
+
+    def __init__(
+        self, port: GitHubPort, repo: str, labels: Labels, *, index: IssueIndex | None = None
+    ) -> None:
         self.port = port
         self.repo = repo
         self.labels = labels
+        self.index = index
         self.known_labels: set[str] = set()
+
+    async def noted(self, issue: dict[str, Any]) -> dict[str, Any]:
+        """Record an issue just written in the index; return it."""
+        entry = entry_of(issue) if self.index is not None else None
+        if entry is not None and self.index is not None:
+            await self.index.note(self.repo, [entry])
+        return issue
+
+    async def edit(self, number: int, **fields: Any) -> None:
+        """Edit an issue's fields, and record the issue as it now is."""
+        await self.noted(await self.port.update_issue(self.repo, number, **fields))
 
     async def apply(self, plan: Plan, minutes: Minutes, ctx: RenderContext) -> Applied:
         """Apply every operation of `plan` in order and return what was created."""
@@ -83,7 +102,7 @@ class Applier:
             case UpdateMeetingIssue():
                 body = listed_meeting_body(op, minutes, ctx, applied.items)
                 if body != op.current_body:
-                    await self.port.update_issue(self.repo, op.number, body=body)
+                    await self.edit(op.number, body=body)
             case _:
                 assert_never(op)
 
@@ -112,7 +131,7 @@ class Applier:
         to plan again and open it.
         """
         try:
-            return await self.port.create_issue(
+            created = await self.port.create_issue(
                 self.repo, title=title, body=body, labels=list(labels), assignees=list(assignees)
             )
         except AmbiguousWriteError:
@@ -120,7 +139,8 @@ class Applier:
             found = await self.port.confirm(lambda: self.find_created(body, labels[0]))
             if found is None:
                 raise
-            return found
+            created = found
+        return await self.noted(created)
 
     async def find_created(self, body: str, label: str) -> dict[str, Any] | None:
         """Return the bot's issue under `label` whose marker is the one in `body`, if any."""
@@ -153,7 +173,7 @@ class Applier:
         if op.state is not None:
             fields["state"] = op.state
         changed = {name: value for name, value in fields.items() if value is not None}
-        await self.port.update_issue(self.repo, op.number, **changed)
+        await self.edit(op.number, **changed)
         # After the edit: a lost comment is better than one said twice on a retry.
         if op.comment is not None:
             await self.port.post_comment(self.repo, op.number, op.comment)
@@ -164,7 +184,7 @@ class Applier:
         fields: dict[str, Any] = {"state": "closed", "state_reason": op.state_reason}
         if op.body is not None:
             fields["body"] = op.body
-        await self.port.update_issue(self.repo, op.number, **fields)
+        await self.edit(op.number, **fields)
 
     async def add_sub_issue(self, parent: int, issue_id: int, replace_parent: bool = False) -> bool:
         """Group an item under its meeting; the meeting's task list covers a refusal."""

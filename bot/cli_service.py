@@ -16,7 +16,16 @@ import jwt
 from aiohttp import web
 
 from bot import dry_run_report, server
-from bot.app import AUTH, EXTRACTION, JOURNAL, create_app, journal_path, pacer_for
+from bot.app import (
+    AUTH,
+    EXTRACTION,
+    JOURNAL,
+    close_index,
+    create_app,
+    index_for,
+    journal_path,
+    pacer_for,
+)
 from bot.cli_github import (
     CannotRun,
     cannot_start,
@@ -162,19 +171,29 @@ async def sync(
     installation: int | None = None,
     dry_run: DryRun | None = None,
 ) -> int:
-    """Reconcile every minutes file of `repo`; return how many there are."""
+    """Reconcile every minutes file of `repo`; return how many there are.
+
+    The service's index of the bot's issues (in Redis, or in the journal it names) is
+    rebuilt from the listing, so a sync also repairs it.
+    """
     # With Redis, the same pace as the service's replicas.
     pacer = pacer_for(settings, None)
+    index = index_for(settings, settings.journal_path) if dry_run is None else None
     async with aiohttp.ClientSession() as session:
         port = await repository_port(session, settings, repo, installation, pacer=pacer)
         try:
-            model = model_reader(session, settings)
             return await sync_repository(
-                port, repo, progress=progress, dry_run=dry_run, model=model
+                port,
+                repo,
+                progress=progress,
+                dry_run=dry_run,
+                index=index,
+                model=model_reader(session, settings),
             )
         finally:
             if isinstance(pacer, RedisPacer):
                 await pacer.aclose()
+            await close_index(index)
 
 
 def run_pull_preview(args: argparse.Namespace) -> int:

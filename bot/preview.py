@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 from bot.dry_run import Change
 from bot.ignore import IGNORE_MARKER
+from bot.inert import code_span, inert_markdown
 from bot.marker import ItemMarker, parse_marker
 from bot.minutes.model import ActionItem, Ref, RefKind
 from bot.minutes.model_reader import MODEL_READER, reading_summary
@@ -104,7 +105,7 @@ def render_preview(
 def render_config_problems(path: str, problems: str) -> str:
     """Render the comment for a head whose config cannot be used."""
     body = CONFIG_PROBLEMS.format(path=path, problems=problems)
-    return "\n\n".join([HEADER, f"#### `{path}`", body, PREVIEW_MARKER])
+    return "\n\n".join([HEADER, f"#### {code_span(path)}", body, PREVIEW_MARKER])
 
 
 def render_no_minutes() -> str:
@@ -114,7 +115,7 @@ def render_no_minutes() -> str:
 
 def section(file: FileChanges, existing: Mapping[int, Mapping[str, Any]], head: Head) -> str:
     """Render what one file would open, update and close."""
-    parts = [f"#### `{file.path}`"]
+    parts = [f"#### {code_span(file.path)}"]
     parts += _reading(file.changes)
     parts += _openings(file.changes, head)
     parts += _updates(file.changes, existing)
@@ -158,8 +159,8 @@ def _owner(name: str, login: str | None, ctx: RenderContext) -> str:
     if login is None:
         return f"{_cell(name)}: {NO_LOGIN}"
     if login not in ctx.assignable:
-        return f"{_cell(name)} → `{login}` cannot be assigned here"
-    return f"{_cell(name)} → `@{login}`"
+        return f"{_cell(name)} → {code_span(login)} cannot be assigned here"
+    return f"{_cell(name)} → {code_span('@' + login)}"
 
 
 def ref_cell(ref: Ref, ctx: RenderContext) -> str:
@@ -173,7 +174,7 @@ def ref_cell(ref: Ref, ctx: RenderContext) -> str:
         return f'"{_cell(ref.value)}": {found}'
     if ref.kind is RefKind.BRANCH:
         return _cell(branch_text(ref, ctx))
-    return f"`{ref.value}`"
+    return code_span(ref.value)
 
 
 def _updates(changes: Sequence[Change], existing: Mapping[int, Mapping[str, Any]]) -> list[str]:
@@ -238,5 +239,5 @@ def _day(day: object) -> str:
 
 
 def _cell(text: str) -> str:
-    """Keep text inside its table cell: no pipes, no line breaks."""
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Write people's text inert and inside its table cell: no pipes, no line breaks."""
+    return " ".join(inert_markdown(text).splitlines()).replace("|", "\\|")

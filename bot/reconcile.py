@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 from rapidfuzz import fuzz
 
-from bot.inert import code_span
+from bot.inert import code_span, inert_title
 from bot.marker import (
     ItemMarker,
     MeetingMarker,
@@ -362,7 +362,7 @@ def meeting_title(minutes: Minutes, path: str) -> str:
     name = _short_meeting_name(minutes.title or "")
     if minutes.meeting_date:
         name = without_date(name, minutes.meeting_date)
-    return f"Meeting {when}: {name}" if name else f"Meeting {when}"
+    return inert_title(f"Meeting {when}: {name}" if name else f"Meeting {when}")
 
 
 def without_date(text: str, day: date) -> str:
@@ -591,7 +591,7 @@ def _creation(
         reader=item.reader,
     )
     body = item_body(item, ctx, marker, item_view(item, ctx.assignable))
-    return CreateItemIssue(key, item.title, body, labels, assignees)
+    return CreateItemIssue(key, inert_title(item.title), body, labels, assignees)
 
 
 def item_body(item: ActionItem, ctx: RenderContext, marker: ItemMarker, view: ItemView) -> str:
@@ -705,8 +705,9 @@ def _view(
 
 def _new_title(item: ActionItem, issue: Tracked) -> str | None:
     # A title that differs from the one the bot wrote was edited by a person: keep it.
-    edited = issue.title != issue.marker.title
-    return None if edited or item.title == issue.marker.title else item.title
+    edited = issue.title not in (issue.marker.title, inert_title(issue.marker.title))
+    written = inert_title(item.title)
+    return None if edited or written == issue.title else written
 
 
 def chosen_on_github(issue: Tracked) -> tuple[str, ...] | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import quote
 
-from bot.inert import code_span
+from bot.inert import code_span, inert_markdown, inert_title
 from bot.minutes.model import ActionItem, Ref, RefKind, normalise_words
 
 GITHUB_URL = "https://github.com"
@@ -75,8 +75,8 @@ class ItemView:
 
 
 def item_view(item: ActionItem, assignable: frozenset[str], number: int | None = None) -> ItemView:
-    """Show an item as the minutes state it."""
-    return ItemView(item.title, owner_text(item, assignable), item.due, number=number)
+    """Show an item as the minutes state it, under the title the bot gives its issue."""
+    return ItemView(inert_title(item.title), owner_text(item, assignable), item.due, number=number)
 
 
 def state_facts(view: ItemView) -> list[str]:
@@ -189,8 +189,8 @@ def branch_text(ref: Ref, ctx: RenderContext) -> str:
     """Link a branch of this repository (or of one named `owner/name`); name any other."""
     repo = _branch_repo(ref, ctx.repo)
     if repo is None:
-        return f"`{ref.value}` ({ref.repository})"
-    return f"[`{ref.value}`]({repo_url(ctx, repo)}/tree/{quote(ref.value, safe='/')})"
+        return f"{code_span(ref.value)} ({inert_markdown(ref.repository)})"
+    return f"[{code_span(ref.value)}]({repo_url(ctx, repo)}/tree/{quote(ref.value, safe='/')})"
 
 
 def repo_url(ctx: RenderContext, repo: str | None = None) -> str:
@@ -218,16 +218,15 @@ def _shortened(text: str) -> str:
 
 
 def quote_block(text: str) -> str:
-    """Quote `text` as Markdown, unable to open an HTML comment that hides the rest."""
-    safe = text.replace("<!--", "&lt;!--")
-    return "\n".join(f"> {line}".rstrip() for line in safe.splitlines() or [""])
+    """Quote `text` as Markdown that shows it as written and makes nothing live."""
+    return "\n".join(f"> {inert_markdown(line)}".rstrip() for line in text.splitlines() or [""])
 
 
 def task_line(view: ItemView) -> str:
     """Render one meeting task: `- [ ] #12 Title (@owner, due 2025-01-31)`, `[x]` once closed."""
     ref = f"#{view.number} " if view.number is not None else ""
     details = view.owners + (f", due {view.due.isoformat()}" if view.due else "")
-    return f"- [{'x' if view.closed else ' '}] {ref}{view.title} ({details})"
+    return f"- [{'x' if view.closed else ' '}] {ref}{inert_markdown(view.title)} ({details})"
 
 
 def with_task(meeting_body: str, view: ItemView) -> str:
@@ -260,8 +259,8 @@ def _owner(name: str, login: str | None, assignable: frozenset[str]) -> str:
     if login and login in assignable:
         return f"@{login}"
     if login:
-        return f"{name} (`{login}` cannot be assigned in this repository)"
-    return f"{name} (no GitHub login known)"
+        return f"{inert_markdown(name)} ({code_span(login)} cannot be assigned in this repository)"
+    return f"{inert_markdown(name)} (no GitHub login known)"
 
 
 def _needs_candidates(ref: Ref, ctx: RenderContext) -> bool:
@@ -272,6 +271,6 @@ def _candidates_line(ref: Ref, ctx: RenderContext) -> str:
     resolved = ctx.links.get(ref)
     candidates = () if resolved is None or isinstance(resolved, Link) else tuple(resolved)
     if not candidates:
-        return f"**Related:** {ref.value} (no matching pull request found)"
-    listed = "".join(f"\n  - {link_text(c, ctx.repo)} {c.title}" for c in candidates)
-    return f"**Related:** {ref.value}, not found for sure; it may be one of:{listed}"
+        return f"**Related:** {inert_markdown(ref.value)} (no matching pull request found)"
+    listed = "".join(f"\n  - {link_text(c, ctx.repo)} {inert_markdown(c.title)}" for c in candidates)
+    return f"**Related:** {inert_markdown(ref.value)}, not found for sure; it may be one of:{listed}"

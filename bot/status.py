@@ -15,6 +15,7 @@ from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.compat import StrEnum
+from bot.inert import inert_markdown
 
 MAX_OPEN_LINES = 100
 MAX_DONE_LINES = 50
@@ -322,8 +323,8 @@ class _Report:
 
     def owner(self, owner: str) -> str:
         """Link a login to its profile without the `@` that would notify them each week."""
-        if not owner.startswith("@"):
-            return owner
+        if not _LOGIN.fullmatch(owner):
+            return inert_markdown(owner)
         login = owner.removeprefix("@")
         return f"[{login}]({self.site}/{login})"
 
@@ -336,6 +337,9 @@ class _Report:
         url = self.items[0].url if self.items else ""
         scheme, _, rest = url.partition("://")
         return f"{scheme}://{rest.split('/', 1)[0]}" if rest else "https://github.com"
+
+
+_LOGIN = re.compile(r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
 
 
 def _due_order(item: TrackedItem) -> tuple[date, datetime, int]:
@@ -352,9 +356,10 @@ def _link(item: TrackedItem) -> str:
 
 
 def _title(item: TrackedItem) -> str:
-    """Return the title on one line, shortened, with `<` escaped so it cannot open HTML."""
-    title = " ".join(item.title.split()).replace("<", "&lt;")
-    return title if len(title) <= MAX_TITLE_CHARS else title[: MAX_TITLE_CHARS - 1] + "…"
+    """Return the title on one line, shortened, mentioning and linking nothing."""
+    title = " ".join(item.title.split())
+    short = title if len(title) <= MAX_TITLE_CHARS else title[: MAX_TITLE_CHARS - 1] + "…"
+    return inert_markdown(short)
 
 
 def _capped(blocks: Sequence[tuple[str, list[str]]], limit: int, what: str) -> str:

@@ -190,27 +190,29 @@ async def minutes_bot(env: Mapping[str, str], *args: str) -> Finished:
     return Finished(process.returncode, stdout.decode(), stderr.decode())
 
 
-def create_svsm_repo(github_sim: GitHubSim) -> str:
+def create_svsm_repo(github_sim: GitHubSim, full_name: str = REPO) -> str:
     """Create the SVSM repository with its people, their roles and two open PRs."""
     for login, name in PEOPLE.items():
-        github_sim.add_user(login, name)
-    github_sim.add_repo(REPO, files={".github/minutes-bot.yml": CONFIG, "README.md": "# SVSM\n"})
+        if login.lower() not in github_sim.state.users:
+            github_sim.add_user(login, name)
+    files = {".github/minutes-bot.yml": CONFIG, "README.md": "# SVSM\n"}
+    github_sim.add_repo(full_name, files=files)
     for login in PEOPLE:
-        github_sim.set_permission(REPO, login, "write")
+        github_sim.set_permission(full_name, login, "write")
     github_sim.add_pull(
-        REPO,
+        full_name,
         title="Initial user space (user-mode) support",
         author="vijay-dhanraj",
         created_at=datetime(2024, 11, 20, tzinfo=UTC),
     )
     github_sim.add_pull(
-        REPO,
+        full_name,
         title="Multiprocessor startup for the native platform",
         author="jlange",
         draft=True,
         created_at=datetime(2024, 12, 2, tzinfo=UTC),
     )
-    return REPO
+    return full_name
 
 
 def action_env(sim: GitHubSim, token: str, event: str, payload: dict[str, Any], folder: Path) -> dict[str, str]:

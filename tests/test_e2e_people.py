@@ -108,7 +108,7 @@ async def test_a_due_date_set_by_command_survives_an_edit_of_its_sentence_and_a_
 
     assert synced.status == 0, synced.stderr
     body = github_sim.issue(REPO, item.number).body or ""
-    assert "> @peterfang: resubmit all the changes" in body  # the push did reach the item
+    assert "> @&#8203;peterfang: resubmit all the changes" in body  # the push did reach the item
     assert "- **Due:** 2025-01-31" in body
     assert meeting_task(github_sim, item.number).endswith("(@peterfang, due 2025-01-31)")
     assert [c.user for c in github_sim.comments(REPO, item.number)] == ["peterfang"]

@@ -12,6 +12,7 @@ from bot.github import NotFound
 from bot.handlers import (
     comments,
     installation,
+    issue_index,
     item_state,
     ping,
     pull_preview,
@@ -31,6 +32,7 @@ router = Router(
     push.router,  # turn pushed minutes into issues
     comments.router,  # run /done, /drop, /due ... commented on item issues
     item_state.router,  # follow items closed, reopened, (un)assigned or retitled on GitHub
+    issue_index.router,  # note in the index where the bot's issues are and their state
     pulls.router,  # tell items when a PR they link to is merged or closed
     pull_preview.router,  # preview on a PR that changes minutes what merging it would do
     weekly_status.router,  # post the weekly status on the tracker issue when it is due

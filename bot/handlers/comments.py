@@ -74,6 +74,8 @@ CANNOT_ASSIGN = "{logins} cannot be assigned issues in this repository."
 # A person refused on an issue is told once in this long; later commands only get 😕.
 REFUSAL_WINDOW = timedelta(days=1)
 _DONE_LINE = re.compile(r"\n- \*\*Done:\*\* [^\n]*")  # never first: the owner is
+# A reference of `/done with` that holds nothing but a reference: no `@`, HTML or spaces.
+_PLAIN_REF = re.compile(r"[\w./#:-]+")
 
 
 class Verdict(enum.Enum):
@@ -167,10 +169,16 @@ def without_done(body: str) -> str:
 
 def done_text(command: Done, login: str, today: date) -> str:
     """Say what finished an item: `with #123: after the rebase (@peter, 2024-12-20)`."""
-    what = f"with {command.ref}" if command.ref else ""
+    # The reference the command names is the one link kept: it is what the person asked for.
+    what = f"with {_live_ref(command.ref)}" if command.ref else ""
     if command.note:
-        what = f"{what}: {command.note}" if what else command.note
-    return " ".join(part for part in (inert_text(what), f"(@{login}, {today.isoformat()})") if part)
+        what = f"{what}: {inert_text(command.note)}" if what else inert_text(command.note)
+    return " ".join(part for part in (what, f"(@{login}, {today.isoformat()})") if part)
+
+
+def _live_ref(ref: str) -> str:
+    """Keep `#123`, `owner/repo#5` or an issue address live; anything more is made inert."""
+    return ref if _PLAIN_REF.fullmatch(ref) else inert_text(ref)
 
 
 async def _run(data: dict[str, Any], commands: tuple[Command, ...], context: Context) -> None:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from bot.config import ServiceSettings
     from bot.dry_run import DryRun
     from bot.github import GitHubPort
+    from bot.issue_index import IssueIndex
     from bot.model_client import ModelReader
 
 
@@ -28,7 +29,9 @@ class Context:
     where minutes are extracted (worker processes, never the event loop).
 
     `dry_run`, when set, is where handlers that support it record what they would change
-    instead of changing it; `model` reads minutes for repositories whose `reader` wants it.
+    instead of changing it. `index`, when the service keeps one, says where the bot's
+    issues are, so a push reads only its files' issues; `model` reads minutes for
+    repositories whose `reader` wants it.
     """
 
     port: GitHubPort
@@ -36,4 +39,5 @@ class Context:
     clock: Callable[[], datetime] = field(default=utc_now)
     dry_run: DryRun | None = None
     extract: Extract = field(default_factory=shared_pool)
+    index: IssueIndex | None = None
     model: ModelReader | None = None

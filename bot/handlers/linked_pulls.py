@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from bot.inert import code_span, inert_markdown
 from bot.marker import written_by
 from bot.minutes.model import ActionItem
 from bot.render import Link, RenderContext, owner_text, repo_url
@@ -54,10 +55,11 @@ def render_section(items: Sequence[tuple[ActionItem, int]], pull: Link, ctx: Ren
     # The default branch's copy, not the commit's: a new commit must not change the comment.
     source = f"{repo_url(ctx)}/blob/HEAD/{quote(ctx.path)}"
     lines = [
-        f"- {_issue_ref(ctx.repo, number, pull)} {item.title} ({owner_text(item, ctx.assignable)})"
+        f"- {_issue_ref(ctx.repo, number, pull)} {inert_markdown(item.title)} "
+        f"({owner_text(item, ctx.assignable)})"
         for item, number in items
     ]
-    body = "\n".join([f"From [`{ctx.path}`]({source}):", *lines])
+    body = "\n".join([f"From [{code_span(ctx.path)}]({source}):", *lines])
     return f"{section_start(ctx.path)}\n{body}\n{SECTION_END}"
 
 

@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 from bot.apply import Applier
 from bot.config import RULES_AND_MODEL, is_minutes_path
 from bot.extraction import Extract, ExtractionTimeout, Job, shared_pool
-from bot.github import AmbiguousWriteError, FileTooLarge, GitHubPort
+from bot.github import AmbiguousWriteError, FileTooLarge, GitHubPort, NotFound
 from bot.handlers import notices
 from bot.handlers.context import utc_now
 from bot.handlers.refs import ReferenceReads, resolve_refs
 from bot.handlers.repo_config import load_repo_config
 from bot.handlers.weekly_status import refresh_tracker
 from bot.ignore import without_ignored_lines
+from bot.issue_index import IndexEntry, IssueIndex, entry_of
 from bot.links import people_of, with_sure_owners
 from bot.marker import parse_marker, trusted_marker
 from bot.minutes.model import ActionItem, Minutes, Ref, RefKind
@@ -109,9 +110,12 @@ class MinutesReconciler:
         thorough: bool = False,
         meeting_date: date | None = None,
         extract: Extract | None = None,
+        index: IssueIndex | None = None,
         model: ModelReader | None = None,
     ) -> None:
         self.port = port
+        # Where the bot's issues are, by file: with it a push lists only its file's labels.
+        self.index = index
         self.extract = extract or shared_pool()
         self.model = model
         # A thorough run (sync) also checks meeting issues when no item changed, so it
@@ -130,6 +134,10 @@ class MinutesReconciler:
             meeting_issue=config.meeting_issue,
         )
         self._issues: list[dict[str, Any]] | None = None
+        # Whether `_issues` holds every item issue (a full listing), and which meeting
+        # labels were listed when it holds only the files looked up in the index.
+        self._listed_all = False
+        self._listed_labels: set[str] = set()
         # Meeting issues this run opened, with the items this run made their sub-issues.
         self._linked_now: dict[int, set[int]] = {}
         self._assignable: dict[str, bool] = {}
@@ -137,16 +145,81 @@ class MinutesReconciler:
         self.changed = False
 
     async def issues(self) -> list[dict[str, Any]]:
-        """Return every issue, open or closed, the bot opened under its item label."""
+        """Return the bot's issues read so far: all of them, open or closed, under its item
+        label, unless an index lets each file be read on its own (`cover`)."""
         if self._issues is None:
-            self._issues = await self.own(
+            if self.index is None or self.thorough:
+                await self.list_all()
+            else:
+                self._issues = []
+        assert self._issues is not None
+        return self._issues
+
+    async def list_all(self) -> None:
+        """List every issue under the item label, and rebuild the index from the listing."""
+        self._issues = []
+        self._add(
+            await self.own(
                 await self.port.list_issues(self.repo, labels=self.config.labels.item, state="all")
             )
-            # Labels on the bot's issues exist; only others need creating.
-            self.applier.known_labels.update(
-                label["name"] for issue in self._issues for label in issue.get("labels") or ()
-            )
-        return self._issues
+        )
+        self._listed_all = True
+        if self.index is not None:
+            await self.index.rebuild(self.repo, entries_of(self._issues))
+
+    def _add(self, issues: Iterable[dict[str, Any]]) -> None:
+        """Add issues not read yet to those read; their labels are known to exist."""
+        pool = self._issues if self._issues is not None else []
+        self._issues = pool
+        listed = {issue["number"] for issue in pool}
+        pool.extend(issue for issue in issues if issue["number"] not in listed)
+        # Labels on the bot's issues exist; only others need creating.
+        self.applier.known_labels.update(
+            label["name"] for issue in pool for label in issue.get("labels") or ()
+        )
+
+    async def cover(self, path: str, label: str | None = None) -> None:
+        """Read the issues of `path` (and those under `label`) through the index.
+
+        The index names the meeting labels the file's issues carry; listing those finds
+        them in a page or two however many issues the repository holds, and an issue a
+        person took the label off is read by its number. `label`, the label the minutes
+        give their issues now, is listed too: it finds issues whose entries a crash lost.
+        With no index, or a stale one, everything is listed and the index rebuilt.
+        """
+        await self.issues()
+        if self.index is None or self._listed_all:
+            return
+        entries = await self.index.of_file(self.repo, path)
+        if entries is None:
+            await self.list_all()
+            return
+        prefix = self.config.labels.meeting_prefix
+        labels = {name for entry in entries for name in entry.labels if name.startswith(prefix)}
+        labels |= {label} if label else set()
+        for name in sorted(labels - self._listed_labels):
+            self._listed_labels.add(name)
+            self._add(await self.own(await self.port.list_issues(self.repo, labels=name, state="all")))
+        await self._read_unlisted(entries)
+        await self._heal(path, entries)
+
+    async def _read_unlisted(self, entries: Iterable[IndexEntry]) -> None:
+        """Read by number the indexed issues no listing found; forget those gone."""
+        listed = {issue["number"] for issue in await self.issues()}
+        gone = []
+        for number in sorted({entry.number for entry in entries} - listed):
+            try:
+                self._add(await self.own([await self.port.get_issue(self.repo, number)]))
+            except NotFound:
+                gone.append(number)
+        if gone and self.index is not None:
+            await self.index.drop(self.repo, gone)
+
+    async def _heal(self, path: str, entries: Iterable[IndexEntry]) -> None:
+        """Record in the index what the file's issues say now, where it differs."""
+        seen = set(entries_of(await self.issues(), path))
+        if self.index is not None and seen - set(entries):
+            await self.index.note(self.repo, seen - set(entries))
 
     async def file_issues(self, path: str) -> list[dict[str, Any]]:
         """Return the bot's issues, including the meeting issue of `path`.
@@ -171,11 +244,12 @@ class MinutesReconciler:
     async def update(self, path: str) -> Minutes | None:
         """Reconcile the issues of the minutes file at `path`; return its minutes as read."""
         # Reads that do not depend on each other go out together.
-        text, _ = await asyncio.gather(self.read_text(path), self.issues())
+        text, _ = await asyncio.gather(self.read_text(path), self.cover(path))
         read = await self.read(path, text) if text is not None else None
         if read is None:
             return None
         minutes, ctx = read
+        await self.cover(path, meeting_label(minutes, path, self.settings))
         if self.thorough:  # also the meeting issues no item links to: duplicates to merge
             await self.add_meetings(minutes)
         elif self.in_step(minutes, ctx, await self.issues()):
@@ -305,19 +379,23 @@ class MinutesReconciler:
     async def relist(self, minutes: Minutes) -> None:
         """Forget what was listed; list the items and the file's meeting issue afresh."""
         self._issues = None
+        self._listed_all = False
+        self._listed_labels.clear()
+        await self.cover(minutes.path)
         await self.add_meetings(minutes)
 
     async def add_meetings(self, minutes: Minutes) -> None:
         """Add the bot's issues under the file's meeting label to those listed."""
         label = meeting_label(minutes, minutes.path, self.settings)
-        meetings = await self.own(await self.port.list_issues(self.repo, labels=label, state="all"))
-        issues = await self.issues()
-        listed = {issue["number"] for issue in issues}
-        issues.extend(issue for issue in meetings if issue["number"] not in listed)
+        if label not in self._listed_labels:
+            self._listed_labels.add(label)
+            await self.issues()
+            self._add(await self.own(await self.port.list_issues(self.repo, labels=label, state="all")))
 
     async def remove(self, path: str) -> None:
         """Close the open items of a minutes file that was deleted."""
         ctx = RenderContext(self.repo, path, self.sha, server_url=self.server_url)
+        await self.cover(path)
         plan = reconcile_deleted(await self.file_issues(path), ctx)
         self.changed |= bool(plan.operations)
         await self.applier.apply(plan, Minutes(path=path, title=None, meeting_date=None), ctx)
@@ -371,6 +449,7 @@ def live_reconciler(
     config: RepoConfig,
     *,
     dry_run: DryRun | None = None,
+    index: IssueIndex | None = None,
     **options: Any,
 ) -> MinutesReconciler:
     """Return the service's reconciler for a repository as GitHub describes it.
@@ -378,9 +457,20 @@ def live_reconciler(
     With `dry_run`, plans are recorded there instead of applied: nothing is written.
     """
     repo = repository["full_name"]
-    writer: Writer = dry_run if dry_run is not None else Applier(port, repo, config.labels)
+    if dry_run is not None:  # a dry run neither writes issues nor records them
+        writer: Writer = dry_run
+        index = None
+    else:
+        writer = Applier(port, repo, config.labels, index=index)
     return MinutesReconciler(
-        port, repo, sha, config, writer=writer, server_url=server_url(repository), **options
+        port,
+        repo,
+        sha,
+        config,
+        writer=writer,
+        server_url=server_url(repository),
+        index=index,
+        **options,
     )
 
 
@@ -421,20 +511,29 @@ async def sync_repository(
     clock: Callable[[], datetime] = utc_now,
     dry_run: DryRun | None = None,
     extract: Extract | None = None,
+    index: IssueIndex | None = None,
     model: ModelReader | None = None,
 ) -> int:
     """Reconcile every minutes file of `repo` from scratch; return how many there are.
 
     Files whose issues exist but which are gone from the default branch have their
     items closed, so this also heals whatever a lost webhook missed. A dry run records
-    the plans in `dry_run` and writes nothing.
+    the plans in `dry_run` and writes nothing. The listing rebuilds `index`, if given.
     """
     repository = await port.get_repo(repo)
     sha = await port.head_sha(repo, repository["default_branch"])
     config = await load_repo_config(port, repo, sha)
     paths = [path for path in await port.list_files(repo, ref=sha) if is_minutes_path(config, path)]
     reconciler = live_reconciler(
-        port, repository, sha, config, thorough=True, dry_run=dry_run, extract=extract, model=model
+        port,
+        repository,
+        sha,
+        config,
+        thorough=True,
+        dry_run=dry_run,
+        extract=extract,
+        index=index,
+        model=model,
     )
     for done, path in enumerate(paths, 1):
         progress(f"[{done}/{len(paths)}] {path}")
@@ -445,6 +544,12 @@ async def sync_repository(
     if reconciler.changed and dry_run is None:
         await refresh_tracker(port, repo, config, clock())
     return len(paths)
+
+
+def entries_of(issues: Iterable[Mapping[str, Any]], path: str | None = None) -> list[IndexEntry]:
+    """Return the index entries of the bot's issues (of the file at `path`, if given)."""
+    entries = (entry_of(issue) for issue in issues)
+    return [e for e in entries if e is not None and (path is None or e.file == path)]
 
 
 def files_with_issues(issues: Iterable[Mapping[str, Any]]) -> set[str]:

@@ -119,6 +119,7 @@ async def reconcile_pushed_minutes(event: sansio.Event, context: Context) -> Non
         config,
         dry_run=context.dry_run,
         extract=context.extract,
+        index=context.index,
         model=context.model,
     )
     for path in changes.updated:
