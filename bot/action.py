@@ -33,6 +33,7 @@ from bot.handlers.push import problem_list
 from bot.handlers.repo_config import load_repo_config
 from bot.handlers.weekly_status import WeeklyStatus
 from bot.metrics import ItemWatchingPort
+from bot.model_client import model_reader
 from bot.queue import Delivery
 
 log = logging.getLogger(__name__)
@@ -160,7 +161,7 @@ async def act(settings: ServiceSettings, run: Run, *, dry_run: bool = False) -> 
         config = await _checked_config(port, run, outcome)
         if run.event in SYNC_EVENTS:
             if config is not None:
-                await _sync(port, run.repo, config, outcome)
+                await _sync(port, settings, run.repo, config, outcome)
         elif not dry_run or run.event == "push":
             await _dispatch(port, settings, run, outcome)
         elif run.event == "issue_comment":
@@ -178,7 +179,8 @@ async def _dispatch(port: GitHubPort, settings: ServiceSettings, run: Run, outco
         log.warning("the %s event is skipped: its payload has no %s", run.event, missing)
         outcome.notes.append(f"The `{run.event}` event is skipped: its payload has no `{missing}`.")
         return
-    context = Context(port, settings, dry_run=outcome.planned if outcome.dry_run else None)
+    dry = outcome.planned if outcome.dry_run else None
+    context = Context(port, settings, dry_run=dry, model=model_reader(port.session, settings))
     await dispatch(event, context)
 
 
@@ -191,10 +193,13 @@ async def _checked_config(port: GitHubPort, run: Run, outcome: Outcome) -> RepoC
         return None
 
 
-async def _sync(port: GitHubPort, repo: str, config: RepoConfig, outcome: Outcome) -> None:
+async def _sync(
+    port: GitHubPort, settings: ServiceSettings, repo: str, config: RepoConfig, outcome: Outcome
+) -> None:
     """Reconcile every minutes file, then post (or, dry, render) the weekly status if due."""
     dry = outcome.planned if outcome.dry_run else None
-    await sync_repository(port, repo, progress=progress, dry_run=dry)
+    model = model_reader(port.session, settings)
+    await sync_repository(port, repo, progress=progress, dry_run=dry, model=model)
     if not config.schedule.enabled:
         return
     status = await WeeklyStatus(port, repo, config).run(utc_now(), dry_run=outcome.dry_run)

@@ -25,6 +25,7 @@ from bot.handlers.context import Context, utc_now
 from bot.handlers.weekly_status import SCHEDULE_EVENT
 from bot.issue_index import IssueIndex, RedisIndex, SqliteIndex
 from bot.metrics import MeteredPort, Metrics
+from bot.model_client import ModelReader, model_reader
 from bot.pacing import WINDOW_SECONDS, LocalPacer, RedisPacer, WritePacer, pace
 from bot.queue import Delivery, EmbeddedQueue, Journal, Process, Queue
 from bot.redis_queue import RedisQueue, connect
@@ -48,6 +49,8 @@ CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 METRICS = web.AppKey("metrics", Metrics)
 EXTRACTION = web.AppKey("extraction", ExtractionPool)
 PACER: web.AppKey[WritePacer | None] = web.AppKey("pacer")
+# One for the service, so its answers cache and its daily budget count across deliveries.
+MODEL = web.AppKey("model", ModelReader)
 INDEX = web.AppKey("index", IssueIndex)
 
 
@@ -95,10 +98,16 @@ async def handle(
     clock: Clock = utc_now,
     extract: Extract | None = None,
     index: IssueIndex | None = None,
+    model: ModelReader | None = None,
 ) -> None:
     """Dispatch one delivery to its handlers and log what it cost in API calls."""
     context = Context(
-        port=port, settings=settings, clock=clock, extract=extract or shared_pool(), index=index
+        port=port,
+        settings=settings,
+        clock=clock,
+        extract=extract or shared_pool(),
+        index=index,
+        model=model,
     )
     with delivery.log_context():
         await dispatch(delivery.as_event(), context)
@@ -256,7 +265,9 @@ async def _handle_metered(app: web.Application, delivery: Delivery) -> None:
     installation = delivery.installation_id
     port = make_port(app[SESSION], app[AUTH], settings, installation, metrics, pacer=app[PACER])
     try:
-        await handle(delivery, port, settings, app[CLOCK], app[EXTRACTION], app[INDEX])
+        await handle(
+            delivery, port, settings, app[CLOCK], app[EXTRACTION], app[INDEX], app[MODEL]
+        )
     finally:
         metrics.github_used(port)
 
@@ -295,6 +306,7 @@ def remembering(journal: Journal, process: Process) -> Process:
 async def _http_session(app: web.Application) -> AsyncIterator[None]:
     async with aiohttp.ClientSession() as session:
         app[SESSION] = session
+        app[MODEL] = model_reader(session, app[SETTINGS])
         yield
 
 

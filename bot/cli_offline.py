@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -13,6 +15,9 @@ from bot.minutes.extract import extract_minutes
 from bot.minutes.model import Minutes
 from bot.minutes.people import PeopleFileError, Roster
 
+# The `reader` choices of `.github/minutes-bot.yml`, without importing the config's reader.
+READERS = ("rules", "rules+model")
+RULES_AND_MODEL = "rules+model"
 MAX_MINUTES_BYTES = 5 * 1024 * 1024
 USAGE_ERROR = 2
 
@@ -29,6 +34,7 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
         "--date", type=_iso_date, help="meeting date (YYYY-MM-DD) if the file has none"
     )
     extract.add_argument("--format", choices=("json", "text"), default="text")
+    _reader(extract)
     extract.set_defaults(run=run_extract)
 
     plan = subparsers.add_parser(
@@ -47,7 +53,16 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
         "--date", type=_iso_date, help="meeting date (YYYY-MM-DD) if the file has none"
     )
     plan.add_argument("--format", choices=("json", "text"), default="text")
+    _reader(plan)
     plan.set_defaults(run=run_plan)
+
+
+def _reader(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--reader",
+        choices=READERS,
+        help="rules+model also asks the model set by MINUTES_BOT_MODEL_URL, _KEY and MINUTES_BOT_MODEL",
+    )
 
 
 def _common(parser: argparse.ArgumentParser, *, file_optional: bool = False) -> None:
@@ -58,9 +73,12 @@ def _common(parser: argparse.ArgumentParser, *, file_optional: bool = False) -> 
 
 def run_extract(args: argparse.Namespace) -> int:
     try:
-        minutes = _read_minutes(args.file, args.people, getattr(args, "date", None))
+        minutes = _read_minutes(args.file, args.people, getattr(args, "date", None), args.reader)
     except InputError as err:
         return _fail(str(err))
+    if minutes.reading is not None and minutes.reading.failure is not None:
+        print(f"minutes-bot: the model reader was not used: {minutes.reading.failure}; "
+              "the items are the rules' alone", file=sys.stderr)
     if args.format == "json":
         print(json.dumps(minutes.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -90,17 +108,38 @@ def run_plan(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_minutes(path: Path, people_path: Path | None, when: date | None) -> Minutes:
-    text = read_text_file(path, "minutes file")
+def _read_minutes(
+    path: Path, people_path: Path | None, when: date | None, reader: str | None = None
+) -> Minutes:
+    text = without_ignored_lines(read_text_file(path, "minutes file"))
     people = Roster()
     if people_path is not None:
         try:
             people = Roster.from_yaml(read_text_file(people_path, "people file"))
         except PeopleFileError as err:
             raise InputError(f"{people_path}: {err}") from None
-    return extract_minutes(
-        without_ignored_lines(text), path=path.name, people=people, meeting_date=when
-    )
+    if reader == RULES_AND_MODEL:
+        return _read_with_model(text, path.name, people, when)
+    return extract_minutes(text, path=path.name, people=people, meeting_date=when)
+
+
+def _read_with_model(text: str, path: str, people: Roster, when: date | None) -> Minutes:
+    """Read with the rules and the model the environment names, as the service would."""
+    # Imported here: the rules alone need neither an HTTP client nor the service's settings.
+    from bot.config import DEFAULT_MODEL, SettingsError
+    from bot.extraction import Job
+    from bot.model_client import env_model_reader, no_token
+
+    async def read() -> Minutes:
+        async with env_model_reader(os.environ, RULES_AND_MODEL) as model:
+            assert model is not None
+            answer = await model.read(text, model=DEFAULT_MODEL, account="", token=no_token, path=path)
+        return Job(text, path, people, meeting_date=when, answer=answer).run()
+
+    try:
+        return asyncio.run(read())
+    except SettingsError as err:
+        raise InputError(" ".join(err.problems)) from None
 
 
 def read_text_file(path: Path, what: str, limit: int = MAX_MINUTES_BYTES) -> str:

@@ -41,6 +41,7 @@ from bot.dry_run import DryRun
 from bot.github import AppAuth
 from bot.handlers.minutes_files import sync_repository
 from bot.handlers.pull_preview import preview_text
+from bot.model_client import model_reader
 from bot.pacing import RedisPacer
 
 
@@ -182,7 +183,12 @@ async def sync(
         port = await repository_port(session, settings, repo, installation, pacer=pacer)
         try:
             return await sync_repository(
-                port, repo, progress=progress, dry_run=dry_run, index=index
+                port,
+                repo,
+                progress=progress,
+                dry_run=dry_run,
+                index=index,
+                model=model_reader(session, settings),
             )
         finally:
             if isinstance(pacer, RedisPacer):
@@ -211,7 +217,7 @@ async def pull_preview(
         pull = await port.get_pull(repo, number)
         if pull is None:
             raise CannotRun(f"{repo}#{number} is not a pull request")
-        return await preview_text(port, pull["base"]["repo"], pull)
+        return await preview_text(port, pull["base"]["repo"], pull, model_reader(session, settings))
 
 
 def run_action(args: argparse.Namespace) -> int:

@@ -34,6 +34,11 @@ MAX_PROBLEMS = 20
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 COMMANDS = ("done", "reopen", "drop", "assign", "due", "help")
+# Who reads the minutes: the rules alone, or the rules and a language model checked by them.
+READERS = ("rules", "rules+model")
+RULES_AND_MODEL = "rules+model"
+DEFAULT_MODEL = "openai/gpt-4.1-mini"
+_MODEL_NAME = re.compile(r"[\w.:/@+-]{1,200}")
 _LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 _REPOSITORY = re.compile(r"[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}")
 _COLOR = re.compile(r"#?([0-9a-fA-F]{6})")
@@ -96,6 +101,8 @@ class RepoConfig:
     status: StatusLook = field(default_factory=StatusLook)
     commands: frozenset[str] = frozenset(COMMANDS)
     holidays: tuple[int, int] = (12, 24)
+    reader: str = "rules"
+    model: str = DEFAULT_MODEL
 
     def search_repositories(self, this_repository: str) -> tuple[str, ...]:
         """Return the repositories whose PRs the minutes may name."""
@@ -217,6 +224,14 @@ def _one_of(choices: tuple[str, ...], shown: str) -> Callable[[Node, str], str]:
 
 _read_weekday = _one_of(WEEKDAYS, "monday … sunday")
 _read_chart = _one_of(CHARTS, ", ".join(CHARTS))
+_read_reader = _one_of(READERS, " or ".join(f"`{r}`" for r in READERS))
+
+
+def _read_model(node: Node, key: str) -> str:
+    value = _scalar(node)
+    if isinstance(value, str) and _MODEL_NAME.fullmatch(value.strip()):
+        return value.strip()
+    raise _Invalid(f"`{key}` must be a model name such as `{DEFAULT_MODEL}`, not {_show(node)}")
 
 
 def _read_timezone(node: Node, key: str) -> str:
@@ -594,6 +609,24 @@ SCHEMA: tuple[Option, ...] = (
         _read_month_day,
         {"type": "string", "pattern": _MONTH_DAY_JSON},
     ),
+    Option(
+        "reader",
+        "rules or rules+model",
+        _DEFAULT.reader,
+        "Who reads the minutes. `rules+model` also asks a language model, whose items are "
+        "kept only when the minutes bear them out; the service's `MINUTES_BOT_MODEL_*` "
+        "settings say which server.",
+        _read_reader,
+        {"type": "string", "pattern": "^(" + "|".join(_any_case(r).replace("+", "\\+") for r in READERS) + ")$"},
+    ),
+    Option(
+        "model",
+        "model name",
+        _DEFAULT.model,
+        "The model `rules+model` asks, as the server names it (GitHub Models: `publisher/name`).",
+        _read_model,
+        {"type": "string", "pattern": "^" + _MODEL_NAME.pattern + "$"},
+    ),
 )
 
 _OPTIONS = {option.key: option for option in SCHEMA}
@@ -877,6 +910,36 @@ def _part_regex(part: str) -> str:
 
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+GITHUB_MODELS_URL = "https://models.github.ai/inference"
+# A model reads a chunk of minutes in seconds; a minute is something else.
+MODEL_TIMEOUT_SECONDS = 60.0
+# GitHub Models' free tier allows some 150 requests a day for a small model.
+MODEL_CALLS_PER_DAY = 100
+
+
+@dataclass(frozen=True, repr=False)
+class ModelSettings:
+    """Where the service may send minutes for the model reader to read, and how much.
+
+    `model` set overrides every repository's `model`; `calls_per_day` of 0 turns the
+    model reader off whatever the repositories say. `key` is a secret: `repr` hides it.
+    """
+
+    url: str = GITHUB_MODELS_URL
+    key: str | None = None
+    model: str | None = None
+    calls_per_day: int = MODEL_CALLS_PER_DAY
+    timeout: float = MODEL_TIMEOUT_SECONDS
+
+    @property
+    def on_github_models(self) -> bool:
+        return self.url.rstrip("/") == GITHUB_MODELS_URL
+
+    def __repr__(self) -> str:
+        return (
+            f"ModelSettings(url={self.url!r}, key={_masked(self.key)!r}, model={self.model!r}, "
+            f"calls_per_day={self.calls_per_day}, timeout={self.timeout:g})"
+        )
 
 
 @dataclass(frozen=True, repr=False)
@@ -899,6 +962,22 @@ class ServiceSettings:
     user_agent: str = "minutes-bot"
     # Issues and comments created per minute: 72 keeps under GitHub's limit of 80.
     writes_per_minute: float = 72.0
+    model_url: str = GITHUB_MODELS_URL
+    model_key: str | None = None
+    model_name: str | None = None
+    model_calls_per_day: int = MODEL_CALLS_PER_DAY
+    model_timeout: float = MODEL_TIMEOUT_SECONDS
+
+    @property
+    def model(self) -> ModelSettings:
+        """Where and how much the model reader may read, for repositories that turn it on."""
+        return ModelSettings(
+            self.model_url,
+            self.model_key,
+            self.model_name,
+            self.model_calls_per_day,
+            self.model_timeout,
+        )
 
     @property
     def uses_app(self) -> bool:
@@ -918,6 +997,7 @@ class ServiceSettings:
             "port": self.port,
             "user_agent": self.user_agent,
             "writes_per_minute": self.writes_per_minute,
+            "model": self.model,
         }
         return "ServiceSettings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
 
@@ -1000,6 +1080,22 @@ def _check_rate(value: str) -> float:
     return rate
 
 
+def _check_calls(value: str) -> int:
+    if not value.isdigit():
+        raise ValueError("must be a whole number of model calls a day (0 turns the reader off)")
+    return int(value)
+
+
+def _check_seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 600:
+        raise ValueError("must be a number of seconds above 0 and at most 600")
+    return seconds
+
+
 def _check_text(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be empty")
@@ -1018,6 +1114,11 @@ _SETTINGS = (
     _Setting("PORT", "port", "port", _check_port),
     _Setting("MINUTES_BOT_USER_AGENT", "user_agent", "user_agent", _check_text),
     _Setting("MINUTES_BOT_WRITES_PER_MINUTE", "writes_per_minute", "writes_per_minute", _check_rate),
+    _Setting("MINUTES_BOT_MODEL_URL", "model_url", "model_url", _check_url),
+    _Setting("MINUTES_BOT_MODEL_KEY", None, "model_key", _check_text),
+    _Setting("MINUTES_BOT_MODEL", "model", "model_name", _check_text),
+    _Setting("MINUTES_BOT_MODEL_CALLS_PER_DAY", "model_calls_per_day", "model_calls_per_day", _check_calls),
+    _Setting("MINUTES_BOT_MODEL_TIMEOUT", "model_timeout", "model_timeout", _check_seconds),
 )
 _KEY_FILE_VARIABLE = "GITHUB_PRIVATE_KEY_FILE"
 _SETTINGS_FILE_VARIABLE = "MINUTES_BOT_CONFIG"

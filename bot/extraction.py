@@ -26,6 +26,7 @@ from datetime import date
 from bot.compat import timeout
 from bot.minutes.extract import extract_minutes
 from bot.minutes.model import Minutes
+from bot.minutes.model_reader import Answer, with_model_items
 from bot.minutes.people import Roster
 
 NOBODY = Roster()
@@ -55,23 +56,31 @@ class ExtractionTimeout(Exception):
 
 @dataclass(frozen=True)
 class Job:
-    """One minutes file to extract, with what extraction needs besides its text."""
+    """One minutes file to extract, with what extraction needs besides its text.
+
+    `answer`, when the model reader was asked, holds its proposals (or why there are
+    none): those the file bears out are added to the rules' items.
+    """
 
     text: str
     path: str
     people: Roster = NOBODY
     holidays: tuple[int, int] = (12, 24)
     meeting_date: date | None = None
+    answer: Answer | None = None
 
     def run(self) -> Minutes:
         """Extract the file's items, here and now."""
-        return extract_minutes(
+        minutes = extract_minutes(
             self.text,
             path=self.path,
             people=self.people,
             holidays=self.holidays,
             meeting_date=self.meeting_date,
         )
+        if self.answer is None:
+            return minutes
+        return with_model_items(self.text, minutes, self.answer, self.people, self.holidays)
 
 
 # Find the action items of one minutes file, somewhere other than the event loop.

@@ -490,10 +490,12 @@ class GitHubPort:
         clock: Clock = time.time,
         pacer: WritePacer | None = None,
     ) -> None:
+        self.session = session  # also for other services the installation's token may call
         self._policy = policy
         self._sleep = sleep
         self._clock = clock
         self._auth = auth
+        self._installation_id = installation_id
         self._state = auth.installation(installation_id)
         self._pacer = pacer or self._shared_pacer()
         self._pace_key = "token" if installation_id is None else f"installation-{installation_id}"
@@ -511,6 +513,10 @@ class GitHubPort:
     async def authenticate(self) -> None:
         """Get the access token now rather than on the first call."""
         await self._api.authenticate()
+
+    async def access_token(self) -> str | None:
+        """Return the token the port acts with, for GitHub Models, which takes the same one."""
+        return await self._auth.token(self._api, self._installation_id)
 
     # -- the GitHub App and its installations ------------------------------------
 

@@ -43,7 +43,7 @@ class ItemMarker:
     editing the assignees, `/due`), which hold until the minutes change that field;
     `meeting` is the meeting issue the item was linked to; `removed` says the bot
     closed it because the item left the minutes, so an open issue with it set was
-    reopened by a person.
+    reopened by a person; `reader` is who found the item, the rules or the model reader.
     """
 
     file: str
@@ -58,6 +58,7 @@ class ItemMarker:
     removed: bool = False
     set_owners: tuple[str, ...] | None = None
     set_due: date | None = None
+    reader: str = "rules"
 
     @property
     def current_due(self) -> date | None:
@@ -175,6 +176,7 @@ def _to_json(marker: Marker) -> dict[str, object]:
         "removed": marker.removed,
         **({"set_owners": list(marker.set_owners)} if marker.set_owners is not None else {}),
         **({"set_due": marker.set_due.isoformat()} if marker.set_due else {}),
+        **({"reader": marker.reader} if marker.reader != "rules" else {}),
     }
 
 
@@ -199,6 +201,7 @@ def _from_json(data: Any) -> Marker:
         removed=data.get("removed") is True,
         set_owners=_texts(set_owners) if set_owners is not None else None,
         set_due=_day(data.get("set_due")),
+        reader=_text(data.get("reader", "rules")),
     )
 
 

@@ -90,6 +90,9 @@ class OfflineGitHub:
     async def own_logins(self) -> frozenset[str]:
         return frozenset()  # there are no issues, the bot's or anybody's
 
+    async def access_token(self) -> str | None:
+        return None  # no installation: the model reader uses its own key or GITHUB_TOKEN
+
     async def search_issues(self, query: str) -> list[dict[str, Any]]:
         terms = SearchTerms.parse(query)
         return [search_item(pull, repo) for repo, pull in self.pulls if terms.admits(pull, repo)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 from dataclasses import dataclass, replace
 from datetime import date
@@ -22,7 +23,9 @@ from bot.dry_run import Change, DryRun
 from bot.extraction import extract_here
 from bot.handlers.minutes_files import MinutesReconciler
 from bot.minutes.model import ActionItem, Ref, RefKind
+from bot.minutes.model_reader import MODEL_READER, reading_summary
 from bot.minutes.people import PeopleFileError, Roster
+from bot.model_client import env_model_reader
 from bot.offline_github import OfflineGitHub, repositories_of
 from bot.reconcile import CreateItemIssue, CreateMeetingIssue
 from bot.render import Link, RenderContext
@@ -65,6 +68,8 @@ def plan_inputs(args: Any, text: str) -> PlanInputs:
     """Read the files `plan` names; raise PlanError saying what is wrong with one."""
     pulls = tuple(read_pulls(args.pulls)) if args.pulls else ()
     config = read_config(args.config) if args.config else RepoConfig()
+    if getattr(args, "reader", None):
+        config = replace(config, reader=args.reader)
     if args.people:
         config = replace(config, people=(*config.people, *read_people(args.people).people))
     repo = args.repo or _one(repositories_of(pulls)) or PLACEHOLDER_REPO
@@ -76,10 +81,11 @@ async def dry_run(inputs: PlanInputs) -> DryRun:
     """Run the service's reconciler on the minutes against a repository with no issues."""
     github = OfflineGitHub(inputs.repo, inputs.path, inputs.text, inputs.pulls)
     writer = DryRun()
-    reconciler = MinutesReconciler(github, inputs.repo, PLACEHOLDER_SHA, inputs.config,
-                                   writer=writer, meeting_date=inputs.meeting_date,
-                                   extract=extract_here)
-    await reconciler.update(inputs.path)
+    async with env_model_reader(os.environ, inputs.config.reader) as model:
+        reconciler = MinutesReconciler(github, inputs.repo, PLACEHOLDER_SHA, inputs.config,
+                                       writer=writer, meeting_date=inputs.meeting_date,
+                                       extract=extract_here, model=model)
+        await reconciler.update(inputs.path)
     return writer
 
 
@@ -121,6 +127,9 @@ def _notes(inputs: PlanInputs, run: DryRun) -> list[str]:
         notes.append(NOTE_PATH.format(path=inputs.path))
     elif not is_minutes_path(inputs.config, inputs.path):
         notes.append(f"Note: `paths` and `ignore` leave {inputs.path} out: the bot would not read it.")
+    reading = run.changes[0].minutes.reading if run.changes else None
+    if reading is not None:
+        notes.append(f"The model reader: {reading_summary(reading)}.")
     return notes
 
 
@@ -134,6 +143,8 @@ def _issue_text(issue: dict[str, Any]) -> str:
     if "assignees" in issue:
         facts.insert(0, f"assignees: {', '.join('@' + a for a in issue['assignees']) or 'nobody'}")
         facts.append(f"due: {issue['due'] or '-'}")
+    if issue.get("reader") == MODEL_READER:
+        facts.append("found by the model reader only: check it")
     body = _HIDDEN_LINE.sub("", issue["body"]).strip()
     indented = "\n".join(f"    {line}".rstrip() for line in body.splitlines())
     return f"=== #{issue['number']} {issue['title']}\n    {'   '.join(facts)}\n\n{indented}"
@@ -160,6 +171,7 @@ def _issue_json(change: Change, run: DryRun) -> dict[str, Any]:
         "due": item.due.isoformat() if item.due else None,
         "body": op.body,
         "links": links_json(item, change.ctx),
+        "reader": item.reader,
     }
 
 

@@ -27,6 +27,7 @@ from bot.ignore import IGNORE_MARKER
 from bot.inert import code_span, inert_markdown
 from bot.marker import ItemMarker, parse_marker
 from bot.minutes.model import ActionItem, Ref, RefKind
+from bot.minutes.model_reader import MODEL_READER, reading_summary
 from bot.reconcile import (
     CloseIssue,
     CreateItemIssue,
@@ -57,6 +58,9 @@ FOOTER = (
     "push.</sub>"
 )
 TABLE_HEAD = "| Line | Issue | Owner | Due | Links |\n|---|---|---|---|---|"
+# After the title of an item only the model reader found: the one a maintainer checks.
+MODEL_ONLY = "*(model only: please check)*"
+MODEL_READING = "The model reader: {summary}."
 
 
 @dataclass(frozen=True)
@@ -112,11 +116,18 @@ def render_no_minutes() -> str:
 def section(file: FileChanges, existing: Mapping[int, Mapping[str, Any]], head: Head) -> str:
     """Render what one file would open, update and close."""
     parts = [f"#### {code_span(file.path)}"]
+    parts += _reading(file.changes)
     parts += _openings(file.changes, head)
     parts += _updates(file.changes, existing)
     parts += _closures(file.changes, existing)
     parts += _meeting_lists(file.changes, existing)
     return "\n\n".join(parts if len(parts) > 1 else [*parts, NO_CHANGES])
+
+
+def _reading(changes: Sequence[Change]) -> list[str]:
+    """Say what the model reader added, dropped, or why it was not used, once per file."""
+    reading = changes[0].minutes.reading if changes else None
+    return [MODEL_READING.format(summary=reading_summary(reading))] if reading else []
 
 
 def _openings(changes: Sequence[Change], head: Head) -> list[str]:
@@ -133,7 +144,8 @@ def _row(item: ActionItem, ctx: RenderContext, head: Head) -> str:
     line = f"[{item.line}]({permalink(head.source(ctx), item.line)})"
     due = item.due.isoformat() if item.due else ""
     links = ", ".join(ref_cell(ref, ctx) for ref in item.refs)
-    return f"| {line} | {_cell(item.title)} | {owner_cell(item, ctx)} | {due} | {links} |"
+    title = _cell(item.title) + (f" {MODEL_ONLY}" if item.reader == MODEL_READER else "")
+    return f"| {line} | {title} | {owner_cell(item, ctx)} | {due} | {links} |"
 
 
 def owner_cell(item: ActionItem, ctx: RenderContext) -> str:

@@ -588,6 +588,7 @@ def _creation(
         assignees=assignees,
         due=item.due,
         meeting=parent,
+        reader=item.reader,
     )
     body = item_body(item, ctx, marker, item_view(item, ctx.assignable))
     return CreateItemIssue(key, inert_title(item.title), body, labels, assignees)
@@ -680,6 +681,7 @@ def _update(
         meeting=parent,
         removed=False,
         set_owners=owners.chosen,
+        reader=item.reader,
     )
     view = _view(item, kept, title or issue.title, ctx.assignable, issue.number)
     body = _new_body(item, issue, ctx, kept, view)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from bot.dry_run import DryRun
     from bot.github import GitHubPort
     from bot.issue_index import IssueIndex
+    from bot.model_client import ModelReader
 
 
 def utc_now() -> datetime:
@@ -29,7 +30,8 @@ class Context:
 
     `dry_run`, when set, is where handlers that support it record what they would change
     instead of changing it. `index`, when the service keeps one, says where the bot's
-    issues are, so a push reads only its files' issues.
+    issues are, so a push reads only its files' issues; `model` reads minutes for
+    repositories whose `reader` wants it.
     """
 
     port: GitHubPort
@@ -38,3 +40,4 @@ class Context:
     dry_run: DryRun | None = None
     extract: Extract = field(default_factory=shared_pool)
     index: IssueIndex | None = None
+    model: ModelReader | None = None

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.apply import Applier
-from bot.config import is_minutes_path
+from bot.config import RULES_AND_MODEL, is_minutes_path
 from bot.extraction import Extract, ExtractionTimeout, Job, shared_pool
 from bot.github import AmbiguousWriteError, FileTooLarge, GitHubPort, NotFound
 from bot.handlers import notices
@@ -29,6 +29,7 @@ from bot.issue_index import IndexEntry, IssueIndex, entry_of
 from bot.links import people_of, with_sure_owners
 from bot.marker import parse_marker, trusted_marker
 from bot.minutes.model import ActionItem, Minutes, Ref, RefKind
+from bot.minutes.model_reader import Answer
 from bot.minutes.people import Roster
 from bot.reconcile import (
     Settings,
@@ -45,6 +46,7 @@ from bot.render import GITHUB_URL, RenderContext
 if TYPE_CHECKING:
     from bot.config import RepoConfig
     from bot.dry_run import DryRun
+    from bot.model_client import ModelReader
 
 log = logging.getLogger(__name__)
 
@@ -84,13 +86,16 @@ class MinutesReads(ReferenceReads, Protocol):
 
     async def own_logins(self) -> frozenset[str]: ...
 
+    async def access_token(self) -> str | None: ...
+
 
 class MinutesReconciler:
     """Reconcile minutes files of `repo` as they are at commit `sha`.
 
     Reads go to `port`; plans go to `writer`: the `Applier` in the service, a `DryRun`
     for `minutes-bot plan` and the pull-request preview, which so decide exactly as
-    the service does. `meeting_date` stands in for a date the minutes do not state.
+    the service does. `meeting_date` stands in for a date the minutes do not state;
+    `model` reads the minutes too when the repository's `reader` asks for it.
     """
 
     def __init__(
@@ -106,11 +111,13 @@ class MinutesReconciler:
         meeting_date: date | None = None,
         extract: Extract | None = None,
         index: IssueIndex | None = None,
+        model: ModelReader | None = None,
     ) -> None:
         self.port = port
         # Where the bot's issues are, by file: with it a push lists only its file's labels.
         self.index = index
         self.extract = extract or shared_pool()
+        self.model = model
         # A thorough run (sync) also checks meeting issues when no item changed, so it
         # heals a meeting list that a crash left behind.
         self.thorough = thorough
@@ -300,14 +307,27 @@ class MinutesReconciler:
 
     async def extracted(self, path: str, text: str) -> Minutes | None:
         """Extract the file's items in a worker; None, and a notice, when it takes too long."""
+        job = Job(text, path, self.roster, self.config.holidays, self.meeting_date)
+        if self.config.reader == RULES_AND_MODEL:
+            job = replace(job, answer=await self.model_answer(path, text))
         try:
-            return await self.extract(
-                Job(text, path, self.roster, self.config.holidays, self.meeting_date)
-            )
+            return await self.extract(job)
         except ExtractionTimeout as error:
             slow = notices.TOO_SLOW.format(file=notices.file_name(path), seconds=error.seconds)
             await self.tell(path, [slow])
             return None
+
+    async def model_answer(self, path: str, text: str) -> Answer:
+        """Ask the model reader about the file; an answer saying why not when there is none."""
+        if self.model is None:
+            return Answer(self.config.model, failure="this service has no model reader")
+        return await self.model.read(
+            text,
+            model=self.config.model,
+            account=self.repo.partition("/")[0],  # whose installation pays for the calls
+            token=self.port.access_token,
+            path=path,
+        )
 
     async def tell(self, path: str, lines: list[str]) -> None:
         """Tell the commit, once, what the bot left undone with the file at `path`."""
@@ -492,6 +512,7 @@ async def sync_repository(
     dry_run: DryRun | None = None,
     extract: Extract | None = None,
     index: IssueIndex | None = None,
+    model: ModelReader | None = None,
 ) -> int:
     """Reconcile every minutes file of `repo` from scratch; return how many there are.
 
@@ -512,6 +533,7 @@ async def sync_repository(
         dry_run=dry_run,
         extract=extract,
         index=index,
+        model=model,
     )
     for done, path in enumerate(paths, 1):
         progress(f"[{done}/{len(paths)}] {path}")

@@ -22,6 +22,7 @@ from bot.handlers.minutes_files import live_reconciler
 from bot.handlers.push import minutes_changes, problem_list
 from bot.handlers.repo_config import load_repo_config
 from bot.marker import written_by
+from bot.model_client import ModelReader
 from bot.preview import (
     PREVIEW_MARKER,
     Head,
@@ -41,7 +42,7 @@ async def preview_pull_request(event: sansio.Event, context: Context) -> None:
     pull, repository = event.data["pull_request"], event.data["repository"]
     if pull["state"] != "open":
         return
-    body = await preview_text(context.port, repository, pull)
+    body = await preview_text(context.port, repository, pull, context.model)
     if body is None and event.data["action"] == "opened":
         return  # a new PR that touches no minutes has no comment to correct
     await keep_comment(context.port, repository["full_name"], pull["number"], body)
@@ -52,7 +53,10 @@ for _action in PREVIEWED_ACTIONS:
 
 
 async def preview_text(
-    port: GitHubPort, repository: Mapping[str, Any], pull: Mapping[str, Any]
+    port: GitHubPort,
+    repository: Mapping[str, Any],
+    pull: Mapping[str, Any],
+    model: ModelReader | None = None,
 ) -> str | None:
     """Render what merging `pull` would do; None when it touches no minutes and no config."""
     repo, head = repository["full_name"], pull["head"]["sha"]
@@ -66,7 +70,7 @@ async def preview_text(
     if not (touched.updated or touched.removed or config_changed):
         return None
     writer = DryRun()
-    reconciler = live_reconciler(port, repository, head, config, dry_run=writer)
+    reconciler = live_reconciler(port, repository, head, config, dry_run=writer, model=model)
     # Issues the dry run makes up are numbered after the bot's, never mistaken for one.
     writer.last_number = max((issue["number"] for issue in await reconciler.issues()), default=0)
     for path in touched.updated:

@@ -120,6 +120,7 @@ async def reconcile_pushed_minutes(event: sansio.Event, context: Context) -> Non
         dry_run=context.dry_run,
         extract=context.extract,
         index=context.index,
+        model=context.model,
     )
     for path in changes.updated:
         await reconciler.update(path)

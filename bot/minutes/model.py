@@ -61,7 +61,8 @@ class ActionItem:
 
     `line` is the 1-based line where the item's sentence, bullet or table row starts;
     `owners` are names as written (a pronoun already replaced), empty for "everyone";
-    `logins` are the GitHub logins of those owners that are known, in the same order.
+    `logins` are the GitHub logins of those owners that are known, in the same order;
+    `reader` says who found it: the rules, or the model reader alone (`model`).
     """
 
     line: int
@@ -71,6 +72,7 @@ class ActionItem:
     due: date | None = None
     refs: tuple[Ref, ...] = ()
     source: str = ""
+    reader: str = "rules"
 
     @property
     def key(self) -> str:
@@ -86,6 +88,33 @@ class ActionItem:
             "title": self.title,
             "due": self.due.isoformat() if self.due else None,
             "refs": [ref.to_json() for ref in self.refs],
+            **({"reader": self.reader} if self.reader != "rules" else {}),
+        }
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the model reader did with one file.
+
+    `proposed` items came back, `kept` were added, `confirmed` were the rules' own, and
+    `dropped` counts the rest by reason; `failure` says why the rules read alone.
+    """
+
+    model: str
+    proposed: int = 0
+    kept: int = 0
+    confirmed: int = 0
+    dropped: tuple[tuple[str, int], ...] = ()
+    failure: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "model": self.model,
+            "proposed": self.proposed,
+            "kept": self.kept,
+            "confirmed": self.confirmed,
+            "dropped": dict(self.dropped),
+            "failure": self.failure,
         }
 
 
@@ -105,11 +134,14 @@ class Minutes:
     next_meeting: date | None = None
     attendees: tuple[Attendee, ...] = ()
     items: tuple[ActionItem, ...] = field(default=())
+    # Set when the model reader was asked to read the file too.
+    reading: Reading | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
             "meeting_date": self.meeting_date.isoformat() if self.meeting_date else None,
             "items": [item.to_json() for item in self.items],
+            **({"reading": self.reading.to_json()} if self.reading is not None else {}),
         }
 
 
