@@ -30,7 +30,7 @@ from bot.handlers.comments import comment_commands
 from bot.handlers.context import Context, utc_now
 from bot.handlers.minutes_files import sync_repository
 from bot.handlers.push import problem_list
-from bot.handlers.repo_config import load_repo_config
+from bot.handlers.repo_config import defaults_not_read, load_repo_config
 from bot.handlers.weekly_status import WeeklyStatus
 from bot.metrics import ItemWatchingPort
 from bot.model_client import model_reader
@@ -67,6 +67,9 @@ class Change:
 
 class ActionPort(ItemWatchingPort):
     """The Action's GitHub port: it notes the item issues it changes and, dry, never writes."""
+
+    # The workflow's GITHUB_TOKEN reads this repository and public ones, no other private one.
+    reads_only_its_repository = True
 
     def __init__(self, *args: Any, **options: Any) -> None:
         super().__init__(*args, **options)
@@ -187,10 +190,14 @@ async def _dispatch(port: GitHubPort, settings: ServiceSettings, run: Run, outco
 async def _checked_config(port: GitHubPort, run: Run, outcome: Outcome) -> RepoConfig | None:
     """Read the configuration; a broken one is kept on `outcome` for annotations."""
     try:
-        return await load_repo_config(port, run.repo, run.config_ref)
+        config = await load_repo_config(port, run.repo, run.config_ref)
     except ConfigError as error:
         outcome.problems = error
         return None
+    if (unread := defaults_not_read(config, run.repo)) is not None:
+        log.warning(unread)  # once a run: the handlers read the same answer again, unsaid
+        outcome.notes.append(unread)
+    return config
 
 
 async def _sync(

@@ -25,6 +25,7 @@ from bot.action import (
     run_action,
 )
 from bot.config import ConfigError, Problem, settings_from_env
+from bot.handlers.repo_config import DEFAULTS_NOT_READ, defaults_source
 from tests.e2e_support import MEETING, REPO, SVSM, create_svsm_repo, expected_items, item_issues
 from tests.github_sim import GitHubSim
 
@@ -281,3 +282,23 @@ async def test_the_action_command_runs_as_action_yml_starts_it(
     assert done.returncode == 0, done.stderr
     assert outputs(env).startswith(f"opened={len(expected_items(SVSM))}\n")
     assert github_sim.writes() == []
+
+
+async def test_defaults_the_workflows_token_cannot_read_are_said_once_in_the_log_summary_and_preview(
+    github_sim: GitHubSim, workspace: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    github_sim.add_repo("coconut-svsm/.github", files={".github/minutes-bot.yml": "labels:\n  item: todo\n"},
+                        private=True)
+    github_sim.add_token("ghs_this_repository_only", repos=[REPO])
+    env = {**workspace, "GITHUB_TOKEN": "ghs_this_repository_only"}
+    said = DEFAULTS_NOT_READ.format(source=defaults_source(REPO), holder="coconut-svsm/.github")
+
+    assert await run(await pushed(github_sim, env, {MEETING: SVSM})) == 0
+    assert summary(env).count(said) == 1
+    assert [r.getMessage() for r in caplog.records].count(said) == 1
+
+    opened = await github_sim.open_pull(REPO, title="Minutes", author="vijay-dhanraj", head="next",
+                                        files={"meetings/2025-01-08.md": SVSM})
+    assert await run(with_event(env, "pull_request", opened.payload)) == 0
+    [preview] = github_sim.comments(REPO, int(opened.payload["number"]))
+    assert preview.body.count(said) == 1
