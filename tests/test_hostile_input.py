@@ -313,7 +313,7 @@ async def test_memory_stays_bounded_under_24_unsigned_25_mb_bodies(tmp_path: Pat
         ("issue_comment", "pinned"),
         ("pull_request", "assigned"),
         ("pull_request", "labeled"),
-        ("issues", "transferred"),
+        ("issues", "pinned"),
         ("PUSH", None),
         ("../../push", None),
         ("x" * 4000, None),

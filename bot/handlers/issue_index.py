@@ -21,7 +21,10 @@ router = Router()
 GONE = frozenset({"deleted", "transferred"})
 
 
-@router.register("issues")
+# What can change where an issue is indexed, or whether it still is.
+ACTIONS = ("opened", "edited", "closed", "reopened", "labeled", "unlabeled", *sorted(GONE))
+
+
 async def index_issue(event: sansio.Event, context: Context) -> None:
     """Record the issue of an `issues` event in the index, or forget it when it is gone."""
     index = context.index
@@ -34,3 +37,7 @@ async def index_issue(event: sansio.Event, context: Context) -> None:
     entry = entry_of(issue)
     if entry is not None and written_by(issue, await context.port.own_logins()):
         await index.note(repo, [entry])
+
+
+for action in ACTIONS:
+    router.add(index_issue, "issues", action=action)
