@@ -228,7 +228,10 @@ def create_app(
     assert index is not None
     app[INDEX] = index
     app[QUEUE] = work_queue(settings, app[JOURNAL], _processor(app), app[METRICS].gave_up)
-    app.add_routes(server.routes(settings.webhook_secret or "", app[QUEUE], app[METRICS]))
+    secret, extraction = settings.webhook_secret or "", app[EXTRACTION]
+    app.add_routes(
+        server.routes(secret, app[QUEUE], app[METRICS], lambda: extraction.unavailable)
+    )
     app.cleanup_ctx.extend(
         [
             _http_session,

@@ -22,6 +22,7 @@ from markdown_it.rules_inline.backticks import backtick
 from markdown_it.token import Token
 
 from bot.inert import code_span
+from bot.lines import unix_lines
 
 HELP_LINES = {
     "done": "- `/done` closes it as completed; add `#123`, `with #123` or a short note to say how.",
@@ -199,7 +200,7 @@ def command_lines(body: str) -> list[str]:
     Runs of whitespace become one space, so re-spacing a line in an edit does not
     make it a new command.
     """
-    text = body.replace("\r\n", "\n").replace("\r", "\n")
+    text = unix_lines(body)
     lines = text.split("\n")
     starts = (" ".join(lines[number].split()) for number in _text_line_starts(text))
     return [line for line in starts if _COMMAND_LINE.match(line)]

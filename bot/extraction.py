@@ -6,23 +6,32 @@ stop the webhook, `/healthz` and every other repository until it finished; in a
 thread it would still hold the interpreter, and it could not be stopped. So it runs in
 a small pool of processes, started from a fork server that has the extractor already
 imported, and a file that takes longer than the budget has its worker killed.
+
+A worker that dies (killed, or out of memory) breaks its whole pool; the pool is then
+replaced and the file tried once more, and `unavailable` says so when that failed too.
+The fork server starts in the folder that holds the installed package: `python -c`
+puts the current folder first on `sys.path`, and a `bot/` where the service was
+started must not be what the workers import.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from bot.compat import timeout
 from bot.minutes.extract import extract_minutes
@@ -95,25 +104,39 @@ class ExtractionPool:
         self.workers = workers or min(2, os.cpu_count() or 1)
         self.seconds = seconds
         self._executor: ProcessPoolExecutor | None = None
-        self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+        self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore, asyncio.Lock] | None = None
+        # Why the last file could not be read at all, for `/healthz`; None once one is.
+        self.unavailable: str | None = None
 
     async def __call__(self, job: Job) -> Minutes:
         """Extract the job's file; raise `ExtractionTimeout` when it takes over the budget."""
         # A file waits for a free worker first, so only its own work counts against it.
         async with self._free_worker():
             try:
-                return await self._run(job)
+                minutes = await self._run(job)
             except BrokenProcessPool:
-                # Another file's worker was killed and took the pool down: run it again.
-                return await self._run(job)
+                # A worker died and took the pool down (this file's or another's): the
+                # broken pool is gone, so this runs on new workers.
+                log.warning("an extraction worker died; new workers read the file again",
+                            extra={"fields": {"path": job.path}})
+                try:
+                    minutes = await self._run(job)
+                except BrokenProcessPool as error:
+                    self.unavailable = f"extraction workers keep dying: {error}"
+                    raise
+            self.unavailable = None
+            return minutes
 
     async def _run(self, job: Job) -> Minutes:
-        executor = self._pool()
+        executor = await self._started_pool()
         loop = asyncio.get_running_loop()
-        work = loop.run_in_executor(executor, Job.run, job)
         try:
+            work = loop.run_in_executor(executor, job.run)
             async with timeout(self.seconds):
                 return await work
+        except BrokenProcessPool:
+            self._kill(executor)
+            raise
         except asyncio.TimeoutError:  # on Python 3.10 not yet the built-in TimeoutError
             log.warning(
                 "extraction over budget; its worker is stopped", extra={"fields": {"path": job.path}}
@@ -123,21 +146,38 @@ class ExtractionPool:
 
     async def warm_up(self) -> None:
         """Start the workers and have each read a small file, so the first real one is quick."""
-        await asyncio.gather(*(self(Job(WARM_UP, "warm-up.md")) for _ in range(self.workers)))
+        await self._started_pool()
 
     def _free_worker(self) -> asyncio.Semaphore:
         """Return the semaphore of free workers, one per event loop (tests run several)."""
+        return self._loop_slots()[1]
+
+    def _loop_slots(self) -> tuple[asyncio.AbstractEventLoop, asyncio.Semaphore, asyncio.Lock]:
         loop = asyncio.get_running_loop()
         if self._slots is None or self._slots[0] is not loop:
-            self._slots = (loop, asyncio.Semaphore(self.workers))
-        return self._slots[1]
+            self._slots = (loop, asyncio.Semaphore(self.workers), asyncio.Lock())
+        return self._slots
 
-    def _pool(self) -> ProcessPoolExecutor:
-        if self._executor is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(list(PRELOAD))
-            self._executor = _executor(self.workers, context)
-        return self._executor
+    async def _started_pool(self) -> ProcessPoolExecutor:
+        """Return the pool with its workers running and warm.
+
+        Starting them (the fork server imports the extractor) can take seconds on a
+        busy machine: that is no file's time, so it happens before any budget starts.
+        """
+        async with self._loop_slots()[2]:
+            if self._executor is None:
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(list(PRELOAD))
+                with _in_package_folder():
+                    multiprocessing.forkserver.ensure_running()
+                executor = _executor(self.workers, context)
+                loop = asyncio.get_running_loop()
+                warm = Job(WARM_UP, "warm-up.md")
+                await asyncio.gather(
+                    *(loop.run_in_executor(executor, Job.run, warm) for _ in range(self.workers))
+                )
+                self._executor = executor
+            return self._executor
 
     def _kill(self, executor: ProcessPoolExecutor) -> None:
         """Stop every worker of `executor`; the next file starts a fresh pool."""
@@ -152,6 +192,22 @@ class ExtractionPool:
         """Stop the workers, busy or not; a later file starts new ones."""
         if self._executor is not None:
             self._kill(self._executor)
+
+
+@contextlib.contextmanager
+def _in_package_folder() -> Iterator[None]:
+    """Be, for a moment, in the folder the installed `bot` package is in.
+
+    The fork server runs `python -c`, which reads modules from the current folder
+    first: there, that folder holds nothing that is not importable anyway. Only the
+    start of the process sees it; the service's own folder is back at once.
+    """
+    here = os.getcwd()
+    os.chdir(Path(__file__).resolve().parent.parent)
+    try:
+        yield
+    finally:
+        os.chdir(here)
 
 
 def _executor(workers: int, context: multiprocessing.context.BaseContext) -> ProcessPoolExecutor:

@@ -51,6 +51,8 @@ Clock = Callable[[], float]
 
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 PER_PAGE = 100
+# The mode git gives a symbolic link in a tree; a link is not a file the bot reads.
+SYMLINK_MODE = "120000"
 ISSUE_FIELDS = frozenset(
     {"title", "body", "state", "state_reason", "labels", "assignees", "milestone"}
 )
@@ -586,14 +588,14 @@ class GitHubPort:
     ) -> str | None:
         """Return the text of `path` at `ref` (None: the default branch), None if it is missing.
 
-        A file over `max_bytes` raises `FileTooLarge` before its content is fetched.
+        A symbolic link or submodule has no text of its own: None too. (GitHub answers
+        for a link with the file it points at, under that file's path.) A file over
+        `max_bytes` raises `FileTooLarge` before its content is fetched.
         """
-        entry = await _unless_missing(
-            self._get(
-                "/repos/{owner}/{name}/contents/{path}{?ref}", _repo(repo, path=path, ref=ref)
-            )
-        )
+        entry = await self._entry(repo, path, ref)
         if not isinstance(entry, dict) or entry.get("type", "file") != "file":
+            return None
+        if entry.get("path", path) != path:
             return None
         if max_bytes is not None and int(entry.get("size") or 0) > max_bytes:
             raise FileTooLarge(path, int(entry["size"]), max_bytes)
@@ -602,6 +604,17 @@ class GitHubPort:
                 "/repos/{owner}/{name}/git/blobs/{sha}", _repo(repo, sha=entry["sha"])
             )
         return base64.b64decode(entry["content"]).decode("utf-8", errors="replace")
+
+    async def has_path(self, repo: str, path: str, ref: str) -> bool:
+        """Tell whether anything is at `path` at `ref`: a file, a symbolic link, a submodule."""
+        return isinstance(await self._entry(repo, path, ref), dict)
+
+    async def _entry(self, repo: str, path: str, ref: str | None) -> Any:
+        return await _unless_missing(
+            self._get(
+                "/repos/{owner}/{name}/contents/{path}{?ref}", _repo(repo, path=path, ref=ref)
+            )
+        )
 
     async def compare(self, repo: str, base: str, head: str) -> list[ChangedFile]:
         """Return the files changed between two commits."""
@@ -614,13 +627,17 @@ class GitHubPort:
         ]
 
     async def list_files(self, repo: str, ref: str) -> list[str]:
-        """Return the path of every file in the repository at `ref`."""
+        """Return the path of every file in the repository at `ref`: no links, no submodules."""
         answer = await self._get(
             "/repos/{owner}/{name}/git/trees/{ref}{?recursive}", _repo(repo, ref=ref, recursive=1)
         )
         if answer.get("truncated"):
             log.warning("the file tree of %s at %s is too big and was cut short", repo, ref)
-        return [entry["path"] for entry in answer["tree"] if entry["type"] == "blob"]
+        return [
+            entry["path"]
+            for entry in answer["tree"]
+            if entry["type"] == "blob" and entry.get("mode") != SYMLINK_MODE
+        ]
 
     async def get_repo(self, repo: str) -> dict[str, Any]:
         return dict(await self._get("/repos/{owner}/{name}", _repo(repo)))

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.lines import unix_lines
+
 VERSION = 1
 BODY_START = "<!-- minutes-bot:body -->"
 BODY_END = "<!-- /minutes-bot:body -->"
@@ -141,13 +143,13 @@ def wrap_owned(content: str) -> str:
 def owned_part(body: str | None) -> str | None:
     """Return the part of `body` the bot owns, or None when its markers are gone."""
     # Bodies edited in the browser come back with CRLF line ends.
-    found = _OWNED.search((body or "").replace("\r\n", "\n"))
+    found = _OWNED.search(unix_lines(body or ""))
     return found.group(1) if found else None
 
 
 def replace_owned(body: str, content: str) -> str:
     """Put `content` in place of the bot's part of `body`, keeping what people wrote."""
-    return _OWNED.sub(lambda _: wrap_owned(content), body.replace("\r\n", "\n"), count=1)
+    return _OWNED.sub(lambda _: wrap_owned(content), unix_lines(body), count=1)
 
 
 def set_marker(text: str, marker: Marker) -> str:

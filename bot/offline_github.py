@@ -65,6 +65,9 @@ class OfflineGitHub:
     ) -> str | None:
         return self.text if (repo, path) == (self.repo, self.path) else None
 
+    async def has_path(self, repo: str, path: str, ref: str) -> bool:
+        return (repo, path) == (self.repo, self.path)
+
     async def list_issues(
         self, repo: str, *, labels: str | None = None, state: str = "all"
     ) -> list[dict[str, Any]]:

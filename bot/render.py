@@ -9,6 +9,7 @@ from datetime import date
 from urllib.parse import quote
 
 from bot.inert import code_span, inert_markdown, inert_title
+from bot.lines import unix_lines
 from bot.minutes.model import ActionItem, Ref, RefKind, normalise_words
 
 GITHUB_URL = "https://github.com"
@@ -93,7 +94,7 @@ def restated(body: str, view: ItemView) -> str:
 
 def owners_shown(body: str) -> str | None:
     """Return the owners an item body's Owner line names, as written; None without one."""
-    found = _OWNER_LINE.search(body.replace("\r\n", "\n"))
+    found = _OWNER_LINE.search(unix_lines(body))
     return found["owners"] if found else None
 
 

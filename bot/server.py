@@ -57,13 +57,22 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 T = TypeVar("T")
 
 
-def routes(secret: str, queue: Queue, metrics: Metrics) -> list[web.RouteDef]:
-    """Return the webhook, health-check and metrics routes, verifying against `secret`."""
+def routes(
+    secret: str,
+    queue: Queue,
+    metrics: Metrics,
+    unavailable: Callable[[], str | None] = lambda: None,
+) -> list[web.RouteDef]:
+    """Return the webhook, health-check and metrics routes, verifying against `secret`.
+
+    `unavailable` says what else keeps deliveries from being handled (minutes that
+    cannot be read), for `/healthz`.
+    """
     if not secret:
         raise ValueError("a webhook secret is required: without one signatures go unchecked")
 
     async def healthz(request: web.Request) -> web.Response:
-        problem = await queue.problem()
+        problem = await queue.problem() or unavailable()
         if problem:
             return web.json_response({"status": "unavailable", "problem": problem}, status=503)
         return web.json_response({"status": "ok"})

@@ -38,6 +38,8 @@ from tests.github_sim.state import Issue
 from tests.redis_server import free_port
 
 SECRET = "e2e webhook secret"
+# A busy machine (a CI runner beside other jobs) can take this long to start the service.
+SERVICE_START_SECONDS = 90.0
 REPO = "coconut-svsm/svsm"
 MEETING = "meetings/2024-12-18.md"
 EVAL_DEV = Path(__file__).parent / "fixtures" / "eval-dev"  # the labelled dev minutes
@@ -127,35 +129,61 @@ def service_env(sim: GitHubSim, app_key: tuple[int, str], folder: Path) -> dict[
 
 @dataclass
 class Service:
-    """`minutes-bot serve` as a real process on a local port, logging to a file."""
+    """`minutes-bot serve` as a real process on a local port, logging to a file.
+
+    `command` starts `minutes-bot` (by default this interpreter's `-m bot.cli`), in
+    `cwd` when given. A service that never answers is stopped before the test fails.
+    """
 
     env: dict[str, str]
     log: Path
     port: int = 0
     process: asyncio.subprocess.Process | None = None
+    command: tuple[str, ...] = (sys.executable, "-m", "bot.cli")
+    cwd: Path | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/webhook"
 
-    async def start(self) -> None:
+    async def start(self, within: float = SERVICE_START_SECONDS) -> None:
+        """Start the service and wait until `/healthz` answers 200, `within` seconds at most."""
         self.port = free_port()
-        command = [sys.executable, "-m", "bot.cli", "serve", "--port", str(self.port)]
         with self.log.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
-                *command, env=self.env, stdout=log, stderr=log
+                *self.command, "serve", "--port", str(self.port),
+                env=self.env, stdout=log, stderr=log, cwd=self.cwd,
             )
-        async with aiohttp.ClientSession() as session:
-            for _ in range(200):  # up to 10 s for the interpreter to start
-                with contextlib.suppress(aiohttp.ClientError):
-                    async with session.get(f"http://127.0.0.1:{self.port}/healthz") as answer:
-                        if answer.status == 200:
-                            return
-                await asyncio.sleep(0.05)
-        raise AssertionError(f"the service did not start:\n{self.log.read_text()}")
+        try:
+            await self._ready(within)
+        except BaseException:
+            await self.kill()  # never left running by a test that failed
+            raise
+
+    async def _ready(self, within: float) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while loop.time() < deadline:
+            assert self.process is not None
+            if self.process.returncode is not None:
+                raise AssertionError(f"the service exited ({self.process.returncode}):\n{self.log.read_text()}")
+            if await self.health() == 200:
+                return
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"the service did not answer within {within:g} s:\n{self.log.read_text()}")
+
+    async def health(self) -> int | None:
+        """Return the status `/healthz` answers with, None while nothing listens."""
+        with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
+                async with session.get(f"http://127.0.0.1:{self.port}/healthz") as answer:
+                    return answer.status
+        return None
 
     async def kill(self) -> None:
-        assert self.process is not None
+        """Stop the service at once (its extraction workers follow within a second)."""
+        if self.process is None:
+            return
         with contextlib.suppress(ProcessLookupError):
             self.process.send_signal(signal.SIGKILL)
         await self.process.wait()
@@ -163,6 +191,17 @@ class Service:
     def journal_state(self, delivery_id: str) -> str | None:
         """Return how far the service got with a delivery: pending, done or failed."""
         return Journal(self.env["MINUTES_BOT_JOURNAL"]).state(delivery_id)
+
+
+@contextlib.asynccontextmanager
+async def serving(sim: GitHubSim, service: Service) -> AsyncIterator[Service]:
+    """Run `service` with the simulator's webhooks aimed at it; always stop it afterwards."""
+    await service.start()
+    try:
+        sim.set_webhook(service.url, SECRET)
+        yield service
+    finally:
+        await service.kill()
 
 
 @dataclass(frozen=True)

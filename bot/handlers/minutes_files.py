@@ -74,6 +74,8 @@ class MinutesReads(ReferenceReads, Protocol):
         self, repo: str, path: str, ref: str, *, max_bytes: int | None = None
     ) -> str | None: ...
 
+    async def has_path(self, repo: str, path: str, ref: str) -> bool: ...
+
     async def list_issues(
         self, repo: str, *, labels: str | None = None, state: str = "all"
     ) -> list[dict[str, Any]]: ...
@@ -393,7 +395,15 @@ class MinutesReconciler:
             self._add(await self.own(await self.port.list_issues(self.repo, labels=label, state="all")))
 
     async def remove(self, path: str) -> None:
-        """Close the open items of a minutes file that was deleted."""
+        """Close the open items of a minutes file that was deleted.
+
+        A path that still holds something was not deleted: a file that became a
+        symbolic link or a submodule keeps its items as they are.
+        """
+        if await self.port.has_path(self.repo, path, self.sha):
+            log.info("a minutes file became a link or submodule; its items stay",
+                     extra={"fields": {"path": path}})
+            return
         ctx = RenderContext(self.repo, path, self.sha, server_url=self.server_url)
         await self.cover(path)
         plan = reconcile_deleted(await self.file_issues(path), ctx)

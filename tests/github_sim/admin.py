@@ -15,7 +15,7 @@ from aiohttp import web
 
 from bot.compat import parse_time
 
-from . import persist
+from . import git, persist
 from .app import sim_of
 from .state import SimError, to_plain
 from .webhooks import Delivery
@@ -132,10 +132,22 @@ async def set_webhook(request: web.Request) -> web.Response:
 # acting as people --------------------------------------------------------
 
 
+def entries(files: dict[str, Any]) -> dict[str, git.Entry]:
+    """Read pushed files: text, null (delete), {"symlink": target} or {"submodule": sha}."""
+    def entry(value: Any) -> git.Entry:
+        if isinstance(value, dict) and "symlink" in value:
+            return git.Symlink(value["symlink"])
+        if isinstance(value, dict) and "submodule" in value:
+            return git.Submodule(value["submodule"])
+        return value
+    return {path: entry(value) for path, value in files.items()}
+
+
 async def push(request: web.Request) -> web.Response:
-    """POST /_sim/push {repo, files: {path: text|null}, author, message?, branch?}"""
+    """POST /_sim/push {repo, files: {path: text|null|{"symlink": target}|{"submodule": sha}},
+    author, message?, branch?}"""
     data = await body_of(request)
-    delivery = await sim_of(request).push(data["repo"], data["files"], author=data["author"],
+    delivery = await sim_of(request).push(data["repo"], entries(data["files"]), author=data["author"],
                                           message=data.get("message", "Update files"), branch=data.get("branch"))
     return reply(delivery_json(delivery), 201)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -122,6 +123,16 @@ async def get_content(request: web.Request) -> web.Response:
         if not listing:
             raise not_found()
         return json_response(listing)
+    kind = commit.kinds.get(path)
+    if kind == "symlink":
+        # GitHub answers with the file a link points at when that is a file of the repository.
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(path), commit.tree[path]))
+        if target in commit.tree and target not in commit.kinds:
+            path = target
+        else:
+            return json_response(sim.render.content_symlink(repo, commit, path))
+    elif kind == "submodule":
+        return json_response(sim.render.content_submodule(repo, commit, path))
     if RAW_MEDIA_TYPE in request.headers.get("Accept", ""):
         return web.Response(text=commit.tree[path], content_type=RAW_MEDIA_TYPE, charset="utf-8")
     return json_response(sim.render.content_file(repo, commit, path))
@@ -133,7 +144,7 @@ async def get_commit(request: web.Request) -> web.Response:
     repo = repo_of(request)
     commit = repo.resolve(unquote(request.match_info["ref"]))
     parent = repo.commits.get(commit.parents[0]) if commit.parents else None
-    changes = git.file_changes(parent.tree if parent else {}, commit.tree)
+    changes = git.commit_changes(parent, commit)
     files = [sim.render.diff_entry(repo, change, commit) for change in changes]
     return json_response(sim.render.commit(repo, commit, files=files))
 
@@ -165,7 +176,7 @@ async def compare(request: web.Request) -> web.Response:
         raise not_found()
     base, head = repo.resolve(base_ref), repo.resolve(head_ref)
     status, ahead, behind, commits, merge_base = git.compare(repo, base, head)
-    changes = git.file_changes(merge_base.tree, head.tree)
+    changes = git.commit_changes(merge_base, head)
     html = f"{sim.render.html}/{repo.full_name}/compare/{base_ref}...{head_ref}"
     return json_response({
         "url": f"{sim.url}/repos/{repo.full_name}/compare/{base_ref}...{head_ref}",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Union
 
 from .state import Commit, Repo, SimError
 
@@ -16,24 +17,67 @@ def commit_sha(parents: list[str], tree: dict[str, str], message: str, author: s
     return hashlib.sha1(text.encode()).hexdigest()
 
 
-def apply_changes(tree: dict[str, str], changes: dict[str, str | None]) -> dict[str, str]:
-    """Return a new snapshot with files written (text) or deleted (None)."""
+@dataclass(frozen=True)
+class Symlink:
+    """A symbolic link to write at a path: git stores its target as the blob (mode 120000)."""
+
+    target: str
+
+
+@dataclass(frozen=True)
+class Submodule:
+    """A submodule to write at a path: the tree names a commit of another repository (160000)."""
+
+    sha: str
+    url: str = "https://github.com/octo-org/octo-lib.git"
+
+
+# What a commit writes at a path: a file's text, a link, a submodule, or None to delete it.
+Entry = Union[str, Symlink, Submodule, None]
+
+
+def apply_changes(tree: dict[str, str], changes: dict[str, Entry]) -> dict[str, str]:
+    """Return a new snapshot with entries written or deleted (None)."""
     result = dict(tree)
-    for path, text in changes.items():
-        if text is None:
+    for path, entry in changes.items():
+        if entry is None:
             result.pop(path, None)
         else:
-            result[path] = text
+            result[path] = entry_text(entry)
     return result
 
 
-def commit_to(repo: Repo, changes: dict[str, str | None], *, author: str, message: str,
+def entry_text(entry: str | Symlink | Submodule) -> str:
+    """What the tree holds for an entry: the text, the link's target or the submodule's commit."""
+    if isinstance(entry, Symlink):
+        return entry.target
+    if isinstance(entry, Submodule):
+        return entry.sha
+    return entry
+
+
+def apply_kinds(kinds: dict[str, str], changes: dict[str, Entry]) -> dict[str, str]:
+    """Return which paths are links or submodules once `changes` are written."""
+    result = dict(kinds)
+    for path, entry in changes.items():
+        result.pop(path, None)
+        if isinstance(entry, Symlink):
+            result[path] = "symlink"
+        elif isinstance(entry, Submodule):
+            result[path] = "submodule"
+    return result
+
+
+def commit_to(repo: Repo, changes: dict[str, Entry], *, author: str, message: str,
               branch: str, date: datetime) -> Commit:
     """Record a commit of `changes` on top of `branch` (created from the default branch if new)."""
     parent = repo.head(branch) or repo.head()
     tree = apply_changes(parent.tree if parent else {}, changes)
+    kinds = apply_kinds(parent.kinds if parent else {}, changes)
     parents = [parent.sha] if parent else []
-    commit = Commit(commit_sha(parents, tree, message, author, date), tree, parents, message, author, date)
+    identity = {path: f"{kinds[path]}:{text}" if path in kinds else text for path, text in tree.items()}
+    commit = Commit(commit_sha(parents, identity, message, author, date), tree, parents, message, author,
+                    date, kinds)
     repo.commits[commit.sha] = commit
     repo.branches[branch] = commit.sha
     repo.pushed_at = date
@@ -46,6 +90,31 @@ def line_diff(old: str, new: str) -> tuple[int, int, str]:
     additions = sum(1 for line in diff if line.startswith("+"))
     deletions = sum(1 for line in diff if line.startswith("-"))
     return additions, deletions, "\n".join(diff)
+
+
+def entries_of(commit: Commit | None) -> dict[str, Entry]:
+    """Return what a commit holds at each path, as a commit would write it again."""
+    if commit is None:
+        return {}
+    kinds = commit.kinds
+    return {path: Symlink(text) if kinds.get(path) == "symlink" else Submodule(text)
+            if kinds.get(path) == "submodule" else text for path, text in commit.tree.items()}
+
+
+def commit_changes(old: Commit | None, new: Commit) -> list[dict[str, Any]]:
+    """List what changed from `old` to `new`; a file that became a link or submodule is `changed`."""
+    changes = file_changes(old.tree if old else {}, new.tree)
+    listed = {change["filename"] for change in changes}
+    before = old.kinds if old else {}
+    for path in sorted(set(new.tree) & set(old.tree if old else {})):
+        if before.get(path) != new.kinds.get(path):
+            if path in listed:
+                change = next(c for c in changes if c["filename"] == path)
+                change["status"] = "changed"
+            else:
+                changes.append({"filename": path, "status": "changed", "additions": 0, "deletions": 0,
+                                "patch": ""})
+    return sorted(changes, key=lambda change: change["filename"])
 
 
 def file_changes(old: dict[str, str], new: dict[str, str]) -> list[dict[str, Any]]:

@@ -284,6 +284,26 @@ class Renderer:
             "_links": {"self": url, "git": git_url, "html": html},
         }
 
+    def content_symlink(self, repo: Repo, commit: Commit, path: str) -> dict[str, Any]:
+        """Render a link whose target is no file of the repository (`content-symlink`)."""
+        return self._content_other(repo, commit, path, "symlink") | {"target": commit.tree[path]}
+
+    def content_submodule(self, repo: Repo, commit: Commit, path: str) -> dict[str, Any]:
+        """Render a submodule (`content-submodule`): the commit it points at."""
+        entry = self._content_other(repo, commit, path, "submodule")
+        return entry | {"sha": commit.tree[path], "submodule_git_url": "https://github.com/octo-org/octo-lib.git",
+                        "download_url": None, "size": 0}
+
+    def _content_other(self, repo: Repo, commit: Commit, path: str, kind: str) -> dict[str, Any]:
+        text = commit.tree[path]
+        sha = blob_sha(text)
+        url = f"{self.api}/repos/{repo.full_name}/contents/{path}?ref={commit.sha}"
+        git_url = f"{self.api}/repos/{repo.full_name}/git/blobs/{sha}"
+        html = f"{self.html}/{repo.full_name}/blob/{commit.sha}/{path}"
+        return {"type": kind, "size": len(text.encode()), "name": path.rsplit("/", 1)[-1], "path": path,
+                "sha": sha, "url": url, "git_url": git_url, "html_url": html, "download_url": None,
+                "_links": {"self": url, "git": git_url, "html": html}}
+
     def content_dir(self, repo: Repo, commit: Commit, folder: str) -> list[dict[str, Any]]:
         """Render a directory listing (`content-directory`) of the entries right under `folder`."""
         prefix = f"{folder}/" if folder else ""
@@ -322,8 +342,12 @@ class Renderer:
                 if folder not in entries and (recursive or depth == 1):
                     inside = {p[len(folder) + 1:]: t for p, t in commit.tree.items() if p.startswith(folder + "/")}
                     entries[folder] = self.tree_entry(repo, folder, "tree", tree_sha(inside))
-            if recursive or len(parts) == 1:
+            if (recursive or len(parts) == 1) and commit.kinds.get(path) == "submodule":
+                entries[path] = self.tree_entry(repo, path, "commit", text) | {"mode": "160000"}
+            elif recursive or len(parts) == 1:
                 entries[path] = self.tree_entry(repo, path, "blob", blob_sha(text), len(text.encode()))
+                if commit.kinds.get(path) == "symlink":
+                    entries[path]["mode"] = "120000"
         sha = tree_sha(commit.tree)
         return {"sha": sha, "url": f"{self.api}/repos/{repo.full_name}/git/trees/{sha}",
                 "tree": [entries[key] for key in sorted(entries)], "truncated": False}

@@ -230,7 +230,7 @@ class GitHubSim(Records):
             parent = repo.head(branch) or repo.head()
             commit = git.commit_to(repo, files, author=author, message=message, branch=branch,
                                    date=self.clock.now())
-            changes.append(git.file_changes(parent.tree if parent else {}, commit.tree))
+            changes.append(git.commit_changes(parent, commit))
             made.append(commit)
         before = before_commit.sha if before_commit else "0" * 40
         return await self.deliver("push", self.payloads.push(repo, before, made, branch, author, changes))
@@ -382,8 +382,7 @@ class GitHubSim(Records):
         by = by or repo.owner
         head = repo.commits[issue.pull.head_sha]
         base = repo.head(issue.pull.base)
-        merged_tree = dict(base.tree if base else {}) | head.tree
-        merge = git.commit_to(repo, {p: merged_tree.get(p) for p in merged_tree}, author=by,
+        merge = git.commit_to(repo, git.entries_of(base) | git.entries_of(head), author=by,
                               message=f"Merge pull request #{number}", branch=issue.pull.base,
                               date=self.clock.now())
         now = self.clock.now()
@@ -393,7 +392,7 @@ class GitHubSim(Records):
         issue.state_reason, issue.updated_at = None, now
         closed = await self.deliver("pull_request", self.payloads.pull_request(repo, issue, "closed", by))
         if push:
-            changes = [git.file_changes(base.tree if base else {}, merge.tree)]
+            changes = [git.commit_changes(base, merge)]
             before = base.sha if base else "0" * 40
             await self.deliver("push", self.payloads.push(repo, before, [merge], issue.pull.base, by, changes))
         return closed

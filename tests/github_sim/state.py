@@ -107,6 +107,9 @@ class Commit:
     message: str
     author: str
     date: datetime
+    # Paths that are not files: "symlink" (the tree holds its target) or "submodule"
+    # (the tree holds the commit it points at).
+    kinds: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

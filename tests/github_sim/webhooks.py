@@ -139,7 +139,7 @@ class Payloads:
             "committer": person,
             "added": paths("added", "renamed"),
             "removed": paths("removed") + [f["previous_filename"] for f in files if f["status"] == "renamed"],
-            "modified": paths("modified"),
+            "modified": paths("modified", "changed"),
         }
 
     def push_repository(self, repo: Repo) -> dict[str, Any]:

@@ -1,0 +1,157 @@
+"""The extraction workers: a dead one is replaced, their start costs no file its budget,
+and they import only the installed package.
+
+Killed with `kill -9` (or by the out-of-memory killer), a worker takes its whole pool
+down; the pool is rebuilt and the file read again, and `/healthz` says when reading is
+not possible at all. `python -c`, which starts the fork server, puts the current folder
+first on `sys.path`, so a `bot/` where `minutes-bot serve` runs must never be imported.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot import extraction
+from bot.compat import timeout
+from bot.extraction import ExtractionPool, Job
+from bot.minutes.model import Minutes
+from tests.e2e_support import (
+    MEETING, REPO, SVSM, Service, create_svsm_repo, expected_items, item_issues, service_env,
+    serving, start_bot,
+)
+from tests.github_sim import GitHubSim
+from tests.test_limits import children_of
+
+ON_LINUX = pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc")
+
+
+@dataclass(frozen=True)
+class Dying(Job):
+    """A file whose reading kills its worker, as the out-of-memory killer would."""
+
+    def run(self) -> Minutes:
+        os.kill(os.getpid(), signal.SIGKILL)
+        raise AssertionError("unreachable")
+
+
+def slow_start(service: int) -> None:
+    """Start a worker slowly, as a busy machine does, then as the pool always does."""
+    time.sleep(1.5)
+    ORIGINAL_START(service)
+
+
+ORIGINAL_START = extraction._leave_with
+
+
+def workers_of(pool: ExtractionPool) -> list[int]:
+    executor = pool._executor
+    assert executor is not None
+    return [process.pid for process in getattr(executor, "_processes", {}).values()]
+
+
+async def test_after_a_worker_is_killed_the_next_files_are_read_on_new_workers() -> None:
+    pool = ExtractionPool(workers=2)
+    try:
+        assert (await pool(Job(SVSM, MEETING))).items
+        for pid in workers_of(pool):
+            os.kill(pid, signal.SIGKILL)
+        async with timeout(60):  # a guard against a hang, not a measurement
+            for _ in range(3):
+                assert [i.title for i in (await pool(Job(SVSM, MEETING))).items] == [
+                    i.title for i in expected_items(SVSM)
+                ]
+        assert pool.unavailable is None
+    finally:
+        pool.close()
+
+
+async def test_a_file_that_kills_every_worker_is_tried_twice_then_reading_is_reported_unavailable() -> None:
+    pool = ExtractionPool(workers=1)
+    try:
+        with pytest.raises(extraction.BrokenProcessPool):
+            await pool(Dying("", "meetings/oom.md"))
+        assert pool.unavailable and "keep dying" in pool.unavailable
+        assert (await pool(Job(SVSM, MEETING))).items  # the next file is read again
+        assert pool.unavailable is None
+    finally:
+        pool.close()
+
+
+async def test_starting_the_workers_does_not_count_against_the_first_files_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(extraction, "_leave_with", slow_start)
+    pool = ExtractionPool(workers=1, seconds=1.0)  # less than the start takes
+    try:
+        assert (await pool(Job(SVSM, MEETING))).items
+    finally:
+        pool.close()
+
+
+@ON_LINUX
+async def test_a_service_whose_worker_was_killed_reads_the_next_push_and_healthz_stays_up(
+    github_sim: GitHubSim, github_app_key: tuple[int, str], tmp_path: Path
+) -> None:
+    create_svsm_repo(github_sim)
+    service = Service(service_env(github_sim, github_app_key, tmp_path), tmp_path / "service.log")
+    async with serving(github_sim, service):
+        assert service.process is not None
+        workers = {pid for server in children_of(service.process.pid) for pid in children_of(server)}
+        assert workers
+        os.kill(min(workers), signal.SIGKILL)
+
+        delivery = await github_sim.push(REPO, {MEETING: SVSM}, author="joergroedel")
+        await github_sim.wait_until(lambda: service.journal_state(delivery.id) in ("done", "failed"), within=60)
+        assert service.journal_state(delivery.id) == "done", service.log.read_text()
+        assert len(item_issues(github_sim)) == len(expected_items(SVSM))
+        assert await service.health() == 200
+
+
+def console_script() -> str:
+    """Return the installed `minutes-bot` command: `python -m` would read the folder itself."""
+    found = shutil.which("minutes-bot", path=str(Path(sys.executable).parent))
+    assert found, "minutes-bot is installed beside the interpreter"
+    return found
+
+
+async def test_a_bot_folder_where_the_service_is_started_is_never_imported(
+    github_sim: GitHubSim, github_app_key: tuple[int, str], tmp_path: Path
+) -> None:
+    create_svsm_repo(github_sim)
+    here, ran = tmp_path / "checkout", tmp_path / "planted-code-ran"
+    (here / "bot").mkdir(parents=True)
+    (here / "bot" / "__init__.py").write_text(f"open({str(ran)!r}, 'w').write('ran')\n")
+    env = service_env(github_sim, github_app_key, tmp_path)
+    service = Service(env, tmp_path / "service.log", command=(console_script(),), cwd=here)
+    async with serving(github_sim, service):
+        delivery = await github_sim.push(REPO, {MEETING: SVSM}, author="joergroedel")
+        await github_sim.wait_until(lambda: service.journal_state(delivery.id) in ("done", "failed"), within=60)
+        assert service.journal_state(delivery.id) == "done", service.log.read_text()
+    assert len(item_issues(github_sim)) == len(expected_items(SVSM))
+    assert not ran.exists()
+
+
+async def test_healthz_says_when_minutes_cannot_be_read_and_recovers_with_the_next_file(
+    github_sim: GitHubSim, github_app_key: tuple[int, str], tmp_path: Path
+) -> None:
+    pool = ExtractionPool(workers=1)
+    async for bot in start_bot(github_sim, github_app_key, tmp_path / "journal.sqlite3", extraction=pool):
+        health = bot.url.replace("/webhook", "/healthz")
+        async with aiohttp.ClientSession() as session:
+            with pytest.raises(extraction.BrokenProcessPool):
+                await pool(Dying("", "meetings/oom.md"))
+            async with session.get(health) as answer:
+                assert answer.status == 503
+                assert "extraction workers keep dying" in (await answer.json())["problem"]
+            await pool(Job(SVSM, MEETING))
+            async with session.get(health) as answer:
+                assert answer.status == 200
