@@ -24,6 +24,7 @@ from bot import dry_run_report
 from bot.cli_github import CannotRun, progress, repository_port
 from bot.config import REPO_CONFIG_PATH, ConfigError, RepoConfig, ServiceSettings
 from bot.dry_run import DryRun
+from bot.extraction import extract_alone
 from bot.github import GitHubPort
 from bot.handlers import dispatch, lacking
 from bot.handlers.comments import comment_commands
@@ -183,7 +184,8 @@ async def _dispatch(port: GitHubPort, settings: ServiceSettings, run: Run, outco
         outcome.notes.append(f"The `{run.event}` event is skipped: its payload has no `{missing}`.")
         return
     dry = outcome.planned if outcome.dry_run else None
-    context = Context(port, settings, dry_run=dry, model=model_reader(port.session, settings))
+    model = model_reader(port.session, settings)
+    context = Context(port, settings, dry_run=dry, model=model, extract=extract_alone)
     await dispatch(event, context)
 
 
@@ -206,7 +208,9 @@ async def _sync(
     """Reconcile every minutes file, then post (or, dry, render) the weekly status if due."""
     dry = outcome.planned if outcome.dry_run else None
     model = model_reader(port.session, settings)
-    await sync_repository(port, repo, progress=progress, dry_run=dry, model=model)
+    await sync_repository(
+        port, repo, progress=progress, dry_run=dry, model=model, extract=extract_alone
+    )
     if not config.schedule.enabled:
         return
     status = await WeeklyStatus(port, repo, config).run(utc_now(), dry_run=outcome.dry_run)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot import cli
+from bot import cli, extraction
 from bot.action import (
     ActionPort,
     Change,
@@ -302,3 +302,35 @@ async def test_defaults_the_workflows_token_cannot_read_are_said_once_in_the_log
     assert await run(with_event(env, "pull_request", opened.payload)) == 0
     [preview] = github_sim.comments(REPO, int(opened.payload["number"]))
     assert preview.body.count(said) == 1
+
+
+async def test_a_run_reads_the_minutes_in_its_own_process_without_starting_workers(
+    github_sim: GitHubSim, workspace: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pooled: list[str] = []
+    real = extraction.ExtractionPool.__call__
+
+    async def counted(pool: extraction.ExtractionPool, job: extraction.Job) -> Any:
+        pooled.append(job.path)
+        return await real(pool, job)
+
+    monkeypatch.setattr(extraction.ExtractionPool, "__call__", counted)
+    env = await pushed(github_sim, workspace, {MEETING: SVSM})
+
+    assert await run(env) == 0
+
+    assert len(item_issues(github_sim)) == len(expected_items(SVSM))
+    assert pooled == []
+
+
+def test_reading_alone_keeps_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    def forever(job: extraction.Job) -> None:
+        while True:
+            pass
+
+    monkeypatch.setattr(extraction.Job, "run", forever)
+    with pytest.raises(extraction.ExtractionTimeout):
+        asyncio.run(extraction.extract_alone(extraction.Job("text", "slow.md"), seconds=0.2))
+    monkeypatch.undo()
+    minutes = asyncio.run(extraction.extract_alone(extraction.Job(SVSM, MEETING), seconds=5))
+    assert len(minutes.items) == len(expected_items(SVSM))

@@ -279,3 +279,21 @@ def test_plan_believes_a_pull_lists_state_and_finds_the_one_pr_open_at_the_meeti
     review = json.loads(out)["issues"][-1]
     assert review["links"] == [{"repo": "coconut-svsm/svsm", "number": 547}]
     assert "**Related:** #547\n" in review["body"]
+
+
+# What a command that needs no network must not load: each costs start-up in every run.
+SERVICE_MODULES = ("aiohttp", "asyncio", "gidgethub", "redis", "concurrent.futures.process",
+                   "multiprocessing", "bot.extraction")
+
+
+@pytest.mark.parametrize("args", [["--version"], ["extract", str(SVSM)], ["extract", "--format", "json", str(SVSM)]])
+def test_version_and_extract_load_no_service_module(args: list[str]) -> None:
+    script = (
+        "import sys, contextlib, io\n"
+        "from bot.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    status = main({args!r})\n"
+        f"print(status, sorted(m for m in {SERVICE_MODULES!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split(maxsplit=1) == ["0", "[]\n"]
