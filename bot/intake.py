@@ -1,11 +1,12 @@
 """Accept deliveries durably in a few microseconds; commit them to the journal in groups.
 
-The webhook may answer 202 only once a delivery would survive the process dying, but
-it must not wait for SQLite, nor hand each delivery to a thread (a thread that wakes
-for every delivery fights the event loop for the interpreter). So an accepted delivery
-is appended to an intake file, with one write. A writer thread moves whatever has
-arrived into the SQLite journal, many deliveries to a transaction, together with the
-deliveries finished meanwhile; every few seconds it starts a new intake file and deletes
+The webhook may answer 202 only once a delivery would survive the machine crashing, but
+it must not run SQLite on the event loop, nor hand each delivery to a thread (a thread
+that wakes for every delivery fights the event loop for the interpreter). So an accepted
+delivery is appended to an intake file, with one write, and waits for the writer thread,
+which moves whatever has arrived into the SQLite journal, many deliveries to a
+transaction synced to disk, together with the deliveries finished meanwhile; the first
+delivery of a batch wakes it, so one sync serves every delivery that came meanwhile; every few seconds it starts a new intake file and deletes
 the old one once its deliveries are committed. At start, intake files left behind are
 moved into the journal first (a delivery journaled already is recognised by its id).
 
@@ -34,8 +35,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FRAME = struct.Struct(">II")
-# How often the writer commits what has gathered. It is not woken for each delivery:
-# waking a thread at every request costs the event loop more than the write itself.
+# How often the writer commits what has gathered when nobody waits (finished deliveries).
+# It is woken by the first delivery of a batch only, not by each: waking a thread at
+# every request costs the event loop more than the write itself.
 GROUP_SECONDS = 0.05
 # The size of an intake file (bigger when one delivery needs it), and when a new one
 # replaces it (the old one is deleted once its deliveries are committed).
@@ -171,14 +173,25 @@ class JournalWriter:
         self._committed = threading.Condition(self._lock)
         self._batch = Batch([], [], [])
         self._taken = self._done = 0  # batches taken for a commit, and committed
+        # Who waits for the commit of which batch: (batch number, call when committed).
+        self._waiting: list[tuple[int, Callable[[], None]]] = []
         self._stopping = False
         self._thread: threading.Thread | None = None
 
-    def accept(self, delivery: Delivery, body: bytes) -> None:
-        """Make `delivery` durable now (in the intake file) and journal it soon."""
+    def accept(self, delivery: Delivery, body: bytes, committed: Callable[[], None]) -> None:
+        """Keep `delivery` in the intake file now, and journal it with the next batch.
+
+        `committed` is called (in the writer's thread) once the batch is committed and
+        synced to disk: only then does the delivery outlive a crash of the machine.
+        """
         with self._lock:
             self.intake.append(delivery, body)
             self._batch.added.append((delivery, body))
+            self._waiting.append((self._taken + 1, committed))
+            if len(self._batch.added) == 1:
+                # The first delivery of a batch wakes the writer: the webhook waits for the
+                # commit, and the deliveries that come while it syncs make the next batch.
+                self._wake.notify()
 
     def finish(self, delivery_id: str, state: str) -> None:
         """Journal soon that a delivery is `done` or `failed`."""
@@ -219,7 +232,8 @@ class JournalWriter:
     def _run(self) -> None:
         while True:
             with self._lock:
-                self._wake.wait(GROUP_SECONDS)  # woken early only to flush or stop
+                if not self._batch.added:  # deliveries wait for their commit: go on at once
+                    self._wake.wait(GROUP_SECONDS)  # woken early to accept, flush or stop
                 if self._stopping:
                     return
                 if not self._pending():
@@ -251,5 +265,9 @@ class JournalWriter:
             with self._lock:
                 self._done += 1
                 self._committed.notify_all()
+                ready = [call for batch, call in self._waiting if batch <= self._done]
+                self._waiting = [(b, call) for b, call in self._waiting if b > self._done]
+            for call in ready:
+                call()
         if batch.added:
             self.on_added(added, len(batch.added))

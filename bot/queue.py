@@ -38,6 +38,8 @@ RETRY_DELAYS = (60.0, 300.0, 1800.0)
 # Ids of this many recent deliveries are kept in memory, so a redelivery is answered at
 # once; an older one is recognised when it reaches the journal, and not processed again.
 RECENT_IDS = 50_000
+# How often a running service forgets finished deliveries older than KEEP_DONE_SECONDS.
+PRUNE_SECONDS = 6 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -134,9 +136,11 @@ class Journal:
         # opening one per delivery cost more than the write itself.
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-        # WAL with synchronous=NORMAL survives the process being killed at any point.
+        # WAL with synchronous=FULL syncs each commit to disk: what the webhook accepted
+        # outlives a crash of the machine, not only of the process. Commits come in
+        # batches (`intake.GROUP_SECONDS`), so the sync is paid once per batch.
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA synchronous=FULL")
         with self._connect() as db:
             for table in self._SCHEMA:
                 db.execute(table)
@@ -290,6 +294,7 @@ class EmbeddedQueue:
         self._idle.set()
         self._unfinished = 0  # accepted (or due again) and not yet processed
         self._before_start = 0  # accepted while stopped, so journaled for the next start
+        self._pruning: asyncio.Task[None] | None = None
 
     @property
     def depth(self) -> int:
@@ -306,7 +311,15 @@ class EmbeddedQueue:
             return added
         self._note_id(delivery.id)
         self._count(+1)
-        self._writer.accept(delivery, body or json.dumps(delivery.payload).encode())
+        loop = asyncio.get_running_loop()
+        committed: asyncio.Future[None] = loop.create_future()
+
+        def synced() -> None:  # in the writer's thread
+            loop.call_soon_threadsafe(_settle, committed)
+
+        self._writer.accept(delivery, body or json.dumps(delivery.payload).encode(), synced)
+        # Answered once its batch is synced to disk: at most GROUP_SECONDS and one sync later.
+        await committed
         return True
 
     async def start(self) -> None:
@@ -315,6 +328,7 @@ class EmbeddedQueue:
         loop = asyncio.get_running_loop()
         intake = await asyncio.to_thread(self._recovered_intake)
         await asyncio.to_thread(self.journal.prune)
+        self._pruning = asyncio.create_task(self._prune_now_and_then())
         self._known = OrderedDict.fromkeys(
             await asyncio.to_thread(self.journal.recent_ids, RECENT_IDS)
         )
@@ -333,6 +347,9 @@ class EmbeddedQueue:
     async def stop(self) -> None:
         """Cancel the workers; what they had not finished is resumed next start."""
         self._running = False
+        if self._pruning is not None:
+            self._pruning.cancel()
+            self._pruning = None
         workers = list(self._workers.values())
         for worker in workers:
             worker.cancel()
@@ -347,6 +364,15 @@ class EmbeddedQueue:
         self._retries.clear()
         self._unfinished = 0
         self._idle.set()
+
+    async def _prune_now_and_then(self) -> None:
+        """Forget old finished deliveries every PRUNE_SECONDS, not only at start."""
+        while True:
+            await asyncio.sleep(PRUNE_SECONDS)
+            try:
+                await asyncio.to_thread(self.journal.prune)
+            except sqlite3.Error:
+                log.exception("pruning the journal failed; it is tried again later")
 
     async def drain(self) -> None:
         """Wait until every delivery due has been processed (not those waiting to retry)
@@ -472,3 +498,9 @@ async def run_logged(process: Process, delivery: Delivery, logger: logging.Logge
             logger.exception("processing the delivery failed")
             return False
     return True
+
+
+def _settle(committed: asyncio.Future[None]) -> None:
+    """Let the submit waiting on `committed` return (unless it was given up meanwhile)."""
+    if not committed.done():
+        committed.set_result(None)

@@ -190,7 +190,7 @@ def branch_text(ref: Ref, ctx: RenderContext) -> str:
     """Link a branch of this repository (or of one named `owner/name`); name any other."""
     repo = _branch_repo(ref, ctx.repo)
     if repo is None:
-        return f"{code_span(ref.value)} ({inert_markdown(ref.repository)})"
+        return f"{code_span(ref.value)} ({inert_markdown(ref.repository or '')})"
     return f"[{code_span(ref.value)}]({repo_url(ctx, repo)}/tree/{quote(ref.value, safe='/')})"
 
 

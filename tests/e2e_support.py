@@ -174,10 +174,11 @@ class Service:
 
     async def health(self) -> int | None:
         """Return the status `/healthz` answers with, None while nothing listens."""
+        url = f"http://127.0.0.1:{self.port}/healthz"
         with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
-                async with session.get(f"http://127.0.0.1:{self.port}/healthz") as answer:
-                    return answer.status
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session, \
+                    session.get(url) as answer:
+                return answer.status
         return None
 
     async def kill(self) -> None:

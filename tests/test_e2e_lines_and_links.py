@@ -16,7 +16,15 @@ import pytest
 
 from bot.ignore import IGNORE_MARKER
 from tests.e2e_support import (
-    MEETING, REPO, SVSM, Bot, app_env, expected_items, item_issues, minutes_bot, push,
+    MEETING,
+    REPO,
+    SVSM,
+    Bot,
+    app_env,
+    expected_items,
+    item_issues,
+    minutes_bot,
+    push,
 )
 from tests.github_sim import GitHubSim
 from tests.github_sim.git import Submodule, Symlink

@@ -25,8 +25,16 @@ from bot.compat import timeout
 from bot.extraction import ExtractionPool, Job
 from bot.minutes.model import Minutes
 from tests.e2e_support import (
-    MEETING, REPO, SVSM, Service, create_svsm_repo, expected_items, item_issues, service_env,
-    serving, start_bot,
+    MEETING,
+    REPO,
+    SVSM,
+    Service,
+    create_svsm_repo,
+    expected_items,
+    item_issues,
+    service_env,
+    serving,
+    start_bot,
 )
 from tests.github_sim import GitHubSim
 from tests.test_limits import children_of

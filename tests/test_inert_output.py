@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from bot.commands import Done
 from bot.compat import UTC
 from bot.dry_run import Change
 from bot.handlers.comments import done_text
-from bot.commands import Done
 from bot.inert import inert_markdown, inert_title
 from bot.minutes.model import ActionItem, Minutes
 from bot.preview import Head, by_file, render_preview

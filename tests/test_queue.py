@@ -214,3 +214,44 @@ def test_journal_remembers_the_repositories_it_heard_from(journal: Journal) -> N
     journal.remember(delivery("d4", "octo/c"))
     assert journal.repositories() == [("octo/a", 7), ("octo/b", 7), ("octo/c", 7)]
     assert journal.repositories(within=-1) == []
+
+
+async def test_an_accepted_delivery_is_committed_to_the_synced_journal_before_submit_returns(
+    journal: Journal,
+) -> None:
+    """A crash of the machine right after the 202 keeps it: the journal commit is synced."""
+    recorder = Recorder(hold=frozenset({"d1"}))
+    queue = EmbeddedQueue(journal, recorder)
+    await queue.start()
+    try:
+        assert await queue.submit(delivery("d1")) is True
+        # Another connection, as a restarted service would open it, sees it at once.
+        assert Journal(journal.path).state("d1") == "pending"
+    finally:
+        recorder.release.set()
+        await queue.drain()
+        await queue.stop()
+
+
+async def test_a_running_service_prunes_old_finished_deliveries(
+    journal: Journal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queue_module, "PRUNE_SECONDS", 0.05)
+    monkeypatch.setattr(Journal.prune, "__defaults__", (0.0,))  # done is old at once
+    recorder = Recorder()
+    queue = EmbeddedQueue(journal, recorder)
+    await queue.start()
+    try:
+        assert await queue.submit(delivery("d1"))
+        await queue.drain()
+        assert journal.state("d1") == "done"
+        await asyncio.wait_for(until_gone(journal, "d1"), 10)
+    finally:
+        await queue.stop()
+
+
+async def until_gone(journal: Journal, delivery_id: str) -> None:
+    for _ in range(1_000):
+        if journal.state(delivery_id) is None:
+            return
+        await asyncio.sleep(0.02)

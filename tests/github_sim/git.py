@@ -6,7 +6,7 @@ import difflib
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Union
+from typing import Any
 
 from .state import Commit, Repo, SimError
 
@@ -33,7 +33,7 @@ class Submodule:
 
 
 # What a commit writes at a path: a file's text, a link, a submodule, or None to delete it.
-Entry = Union[str, Symlink, Submodule, None]
+Entry = str | Symlink | Submodule | None
 
 
 def apply_changes(tree: dict[str, str], changes: dict[str, Entry]) -> dict[str, str]:
