@@ -24,13 +24,14 @@ from bot import dry_run_report
 from bot.cli_github import CannotRun, progress, repository_port
 from bot.config import REPO_CONFIG_PATH, ConfigError, RepoConfig, ServiceSettings
 from bot.dry_run import DryRun
+from bot.extraction import extract_alone
 from bot.github import GitHubPort
 from bot.handlers import dispatch, lacking
 from bot.handlers.comments import comment_commands
 from bot.handlers.context import Context, utc_now
 from bot.handlers.minutes_files import sync_repository
 from bot.handlers.push import problem_list
-from bot.handlers.repo_config import load_repo_config
+from bot.handlers.repo_config import defaults_not_read, load_repo_config
 from bot.handlers.weekly_status import WeeklyStatus
 from bot.metrics import ItemWatchingPort
 from bot.model_client import model_reader
@@ -67,6 +68,9 @@ class Change:
 
 class ActionPort(ItemWatchingPort):
     """The Action's GitHub port: it notes the item issues it changes and, dry, never writes."""
+
+    # The workflow's GITHUB_TOKEN reads this repository and public ones, no other private one.
+    reads_only_its_repository = True
 
     def __init__(self, *args: Any, **options: Any) -> None:
         super().__init__(*args, **options)
@@ -180,17 +184,22 @@ async def _dispatch(port: GitHubPort, settings: ServiceSettings, run: Run, outco
         outcome.notes.append(f"The `{run.event}` event is skipped: its payload has no `{missing}`.")
         return
     dry = outcome.planned if outcome.dry_run else None
-    context = Context(port, settings, dry_run=dry, model=model_reader(port.session, settings))
+    model = model_reader(port.session, settings)
+    context = Context(port, settings, dry_run=dry, model=model, extract=extract_alone)
     await dispatch(event, context)
 
 
 async def _checked_config(port: GitHubPort, run: Run, outcome: Outcome) -> RepoConfig | None:
     """Read the configuration; a broken one is kept on `outcome` for annotations."""
     try:
-        return await load_repo_config(port, run.repo, run.config_ref)
+        config = await load_repo_config(port, run.repo, run.config_ref)
     except ConfigError as error:
         outcome.problems = error
         return None
+    if (unread := defaults_not_read(config, run.repo)) is not None:
+        log.warning(unread)  # once a run: the handlers read the same answer again, unsaid
+        outcome.notes.append(unread)
+    return config
 
 
 async def _sync(
@@ -199,7 +208,9 @@ async def _sync(
     """Reconcile every minutes file, then post (or, dry, render) the weekly status if due."""
     dry = outcome.planned if outcome.dry_run else None
     model = model_reader(port.session, settings)
-    await sync_repository(port, repo, progress=progress, dry_run=dry, model=model)
+    await sync_repository(
+        port, repo, progress=progress, dry_run=dry, model=model, extract=extract_alone
+    )
     if not config.schedule.enabled:
         return
     status = await WeeklyStatus(port, repo, config).run(utc_now(), dry_run=outcome.dry_run)

@@ -6,9 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot import __version__, cli_offline
+from bot import __version__
 
 OFFLINE_COMMANDS = frozenset({"extract", "plan"})
+VERSION = f"minutes-bot {__version__}"
 
 
 def build_parser(*, service: bool = True) -> argparse.ArgumentParser:
@@ -16,8 +17,12 @@ def build_parser(*, service: bool = True) -> argparse.ArgumentParser:
         prog="minutes-bot",
         description="Turn action items in meeting minutes into tracked GitHub issues.",
     )
-    parser.add_argument("--version", action="version", version=f"minutes-bot {__version__}")
+    parser.add_argument("--version", action="version", version=VERSION)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    # Each command's modules are imported only when it runs: the Action and `extract`
+    # start a process per file, and `--version` needs none of them.
+    from bot import cli_offline
+
     cli_offline.add_parsers(subparsers)
     if service:
         # The service commands pull in aiohttp and gidgethub: offline commands skip them.
@@ -31,6 +36,9 @@ def build_parser(*, service: bool = True) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one `minutes-bot` command and return its exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--version"]:
+        print(VERSION)
+        return 0
     offline = bool(argv) and argv[0] in OFFLINE_COMMANDS
     args = build_parser(service=not offline).parse_args(argv)
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
@@ -125,7 +124,9 @@ def _read_minutes(
 
 def _read_with_model(text: str, path: str, people: Roster, when: date | None) -> Minutes:
     """Read with the rules and the model the environment names, as the service would."""
-    # Imported here: the rules alone need neither an HTTP client nor the service's settings.
+    # Imported here: the rules alone need no event loop, HTTP client or service settings.
+    import asyncio
+
     from bot.config import DEFAULT_MODEL, SettingsError
     from bot.extraction import Job
     from bot.model_client import env_model_reader, no_token

@@ -103,6 +103,8 @@ class RepoConfig:
     holidays: tuple[int, int] = (12, 24)
     reader: str = "rules"
     model: str = DEFAULT_MODEL
+    # Where organisation defaults may be that this run could not read, to say so.
+    defaults_unread: str | None = field(default=None, compare=False)
 
     def search_repositories(self, this_repository: str) -> tuple[str, ...]:
         """Return the repositories whose PRs the minutes may name."""
@@ -1043,6 +1045,9 @@ def _check_app_id(value: str) -> int:
 def _check_private_key(value: str) -> str:
     if "-----BEGIN" not in value or "PRIVATE KEY-----" not in value:
         raise ValueError("must be a PEM private key (-----BEGIN ... PRIVATE KEY-----)")
+    if "\n" not in value.strip():
+        # A `.env` file holds the key on one line, its line breaks written `\n` (as Probot reads it).
+        value = value.replace("\\n", "\n")
     return value
 
 

@@ -22,6 +22,7 @@ import logging
 import multiprocessing
 import multiprocessing.forkserver
 import os
+import signal
 import sys
 import threading
 import time
@@ -239,6 +240,29 @@ def _leave_with(service: int) -> None:
 async def extract_here(job: Job) -> Minutes:
     """Extract in this process: for offline commands, reading a person's own file."""
     return job.run()
+
+
+async def extract_alone(job: Job, seconds: float = EXTRACTION_SECONDS) -> Minutes:
+    """Extract in this process, within the budget: for a run that handles one event.
+
+    A GitHub Actions run is a process of its own for one event, with nothing else on its
+    event loop to stall; starting a pool there would cost more than reading the file.
+    The budget is kept by an alarm signal, so a file that takes too long still ends in
+    `ExtractionTimeout` (on the main thread; elsewhere the budget is not enforced).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return job.run()
+
+    def expire(signum: int, frame: object) -> None:
+        raise ExtractionTimeout(job.path, seconds)
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return job.run()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 _SHARED: ExtractionPool | None = None

@@ -479,6 +479,9 @@ class GitHubPort:
     pages included; `writes` counts those that were POST, PATCH, PUT or DELETE.
     """
 
+    # Whether a repository it cannot read may still exist (a token of one repository).
+    reads_only_its_repository = False
+
     def __init__(
         self,
         session: aiohttp.ClientSession,

@@ -39,7 +39,7 @@ class PullFacts:
 
     link: Link
     created: date | None = None
-    closed: date | None = None  # closed or merged
+    closed: date | None = None  # closed or merged; None while open
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], repo: str) -> PullFacts:
@@ -47,7 +47,12 @@ class PullFacts:
         user = data.get("user") or {}
         link = Link(repo, int(data["number"]), "pr", str(data.get("title") or ""),
                     str(data.get("html_url") or ""), user.get("login"))
-        return cls(link, _day(data.get("created_at")), _day(data.get("closed_at")))
+        merged = data.get("merged_at") or (data.get("pull_request") or {}).get("merged_at")
+        closed = _day(data.get("closed_at")) or _day(merged)
+        if closed is None and str(data.get("state") or "open").lower() != "open":
+            # Closed or merged on a day nobody wrote down: not one still open at the meeting.
+            closed = date.min
+        return cls(link, _day(data.get("created_at")), closed)
 
     def opened_after(self, day: date | None) -> bool:
         return day is not None and self.created is not None and self.created > day

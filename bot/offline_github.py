@@ -101,6 +101,29 @@ class OfflineGitHub:
         return [search_item(pull, repo) for repo, pull in self.pulls if terms.admits(pull, repo)]
 
 
+# `gh pr list --json number,title,state,author,createdAt,closedAt,mergedAt,url` names
+# the REST API's fields so, and writes a time that never was as the year 1.
+_GH_FIELDS = {"createdAt": "created_at", "closedAt": "closed_at", "mergedAt": "merged_at",
+              "author": "user", "url": "html_url"}
+_NO_TIME = "0001-01-01"
+
+
+def rest_shaped(pull: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a saved pull request with the REST API's field names and states.
+
+    An entry of `gh pr list --json ...` has `createdAt`, `author` and a `state` of
+    OPEN, CLOSED or MERGED; the REST API's has `created_at`, `user` and open or closed.
+    """
+    shaped = dict(pull)
+    for gh_name, rest_name in _GH_FIELDS.items():
+        if gh_name in pull and rest_name not in pull:
+            value = pull[gh_name]
+            shaped[rest_name] = None if str(value).startswith(_NO_TIME) else value
+    state = str(pull.get("state") or "open").lower()
+    shaped["state"] = "open" if state == "open" else "closed"
+    return shaped
+
+
 def base_repo(pull: Mapping[str, Any], default: str) -> str:
     """Return the repository a saved pull request belongs to."""
     base = pull.get("base")

@@ -26,7 +26,7 @@ from bot.minutes.model import ActionItem, Ref, RefKind
 from bot.minutes.model_reader import MODEL_READER, reading_summary
 from bot.minutes.people import PeopleFileError, Roster
 from bot.model_client import env_model_reader
-from bot.offline_github import OfflineGitHub, repositories_of
+from bot.offline_github import OfflineGitHub, repositories_of, rest_shaped
 from bot.reconcile import CreateItemIssue, CreateMeetingIssue
 from bot.render import Link, RenderContext
 
@@ -190,7 +190,7 @@ def _link_json(ref: Ref, ctx: RenderContext) -> dict[str, Any] | None:
 
 
 def read_pulls(path: Path) -> list[dict[str, Any]]:
-    """Read a saved `GET /repos/{owner}/{repo}/pulls` answer."""
+    """Read a saved `GET /repos/{owner}/{repo}/pulls` answer, or what `gh pr list --json` prints."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as err:
@@ -199,7 +199,7 @@ def read_pulls(path: Path) -> list[dict[str, Any]]:
         raise PlanError(f"{path}: not JSON (line {err.lineno}: {err.msg})") from None
     if not isinstance(data, list) or not all(isinstance(p, dict) and "number" in p for p in data):
         raise PlanError(f"{path}: expected a JSON list of pull requests with a `number` each")
-    return data
+    return [rest_shaped(pull) for pull in data]
 
 
 def read_config(path: Path) -> RepoConfig:

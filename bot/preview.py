@@ -26,7 +26,9 @@ from bot.dry_run import Change
 from bot.ignore import IGNORE_MARKER
 from bot.inert import code_span, inert_markdown
 from bot.marker import ItemMarker, parse_marker
-from bot.minutes.model import ActionItem, Ref, RefKind
+from bot.minutes.dates import parse_date
+from bot.minutes.meta import file_date
+from bot.minutes.model import ActionItem, Minutes, Ref, RefKind
 from bot.minutes.model_reader import MODEL_READER, reading_summary
 from bot.reconcile import (
     CloseIssue,
@@ -56,6 +58,10 @@ FOOTER = (
     f"`.github/minutes-bot.yml`; end a line with `{IGNORE_MARKER}` to skip it. "
     "Nothing is opened, assigned or labelled before the merge; this comment follows every "
     "push.</sub>"
+)
+DATES_DISAGREE = (
+    "The title says {titled} but the file name says {named}; the items are dated from "
+    "{used}. Is one of them a typo?"
 )
 TABLE_HEAD = "| Line | Issue | Owner | Due | Links |\n|---|---|---|---|---|"
 # After the title of an item only the model reader found: the one a maintainer checks.
@@ -95,11 +101,15 @@ def render_preview(
     head: Head,
     *,
     config_changed: bool,
+    notes: Sequence[str] = (),
 ) -> str:
-    """Render the whole comment: one section per minutes file, then how to correct it."""
+    """Render the whole comment: one section per minutes file, then how to correct it.
+
+    `notes` say what the bot could not read (organisation defaults a token cannot see).
+    """
     sections = [section(f, existing, head) for f in files]
-    notes = [CONFIG_CHANGED] if config_changed else []
-    return "\n\n".join([HEADER, *notes, *sections, FOOTER, PREVIEW_MARKER])
+    said = [*notes, *([CONFIG_CHANGED] if config_changed else [])]
+    return "\n\n".join([HEADER, *said, *sections, FOOTER, PREVIEW_MARKER])
 
 
 def render_config_problems(path: str, problems: str) -> str:
@@ -117,6 +127,7 @@ def section(file: FileChanges, existing: Mapping[int, Mapping[str, Any]], head: 
     """Render what one file would open, update and close."""
     parts = [f"#### {code_span(file.path)}"]
     parts += _reading(file.changes)
+    parts += [said for c in file.changes[:1] if (said := dates_disagree(c.minutes))]
     parts += _openings(file.changes, head)
     parts += _updates(file.changes, existing)
     parts += _closures(file.changes, existing)
@@ -128,6 +139,16 @@ def _reading(changes: Sequence[Change]) -> list[str]:
     """Say what the model reader added, dropped, or why it was not used, once per file."""
     reading = changes[0].minutes.reading if changes else None
     return [MODEL_READING.format(summary=reading_summary(reading))] if reading else []
+
+
+def dates_disagree(minutes: Minutes) -> str | None:
+    """Say so when the title's date and the file name's are two different days."""
+    named = file_date(minutes.path)
+    titled = parse_date(minutes.title) if minutes.title else None
+    if named is None or titled is None or named == titled:
+        return None
+    used = minutes.meeting_date.isoformat() if minutes.meeting_date else "neither"
+    return DATES_DISAGREE.format(titled=titled.isoformat(), named=named.isoformat(), used=used)
 
 
 def _openings(changes: Sequence[Change], head: Head) -> list[str]:

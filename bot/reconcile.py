@@ -19,6 +19,7 @@ Applying a plan and reconciling the same minutes again gives an empty plan.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -73,6 +74,8 @@ SUB_ISSUES_ONLY = (
 # GitHub refuses bodies over 65,536 characters; leave room for what people add around ours.
 MEETING_BODY_ROOM = 60_000
 
+# GitHub's longest label name.
+MAX_LABEL = 50
 # A reworded item keeps its issue when the titles are this similar (0-100).
 SAME_OWNER_SIMILARITY = 65
 OTHER_OWNER_SIMILARITY = 85
@@ -398,7 +401,12 @@ def _date_spellings(day: date) -> re.Pattern[str]:
 def meeting_label(minutes: Minutes, path: str, settings: Settings) -> str:
     """Name the label shared by a meeting's issues: `meeting/2024-12-18`."""
     when = minutes.meeting_date.isoformat() if minutes.meeting_date else PurePosixPath(path).stem
-    return settings.meeting_label_prefix + when
+    label = settings.meeting_label_prefix + when
+    if len(label) <= MAX_LABEL:
+        return label
+    # GitHub refuses longer names; the hash keeps two long file names apart.
+    tag = "-" + hashlib.sha1(when.encode()).hexdigest()[:7]
+    return label[: MAX_LABEL - len(tag)].rstrip(" -") + tag
 
 
 def labels_for(minutes: Minutes, path: str, settings: Settings) -> tuple[str, ...]:

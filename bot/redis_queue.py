@@ -27,6 +27,12 @@ processed again from the start, before any later delivery of its repository
 to break these is a holder stalled for longer than `lock_ttl_ms` (a frozen process or a
 partition), after which another replica may process the same delivery concurrently.
 
+A Redis that lost its data (restarted empty, flushed) has no stream and no group, and
+every read fails with `NOGROUP`: the first replica to see it makes them again, logs
+what happened, and submits again the deliveries it had read and not yet processed;
+what only Redis held is gone, and `minutes-bot sync` heals the issues it would have
+changed.
+
 The keys of one repository are not in one hash slot: this needs a single Redis server
 (with replicas if you like), not Redis Cluster.
 """
@@ -61,6 +67,13 @@ RETRY_POLL_SECONDS = 1.0
 # A health check that waits longer than this says Redis is down.
 PING_SECONDS = 2.0
 CLAIM_BATCH = 100
+# What Redis answers once the stream is gone: no group to read with, or a read that was
+# waiting when the key went away.
+LOST_SIGNS = ("NOGROUP", "UNBLOCKED")
+LOST_DATA = (
+    "Redis has lost the delivery stream (restarted empty or flushed?): made it again; "
+    "deliveries only Redis held are lost, run `minutes-bot sync` for their repositories"
+)
 MAX_CONNECTIONS = 50
 
 # Remember the id, append the entry and queue it behind its repository, all or nothing.
@@ -215,6 +228,8 @@ class RedisQueue:
         self._retry_due = self.redis.register_script(_RETRY_DUE)
         self._inbox: asyncio.Queue[tuple[str, dict[str, str]]] = asyncio.Queue(workers)
         self._tasks: list[asyncio.Task[None]] = []
+        # How many times this replica found Redis without the stream's group and made it.
+        self.recoveries = 0
 
     def _key(self, kind: str, name: str) -> str:
         return f"{self.prefix}:{kind}:{name}"
@@ -240,17 +255,50 @@ class RedisQueue:
 
     async def start(self) -> None:
         """Join the consumer group and start the workers; resume this replica's pending work."""
+        await self._join_group()
+        self._inbox = asyncio.Queue(self.workers)
+        self._tasks = [asyncio.create_task(self._work()) for _ in range(self.workers)]
+        self._tasks.append(asyncio.create_task(self._read()))
+        self._tasks.append(asyncio.create_task(self._reclaim()))
+        self._tasks.append(asyncio.create_task(self._retry_when_due()))
+
+    async def _join_group(self) -> bool:
+        """Make the stream and its consumer group unless they exist; say whether it did."""
         try:
             # From id 0, so deliveries submitted before any replica started are read too.
             await self.redis.xgroup_create(self.stream, GROUP, id="0", mkstream=True)
         except ResponseError as error:
             if "BUSYGROUP" not in str(error):
                 raise
-        self._inbox = asyncio.Queue(self.workers)
-        self._tasks = [asyncio.create_task(self._work()) for _ in range(self.workers)]
-        self._tasks.append(asyncio.create_task(self._read()))
-        self._tasks.append(asyncio.create_task(self._reclaim()))
-        self._tasks.append(asyncio.create_task(self._retry_when_due()))
+            return False
+        return True
+
+    async def _recover(self, error: RedisError) -> bool:
+        """Make the group again when `error` says Redis lost it; say whether it did say so."""
+        if not any(sign in str(error) for sign in LOST_SIGNS):
+            return False
+        try:
+            made = await self._join_group()
+        except RedisError:
+            log.exception("making the delivery stream again failed")
+            await asyncio.sleep(RETRY_SECONDS)
+            return True
+        if made:
+            self.recoveries += 1
+            log.error(LOST_DATA)
+            await self._submit_again()
+        return True
+
+    async def _submit_again(self) -> None:
+        """Submit again the deliveries read from the lost stream and not yet processed."""
+        held = []
+        while not self._inbox.empty():
+            held.append(self._inbox.get_nowait()[1])
+        for fields in held:
+            if "payload" in fields:
+                await self.submit(_delivery(fields))
+        if held:
+            log.warning("submitted %d deliveries again after Redis lost them", len(held))
 
     async def stop(self) -> None:
         """Cancel the workers; a delivery they had not finished stays pending in Redis."""
@@ -311,9 +359,10 @@ class RedisQueue:
                 reply = await self.redis.xreadgroup(
                     GROUP, self.consumer, {self.stream: ">"}, count=self.workers, block=1000
                 )
-            except RedisError:
-                log.exception("reading the delivery stream failed")
-                await asyncio.sleep(RETRY_SECONDS)
+            except RedisError as error:
+                if not await self._recover(error):
+                    log.exception("reading the delivery stream failed")
+                    await asyncio.sleep(RETRY_SECONDS)
                 continue
             await self._feed(reply)
 
@@ -344,8 +393,9 @@ class RedisQueue:
     async def _guarded(self, step: Callable[[], Awaitable[None]]) -> None:
         try:
             await step()
-        except RedisError:
-            log.exception("maintaining the delivery stream failed")
+        except RedisError as error:
+            if not await self._recover(error):
+                log.exception("maintaining the delivery stream failed")
 
     async def _resume_own(self) -> None:
         after = "0"

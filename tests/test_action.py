@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot import cli
+from bot import cli, extraction
 from bot.action import (
     ActionPort,
     Change,
@@ -25,6 +25,7 @@ from bot.action import (
     run_action,
 )
 from bot.config import ConfigError, Problem, settings_from_env
+from bot.handlers.repo_config import DEFAULTS_NOT_READ, defaults_source
 from tests.e2e_support import MEETING, REPO, SVSM, create_svsm_repo, expected_items, item_issues
 from tests.github_sim import GitHubSim
 
@@ -281,3 +282,55 @@ async def test_the_action_command_runs_as_action_yml_starts_it(
     assert done.returncode == 0, done.stderr
     assert outputs(env).startswith(f"opened={len(expected_items(SVSM))}\n")
     assert github_sim.writes() == []
+
+
+async def test_defaults_the_workflows_token_cannot_read_are_said_once_in_the_log_summary_and_preview(
+    github_sim: GitHubSim, workspace: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    github_sim.add_repo("coconut-svsm/.github", files={".github/minutes-bot.yml": "labels:\n  item: todo\n"},
+                        private=True)
+    github_sim.add_token("ghs_this_repository_only", repos=[REPO])
+    env = {**workspace, "GITHUB_TOKEN": "ghs_this_repository_only"}
+    said = DEFAULTS_NOT_READ.format(source=defaults_source(REPO), holder="coconut-svsm/.github")
+
+    assert await run(await pushed(github_sim, env, {MEETING: SVSM})) == 0
+    assert summary(env).count(said) == 1
+    assert [r.getMessage() for r in caplog.records].count(said) == 1
+
+    opened = await github_sim.open_pull(REPO, title="Minutes", author="vijay-dhanraj", head="next",
+                                        files={"meetings/2025-01-08.md": SVSM})
+    assert await run(with_event(env, "pull_request", opened.payload)) == 0
+    [preview] = github_sim.comments(REPO, int(opened.payload["number"]))
+    assert preview.body.count(said) == 1
+
+
+async def test_a_run_reads_the_minutes_in_its_own_process_without_starting_workers(
+    github_sim: GitHubSim, workspace: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pooled: list[str] = []
+    real = extraction.ExtractionPool.__call__
+
+    async def counted(pool: extraction.ExtractionPool, job: extraction.Job) -> Any:
+        pooled.append(job.path)
+        return await real(pool, job)
+
+    monkeypatch.setattr(extraction.ExtractionPool, "__call__", counted)
+    env = await pushed(github_sim, workspace, {MEETING: SVSM})
+
+    assert await run(env) == 0
+
+    assert len(item_issues(github_sim)) == len(expected_items(SVSM))
+    assert pooled == []
+
+
+def test_reading_alone_keeps_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    def forever(job: extraction.Job) -> None:
+        while True:
+            pass
+
+    monkeypatch.setattr(extraction.Job, "run", forever)
+    with pytest.raises(extraction.ExtractionTimeout):
+        asyncio.run(extraction.extract_alone(extraction.Job("text", "slow.md"), seconds=0.2))
+    monkeypatch.undo()
+    minutes = asyncio.run(extraction.extract_alone(extraction.Job(SVSM, MEETING), seconds=5))
+    assert len(minutes.items) == len(expected_items(SVSM))

@@ -6,7 +6,9 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -243,3 +245,55 @@ def test_the_installed_command_runs() -> None:
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+def pulls_saved(tmp_path: Path, shape: Callable[[dict[str, Any]], dict[str, Any]]) -> Path:
+    """Save the SVSM pull list as another tool would write it."""
+    saved = tmp_path / "pulls.json"
+    saved.write_text(json.dumps([shape(pull) for pull in json.loads(PULLS.read_text())]))
+    return saved
+
+
+def without_closing_day(pull: dict[str, Any]) -> dict[str, Any]:
+    return pull | {"closed_at": None} if pull["state"] == "closed" else pull
+
+
+def as_gh_prints_it(pull: dict[str, Any]) -> dict[str, Any]:
+    """`gh pr list --state all --json number,title,state,author,createdAt,closedAt,mergedAt`."""
+    state = "MERGED" if pull["merged_at"] else pull["state"].upper()
+    never = "0001-01-01T00:00:00Z"
+    return {"number": pull["number"], "title": pull["title"], "state": state,
+            "author": {"login": pull["user"]["login"], "is_bot": False},
+            "createdAt": pull["created_at"], "closedAt": pull["closed_at"] or never,
+            "mergedAt": pull["merged_at"] or never}
+
+
+@pytest.mark.parametrize("shape", [without_closing_day, as_gh_prints_it])
+def test_plan_believes_a_pull_lists_state_and_finds_the_one_pr_open_at_the_meeting(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, shape: Callable[[dict[str, Any]], dict[str, Any]]
+) -> None:
+    pulls = pulls_saved(tmp_path, shape)
+    _, out, _ = run(capsys, "plan", str(SVSM), "--repo", "coconut-svsm/svsm", "--pulls", str(pulls),
+                    "--format", "json")
+
+    review = json.loads(out)["issues"][-1]
+    assert review["links"] == [{"repo": "coconut-svsm/svsm", "number": 547}]
+    assert "**Related:** #547\n" in review["body"]
+
+
+# What a command that needs no network must not load: each costs start-up in every run.
+SERVICE_MODULES = ("aiohttp", "asyncio", "gidgethub", "redis", "concurrent.futures.process",
+                   "multiprocessing", "bot.extraction")
+
+
+@pytest.mark.parametrize("args", [["--version"], ["extract", str(SVSM)], ["extract", "--format", "json", str(SVSM)]])
+def test_version_and_extract_load_no_service_module(args: list[str]) -> None:
+    script = (
+        "import sys, contextlib, io\n"
+        "from bot.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    status = main({args!r})\n"
+        f"print(status, sorted(m for m in {SERVICE_MODULES!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split(maxsplit=1) == ["0", "[]\n"]

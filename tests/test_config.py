@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 import time
 from pathlib import Path
@@ -25,6 +26,7 @@ from bot.config import (
     parse_repo_config,
     settings_from_env,
 )
+from bot.github import AppAuth
 from bot.minutes.model import Person
 
 PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEsecretkeymaterial\n-----END RSA PRIVATE KEY-----\n"
@@ -607,15 +609,40 @@ def test_an_unknown_key_in_the_settings_file_is_named(tmp_path) -> None:
     )
 
 
+SAMPLE = Path(__file__).parent.parent / ".env.sample"
+
+
 def test_the_sample_environment_lists_every_variable() -> None:
-    sample = Path(__file__).parent.parent / ".env.sample"
     listed = {
-        line.split("=", 1)[0]
-        for line in sample.read_text().splitlines()
-        if "=" in line and not line.startswith("#")
+        line.removeprefix("# ").split("=", 1)[0]
+        for line in SAMPLE.read_text().splitlines()
+        if re.match(r"(?:# )?[A-Z_]+=", line)
     }
 
     assert listed == set(ENVIRONMENT_VARIABLES)
+
+
+def test_the_sample_environment_works_as_copied_for_an_app() -> None:
+    """As `docker run --env-file` or Compose read it: the variables it sets, quotes taken off."""
+    assignments = (line.split("=", 1) for line in SAMPLE.read_text().splitlines() if re.match(r"[A-Z_]+=", line))
+    env = {name: value.strip('"') for name, value in assignments}
+
+    settings = settings_from_env(env)
+
+    assert settings.uses_app and settings.token is None
+    assert settings.private_key is not None and settings.private_key.count("\n") == 2
+
+
+def test_a_private_key_written_on_one_line_with_escaped_breaks_is_read_with_real_ones(
+    github_app_key: tuple[int, str],
+) -> None:
+    app_id, pem = github_app_key
+    one_line = pem.strip().replace("\n", "\\n")
+
+    settings = settings_from_env({"GITHUB_APP_ID": str(app_id), "GITHUB_PRIVATE_KEY": one_line})
+
+    assert settings.private_key == pem.strip()
+    AppAuth(app_id, settings.private_key).jwt()  # a key the App's signing accepts
 
 
 # ---------------------------------------------------------------------------

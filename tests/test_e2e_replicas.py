@@ -3,20 +3,28 @@ and a delivery is still processed once."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestServer
+from redis.asyncio import Redis
+
+from bot.redis_queue import LOST_DATA
 
 from tests.e2e_support import (
     MEETING,
     REPO,
     SECRET,
     SVSM,
+    Service,
     api_calls,
     create_svsm_repo,
     expected_items,
     item_issues,
+    service_env,
+    serving,
     settle_replicas,
     start_replicas,
 )
@@ -51,3 +59,27 @@ async def test_a_delivery_redelivered_to_another_replica_is_processed_once(
     await settle_replicas(github_sim, replicas)
     assert again.status == 200
     assert api_calls(github_sim) == []
+
+
+async def test_a_service_whose_redis_restarted_empty_processes_the_next_push_and_says_so(
+    github_sim: GitHubSim,
+    github_app_key: tuple[int, str],
+    redis_url: str,  # noqa: F811 - the fixture
+    tmp_path: Path,
+) -> None:
+    create_svsm_repo(github_sim)
+    env = service_env(github_sim, github_app_key, tmp_path) | {"REDIS_URL": redis_url}
+    async with serving(github_sim, Service(env, tmp_path / "service.log")) as service:
+        await github_sim.push(REPO, {"README.md": "# SVSM, again\n"}, author="joergroedel")
+        await asyncio.sleep(0.5)  # the service has read from the stream
+        redis = Redis.from_url(redis_url)
+        try:
+            await redis.flushall()  # what a restart without persistence leaves
+        finally:
+            await redis.aclose()
+
+        delivery = await github_sim.push(REPO, {MEETING: SVSM}, author="joergroedel")
+        assert delivery.status == 202
+        await github_sim.wait_until(lambda: len(item_issues(github_sim)) == len(expected_items(SVSM)), within=60)
+        assert await service.health() == 200
+    assert LOST_DATA in service.log.read_text()

@@ -53,6 +53,34 @@ async def test_admin_api_sets_up_and_acts(github_sim: GitHubSim) -> None:
     assert (await api(url, "/repos/acme/minutes/collaborators/alice/permission"))[1]["role_name"] == "triage"
 
 
+async def test_admin_api_drives_a_pull_request_from_a_fork_to_its_merge(github_sim: GitHubSim) -> None:
+    url, repo = github_sim.url, "acme/minutes"
+    await admin(url, "POST", "/repos", {"full_name": repo, "files": {"README.md": "# Minutes\n"}})
+    await admin(url, "POST", "/tokens", {"token": "tok"})
+    _, opened = await admin(url, "POST", "/pulls", {"repo": repo, "title": "Notes", "author": "mallory",
+                                                    "fork": "mallory/minutes", "head": "notes",
+                                                    "files": {"meetings/a.md": "# A\n"}})
+    number = opened["payload"]["number"]
+    _, synced = await admin(url, "POST", f"/pulls/{number}/push",
+                            {"repo": repo, "files": {"meetings/a.md": "# A, again\n",
+                                                     "meetings/b.md": {"symlink": "a.md"},
+                                                     "vendor/lib": {"submodule": "9" * 40}}})
+    _, merged = await admin(url, "POST", f"/pulls/{number}/merge", {"repo": repo, "push": True})
+    head = opened["payload"]["pull_request"]["head"]
+    assert (head["repo"]["full_name"], head["label"]) == ("mallory/minutes", "mallory:notes")
+    assert opened["payload"]["pull_request"]["base"]["repo"]["full_name"] == repo
+    assert (synced["action"], synced["payload"]["after"]) == ("synchronize", github_sim.commit(repo, "notes").sha)
+    assert merged["payload"]["pull_request"]["merged"] is True
+    [pushed] = [d for d in github_sim.deliveries if d.event == "push"]
+    assert sorted(pushed.payload["head_commit"]["added"]) == ["meetings/a.md", "meetings/b.md", "vendor/lib"]
+    tree = {e["path"]: (e["type"], e["mode"]) for e in (await api(url, f"/repos/{repo}/git/trees/main?recursive=1"))[1]["tree"]}
+    assert tree["meetings/b.md"] == ("blob", "120000") and tree["vendor/lib"] == ("commit", "160000")
+    status, link = await api(url, f"/repos/{repo}/contents/meetings/b.md")
+    assert (status, link["path"]) == (200, "meetings/a.md")  # GitHub answers with the file a link names
+    status, module = await api(url, f"/repos/{repo}/contents/vendor/lib")
+    assert (status, module["type"], module["sha"]) == (200, "submodule", "9" * 40)
+
+
 async def test_admin_api_reads_calls_and_sets_faults(github_sim: GitHubSim) -> None:
     github_sim.add_repo("acme/minutes")
     github_sim.add_token("tok")

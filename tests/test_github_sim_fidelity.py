@@ -15,6 +15,7 @@ from gidgethub.aiohttp import GitHubAPI
 from github import Auth, Github
 
 from tests.github_sim import Delivery, GitHubSim
+from tests.github_sim.git import Submodule, Symlink
 from tests.github_sim.routes import add_routes
 from tests.github_sim.spec import REST_SPEC, check_request, check_response, check_webhook, spec_path
 
@@ -149,7 +150,14 @@ async def every_event(sim: GitHubSim, repo: str) -> dict[str, Delivery]:
     found["issue_comment.edited"] = await sim.edit_comment(repo, comment_id, "/done with #2")
     found["issue_comment.deleted"] = await sim.delete_comment(repo, comment_id)
     found["pull_request.opened"] = await sim.open_pull(repo, title="User space support", author="alice")
-    found["pull_request.closed"] = await sim.merge_pull(repo, 2, by="alice")
+    found["pull_request.synchronize"] = await sim.push_to_pull(repo, 2, {"meetings/c.md": "z"})
+    found["pull_request.closed"] = await sim.merge_pull(repo, 2, by="alice", push=True)
+    found["push.merge"] = sim.deliveries[-1]
+    found["pull_request.opened.fork"] = await sim.open_pull(
+        repo, title="From a fork", author="mallory", fork="mallory/minutes",
+        files={"meetings/d.md": "w", "meetings/e.md": Symlink("d.md"), "lib": Submodule("9" * 40)})
+    found["push.links"] = await sim.push(repo, {"meetings/f.md": Symlink("a.md"), "lib2": Submodule("8" * 40)},
+                                         author="alice")
     found["installation.created"] = await sim.send_installation("created")
     found["installation.deleted"] = await sim.send_installation("deleted")
     found["installation_repositories.added"] = await sim.send_installation_repositories("added", [repo])

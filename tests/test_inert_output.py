@@ -152,7 +152,7 @@ def test_a_done_note_is_repeated_inertly(note: str) -> None:
     assert live_parts(said.replace("(@peterfang,", "(peterfang,")) == [], said
 
 
-# -- as users meet it: a pull request of minutes, its preview, then the merge ------------------
+# -- as users meet it: a pull request of minutes from a fork, its preview, then the merge ------------------
 
 HOSTILE_MINUTES = """# Team call 2024-12-18
 
@@ -175,11 +175,12 @@ async def test_a_pull_request_of_hostile_minutes_is_previewed_and_tracked_withou
     github_sim: GitHubSim, svsm_bot: Bot
 ) -> None:
     opened = await github_sim.open_pull(
-        REPO, title="Minutes @carol #1", author="vijay-dhanraj", head="minutes", files={MEETING: HOSTILE_MINUTES}
+        REPO, title="Minutes @carol #1", author="mallory", fork="mallory/svsm", head="minutes",
+        files={MEETING: HOSTILE_MINUTES},
     )
     await svsm_bot.settle(github_sim)
     [preview] = github_sim.comments(REPO, int(opened.payload["number"]))
-    own = (f"{SERVER}/{REPO}/", f"{github_sim.url}/")
+    own = (f"{SERVER}/{REPO}/", f"{SERVER}/mallory/svsm/", f"{github_sim.url}/")
     assert "Peter Fang" in preview.body and "Jon Lange" in preview.body
     assert live_parts(preview.body, own) == [], preview.body
 

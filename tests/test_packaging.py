@@ -212,19 +212,10 @@ def test_example_workflows_keep_the_schedule_apart_from_pushes_and_comments() ->
     assert _events("minutes-bot-schedule.yml") == SCHEDULED
 
 
-@pytest.mark.parametrize("workflow", ["minutes-bot.yml", "minutes-bot-schedule.yml"])
-def test_example_runs_of_one_repository_queue_behind_each_other(workflow: str) -> None:
-    assert _load(EXAMPLES / workflow)["concurrency"] == {
-        "group": "minutes-bot-${{ github.repository }}",
-        "cancel-in-progress": False,
-    }
-
-
 def test_example_comment_runs_only_on_item_issues() -> None:
     condition = " ".join(_load(EXAMPLES / "minutes-bot.yml")["jobs"]["minutes"]["if"].split())
     assert "contains(github.event.issue.labels.*.name, 'action-item')" in condition
     assert "github.event.comment.user.type != 'Bot'" in condition
-    assert "contains(github.event.comment.body" not in condition  # a URL is not a command
 
 
 # ---------------------------------------------------------------------------
@@ -569,3 +560,38 @@ def test_install_script_is_strict() -> None:
     script = (ROOT / "scripts/install.sh").read_text()
     assert "\nset -euo pipefail\n" in script
     assert shlex.split(script.splitlines()[0]) == ["#!/usr/bin/env", "bash"]
+
+
+# ---------------------------------------------------------------------------
+# The example workflows lose no command
+
+EXAMPLE = ROOT / "examples/workflows/minutes-bot.yml"
+
+
+def _triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
+    return workflow.get("on") or workflow[True]  # YAML 1.1 reads a bare `on` as true
+
+
+def test_previews_start_only_for_pull_requests_that_touch_minutes_or_the_config() -> None:
+    on = _triggers(_load(EXAMPLE))
+    assert on["pull_request"]["paths"] == on["push"]["paths"]
+    assert ".github/minutes-bot.yml" in on["pull_request"]["paths"]
+
+
+def test_each_comment_runs_in_a_group_of_its_own_and_only_previews_are_cancelled() -> None:
+    """GitHub keeps one waiting run per group and cancels it when another joins it."""
+    concurrency = _load(EXAMPLE)["concurrency"]
+    group = " ".join(concurrency["group"].split())
+    assert "format('comment-{0}', github.event.comment.id)" in group
+    assert "format('preview-{0}', github.event.pull_request.number)" in group
+    assert concurrency["cancel-in-progress"] == "${{ github.event_name == 'pull_request' }}"
+    schedule = _load(ROOT / "examples/workflows/minutes-bot-schedule.yml")["concurrency"]
+    assert schedule == {"group": "minutes-bot-${{ github.repository }}-minutes", "cancel-in-progress": False}
+    assert group.endswith("'minutes' }}")  # pushes share the catch-up's group
+
+
+def test_a_comment_without_a_command_starts_no_run() -> None:
+    from bot.commands import _PARSERS
+
+    condition = _load(EXAMPLE)["jobs"]["minutes"]["if"]
+    assert all(f"contains(github.event.comment.body, '/{name}')" in condition for name in _PARSERS)

@@ -12,7 +12,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.queue import Delivery
-from bot.redis_queue import RedisQueue
+from bot.redis_queue import LOST_DATA, RedisQueue
 
 try:
     from tests.redis_server import redis_server, redis_url
@@ -248,7 +248,7 @@ async def test_stop_keeps_unfinished_work_and_start_resumes_it_in_order(
 DOOMED_REPLICA = f"""
 import asyncio, sys
 from redis.asyncio import Redis
-from bot.redis_queue import RedisQueue
+from bot.redis_queue import LOST_DATA, RedisQueue
 
 async def main(url):
     client = Redis.from_url(url, decode_responses=True)
@@ -344,3 +344,22 @@ async def test_trimming_drops_finished_entries_and_keeps_unfinished_ones(
     await eventually(trimmed_all)
     assert "held" in recorder.done
     assert len(recorder.done) == 41
+
+
+async def test_a_redis_that_lost_its_data_gets_its_group_again_and_the_next_deliveries_run(
+    make_queue: MakeQueue, redis: Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    recorder = Recorder()
+    queue = make_queue(recorder, "solo")
+    await queue.start()
+    assert await queue.submit(delivery("before"))
+    await drained(queue)
+
+    await redis.flushall()  # what a restart without persistence leaves
+    assert await queue.submit(delivery("after"))
+
+    await eventually(lambda: asyncio.sleep(0, "after" in recorder.done))
+    assert recorder.done == ["before", "after"]
+    assert queue.recoveries == 1
+    assert [r.message for r in caplog.records if r.levelname == "ERROR"] == [LOST_DATA]
+    assert await queue.problem() is None

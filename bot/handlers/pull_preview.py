@@ -20,7 +20,7 @@ from bot.github import GitHubPort
 from bot.handlers.context import Context
 from bot.handlers.minutes_files import live_reconciler
 from bot.handlers.push import minutes_changes, problem_list
-from bot.handlers.repo_config import load_repo_config
+from bot.handlers.repo_config import defaults_not_read, load_repo_config
 from bot.marker import written_by
 from bot.model_client import ModelReader
 from bot.preview import (
@@ -65,6 +65,7 @@ async def preview_text(
     )
     if isinstance(config, ConfigError):
         return render_config_problems(config.source, problem_list(config))
+    unread = defaults_not_read(config, repo)
     touched = minutes_changes(config, changed)
     config_changed = any(f.filename == REPO_CONFIG_PATH for f in changed)
     if not (touched.updated or touched.removed or config_changed):
@@ -81,7 +82,8 @@ async def preview_text(
     files = by_file(writer.changes, [*touched.updated, *touched.removed])
     head_repo = (pull["head"].get("repo") or repository)["full_name"]
     return render_preview(
-        files, existing, Head(head_repo, pull["head"]["ref"]), config_changed=config_changed
+        files, existing, Head(head_repo, pull["head"]["ref"]), config_changed=config_changed,
+        notes=[unread] if unread else [],
     )
 
 

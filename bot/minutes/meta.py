@@ -58,7 +58,7 @@ def _meeting_date(doc: Document, path: str, title: str | None) -> date | None:
         or _labelled_date(doc)
         or (dates.parse_date(title) if title else None)
         or _dated_heading(doc)
-        or _file_date(path)
+        or file_date(path)
         or _date_near_top(doc)
     )
 
@@ -118,7 +118,8 @@ def _date_near_top(doc: Document) -> date | None:
     return None
 
 
-def _file_date(path: str) -> date | None:
+def file_date(path: str) -> date | None:
+    """Read the date in a minutes file's name: `2024-12-18.md`, `notes_20241218.md`."""
     match = _FILE_DATE.search(PurePosixPath(path).name)
     if not match:
         return None

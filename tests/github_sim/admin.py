@@ -205,10 +205,14 @@ async def assign_issue(request: web.Request) -> web.Response:
 
 
 async def open_pull(request: web.Request) -> web.Response:
-    """POST /_sim/pulls {repo, title, author, body?, draft?, head?, base?, created_at?, webhook?: true}"""
+    """POST /_sim/pulls {repo, title, author, body?, draft?, head?, base?, fork?, files?, created_at?,
+    webhook?: true}: `fork` (`owner/name`) opens it from a fork; `files` as for a push."""
     sim = sim_of(request)
     data = await body_of(request)
-    fields: dict[str, Any] = {k: data[k] for k in ("title", "author", "body", "draft", "head", "base") if k in data}
+    fields: dict[str, Any] = {k: data[k] for k in ("title", "author", "body", "draft", "head", "base", "fork")
+                              if k in data}
+    if "files" in data:
+        fields["files"] = entries(data["files"])
     if "created_at" in data:
         fields["created_at"] = when(data["created_at"])
     if data.get("webhook", True):
@@ -217,12 +221,29 @@ async def open_pull(request: web.Request) -> web.Response:
 
 
 async def finish_pull(request: web.Request) -> web.Response:
-    """POST /_sim/pulls/{number}/merge or /close {repo, by?}"""
+    """POST /_sim/pulls/{number}/merge {repo, by?, push?} or /close {repo, by?}
+
+    With `push: true` a merge also delivers the `push` of the merge commit to the base
+    branch, as GitHub does.
+    """
     sim = sim_of(request)
     data = await body_of(request)
-    action = sim.merge_pull if request.match_info["action"] == "merge" else sim.close_pull
-    delivery = await action(data["repo"], int(request.match_info["number"]), by=data.get("by"))
+    number = int(request.match_info["number"])
+    if request.match_info["action"] == "merge":
+        delivery = await sim.merge_pull(data["repo"], number, by=data.get("by"), push=bool(data.get("push")))
+    else:
+        delivery = await sim.close_pull(data["repo"], number, by=data.get("by"))
     return reply(delivery_json(delivery))
+
+
+async def push_to_pull(request: web.Request) -> web.Response:
+    """POST /_sim/pulls/{number}/push {repo, files, author?, message?}: a commit to the PR's head,
+    delivered as `pull_request.synchronize`."""
+    data = await body_of(request)
+    delivery = await sim_of(request).push_to_pull(
+        data["repo"], int(request.match_info["number"]), entries(data["files"]),
+        author=data.get("author"), message=data.get("message", "Update files"))
+    return reply(delivery_json(delivery), 201)
 
 
 async def list_deliveries(request: web.Request) -> web.Response:
@@ -308,6 +329,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
         ("POST", "/_sim/issues/{number}/assignees", assign_issue),
         ("POST", "/_sim/pulls", open_pull),
         ("POST", "/_sim/pulls/{number}/{action:merge|close}", finish_pull),
+        ("POST", "/_sim/pulls/{number}/push", push_to_pull),
         ("GET", "/_sim/deliveries", list_deliveries),
         ("POST", "/_sim/deliveries/{id}/redeliver", redeliver),
         ("GET", "/_sim/calls", list_calls),

@@ -21,6 +21,8 @@ from .state import (
     validation_failed,
 )
 
+MAX_LABEL_NAME = 50
+
 
 class Records:
     """The simulator's records with the operations GitHub performs on them (no I/O)."""
@@ -43,6 +45,8 @@ class Records:
         """Return the labels named, creating missing ones as GitHub does when labelling."""
         labels = []
         for name in names:
+            if len(name) > MAX_LABEL_NAME:
+                raise validation_failed("Label", "name", "invalid")  # GitHub's limit: 50 characters
             label = repo.labels.get(name.lower())
             if label is None:
                 label = Label(self.state.next_id(), name, color, description)

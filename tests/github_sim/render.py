@@ -550,7 +550,7 @@ class Renderer:
             "assignees": [self.user(login) for login in issue.assignees],
             "requested_reviewers": [],
             "requested_teams": [],
-            "head": self.branch_ref(repo, pull.head, pull.head_sha),
+            "head": self.branch_ref(self.state.repo(pull.fork) if pull.fork else repo, pull.head, pull.head_sha),
             "base": self.branch_ref(repo, pull.base, base_commit.sha if base_commit else pull.head_sha),
             "_links": {name: {"href": href} for name, href in {
                 "self": url, "html": html, "issue": f"{api}/issues/{issue.number}",

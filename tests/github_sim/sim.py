@@ -325,18 +325,21 @@ class GitHubSim(Records):
 
     def add_pull(self, full_name: str, *, title: str, author: str, body: str = "", draft: bool = False,
                  head: str | None = None, base: str | None = None, created_at: datetime | None = None,
-                 files: dict[str, str | None] | None = None) -> int:
+                 files: dict[str, git.Entry] | None = None, fork: str | None = None) -> int:
         """Seed an open pull request without a webhook and return its number.
 
-        The head branch (default `<author>/change-<number>`) gets one commit of `files`.
+        The head branch (default `<author>/change-<number>`) gets one commit of `files`;
+        with `fork` (`owner/name`, made if missing) that branch is the fork's.
         """
+        if fork is not None and fork.lower() not in self.state.repos:
+            self.add_repo(fork, installation_id=None)  # not where the App is installed
         repo = self.state.repo(full_name)
         number = max(repo.issues, default=0) + 1
         head = head or f"{author}/change-{number}"
         base = base or repo.default_branch
         commit = git.commit_to(repo, files or {}, author=author, message=title,
                                branch=head, date=created_at or self.clock.now())
-        pull = PullInfo(head=head, base=base, head_sha=commit.sha, draft=draft)
+        pull = PullInfo(head=head, base=base, head_sha=commit.sha, draft=draft, fork=fork)
         return self.create_issue(repo, title, author, body=body, created_at=created_at, pull=pull).number
 
     async def open_pull(self, full_name: str, **fields: Any) -> Delivery:

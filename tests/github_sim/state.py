@@ -131,6 +131,9 @@ class PullInfo:
     base: str
     head_sha: str
     draft: bool = False
+    # The fork the head branch is in (`owner/name`); None for a branch of the repository.
+    # Its commits are kept in the base repository, as GitHub keeps `refs/pull/N/head`.
+    fork: str | None = None
     merged: bool = False
     merged_at: datetime | None = None
     merged_by: str | None = None
