@@ -89,7 +89,7 @@ class ModelUnavailable(Exception):
 
 
 class DailyBudget:
-    """Calls made per account and UTC day; yesterday's counts are forgotten."""
+    """Requests sent per account and UTC day, retries included; yesterday's are forgotten."""
 
     def __init__(self, per_day: int, clock: Callable[[], float] = time.time) -> None:
         self.per_day = per_day
@@ -97,15 +97,18 @@ class DailyBudget:
         self._day: date | None = None
         self._spent: dict[str, int] = {}
 
-    def take(self, account: str, calls: int) -> bool:
-        """Count `calls` against `account`'s day; False, counting nothing, when they exceed it."""
+    def left(self, account: str) -> int:
+        """How many requests `account` may still send today."""
         today = datetime.fromtimestamp(self._clock(), timezone.utc).date()
         if today != self._day:
             self._day, self._spent = today, {}
-        if self._spent.get(account, 0) + calls > self.per_day:
-            return False
-        self._spent[account] = self._spent.get(account, 0) + calls
-        return True
+        return self.per_day - self._spent.get(account, 0)
+
+    def take(self, account: str) -> None:
+        """Count one request of `account`; ModelUnavailable when its day's budget is spent."""
+        if self.left(account) <= 0:
+            raise ModelUnavailable(f"today's budget of {self.per_day} model calls is spent")
+        self._spent[account] = self._spent.get(account, 0) + 1
 
 
 class ModelReader:
@@ -123,7 +126,6 @@ class ModelReader:
         self.session = session
         self.settings = settings
         self.budget = DailyBudget(settings.calls_per_day, clock)
-        self.calls = 0  # requests sent, retries included
         self._fallback_token = fallback_token
         self._sleep = sleep
         self._cache: OrderedDict[tuple[str, str, str], Answer] = OrderedDict()
@@ -164,10 +166,8 @@ class ModelReader:
         if self.settings.calls_per_day <= 0:
             raise ModelUnavailable("the service does not allow the model reader")
         chunks = numbered_chunks(text)
-        if not self.budget.take(account, len(chunks)):
-            raise ModelUnavailable(
-                f"today's budget of {self.settings.calls_per_day} model calls is spent"
-            )
+        if self.budget.left(account) < len(chunks):  # half a file's answer is no answer
+            raise ModelUnavailable(f"today's budget of {self.budget.per_day} model calls is spent")
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if (key := await self._key(token)) is not None:
             headers["Authorization"] = f"Bearer {key}"
@@ -175,7 +175,7 @@ class ModelReader:
         proposals: list[Proposal] = []
         malformed = 0
         for chunk in chunks:
-            found, bad = await self._ask(chunk, model, total, headers)
+            found, bad = await self._ask(chunk, model, total, headers, account)
             proposals += found
             malformed += bad
         return Answer(model, tuple(proposals), malformed)
@@ -190,16 +190,18 @@ class ModelReader:
         return found or self._fallback_token
 
     async def _ask(
-        self, chunk: Chunk, model: str, total: int, headers: dict[str, str]
+        self, chunk: Chunk, model: str, total: int, headers: dict[str, str], account: str
     ) -> tuple[list[Proposal], int]:
         """Send one chunk; wait out one rate limit or server error; parse the answer."""
         for attempt in range(1, TRIES + 1):
             body = request_body(chunk, model, total_lines=total, structured=self._structured)
-            status, retry_after, reply = await self._post(body, headers)
+            status, retry_after, reply = await self._post(body, headers, account)
             if status in (HTTPStatus.BAD_REQUEST, HTTPStatus.UNPROCESSABLE_ENTITY) and self._structured:
-                self._structured = False  # no structured output here: ask for plain JSON
+                # Taken for a server without structured output; one that refused for another
+                # reason refuses the plain request too, and is asked plainly from then on.
+                self._structured = False
                 status, retry_after, reply = await self._post(
-                    request_body(chunk, model, total_lines=total, structured=False), headers
+                    request_body(chunk, model, total_lines=total, structured=False), headers, account
                 )
             if status == HTTPStatus.OK:
                 return _proposals(reply)
@@ -210,11 +212,11 @@ class ModelReader:
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     async def _post(
-        self, body: dict[str, Any], headers: dict[str, str]
+        self, body: dict[str, Any], headers: dict[str, str], account: str
     ) -> tuple[int, float | None, Any]:
+        self.budget.take(account)
         url = self.settings.url.rstrip("/") + "/chat/completions"
         timeout = aiohttp.ClientTimeout(total=self.settings.timeout)
-        self.calls += 1
         try:
             async with self.session.post(url, json=body, headers=headers, timeout=timeout) as answer:
                 retry_after = _seconds(answer.headers.get("Retry-After"))

@@ -8,6 +8,7 @@ and the same text read again costs no call.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.action import run_action
+from bot.config import settings_from_env
 from bot.marker import ItemMarker, parse_marker
 from bot.preview import MODEL_ONLY, PREVIEW_MARKER
 from tests.e2e_support import (
@@ -107,6 +110,9 @@ async def test_the_service_opens_the_rules_items_and_the_verified_model_item_onl
     assert "octocat" not in json.dumps([i.assignees for i in issues.values()])
     log = service.log.read_text()
     assert KEY not in log
+    [checked] = [json.loads(line) for line in log.splitlines() if "proposals checked" in line]
+    assert (checked["proposed"], checked["kept"], checked["confirmed"]) == (5, 1, 1)
+    assert checked["dropped"] == {"line out of range": 1, "owner not written there": 1, "quote not on its line": 1}
 
 
 async def test_the_same_text_read_again_makes_no_model_call(
@@ -155,3 +161,33 @@ async def test_the_preview_marks_the_items_only_the_model_found(
         "(1 line out of range, 1 owner not written there, 1 quote not on its line)"
     )
     assert item_issues(github_sim) == []  # nothing is opened before the merge
+
+
+async def test_the_action_reads_with_the_model_too(
+    github_sim: GitHubSim, github_token: str, tmp_path: Path, model: ModelServer
+) -> None:
+    create_svsm_repo(github_sim)
+    github_sim.set_webhook(None)
+    await github_sim.push(
+        REPO, {".github/minutes-bot.yml": CONFIG + "reader: rules+model\n"}, author="joergroedel"
+    )
+    delivery = await github_sim.push(REPO, {MEETING: SVSM}, author="joergroedel")
+    (tmp_path / "event.json").write_text(json.dumps(delivery.payload))
+    env = {
+        "GITHUB_TOKEN": github_token,
+        "GITHUB_REPOSITORY": REPO,
+        "GITHUB_API_URL": github_sim.url,
+        "GITHUB_RUN_ID": "4242",
+        "GITHUB_EVENT_NAME": "push",
+        "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
+        "MINUTES_BOT_WRITES_PER_MINUTE": "0",
+        "MINUTES_BOT_MODEL_URL": model.url,
+        "MINUTES_BOT_MODEL_KEY": KEY,
+        "MINUTES_BOT_MODEL": MODEL,
+    }
+
+    assert await asyncio.to_thread(run_action, settings_from_env(env), env, dry_run=False) == 0
+
+    assert model.problems == [] and len(model.requests) == 1
+    titles = sorted(issue.title for issue in item_issues(github_sim))
+    assert titles == sorted([*(i.title for i in expected_items(SVSM)), MODEL_ONLY_TITLE])

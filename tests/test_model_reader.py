@@ -326,6 +326,16 @@ async def test_a_spent_daily_budget_falls_back_without_a_call(session) -> None:
     assert len(server.requests) == 2
 
 
+async def test_retries_count_against_the_budget(session) -> None:
+    async with model_server() as server:
+        server.script = [Reply(500), items()]
+        model, _ = reader(session, server, calls_per_day=2)
+        first = await ask(model)
+        second = await ask(model, MINUTES + "\nAnother file.\n")
+    assert first.failure is None and len(server.requests) == 2
+    assert second.failure == "today's budget of 2 model calls is spent"
+
+
 async def test_a_service_that_allows_no_calls_makes_none(session) -> None:
     async with model_server() as server:
         model, _ = reader(session, server, calls_per_day=0)

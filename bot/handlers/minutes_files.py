@@ -313,11 +313,15 @@ class MinutesReconciler:
         if self.config.reader == RULES_AND_MODEL:
             job = replace(job, answer=await self.model_answer(path, text))
         try:
-            return await self.extract(job)
+            minutes = await self.extract(job)
         except ExtractionTimeout as error:
             slow = notices.TOO_SLOW.format(file=notices.file_name(path), seconds=error.seconds)
             await self.tell(path, [slow])
             return None
+        if minutes.reading is not None and minutes.reading.failure is None:
+            fields = {"path": path, **minutes.reading.to_json()}
+            log.info("the model reader's proposals checked", extra={"fields": fields})
+        return minutes
 
     async def model_answer(self, path: str, text: str) -> Answer:
         """Ask the model reader about the file; an answer saying why not when there is none."""
