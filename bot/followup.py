@@ -353,10 +353,10 @@ def match(
 ) -> list[Followup]:
     """Pair entries with the earlier items they speak of; one follow-up per item.
 
-    An item from a meeting on or after `meeting` is not earlier and is left out. A
+    Only items of meetings before `meeting` count (`_before`). A
     report of work done wins over a restatement; the first of each kind wins.
     """
-    earlier = [i for i in items if meeting is None or i.meeting is None or i.meeting < meeting]
+    earlier = [i for i in items if _before(i, meeting)]
     chosen: dict[int, Followup] = {}
     for mention in found:
         item = best_item(mention, earlier)
@@ -367,6 +367,12 @@ def match(
         if before is None or (kind in DONE_KINDS and not before.done):
             chosen[item.number] = Followup(item, mention, closes(kind, close_reported), kind)
     return sorted(chosen.values(), key=lambda f: (f.mention.line, f.item.number))
+
+
+def _before(item: EarlierItem, meeting: date | None) -> bool:
+    """Whether the item is of an earlier meeting: with a day missing, which came first is
+    not known, and nothing is matched."""
+    return meeting is not None and item.meeting is not None and item.meeting < meeting
 
 
 def closes(kind: str, close_reported: str) -> bool:
@@ -405,6 +411,8 @@ def _coverage(title: str, said: str, own: set[str] = frozenset()) -> float | Non
     shared = task & _stems(said)
     if not task or len(shared) < min(MIN_SHARED_STEMS, len(task)):
         return None
+    if not _numbers(title) <= _numbers(said):
+        return None  # "review PR 12" is not "review PR 13", nor "day 3" "day 4"
     coverage = len(shared) / len(task)
     if coverage < TASK_COVERAGE or fuzz.token_set_ratio(title.lower(), said.lower()) < MIN_LIKENESS:
         return None
@@ -419,7 +427,7 @@ def carried_over(
     The owners must be the same people (the same logins where both have them, else the
     same names) and the task said again; each earlier item takes one new item at most.
     """
-    before = [e for e in earlier if meeting is None or e.meeting is None or e.meeting < meeting]
+    before = [e for e in earlier if _before(e, meeting)]
     found: dict[int, EarlierItem] = {}
     taken: set[int] = set()
     for index, item in enumerate(items):
@@ -472,6 +480,10 @@ def _names(words: list[str], name: tuple[str, ...]) -> bool:
 def _words(text: str) -> list[str]:
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return _WORD.findall(folded.lower())
+
+
+def _numbers(text: str) -> set[str]:
+    return set(re.findall(r"\d+", text))
 
 
 def _stems(text: str) -> set[str]:

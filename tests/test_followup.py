@@ -108,6 +108,18 @@ def test_an_item_of_the_same_or_a_later_meeting_is_not_earlier() -> None:
     assert [f.item.number for f in match(mentions(text), [PETER], "checked", NOW)] == [5]
 
 
+def test_an_undated_meeting_matches_nothing_and_other_numbers_are_other_tasks() -> None:
+    text = "- [x] Peter Fang: check and resubmit the changes removed from svsm-tdx"
+    assert match(mentions(text), [PETER], "checked", None) == []
+    build = EarlierItem(
+        8, "Check the build of day 3", ("Peter Fang",), ("peterfang",), "d3.md", LAST
+    )
+    assert match(mentions("- [x] Peter Fang: check the build of day 4"), [build], "any", NOW) == []
+    assert (
+        len(match(mentions("- [x] Peter Fang: check the build of day 3"), [build], "any", NOW)) == 1
+    )
+
+
 def test_two_items_alike_for_the_entry_make_it_ambiguous() -> None:
     twin = EarlierItem(
         7,
