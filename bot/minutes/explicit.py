@@ -29,6 +29,18 @@ LOOKING_BACK = re.compile(
     re.I,
 )
 _AGENDA = re.compile(r"\bagenda\b", re.I)
+# "## Attendees", "### Regrets", "## Voting Representative Attendees" over "### Members":
+# who came, listed (often as checkboxes ticked for presence), not work to do.
+ROLL_CALL = re.compile(
+    r"\b(?:attendees|attendance|present|participants|roll[- ]?call|regrets|apologies|absent)\b",
+    re.I,
+)
+# A roll call's own subheadings ("### Premier Members") sit one level below it.
+ROLL_CALL_DEPTH = 2
+# "Ana Lima - Acme Corp", "Bo Chen (Initech)", "Kai", "J. Doe / jdoe": a name and what follows.
+_NAME_LINE = re.compile(
+    r"^\s*(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*\s*(?:$|[-–—/,(|]|\s[-–—]\s)"
+)
 _LABEL_OWNER = re.compile(r"\s*\((?P<who>[^()]{1,40})\)\s*:?\s*$")
 _CHECKBOX = re.compile(r"^\s*\[(?P<mark>[ xX✓✔-])\]\s*")
 # ACTION:, **ACTION 62.2:**, *Action: …*, Action item for Richard:, AI(sam):, TODO(@x):
@@ -206,7 +218,25 @@ def _listed_entry(block: Block, ctx: Context) -> bool:
     return _remembered("listed", block, ctx, lambda: _is_listed_entry(block, ctx))
 
 
+def about_the_meeting(block: Block) -> bool:
+    """A line of the roll call: anything under "Attendees", "Present" or "Regrets", and a
+    name line ("Ana Lima - Acme") under a subheading of one ("### Premier Members")."""
+    section = block.section
+    if section and _in_roll_call(section[-1]):
+        return True
+    if len(section) < ROLL_CALL_DEPTH or not _in_roll_call(section[-2]):
+        return False
+    return bool(_NAME_LINE.match(plain(_CHECKBOX.sub("", block.text, count=1))))
+
+
+@functools.lru_cache(maxsize=1024)
+def _in_roll_call(heading: str) -> bool:
+    return bool(ROLL_CALL.search(plain(heading))) and len(heading.split()) <= 6
+
+
 def _is_listed_entry(block: Block, ctx: Context) -> bool:
+    if about_the_meeting(block):
+        return True  # claimed, and yields nothing
     checkbox = _CHECKBOX.match(block.text)
     if checkbox and any(_AGENDA.search(plain(h)) for h in block.section[-1:]):
         return False  # the checkboxes of an agenda template are topics, not tasks
@@ -222,7 +252,7 @@ def _is_listed_entry(block: Block, ctx: Context) -> bool:
 def entries_of(block: Block, ctx: Context) -> list[Entry]:
     """Explicit entries in a block: a checkbox, an action-list item, or marker lines."""
     checkbox = _CHECKBOX.match(block.text)
-    if checkbox and checkbox.group("mark") != " ":
+    if (checkbox and checkbox.group("mark") != " ") or about_the_meeting(block):
         return []
     if block.kind is BlockKind.LIST_ITEM and _listed_entry(block, ctx):
         if bare_name(block.text, ctx.people) is not None and ctx.doc.has_children(block):
