@@ -33,9 +33,7 @@ ROLL_CALL = re.compile(
 # A roll call's own subheadings ("### Premier Members") sit one level below it.
 ROLL_CALL_DEPTH = 2
 # "Ana Lima - Acme Corp", "Bo Chen (Initech)", "Kai", "J. Doe / jdoe": a name and what follows.
-_NAME_LINE = re.compile(
-    r"^\s*(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*\s*(?:$|[-–—/,(|]|\s[-–—]\s)"
-)
+_NAME_LINE = re.compile(r"^\s*(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*\s*(?:$|[-–—/,(|]|\s[-–—]\s)")
 _LABEL_OWNER = re.compile(r"\s*\((?P<who>[^()]{1,40})\)\s*:?\s*$")
 _CHECKBOX = re.compile(r"^\s*\[(?P<mark>[ xX✓✔-])\]\s*")
 # ACTION:, **ACTION 62.2:**, *Action: …*, Action item for Richard:, AI(sam):, TODO(@x):
