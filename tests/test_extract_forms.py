@@ -520,3 +520,106 @@ def test_each_line_of_a_scribe_log_is_its_speakers() -> None:
         (("kevin",), "Write the test cases"),
         (("maria",), "Ping the editors about it"),
     ]
+
+
+# --- cues that count on their own -------------------------------------------------------------
+
+
+def dated(markdown: str) -> list[tuple[tuple[str, ...], str, date | None]]:
+    minutes = extract_minutes(textwrap.dedent(markdown), meeting_date=MEETING)
+    return [(item.owners, item.title, item.due) for item in minutes.items]
+
+
+def test_a_roll_call_of_checkboxes_is_who_came() -> None:
+    markdown = """\
+        ## Voting Attendees
+
+        ### Member Representatives
+
+        - [ ] Brian Cipriano - Google LLC
+        - [x] Cory Omand - The Walt Disney Studios
+        - [ ] Ken Museth - OpenVDB Representative
+
+        ## Regrets
+
+        - [ ] Dana Ruiz
+
+        ## Action items
+
+        - [ ] Cory: send the charter draft to the list
+        """
+    assert found(markdown) == [(("Cory",), "Send the charter draft to the list")]
+
+
+def test_an_action_list_under_the_attendees_heading_is_still_an_action_list() -> None:
+    markdown = """\
+        ## Attendees
+
+        * Matt Fisher / mfisher87 / Schmidt DSE
+
+        ### Action items
+
+        - [ ] Matt: Set up a notification alert for the term
+        """
+    assert found(markdown) == [(("Matt",), "Set up a notification alert for the term")]
+
+
+def test_a_speaker_tag_names_who_speaks() -> None:
+    markdown = """\
+        ### Need attention (reviews)
+        - [name=Kshitij] Implement max recall at K precision #24671
+            - [name=Guillaume] I will have to look at this PR.
+
+        ### Action items
+
+        - [name=Olivier] Will check the nightly builds.
+        """
+    assert found(markdown) == [
+        (("Guillaume",), "Look at this PR"),
+        (("Olivier",), "Check the nightly builds"),
+    ]
+
+
+def test_a_name_then_to_and_a_verb_opening_a_line_is_an_owner_and_a_task() -> None:
+    markdown = """\
+        - SLEP 17 clone protocol PR. Ready to vote?
+            - Andy to merge and call for a vote
+        - Ready to merge once CI is green.
+        """
+    assert found(markdown) == [(("Andy",), "Merge and call for a vote")]
+
+
+def test_the_people_asked_under_an_entry_own_it() -> None:
+    markdown = """\
+        ## TODOs:
+
+        - [ ] Reach out to the admin group and ask if they can act as admins
+            - Ask Zac (@tonyganch)
+            - Ask Matt (@sofianguy)
+        """
+    assert [owners for owners, _ in found(markdown)] == [("tonyganch", "sofianguy")]
+
+
+def test_a_decision_says_what_everyone_should_do_without_giving_anyone_a_task() -> None:
+    markdown = """\
+        - Decision: A person should not join just to hang out. The form is the default entry
+          point, that everyone should fill out.
+        - Everyone should fill out the survey by Friday.
+        """
+    assert found(markdown) == [((), "Fill out the survey")]
+
+
+def test_fields_written_in_the_entry_line_give_owner_due_date_and_status() -> None:
+    markdown = """\
+        #### Action Items:
+        - [action] Establish the onboarding workgroup. [assignee] devon [due] 31 July 2025 [status] in progress
+        - [action] Marketing guild outreach [assignee] hufiumer [due] 16 June 2025 [status] done
+
+        ## Next steps
+        - Write the release post — Owner: Bob — Due: Friday
+        - Update the docs; Owner: Ana; Status: done
+        """
+    assert dated(markdown) == [
+        (("devon",), "Establish the onboarding workgroup", date(2025, 7, 31)),
+        (("Bob",), "Write the release post", date(2025, 6, 13)),
+    ]

@@ -88,6 +88,8 @@ _GERUND = re.compile(r"\s+\w+ing\b")
 _LEADING_LABEL = re.compile(r"^\s*(?P<label>[^:;,.]{1,40}?)\s*:\s+(?=\S)")
 # "Kevin, Maria: write the post": several names label the line only when all are names.
 _NAMES_LABEL = re.compile(r"^\s*(?P<label>[^:;.]{1,60}?,[^:;.]{1,60}?)\s*:\s+(?=\S)")
+# A speaker written as a tag, as HackMD signs a line: "[name=Olivier] I will review it".
+SPEAKER_TAG = re.compile(r"^\s*\[name=(?P<name>[^\]\n]{1,40})\]\s*")
 _DASH_LABEL = re.compile(r"^\s*(?P<label>[^\W\d_][\w'’ .-]{0,30}?)\s+[-–—]\s+(?=\S)")
 _COORDINATED = re.compile(r"(?:\band(?:\s+then)?|\bbut|\bthen|,)\s*$", re.I)
 # After a subordinate clause, a comma does not join two things one person does.
@@ -201,11 +203,15 @@ def _triggers(text: str) -> Iterator[re.Match[str]]:
 def strip_labels(sentence: str, people: People) -> tuple[str, int, tuple[str, ...] | None]:
     """Drop "Decision:" or "**Status:**" labels; a label that names a person is the speaker."""
     text, offset, speaker = sentence, 0, None
+    tag = SPEAKER_TAG.match(sentence)
+    if tag is not None:
+        speaker = (tag.group("name").strip(),)
+        text, offset = sentence[tag.end() :], tag.end()
     if (
-        ":" not in sentence[:48]
-        and " -" not in sentence[:36]
-        and "–" not in sentence[:36]
-        and "—" not in sentence[:36]
+        ":" not in text[:48]
+        and " -" not in text[:36]
+        and "–" not in text[:36]
+        and "—" not in text[:36]
     ):
         return text, offset, speaker
     for _ in range(2):
@@ -262,7 +268,9 @@ def _consider(match: re.Match[str], reading: _Reading) -> None:
         return  # "the need to convince …" names a need, it commits nobody
     # "X to do Y" opens clauses with adjectives too ("Ready to merge"): there a name needs
     # more than its capital.
-    people = reading.people if kind == "to" else reading.people.in_subject_slot
+    people = reading.people.in_subject_slot
+    if kind == "to" and not _task_opens_line(reading, match.start(), verb_at):
+        people = reading.people
     before = match.start()
     if kind == "please":  # "Everyone, please …": the addressee before a comma
         before = len(_window(reading.text, before, 3).rstrip().rstrip(",")) + max(0, before - 3)
@@ -454,6 +462,14 @@ def _opens_clause(reading: _Reading, position: int) -> bool:
     return bool(_JOINED.search(window)) and _follows_to_clause(reading)
 
 
+def _task_opens_line(reading: _Reading, position: int, verb_at: int) -> bool:
+    """ "Andy to merge and call for a vote": a word or two, then "to" and a verb of doing,
+    opening the line, is an owner and a task, as "Andy will merge" would be."""
+    before = reading.text[reading.first : position].split()
+    verb = reading.text[verb_at:].split(None, 1)[0].lower() if verb_at < len(reading.text) else ""
+    return 1 <= len(before) <= 3 and _is_task_verb(verb)
+
+
 def _follows_to_clause(reading: _Reading) -> bool:
     return bool(reading.found) and reading.found[-1][3] == "to"
 
@@ -509,8 +525,9 @@ def _verb_after(text: str, position: int) -> int | None:
         word = match.group(0).lower()
         if word in _HEDGE_ADVERBS:
             return None
-        filler = word in ("try", "able") and text.startswith(" to ", match.end())
-        if word in ADVERBS or word in ("to", "be") or filler:  # "will also try to …"
+        # "will also try to …", "will be able to …", "will have to …", "will need to …"
+        filler = word in ("try", "able", "have", "need") and text.startswith(" to ", match.end())
+        if word in ADVERBS or word in ("to", "be") or filler:
             cursor = match.end()
             if word == "be" and not _GERUND.match(text, cursor):
                 return None

@@ -10,17 +10,12 @@ from dataclasses import dataclass, replace
 from bot.minutes.candidates import REF_WINDOW, Candidate, Context
 from bot.minutes.clauses import Memory, Voice, read_commitments, strip_labels
 from bot.minutes.document import Block, BlockKind
-from bot.minutes.lexicon import TASK_VERBS
+from bot.minutes.lexicon import ACTION_HEADING, TASK_VERBS
 from bot.minutes.names import subject_before
 from bot.minutes.owners import bare_name, people_in, section_owner
 from bot.minutes.text import is_struck, plain, sentences, squash, without_struck
 from bot.minutes.titles import make_title
 
-ACTION_HEADING = re.compile(
-    r"\b(?:action items?|actions?|action points|follow[- ]?ups?|work items|open items|"
-    r"to-?dos?|next steps|tasks?|assignments)\b",
-    re.I,
-)
 LOOKING_BACK = re.compile(
     r"\b(?:from|of) (?:the )?(?:last|previous|prior)\b|\bprevious\b|\bprior\b|"
     r"\breview(?:ing)?\s+(?:of\s+)?(?:the\s+)?(?:open\s+|old\s+|past\s+|outstanding\s+)?"
@@ -29,6 +24,16 @@ LOOKING_BACK = re.compile(
     re.I,
 )
 _AGENDA = re.compile(r"\bagenda\b", re.I)
+# "## Attendees", "### Regrets", "## Voting Representative Attendees" over "### Members":
+# who came, listed (often as checkboxes ticked for presence), not work to do.
+ROLL_CALL = re.compile(
+    r"\b(?:attendees|attendance|present|participants|roll[- ]?call|regrets|apologies|absent)\b",
+    re.I,
+)
+# A roll call's own subheadings ("### Premier Members") sit one level below it.
+ROLL_CALL_DEPTH = 2
+# "Ana Lima - Acme Corp", "Bo Chen (Initech)", "Kai", "J. Doe / jdoe": a name and what follows.
+_NAME_LINE = re.compile(r"^\s*(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*\s*(?:$|[-–—/,(|]|\s[-–—]\s)")
 _LABEL_OWNER = re.compile(r"\s*\((?P<who>[^()]{1,40})\)\s*:?\s*$")
 _CHECKBOX = re.compile(r"^\s*\[(?P<mark>[ xX✓✔-])\]\s*")
 # ACTION:, **ACTION 62.2:**, *Action: …*, Action item for Richard:, AI(sam):, TODO(@x):
@@ -37,11 +42,12 @@ _MARKER = re.compile(
     # W3C's scribe tools list "[NEW] ACTION: …", "[DONE] ACTION: …"
     r"(?:\[(?P<state>NEW|PENDING|CONTINUES|CONTINUING|IN PROGRESS|DONE|DROPPED|CLOSED)\][ \t]*)?"
     r"(?P<kind>ACTT?IONS?(?:[ \t]+ITEMS?)?|(?i:action(?:[ \t]+items?)?)(?=[^:\n]{0,40}:)|AI|TODO|"
-    r"FOLLOW[- ]UP|(?i:to-?do|follow[- ]up)(?=[^:\n]{0,40}:)|(?i:\#action)(?=[ \t]))"
+    r"FOLLOW[- ]UP|(?i:to-?do|follow[- ]up)(?=[^:\n]{0,40}:)|(?i:\#action)(?=[ \t])|"
+    r"(?i:\[action(?:[ \t]+items?)?\]))"
     r"(?:[ \t]+(?P<number>\d+(?:\.\d+)*))?"
     r"(?:[ \t]+(?:for|on)[ \t]+(?P<for>[^:*_\n]{1,30}?))?"
     r"(?:[ \t]*\((?P<who>[^)\n]{1,40})\))?"
-    r"[*_]{0,2}[ \t]*(?::|(?=[ \t]*$)|(?<=\))[ \t]|(?:(?<=ITEM)|(?<=ITEMS)|(?<=#action)|(?<=#ACTION))"
+    r"[*_]{0,2}[ \t]*(?::|(?=[ \t]*$)|(?<=\))[ \t]|(?:(?<=ITEM)|(?<=ITEMS)|(?<=#action)|(?<=#ACTION)|(?<=\]))"
     r"[ \t]+(?=\S)|(?<=[A-Z0-9])[ \t]*[-–—][ \t]+(?=\S))[*_]{0,2}[ \t]*",
     re.M,
 )
@@ -77,6 +83,17 @@ _FIELD = re.compile(
     re.I,
 )
 FIELD_CHILDREN = 5  # an entry's own fields come first under it
+# Fields written in the entry's own line: "[assignee] devon [due] 31 March [status] open",
+# "— Owner: Bob — Due: Friday".
+_INLINE_FIELD = re.compile(
+    r"(?:\[(?P<tag>assignees?|owners?|due|deadline|status)\]"
+    r"|(?:(?<=\s)|(?<=^))(?P<label>Owners?|Assignees?|Due(?: date)?|Deadline|Status):)"
+    r"[ \t]*(?P<value>[^\[\]|;]*?)[ \t]*[-–—,]?(?=$|\[(?:assignee|owner|due|deadline|status)|"
+    r"\s(?:[-–—][ \t]+)?(?:Owners?|Assignees?|Due(?: date)?|Deadline|Status):|[|;])",
+    re.I,
+)
+# A detail of an entry that ends with who does it: "Ask Zac (@zac)".
+_CHILD_OWNER = re.compile(r"\((?P<who>@[\w-]+(?:[\s,]+@[\w-]+)*)\)\s*\.?$")
 _NEED = re.compile(r"\b(?:requires?|required|needs?|needed|should|must|to be)\b", re.I)
 _COPULA = re.compile(
     r"^\s*\S+(?:\s+\S+){0,3}\s+(?:is|are)\s+(?:the\s+)?(?:new\s+)?[\w-]+\s*\.?$", re.I
@@ -206,7 +223,25 @@ def _listed_entry(block: Block, ctx: Context) -> bool:
     return _remembered("listed", block, ctx, lambda: _is_listed_entry(block, ctx))
 
 
+def about_the_meeting(block: Block) -> bool:
+    """A line of the roll call: anything under "Attendees", "Present" or "Regrets", and a
+    name line ("Ana Lima - Acme") under a subheading of one ("### Premier Members")."""
+    section = block.section
+    if section and _in_roll_call(section[-1]):
+        return True
+    if len(section) < ROLL_CALL_DEPTH or not _in_roll_call(section[-2]):
+        return False
+    return bool(_NAME_LINE.match(plain(_CHECKBOX.sub("", block.text, count=1))))
+
+
+@functools.lru_cache(maxsize=1024)
+def _in_roll_call(heading: str) -> bool:
+    return bool(ROLL_CALL.search(plain(heading))) and len(heading.split()) <= 6
+
+
 def _is_listed_entry(block: Block, ctx: Context) -> bool:
+    if about_the_meeting(block):
+        return True  # claimed, and yields nothing
     checkbox = _CHECKBOX.match(block.text)
     if checkbox and any(_AGENDA.search(plain(h)) for h in block.section[-1:]):
         return False  # the checkboxes of an agenda template are topics, not tasks
@@ -222,7 +257,7 @@ def _is_listed_entry(block: Block, ctx: Context) -> bool:
 def entries_of(block: Block, ctx: Context) -> list[Entry]:
     """Explicit entries in a block: a checkbox, an action-list item, or marker lines."""
     checkbox = _CHECKBOX.match(block.text)
-    if checkbox and checkbox.group("mark") != " ":
+    if (checkbox and checkbox.group("mark") != " ") or about_the_meeting(block):
         return []
     if block.kind is BlockKind.LIST_ITEM and _listed_entry(block, ctx):
         if bare_name(block.text, ctx.people) is not None and ctx.doc.has_children(block):
@@ -320,6 +355,13 @@ def _entry_items(entry: Entry, ctx: Context) -> Iterator[Candidate]:
     memory = replace(known) if known is not None else Memory()
     listed_owners, due_text = _fields_below(entry.block, ctx)
     inherited = listed_owners if listed_owners is not None else inherited
+    fields = _inline_fields(words)
+    if fields is not None:
+        words, field_owners, field_due, status = fields
+        if _DONE.search(status) or re.search(r"\b(?:done|closed|completed?)\b", status, re.I):
+            return
+        inherited = people_in(field_owners, ctx.people.in_owner_slot, loose=True) or inherited
+        due_text = field_due or due_text
     tasks = list(_tasks(words, inherited, entry.marked, ctx, memory))
     for owners, task, offset in tasks:
         if _is_commentary(task):
@@ -355,13 +397,31 @@ def _tasks(
         yield (owners if owners is not None else inherited or ()), task, 0
 
 
+def _inline_fields(words: str) -> tuple[str, str, str, str] | None:
+    """The task, owners, due date and status of an entry that writes them as fields."""
+    found = list(_INLINE_FIELD.finditer(words))
+    if not found:
+        return None
+    values = {"owner": "", "due": "", "status": ""}
+    for field in found:
+        name = (field.group("tag") or field.group("label")).lower()
+        key = "due" if name.startswith(("due", "deadline")) else "status"
+        key = "owner" if name.startswith(("owner", "assignee")) else key
+        values[key] = field.group("value").strip()
+    task = words[: found[0].start()].rstrip(" -–—,;(")
+    return task, values["owner"], values["due"], values["status"]
+
+
 def _fields_below(block: Block, ctx: Context) -> tuple[tuple[str, ...] | None, str]:
     """ "- Owner: @alice" and "- Due: Friday" nested under an entry fill in its owner and date."""
     owners: tuple[str, ...] | None = None
     due = ""
+    asked: list[str] = []  # "- Ask Zac (@zac)", "- Ask Matt (@matt)": the people doing it
     for child in ctx.doc.children(block)[:FIELD_CHILDREN]:
         field = _FIELD.match(plain(child.text))
         if field is None:
+            who = _CHILD_OWNER.search(plain(child.text))
+            asked += people_in(who.group("who"), ctx.people) if who else ()
             continue
         if field.group("name").lower().startswith("due") or field.group("name").lower() in (
             "deadline",
@@ -371,6 +431,8 @@ def _fields_below(block: Block, ctx: Context) -> tuple[tuple[str, ...] | None, s
             due = field.group("value")
         else:
             owners = people_in(field.group("value"), ctx.people.in_owner_slot)
+    if owners is None and asked:
+        owners = tuple(dict.fromkeys(asked))
     return owners, due
 
 

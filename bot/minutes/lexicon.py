@@ -8,6 +8,8 @@ not taken for names; roles and groups say who acts when no name is given.
 
 from __future__ import annotations
 
+import re
+
 
 def wordset(text: str) -> frozenset[str]:
     """The words of `text`, for writing word lists as prose."""
@@ -152,4 +154,11 @@ NOT_VERBS = wordset(
     probably possibly perhaps maybe hopefully likely certainly surely
     what which who whom whose when where why how there here now
     """
+)
+
+# Headings and labels that announce a list of things to do.
+ACTION_HEADING = re.compile(
+    r"\b(?:action items?|actions?|action points|follow[- ]?ups?|work items|open items|"
+    r"to-?dos?|next steps|tasks?|assignments)\b",
+    re.I,
 )

@@ -517,7 +517,9 @@ def _rules_found(item: ActionItem, block: Block, file: _File, minutes: Minutes) 
 def reading_summary(reading: Reading) -> str:
     """One line saying what the model reader did with a file, for logs and previews."""
     if reading.failure is not None:
-        return f"the model reader was not used ({reading.failure}); these items are the rules' alone"
+        return (
+            f"the model reader was not used ({reading.failure}); these items are the rules' alone"
+        )
     dropped = sum(count for _, count in reading.dropped)
     why = ", ".join(f"{count} {reason}" for reason, count in reading.dropped)
     return (

@@ -77,6 +77,13 @@ _REQUEST = re.compile(r"\basked (?:that|for|whether)\s+(?P<req>[^.;]{1,200})", r
 _DANGLING = re.compile(r"(?:\b(?:to|with|about|for|on|from|the following)|:)\s*$", re.I)
 _PRONOUN_OBJECT = re.compile(r"^(?P<verb>\w+)\s+(?:it|them)\b(?P<rest>.*)$", re.I)
 _BACK_REFERENCE = re.compile(r"(?:it|this|that|them|(?:the|this|that)\s+(?:PR|pull request))", re.I)
+# "Decision: every member should fill out the form" records a rule the meeting made; its
+# "should" and "must" are the rule's, not a task given to anyone.
+_RECORDS_DECISION = re.compile(
+    r"^\W*(?:decisions?|decided|resolutions?|resolved|consensus|agreed|agreements?|policy)\b"
+    r"[^:\n]{0,20}:",
+    re.I,
+)
 _PR_NAMED = re.compile(r"\b(?:the|his|her|their)\s+[\w./ -]{0,40}?\bPR\b")
 
 
@@ -126,6 +133,7 @@ def narrative_items(ctx: Context) -> Iterator[Candidate]:
 def _block_items(block: Block, ctx: Context, memory: Memory) -> Iterator[_Found]:
     markdown = block.text[: first_marker(block, ctx)]
     state = _Block(block, strip_labels(plain(markdown), ctx.people)[2], _owner_above(block, ctx))
+    decision = bool(_RECORDS_DECISION.match(plain(markdown)))
     for index, span in enumerate(_spans(block, markdown)):
         sentence = plain(span.text)
         voice = Voice(state.speaker, state.subject or state.inherited, opens_block=index == 0)
@@ -134,6 +142,8 @@ def _block_items(block: Block, ctx: Context, memory: Memory) -> Iterator[_Found]
             found = [_from(c, span) for c in read_commitments(sentence, ctx.people, memory, voice)]
         found += _agreements(sentence, span, ctx)
         found = _volunteers(sentence, span, found, ctx, memory)
+        if decision:
+            found = [f for f in found if f.kind != "must"]
         if marked_done(sentence):
             found = []  # "Kevin to draft the post — done" reports finished work
         elif index == 0 and reviews_earlier_actions(block):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.minutes.document import Block
-from bot.minutes.lexicon import ARTIFACTS
+from bot.minutes.lexicon import ACTION_HEADING, ARTIFACTS
 from bot.minutes.names import HANDLE, People, subject_before
 from bot.minutes.text import plain
 
@@ -33,7 +33,7 @@ def _bare_name(markdown: str, people: People, *, known: bool) -> tuple[str, ...]
     if not match:
         return None
     who = match.group("who").strip()
-    if len(who.split()) > 5:
+    if len(who.split()) > 5 or ACTION_HEADING.search(who):  # "TODOs:" heads a list, names no one
         return None
     found = subject_before(who, len(who), people)
     if found is None or found.start != 0 or found.pronoun is not None:
