@@ -20,6 +20,7 @@ after a wrong closure is final for those minutes.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -397,15 +398,19 @@ def _clear_best(scored: Iterable[tuple[float | None, EarlierItem]]) -> EarlierIt
 
 def task_score(mention: Mention, item: EarlierItem) -> float | None:
     """How much of the item's task the entry says, when it names its owners; else None."""
-    words = _words(mention.text)
     names = _owner_words(item)
-    if not names or not all(any(_names(words, way) for way in ways) for ways in names):
+    # Most entries name none of the item's owners: a set lookup tells before any n-gram.
+    present = _word_set(mention.text)
+    if not names or not all(any(way[0] in present for way in ways) for ways in names):
+        return None
+    words = _words(mention.text)
+    if not all(any(_names(words, way) for way in ways) for ways in names):
         return None
     own = {w for ways in names for way in ways for w in way}
     return _coverage(item.title, " ".join(w for w in words if w not in own), own)
 
 
-def _coverage(title: str, said: str, own: set[str] = frozenset()) -> float | None:  # type: ignore[assignment]
+def _coverage(title: str, said: str, own: frozenset[str] | set[str] = frozenset()) -> float | None:
     """The share of the title's task stems `said` says; None below what counts as the task."""
     task = _stems(title) - own
     shared = task & _stems(said)
@@ -453,6 +458,12 @@ def _name(owner: str) -> str:
     return " ".join(_words(owner.lstrip("@")))
 
 
+@functools.lru_cache(maxsize=4096)
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(_words(text))
+
+
+@functools.lru_cache(maxsize=1024)
 def _owner_words(item: EarlierItem) -> list[list[tuple[str, ...]]]:
     """For each owner, the ways the minutes may write them: full name, first name, login.
 

@@ -8,6 +8,7 @@ item reported done as `close_reported` allows, its closure as completed.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -82,10 +83,14 @@ async def followups(reconciler: MinutesReconciler, minutes: Minutes | None) -> l
     if minutes is None or text is None:
         return []
     carried = reconciler.series.carried.get(minutes.path, [])
-    new_lines = {item.line for item in minutes.items} | {item.line for item, _ in carried}
-    found = mentions(without_ignored_lines(text), skip_lines=new_lines)
-    items = await open_earlier_items(reconciler, minutes.path) if found else []
-    matched = match(found, items, reconciler.config.close_reported, minutes.meeting_date)
+    items = await open_earlier_items(reconciler, minutes.path)
+    matched = (
+        await asyncio.to_thread(
+            _reported, text, minutes, carried, items, reconciler.config.close_reported
+        )
+        if items
+        else []
+    )
     spoken = {f.item.number for f in matched}
     for item, earlier in carried:
         if earlier.number not in spoken:
@@ -103,6 +108,20 @@ async def followups(reconciler: MinutesReconciler, minutes: Minutes | None) -> l
             c.get("body") or "" for c in comments if written_by(c, logins)
         )
     return not_yet_told(matched, told, minutes.path)
+
+
+def _reported(
+    text: str,
+    minutes: Minutes,
+    carried: Sequence[tuple[ActionItem, EarlierItem]],
+    items: Sequence[EarlierItem],
+    close_reported: str,
+) -> list[Followup]:
+    """Match the file's entries with the earlier items. In a thread: a long file takes a
+    while to parse, and the webhook and `/healthz` must still answer meanwhile."""
+    new_lines = {item.line for item in minutes.items} | {item.line for item, _ in carried}
+    found = mentions(without_ignored_lines(text), skip_lines=new_lines)
+    return match(found, items, close_reported, minutes.meeting_date)
 
 
 async def open_earlier_items(reconciler: MinutesReconciler, path: str) -> list[EarlierItem]:
