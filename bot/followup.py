@@ -57,6 +57,7 @@ STEM = 5  # letters of a word that count: "documentation" and "document" agree
 MAX_QUOTE = 200
 
 NOTE = "<!-- minutes-bot:followup {} -->"
+STILL_OPEN = "Still open from earlier meetings ({count}), by owner:"
 _NOTE = re.compile(r"<!-- minutes-bot:followup (\{[^>]*\}) -->")
 _CHECKED = re.compile(r"^\s*\[[xX✓✔]\]\s*")
 _CHECKBOX = re.compile(r"^\s*\[[ xX✓✔-]\]\s*")
@@ -583,3 +584,41 @@ def _preview_row(followup: Followup, link: Any) -> str:
     said = " ".join(inert_markdown(quote(followup.mention)).split())
     line = followup.mention.line
     return f'- `#{followup.item.number}` {inert_markdown(followup.item.title)}: [line {line}]({link(line)}) "{said}"'
+
+
+# -- what is still open ---------------------------------------------------------------------
+
+
+def still_open(
+    items: Iterable[EarlierItem], meeting: date | None, leaving: Iterable[int] = ()
+) -> tuple[EarlierItem, ...]:
+    """The earlier meetings' items still open, less those the new minutes close now."""
+    gone = set(leaving)
+    return tuple(i for i in items if _before(i, meeting) and i.number not in gone)
+
+
+def by_owner(items: Iterable[EarlierItem]) -> list[tuple[str, list[EarlierItem]]]:
+    """Group items by their owners as written, in name order; each group by due date
+    (undated last), then by issue number."""
+    groups: dict[str, list[EarlierItem]] = {}
+    for item in items:
+        groups.setdefault(", ".join(item.owners) or "everyone", []).append(item)
+    order = lambda i: (i.due is None, i.due or date.max, i.number)  # noqa: E731
+    return [(owner, sorted(found, key=order)) for owner, found in sorted(groups.items())]
+
+
+def still_open_text(items: Sequence[EarlierItem], *, inert: bool) -> str:
+    """The "still open" list; `inert` writes issue numbers as code, linking nothing (the
+    preview), else as references GitHub shows with their state (the meeting issue)."""
+    if not items:
+        return ""
+    lines = [STILL_OPEN.format(count=len(items)), ""]
+    for owner, found in by_owner(items):
+        lines.append(f"- {inert_markdown(owner)}")
+        for item in found:
+            number = f"`#{item.number}`" if inert else f"#{item.number}"
+            said = [f"due {item.due.isoformat()}"] if item.due else []
+            said += [f"from {item.meeting.isoformat()}"] if item.meeting else []
+            details = f" ({', '.join(said)})" if said else ""
+            lines.append(f"  - {number} {inert_markdown(item.title)}{details}")
+    return "\n".join(lines)

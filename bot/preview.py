@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from bot.dry_run import Change
-from bot.followup import Followup, preview_lines
+from bot.followup import EarlierItem, Followup, preview_lines, still_open_text
 from bot.ignore import IGNORE_MARKER
 from bot.inert import code_span, inert_markdown
 from bot.marker import ItemMarker, parse_marker
@@ -78,18 +78,26 @@ class FileChanges:
     path: str
     changes: tuple[Change, ...]
     followups: tuple[Followup, ...] = ()
+    still_open: tuple[EarlierItem, ...] = ()
 
 
 def by_file(
     changes: Iterable[Change],
     paths: Iterable[str],
     followups: Mapping[str, Sequence[Followup]] | None = None,
+    still_open: Mapping[str, Sequence[EarlierItem]] | None = None,
 ) -> list[FileChanges]:
-    """Group a dry run's changes by the minutes file they came from, in `paths` order."""
+    """Group a dry run's changes by the minutes file they came from, in `paths` order;
+    with what each says of earlier meetings' items and what they leave open."""
     listed = list(changes)
-    series = followups or {}
+    said, left = followups or {}, still_open or {}
     return [
-        FileChanges(p, tuple(c for c in listed if c.ctx.path == p), tuple(series.get(p, ())))
+        FileChanges(
+            p,
+            tuple(c for c in listed if c.ctx.path == p),
+            tuple(said.get(p, ())),
+            tuple(left.get(p, ())),
+        )
         for p in paths
     ]
 
@@ -145,6 +153,7 @@ def section(file: FileChanges, existing: Mapping[int, Mapping[str, Any]], head: 
     source = head.source(RenderContext(head.repo, file.path, head.ref))
     parts += preview_lines(file.followups, lambda line: permalink(source, line))
     parts += _meeting_lists(file.changes, existing)
+    parts += [text for text in [still_open_text(file.still_open, inert=True)] if text]
     return "\n\n".join(parts if len(parts) > 1 else [*parts, NO_CHANGES])
 
 

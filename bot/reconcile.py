@@ -30,6 +30,7 @@ from typing import Any, Protocol
 
 from rapidfuzz import fuzz
 
+from bot.followup import EarlierItem, still_open_text
 from bot.inert import code_span, inert_markdown, inert_title
 from bot.marker import (
     ItemMarker,
@@ -347,10 +348,16 @@ def meeting_content(minutes: Minutes, views: Sequence[ItemView], ctx: RenderCont
         listing = "\n".join(_short_task(view) for view in views)
     if _too_long(header, listing, marker):
         listing = SUB_ISSUES_ONLY.format(count=len(views))
-    carried = carried_list(ctx.carried)
-    if carried and not _too_long(header, listing + carried, marker):
-        listing += carried
+    for more in (carried_list(ctx.carried), still_open_list(ctx.still_open)):
+        if more and not _too_long(header, listing + more, marker):
+            listing += more
     return f"{header}\n\n{listing}\n\n{MEETING_FOOTER}\n{marker}"
+
+
+def still_open_list(items: Sequence[EarlierItem]) -> str:
+    """The meeting issue's list of what earlier meetings left open, by owner."""
+    text = still_open_text(items, inert=False)
+    return f"\n\n{text}" if text else ""
 
 
 def carried_list(carried: Sequence[tuple[int, str]]) -> str:

@@ -6,11 +6,15 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from bot.inert import code_span, inert_markdown, inert_title
 from bot.lines import unix_lines
 from bot.minutes.model import ActionItem, Ref, RefKind, normalise_words
+
+if TYPE_CHECKING:
+    from bot.followup import EarlierItem
 
 GITHUB_URL = "https://github.com"
 DONE_FOOTER = "<sub>Comment `/done` when this is finished; `/help` lists the other commands.</sub>"
@@ -61,6 +65,8 @@ class RenderContext:
     # Earlier meetings' items these minutes restate, as (issue number, title): the meeting
     # issue lists them under "Carried over" instead of opening them again.
     carried: tuple[tuple[int, str], ...] = ()
+    # Earlier meetings' items still open besides: the meeting issue lists them by owner.
+    still_open: tuple[EarlierItem, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,20 @@ async def test_the_next_meeting_closes_ticked_items_and_comments_on_the_rest(
         "Carried over from earlier meetings (each keeps its own issue):\n\n"
         f"- #{found['again'].number} Investigate the external crate"
     ) in (meeting.body or "")
+    # What else the first meeting left open, by owner, due dates first: not the closed one,
+    # not the carried one.
+    unsafe = issue_titled(github_sim, "unsafe blocks")
+    review = issue_titled(github_sim, "user space support")
+    assert (
+        "Still open from earlier meetings (5), by owner:\n\n"
+        "- Adam Dunlap\n"
+        f"  - #{found['prose'].number} Explore this approach and submit a PR (from 2024-12-18)\n"
+        "- Joerg Roedel\n"
+        f"  - #{review.number} Review Vijay Dhanraj's user space support PR (due 2024-12-24, from 2024-12-18)\n"
+        f"  - #{unsafe.number} Help with reviewing and documenting unsafe blocks (due 2025-01-31, from 2024-12-18)\n"
+        "- Jon Lange\n"
+    ) in (meeting.body or "")
+    assert "- everyone\n  - #" in (meeting.body or "")
 
     ticked = github_sim.issue(REPO, found["ticked"].number)
     assert (ticked.state, ticked.state_reason) == ("closed", "completed")
@@ -172,6 +186,7 @@ async def test_the_preview_says_what_the_next_meeting_would_close_and_merging_do
         f"Carried over: 1 item(s) of earlier meetings, mentioned again:\n\n- `#{again.number}`"
         in preview
     )
+    assert "Still open from earlier meetings (5), by owner:\n\n- Adam Dunlap\n  - `#" in preview
     assert " and 1 issue(s):" in preview  # the new item only: the restated one opens nothing
     assert "| Investigate" not in preview
     assert github_sim.issue(REPO, ticked.number).state == "open"  # nothing before the merge

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from bot.followup import (
@@ -25,6 +26,7 @@ from bot.followup import (
     mentions,
     not_yet_told,
     noted_files,
+    still_open,
 )
 from bot.ignore import without_ignored_lines
 from bot.marker import ItemMarker, parse_marker, written_by
@@ -39,60 +41,62 @@ if TYPE_CHECKING:
 
 @dataclass
 class Series:
-    """What one run learned of the minutes as a series: each file's text, the items it
-    carried over from earlier meetings, and the repository's open items (listed once)."""
+    """What one run learned of the minutes as a series, by file: the text, the items it
+    carried over, what it reports of earlier items, what is still open besides; and the
+    repository's open items (listed once)."""
 
     texts: dict[str, str] = field(default_factory=dict)
     carried: dict[str, list[tuple[ActionItem, EarlierItem]]] = field(default_factory=dict)
+    reported: dict[str, list[Followup]] = field(default_factory=dict)
+    still_open: dict[str, tuple[EarlierItem, ...]] = field(default_factory=dict)
     open_items: list[dict[str, Any]] | None = None
 
 
 async def carry_over(
     reconciler: MinutesReconciler, minutes: Minutes, ctx: RenderContext
 ) -> tuple[Minutes, RenderContext]:
-    """Leave out the items that restate an open item of an earlier meeting.
+    """Read the minutes against the open items of earlier meetings.
 
-    They keep the earlier issue: the meeting issue lists them under "Carried over" and
-    the earlier issue hears of them once. An item this file's own issue tracks already
-    stays this file's.
+    Items that restate one are left out: they keep the earlier issue, the meeting issue
+    lists them under "Carried over" and the earlier issue hears of them once (an item
+    this file's own issue tracks already stays this file's). What the entries report of
+    the others, and which stay open, is kept for `followups` and the meeting issue.
     """
-    reconciler.series.carried[minutes.path] = []
-    tracked, _ = read_issues(await reconciler.issues(), minutes.path)
+    series, path = reconciler.series, minutes.path
+    series.carried[path], series.reported[path], series.still_open[path] = [], [], ()
+    earlier = await open_earlier_items(reconciler, path)
+    text = series.texts.get(path)
+    if not earlier or text is None:
+        return minutes, ctx
+    tracked, _ = read_issues(await reconciler.issues(), path)
     keys = item_keys(minutes.items)
     own = match_items(minutes.items, keys, tracked)
-    if all(key in own for key in keys):
-        return minutes, ctx  # every item has its issue here already
-    earlier = await open_earlier_items(reconciler, minutes.path)
     carried = carried_over(minutes.items, earlier, minutes.meeting_date)
-    if not carried:
-        return minutes, ctx
     kept, moved = [], []
     for index, (item, key) in enumerate(zip(minutes.items, keys, strict=True)):
         if index in carried and key not in own:
             moved.append((item, carried[index]))
         else:
             kept.append(item)
-    reconciler.series.carried[minutes.path] = moved
+    new_lines = [item.line for item in minutes.items]
+    reported = await asyncio.to_thread(
+        _reported, text, new_lines, earlier, reconciler.config.close_reported, minutes.meeting_date
+    )
+    series.carried[path], series.reported[path] = moved, reported
+    leaving = {e.number for _, e in moved} | {f.item.number for f in reported if f.close}
+    series.still_open[path] = still_open(earlier, minutes.meeting_date, leaving)
     listed = tuple((earlier.number, earlier.title) for _, earlier in moved)
-    return replace(minutes, items=tuple(kept)), replace(ctx, carried=listed)
+    ctx = replace(ctx, carried=listed, still_open=series.still_open[path])
+    return replace(minutes, items=tuple(kept)), ctx
 
 
 async def followups(reconciler: MinutesReconciler, minutes: Minutes | None) -> list[Followup]:
     """What the minutes just reconciled say of earlier meetings' open items, and not said yet."""
-    text = reconciler.series.texts.get(minutes.path) if minutes is not None else None
-    if minutes is None or text is None:
+    if minutes is None:
         return []
-    carried = reconciler.series.carried.get(minutes.path, [])
-    items = await open_earlier_items(reconciler, minutes.path)
-    matched = (
-        await asyncio.to_thread(
-            _reported, text, minutes, carried, items, reconciler.config.close_reported
-        )
-        if items
-        else []
-    )
+    matched = list(reconciler.series.reported.get(minutes.path, []))
     spoken = {f.item.number for f in matched}
-    for item, earlier in carried:
+    for item, earlier in reconciler.series.carried.get(minutes.path, []):
         if earlier.number not in spoken:
             spoken.add(earlier.number)
             said = Mention(item.line, plain(item.source) or item.title)
@@ -112,16 +116,15 @@ async def followups(reconciler: MinutesReconciler, minutes: Minutes | None) -> l
 
 def _reported(
     text: str,
-    minutes: Minutes,
-    carried: Sequence[tuple[ActionItem, EarlierItem]],
+    new_lines: Sequence[int],
     items: Sequence[EarlierItem],
     close_reported: str,
+    meeting: date | None,
 ) -> list[Followup]:
-    """Match the file's entries with the earlier items. In a thread: a long file takes a
-    while to parse, and the webhook and `/healthz` must still answer meanwhile."""
-    new_lines = {item.line for item in minutes.items} | {item.line for item, _ in carried}
+    """Match the file's entries, less its new items, with the earlier items. In a thread:
+    a long file takes a while to parse, and the webhook and `/healthz` answer meanwhile."""
     found = mentions(without_ignored_lines(text), skip_lines=new_lines)
-    return match(found, items, close_reported, minutes.meeting_date)
+    return match(found, items, close_reported, meeting)
 
 
 async def open_earlier_items(reconciler: MinutesReconciler, path: str) -> list[EarlierItem]:

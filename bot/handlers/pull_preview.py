@@ -81,7 +81,12 @@ async def preview_text(
     for path in touched.removed:
         await reconciler.remove(path)
     existing = {i["number"]: i for i in await reconciler.issues() if not writer.made_up(i)}
-    files = by_file(writer.changes, [*touched.updated, *touched.removed], series)
+    files = by_file(
+        writer.changes,
+        [*touched.updated, *touched.removed],
+        series,
+        reconciler.series.still_open,
+    )
     head_repo = (pull["head"].get("repo") or repository)["full_name"]
     return render_preview(
         files, existing, Head(head_repo, pull["head"]["ref"]), config_changed=config_changed,
