@@ -61,6 +61,8 @@ _DONE = re.compile(
     r"^\s*(?:none|nothing|tbd|-+)\b)",
     re.I,
 )
+# "(Martyn)", "(@ravic, @omelnyk)", "(Ana and Bo)" closing a line.
+_LABEL_AT_END = re.compile(r"\((?P<who>[^()]{1,40})\)\s*\.?\s*$")
 _CC = re.compile(r",?\s*\bcc:?\s+@[\w/-]+(?:[\s,]+@[\w/-]+)*", re.I)
 _OWNER_PARENS = re.compile(r"\s*\(\s*(?:owners?|assignees?|who|by)\s*:\s*(?P<who>[^)]+)\)", re.I)
 # "task (Kate)", "task — Kate", "task: Kate"
@@ -249,9 +251,27 @@ def _is_listed_entry(block: Block, ctx: Context) -> bool:
         return True  # claimed, and yields nothing
     if _markers(block, ctx) or _is_action_label(block, ctx):
         return False
-    if checkbox or in_action_section(block, ctx):
+    if checkbox or in_action_section(block, ctx) or _owner_labelled(block, ctx):
         return not _details_of_an_entry(block, ctx)
     return False
+
+
+def _owner_labelled(block: Block, ctx: Context) -> bool:
+    """ "Move the test scripts to the main repository (Martyn)": a bullet that says what to
+    do and ends with who does it is an entry wherever it stands, but in an agenda."""
+    if block.kind is not BlockKind.LIST_ITEM or any(
+        _AGENDA.search(plain(h)) for h in block.section
+    ):
+        return False
+    words = plain(block.text)
+    label = _LABEL_AT_END.search(words[-TAIL:])
+    if label is None or not _starts_with_verb(words):
+        return False
+    who = label.group("who")
+    named = people_in(who, ctx.people.in_owner_slot)
+    return bool(named) and len(" ".join(named).split()) == len(
+        who.replace(",", " ").replace("@", "").split()
+    )
 
 
 def entries_of(block: Block, ctx: Context) -> list[Entry]:
@@ -306,11 +326,14 @@ def first_marker(block: Block, ctx: Context) -> int:
 
 
 def _details_of_an_entry(block: Block, ctx: Context) -> bool:
-    """Plain bullets nested under an entry describe it; nested checkboxes are entries."""
+    """Plain bullets nested under an entry describe it; nested checkboxes, and steps that
+    name their own owner, are entries."""
     if _CHECKBOX.match(block.text):
         return False
     parent = ctx.doc.parent(block)
     if parent is None or parent.kind is not BlockKind.LIST_ITEM:
+        return False
+    if _owner_labelled(block, ctx) and not _shared_out(parent, ctx):
         return False
     if bare_name(parent.text, ctx.people) is not None or _is_action_label(parent, ctx):
         return False
@@ -412,6 +435,15 @@ def _inline_fields(words: str) -> tuple[str, str, str, str] | None:
     return task, values["owner"], values["due"], values["status"]
 
 
+def _shared_out(block: Block, ctx: Context) -> bool:
+    """ "Reach out to the admins" over "- Ask Zac (@zac)" and "- Ask Matt (@matt)": every
+    bullet under an entry, or most of them, names who does it: they share the entry out
+    among people. One named step among others is a task of its own."""
+    children = ctx.doc.children(block)[:FIELD_CHILDREN]
+    named = sum(1 for c in children if _CHILD_OWNER.search(plain(c.text)))
+    return named > 0 and named * 2 >= len(children)
+
+
 def _fields_below(block: Block, ctx: Context) -> tuple[tuple[str, ...] | None, str]:
     """ "- Owner: @alice" and "- Due: Friday" nested under an entry fill in its owner and date."""
     owners: tuple[str, ...] | None = None
@@ -431,7 +463,7 @@ def _fields_below(block: Block, ctx: Context) -> tuple[tuple[str, ...] | None, s
             due = field.group("value")
         else:
             owners = people_in(field.group("value"), ctx.people.in_owner_slot)
-    if owners is None and asked:
+    if owners is None and asked and _shared_out(block, ctx):
         owners = tuple(dict.fromkeys(asked))
     return owners, due
 
