@@ -656,3 +656,35 @@ def test_when_something_starts_is_no_deadline() -> None:
         * [ ] Post the notes by Friday (@bo)
         """
     assert [due for _, _, due in dated(markdown)] == [None, None, date(2025, 6, 13)]
+
+
+def test_plain_lines_under_an_action_heading_are_entries_when_each_names_its_owner() -> None:
+    markdown = """\
+        ## Action items
+
+        Ngozi: prototype the compatibility layer
+        Camille: add a lock to the dictionary cache
+        All: test the pre-releases against your projects
+
+        ## Follow-ups
+
+        Kofi will present this review at the all-hands.
+        Marcus offered to write a short RFC if the team wants one.
+        """
+    assert found(markdown) == [
+        (("Ngozi",), "Prototype the compatibility layer"),
+        (("Camille",), "Add a lock to the dictionary cache"),
+        ((), "Test the pre-releases against your projects"),
+        (("Kofi",), "Present this review at the all-hands"),
+    ]
+
+
+def test_a_status_label_opening_an_entry_is_no_field_of_it() -> None:
+    markdown = """\
+        - Axic: no discussion yet.
+
+        ## Actions
+
+        - [ ] **Status:** Axic: No progress made on it. Will lead a chat in the forum.
+        """
+    assert found(markdown) == [(("Axic",), "Lead a chat in the forum")]

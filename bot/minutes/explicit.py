@@ -138,7 +138,32 @@ def claimed(block: Block, ctx: Context) -> bool:
     """True when the whole block is an explicit entry, so prose rules skip it."""
     if block.kind is BlockKind.TABLE_ROW:
         return owner_table(block)
+    if block.kind is BlockKind.PARAGRAPH:
+        return bool(_line_entries(block, ctx))
     return block.kind is BlockKind.LIST_ITEM and _listed_entry(block, ctx)
+
+
+def _line_entries(block: Block, ctx: Context) -> list[Entry]:
+    """ "Ngozi: prototype the layer" and "Emre: open the wheels PR" written as plain lines
+    under an action heading: each line that names its owner is an entry, as a bullet would be."""
+    if ctx.memo.get(("line entries", block.index)) is False:
+        return []
+    found: list[Entry] = []
+    if "\n" in block.text and in_action_section(block, ctx):
+        start = 0
+        for line in block.text.split("\n"):
+            if _names_its_owner(plain(line), ctx):
+                found.append(Entry(block, line, block.line_at(start), _inherited(block, ctx)))
+            start += len(line) + 1
+        if len(found) < block.text.count("\n") + 1:
+            found = []  # prose, whose sentences the narrative reader takes
+    ctx.memo[("line entries", block.index)] = bool(found)
+    return found
+
+
+def _names_its_owner(line: str, ctx: Context) -> bool:
+    owners, task = split_owner(line, ctx)
+    return owners is not None and len(task.split()) >= 2
 
 
 def _remembered(name: str, block: Block, ctx: Context, answer: Callable[[], bool]) -> bool:
@@ -286,6 +311,8 @@ def entries_of(block: Block, ctx: Context) -> list[Entry]:
         return [Entry(block, text, block.line, _inherited(block, ctx))]
     if reviews_earlier_actions(block):
         return []
+    if block.kind is BlockKind.PARAGRAPH and claimed(block, ctx):
+        return _line_entries(block, ctx)
     return _marked_entries(block, ctx)
 
 
@@ -400,8 +427,9 @@ def _tasks(
 ) -> Iterator[tuple[tuple[str, ...], str, int]]:
     """The tasks of one entry with their owners: commitments first, then owner patterns."""
     commitments = []
+    speaker = strip_labels(words, ctx.people)[2]  # "Status: Axic: … Will lead the chat"
     for index, span in enumerate(sentences(words)):
-        voice = Voice(None, inherited, opens_block=index == 0)
+        voice = Voice(speaker, inherited, opens_block=index == 0)
         found = read_commitments(span.text, ctx.people.in_owner_slot, memory, voice)
         commitments += [replace(c, start=c.start + span.start) for c in found]
     if commitments:
@@ -423,8 +451,8 @@ def _tasks(
 def _inline_fields(words: str) -> tuple[str, str, str, str] | None:
     """The task, owners, due date and status of an entry that writes them as fields."""
     found = list(_INLINE_FIELD.finditer(words))
-    if not found:
-        return None
+    if not found or not words[: found[0].start()].strip(" -–—,;("):
+        return None  # "Status: …" opening an entry labels what follows: no task before it
     values = {"owner": "", "due": "", "status": ""}
     for field in found:
         name = (field.group("tag") or field.group("label")).lower()
