@@ -36,6 +36,8 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 COMMANDS = ("done", "reopen", "drop", "assign", "due", "help")
 # Who reads the minutes: the rules alone, or the rules and a language model checked by them.
 READERS = ("rules", "rules+model")
+# Which reports of work done in later minutes close an earlier meeting's item.
+CLOSE_REPORTED = ("checked", "any", "never")
 RULES_AND_MODEL = "rules+model"
 DEFAULT_MODEL = "openai/gpt-4.1-mini"
 _MODEL_NAME = re.compile(r"[\w.:/@+-]{1,200}")
@@ -103,6 +105,7 @@ class RepoConfig:
     holidays: tuple[int, int] = (12, 24)
     reader: str = "rules"
     model: str = DEFAULT_MODEL
+    close_reported: str = "checked"
     # Where organisation defaults may be that this run could not read, to say so.
     defaults_unread: str | None = field(default=None, compare=False)
 
@@ -227,6 +230,7 @@ def _one_of(choices: tuple[str, ...], shown: str) -> Callable[[Node, str], str]:
 _read_weekday = _one_of(WEEKDAYS, "monday … sunday")
 _read_chart = _one_of(CHARTS, ", ".join(CHARTS))
 _read_reader = _one_of(READERS, " or ".join(f"`{r}`" for r in READERS))
+_read_close_reported = _one_of(CLOSE_REPORTED, ", ".join(f"`{c}`" for c in CLOSE_REPORTED))
 
 
 def _read_model(node: Node, key: str) -> str:
@@ -620,6 +624,16 @@ SCHEMA: tuple[Option, ...] = (
         "settings say which server.",
         _read_reader,
         {"type": "string", "pattern": "^(" + "|".join(_any_case(r).replace("+", "\\+") for r in READERS) + ")$"},
+    ),
+    Option(
+        "close_reported",
+        "checked, any or never",
+        _DEFAULT.close_reported,
+        "Which reports in later minutes close an earlier meeting's item: `checked` a ticked "
+        "checkbox or a `DONE` mark, `any` also a sentence saying it was done, `never` none. "
+        "A report that does not close the issue is said there in a comment.",
+        _read_close_reported,
+        {"type": "string", "pattern": "^(" + "|".join(map(_any_case, CLOSE_REPORTED)) + ")$"},
     ),
     Option(
         "model",

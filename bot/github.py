@@ -677,6 +677,23 @@ class GitHubPort:
         )
         return [issue for issue in issues if "pull_request" not in issue]
 
+    async def newest_open_issues(
+        self, repo: str, *, labels: str, most: int = PER_PAGE
+    ) -> list[dict[str, Any]]:
+        """Return the newest `most` (at most a page) open issues under `labels`: one call."""
+        issues = await self._get(
+            "/repos/{owner}/{name}/issues{?state,labels,sort,direction,per_page}",
+            _repo(
+                repo,
+                state="open",
+                labels=labels,
+                sort="created",
+                direction="desc",
+                per_page=min(most, PER_PAGE),
+            ),
+        )
+        return [issue for issue in issues if "pull_request" not in issue]
+
     async def get_issue(self, repo: str, number: int) -> dict[str, Any]:
         return dict(
             await self._get("/repos/{owner}/{name}/issues/{number}", _repo(repo, number=number))

@@ -73,6 +73,9 @@ class OfflineGitHub:
     ) -> list[dict[str, Any]]:
         return []
 
+    async def newest_open_issues(self, repo: str, *, labels: str) -> list[dict[str, Any]]:
+        return []
+
     async def get_issue(self, repo: str, number: int) -> dict[str, Any]:
         """Return the saved PR with that number, else an issue as the minutes wrote it."""
         for pull_repo, pull in self.pulls:

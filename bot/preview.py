@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from bot.dry_run import Change
+from bot.followup import Followup, preview_lines
 from bot.ignore import IGNORE_MARKER
 from bot.inert import code_span, inert_markdown
 from bot.marker import ItemMarker, parse_marker
@@ -71,16 +72,26 @@ MODEL_READING = "The model reader: {summary}."
 
 @dataclass(frozen=True)
 class FileChanges:
-    """What reconciling one minutes file would change."""
+    """What reconciling one minutes file would change; `followups` are what it would do to
+    earlier meetings' items it reports done or restates."""
 
     path: str
     changes: tuple[Change, ...]
+    followups: tuple[Followup, ...] = ()
 
 
-def by_file(changes: Iterable[Change], paths: Iterable[str]) -> list[FileChanges]:
+def by_file(
+    changes: Iterable[Change],
+    paths: Iterable[str],
+    followups: Mapping[str, Sequence[Followup]] | None = None,
+) -> list[FileChanges]:
     """Group a dry run's changes by the minutes file they came from, in `paths` order."""
     listed = list(changes)
-    return [FileChanges(p, tuple(c for c in listed if c.ctx.path == p)) for p in paths]
+    series = followups or {}
+    return [
+        FileChanges(p, tuple(c for c in listed if c.ctx.path == p), tuple(series.get(p, ())))
+        for p in paths
+    ]
 
 
 @dataclass(frozen=True)
@@ -131,6 +142,8 @@ def section(file: FileChanges, existing: Mapping[int, Mapping[str, Any]], head: 
     parts += _openings(file.changes, head)
     parts += _updates(file.changes, existing)
     parts += _closures(file.changes, existing)
+    source = head.source(RenderContext(head.repo, file.path, head.ref))
+    parts += preview_lines(file.followups, lambda line: permalink(source, line))
     parts += _meeting_lists(file.changes, existing)
     return "\n\n".join(parts if len(parts) > 1 else [*parts, NO_CHANGES])
 

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 from rapidfuzz import fuzz
 
-from bot.inert import code_span, inert_title
+from bot.inert import code_span, inert_markdown, inert_title
 from bot.marker import (
     ItemMarker,
     MeetingMarker,
@@ -67,6 +67,7 @@ FILE_DELETED_COMMENT = (
 MEETING_FOOTER = "Each item is its own issue: comment `/done` there when it is finished."
 MINUTES_DIFFER = "The minutes now say {said}; this item keeps what was set here.{follow}"
 NO_ITEMS = "No action items are left in these minutes."
+CARRIED_OVER = "Carried over from earlier meetings (each keeps its own issue):"
 DUPLICATE_COMMENT = "This is a duplicate of #{original}, which tracks the same {what}."
 SUB_ISSUES_ONLY = (
     "The {count} action items are too many to list here; they are this issue's sub-issues."
@@ -346,7 +347,18 @@ def meeting_content(minutes: Minutes, views: Sequence[ItemView], ctx: RenderCont
         listing = "\n".join(_short_task(view) for view in views)
     if _too_long(header, listing, marker):
         listing = SUB_ISSUES_ONLY.format(count=len(views))
+    carried = carried_list(ctx.carried)
+    if carried and not _too_long(header, listing + carried, marker):
+        listing += carried
     return f"{header}\n\n{listing}\n\n{MEETING_FOOTER}\n{marker}"
+
+
+def carried_list(carried: Sequence[tuple[int, str]]) -> str:
+    """The meeting issue's "Carried over" list: earlier items these minutes restate."""
+    if not carried:
+        return ""
+    lines = "\n".join(f"- #{number} {inert_markdown(title)}" for number, title in carried)
+    return f"\n\n{CARRIED_OVER}\n\n{lines}"
 
 
 def _too_long(*parts: str) -> bool:

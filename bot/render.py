@@ -58,6 +58,9 @@ class RenderContext:
     assignable: frozenset[str] = frozenset()
     links: Mapping[Ref, Resolution] = field(default_factory=dict, hash=False)
     server_url: str = GITHUB_URL
+    # Earlier meetings' items these minutes restate, as (issue number, title): the meeting
+    # issue lists them under "Carried over" instead of opening them again.
+    carried: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -219,7 +219,12 @@ async def test_a_push_brings_the_trackers_counts_up_to_date(
 ) -> None:
     await with_tracker(github_sim, bot)
     later = "meetings/2025-01-08.md"
-    await push(github_sim, bot, {later: MINUTES.replace("2024-12-18", "2025-01-08")})
+    next_call = (
+        "# Team call 2025-01-08\n\n## Action items\n\n"
+        "- [ ] @peterfang: rebase the TDX series onto main\n"
+        "- [ ] @jlange: send the SMP patches to the list\n"
+    )
+    await push(github_sim, bot, {later: next_call})
     assert "**4** open (0 overdue) · **0** done" in tracker(github_sim)
 
 

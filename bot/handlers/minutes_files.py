@@ -21,6 +21,7 @@ from bot.extraction import Extract, ExtractionTimeout, Job, shared_pool
 from bot.github import AmbiguousWriteError, FileTooLarge, GitHubPort, NotFound
 from bot.handlers import notices
 from bot.handlers.context import utc_now
+from bot.handlers.followups import Series, carry_over
 from bot.handlers.refs import ReferenceReads, resolve_refs
 from bot.handlers.repo_config import load_repo_config
 from bot.handlers.weekly_status import refresh_tracker
@@ -79,6 +80,8 @@ class MinutesReads(ReferenceReads, Protocol):
     async def list_issues(
         self, repo: str, *, labels: str | None = None, state: str = "all"
     ) -> list[dict[str, Any]]: ...
+
+    async def newest_open_issues(self, repo: str, *, labels: str) -> list[dict[str, Any]]: ...
 
     async def list_sub_issues(self, repo: str, number: int) -> list[dict[str, Any]] | None: ...
 
@@ -145,6 +148,8 @@ class MinutesReconciler:
         self._assignable: dict[str, bool] = {}
         # Whether any plan of this run changed an issue, so the tracker's summary may be stale.
         self.changed = False
+        # What earlier meetings' items each file speaks of (`bot.handlers.followups`).
+        self.series = Series()
 
     async def issues(self) -> list[dict[str, Any]]:
         """Return the bot's issues read so far: all of them, open or closed, under its item
@@ -247,11 +252,14 @@ class MinutesReconciler:
         """Reconcile the issues of the minutes file at `path`; return its minutes as read."""
         # Reads that do not depend on each other go out together.
         text, _ = await asyncio.gather(self.read_text(path), self.cover(path))
+        if text is not None:
+            self.series.texts[path] = text
         read = await self.read(path, text) if text is not None else None
         if read is None:
             return None
         minutes, ctx = read
         await self.cover(path, meeting_label(minutes, path, self.settings))
+        minutes, ctx = await carry_over(self, minutes, ctx)
         if self.thorough:  # also the meeting issues no item links to: duplicates to merge
             await self.add_meetings(minutes)
         elif self.in_step(minutes, ctx, await self.issues()):

@@ -18,6 +18,7 @@ from bot.config import REPO_CONFIG_PATH, ConfigError, RepoConfig
 from bot.dry_run import DryRun
 from bot.github import GitHubPort
 from bot.handlers.context import Context
+from bot.handlers.followups import followups
 from bot.handlers.minutes_files import live_reconciler
 from bot.handlers.push import minutes_changes, problem_list
 from bot.handlers.repo_config import defaults_not_read, load_repo_config
@@ -74,12 +75,13 @@ async def preview_text(
     reconciler = live_reconciler(port, repository, head, config, dry_run=writer, model=model)
     # Issues the dry run makes up are numbered after the bot's, never mistaken for one.
     writer.last_number = max((issue["number"] for issue in await reconciler.issues()), default=0)
+    series = {}
     for path in touched.updated:
-        await reconciler.update(path)
+        series[path] = await followups(reconciler, await reconciler.update(path))
     for path in touched.removed:
         await reconciler.remove(path)
     existing = {i["number"]: i for i in await reconciler.issues() if not writer.made_up(i)}
-    files = by_file(writer.changes, [*touched.updated, *touched.removed])
+    files = by_file(writer.changes, [*touched.updated, *touched.removed], series)
     head_repo = (pull["head"].get("repo") or repository)["full_name"]
     return render_preview(
         files, existing, Head(head_repo, pull["head"]["ref"]), config_changed=config_changed,

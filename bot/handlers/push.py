@@ -13,6 +13,7 @@ from gidgethub.routing import Router
 from bot.config import REPO_CONFIG_PATH, ConfigError, RepoConfig, is_minutes_path
 from bot.github import ChangedFile, GitHubPort
 from bot.handlers.context import Context
+from bot.handlers.followups import followups, tell_earlier_items
 from bot.handlers.minutes_files import live_reconciler
 from bot.handlers.repo_config import load_repo_config
 from bot.handlers.weekly_status import refresh_tracker
@@ -123,7 +124,9 @@ async def reconcile_pushed_minutes(event: sansio.Event, context: Context) -> Non
         model=context.model,
     )
     for path in changes.updated:
-        await reconciler.update(path)
+        minutes = await reconciler.update(path)
+        if context.dry_run is None and minutes is not None:
+            await tell_earlier_items(reconciler, minutes, await followups(reconciler, minutes))
     for path in changes.removed:
         await reconciler.remove(path)
     if reconciler.changed and context.dry_run is None:  # the tracker lists the items
