@@ -113,6 +113,60 @@ def said_form(form: str) -> Callable[[str, str, dict[str, Any]], Labelled]:
     return rewrite
 
 
+_ACTION_HEADING = re.compile(
+    r"^(?:#{1,6}\s+|\*\*)(?:action items?|actions?|action points|next steps|follow[- ]?ups?|"
+    r"to-?dos?)\b[^\n]*$",
+    re.I,
+)
+_HEADING = re.compile(r"^(?:#{1,6}\s|\*\*[^*]+\*\*:?\s*$)")
+_TOP_BULLET = re.compile(r"^[-*+]\s+(?!\[[ xX]\])(?=\S)")
+
+
+def _entry_runs(lines: list[str], gold: dict[str, Any]) -> list[int]:
+    """The one-line, top-level bullets under an action heading that the labels take as
+    items: entries of a list of things to do, however they are marked."""
+    items = {item["line"] - 1 for item in gold["items"]}
+    found, inside = [], False
+    for number, line in enumerate(lines):
+        if _HEADING.match(line):
+            inside = bool(_ACTION_HEADING.match(line.strip()))
+            continue
+        following = lines[number + 1] if number + 1 < len(lines) else ""
+        one_line = not following.strip() or bool(_TOP_BULLET.match(following))
+        if inside and number in items and _TOP_BULLET.match(line) and one_line:
+            found.append(number)
+    return found
+
+
+def entries_as(marker: str) -> Callable[[str, str, dict[str, Any]], Labelled]:
+    """The entries of an action list written with another list marker: "1." numbers, "[ ]"
+    checkboxes, or none (plain lines)."""
+
+    def rewrite(name: str, text: str, gold: dict[str, Any]) -> Labelled:
+        lines = text.split("\n")
+        for count, number in enumerate(_entry_runs(lines, gold), start=1):
+            bullet = marker.replace("N", str(count))
+            lines[number] = _TOP_BULLET.sub(bullet, lines[number], count=1)
+        return name, "\n".join(lines), gold
+
+    return rewrite
+
+
+def action_heading(title: str) -> Callable[[str, str, dict[str, Any]], Labelled]:
+    """The action list's heading worded another way ("Next steps", "TODO", "Follow-ups")."""
+
+    def rewrite(name: str, text: str, gold: dict[str, Any]) -> Labelled:
+        lines = text.split("\n")
+        for number, line in enumerate(lines):
+            match = re.match(r"^(#{1,6})\s+", line)
+            looks_back = re.search(r"\b(?:last|previous|prior|from|review|done)\b", line, re.I)
+            if match and _ACTION_HEADING.match(line.strip()) and not looks_back:
+                lines[number] = f"{match.group(1)} {title}"
+        return name, "\n".join(lines), gold
+
+    return rewrite
+
+
 REWRITES = {
     "other names": other_names,
     "bold lines for headings": bold_headings,
@@ -122,6 +176,12 @@ REWRITES = {
     "X said they would": said_form("said they would"),
     "X said he would": said_form("said he would"),
     "X is going to": said_form("is going to"),
+    "entries numbered": entries_as("N. "),
+    "entries as checkboxes": entries_as("- [ ] "),
+    "entries as plain lines": entries_as(""),
+    "action heading 'Next steps'": action_heading("Next steps"),
+    "action heading 'TODO'": action_heading("TODO"),
+    "action heading 'Follow-ups'": action_heading("Follow-ups"),
 }
 
 

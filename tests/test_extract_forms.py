@@ -596,6 +596,7 @@ def test_the_people_asked_under_an_entry_own_it() -> None:
         - [ ] Reach out to the admin group and ask if they can act as admins
             - Ask Zac (@tonyganch)
             - Ask Matt (@sofianguy)
+            - (No need to ask Jacob; he was at the meeting where it was decided)
         """
     assert [owners for owners, _ in found(markdown)] == [("tonyganch", "sofianguy")]
 
@@ -623,3 +624,67 @@ def test_fields_written_in_the_entry_line_give_owner_due_date_and_status() -> No
         (("devon",), "Establish the onboarding workgroup", date(2025, 7, 31)),
         (("Bob",), "Write the release post", date(2025, 6, 13)),
     ]
+
+
+def test_what_happens_under_a_condition_or_is_required_commits_nobody() -> None:
+    markdown = """\
+        - When you configure this, Dependabot will send PRs to upgrade to new versions.
+        - But the RP needs to opt into it and that's what I want to preserve.
+        - Each project needs to publish a security policy.
+        - Ari has an action to ask for standards positions.
+        """
+    assert found(markdown) == [(("Ari",), "Ask for standards positions")]
+
+
+def test_a_step_that_ends_with_its_owner_is_an_entry_wherever_it_stands() -> None:
+    markdown = """\
+        ## Build
+
+        * Start moving to external data, in the following order.
+          1. Then look at adding the external data
+          2. Move the system test scripts to the main repository (Martyn)
+        * Update the wiki page (optional)
+        """
+    assert found(markdown) == [(("Martyn",), "Move the system test scripts to the main repository")]
+
+
+def test_when_something_starts_is_no_deadline() -> None:
+    markdown = """\
+        ## Action items
+        * [ ] Move the biweekly meeting by a week, starting next week (@ckerr)
+        * [ ] Send the survey every Friday (@ana)
+        * [ ] Post the notes by Friday (@bo)
+        """
+    assert [due for _, _, due in dated(markdown)] == [None, None, date(2025, 6, 13)]
+
+
+def test_plain_lines_under_an_action_heading_are_entries_when_each_names_its_owner() -> None:
+    markdown = """\
+        ## Action items
+
+        Ngozi: prototype the compatibility layer
+        Camille: add a lock to the dictionary cache
+        All: test the pre-releases against your projects
+
+        ## Follow-ups
+
+        Kofi will present this review at the all-hands.
+        Marcus offered to write a short RFC if the team wants one.
+        """
+    assert found(markdown) == [
+        (("Ngozi",), "Prototype the compatibility layer"),
+        (("Camille",), "Add a lock to the dictionary cache"),
+        ((), "Test the pre-releases against your projects"),
+        (("Kofi",), "Present this review at the all-hands"),
+    ]
+
+
+def test_a_status_label_opening_an_entry_is_no_field_of_it() -> None:
+    markdown = """\
+        - Axic: no discussion yet.
+
+        ## Actions
+
+        - [ ] **Status:** Axic: No progress made on it. Will lead a chat in the forum.
+        """
+    assert found(markdown) == [(("Axic",), "Lead a chat in the forum")]

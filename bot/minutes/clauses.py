@@ -32,7 +32,8 @@ _TRIGGER = re.compile(
     r"|\b(?P<must>has\s+to|have\s+to|should|must)\b"
     r"|\b(?P<commit>(?i:agreed|agrees|offered|offers|volunteered|volunteers|promised|promises|"
     r"committed|commits|undertook|undertakes|signed\s+up|took\s+(?:an|the)\s+action(?:\s+item)?|"
-    r"takes\s+(?:an|the)\s+action|(?:was|were|is|are|has\s+been|have\s+been)\s+"
+    r"takes\s+(?:an|the)\s+action|ha(?:s|ve)\s+(?:an|the)\s+action(?:\s+item)?|"
+    r"(?:was|were|is|are|has\s+been|have\s+been)\s+"
     r"(?:asked|requested|tasked|assigned|expected))\s+(?:with|to))\b"
     r"|\b(?P<plans>(?:explained|announced|mentioned|shared|outlined|described|presented|noted)"
     r"\s+(?:his|her|their|the)?\s*plans?\s+to)\b"
@@ -97,6 +98,10 @@ _SUBORDINATE = re.compile(r"\b(?:that|when|if|because|since|which|who|unless|whe
 # "so I can formulate …", "if Alice will …": a purpose or condition commits nobody.
 _PURPOSE = re.compile(r"\b(?:so(?:\s+that)?|if|when|unless|whether|because|where)\s*$", re.I)
 # "Then after that, " before "X to do Y": a few words that set the scene, then a comma.
+# "When you configure this, Dependabot will send PRs": what happens under a condition.
+_CONDITION = re.compile(r"^\W*(?:when|whenever|if|unless|as soon as)\b[^,;:]{0,100},\s*$", re.I)
+_NEED_TRIGGER = re.compile(r"(?:\S+\s+)?(?:still\s+)?needs?\s+to$", re.I)
+_DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|each|every|any|this|that)\s+$", re.I)
 _INTRODUCTION = re.compile(r"^(?:[A-Za-z]+\s+){0,3}[A-Za-z]+,\s*$")
 _JOINED = re.compile(r"(?:,|\band)$")
 _CONTRAST = re.compile(r",\s*but$")
@@ -380,10 +385,13 @@ def _owners(
     """Who commits: the subject resolved, or for a subjectless clause whoever speaks."""
     if subject is None:
         return _implicit_owner(kind, match.start(), reading)
-    if _PURPOSE.search(_window(reading.text, subject.start, 10)):
+    before = reading.text[reading.first : subject.start]
+    if _PURPOSE.search(_window(reading.text, subject.start, 10)) or _CONDITION.match(before):
         return None
     pronoun = subject.pronoun
     groups = [u for u in subject.units if u.kind == "group"]
+    if kind == "plan" and _NEED_TRIGGER.match(match.group(0)) and _requirement(subject, reading):
+        return None  # "the RP needs to opt in" states what is required, of nobody in particular
     if kind == "would" and not _SPEECH_BEFORE.search(_window(reading.text, subject.start, 40)):
         return None
     if kind == "to" and not _opens_clause(reading, subject.start):
@@ -399,6 +407,13 @@ def _owners(
     if groups and kind == "must" and subject.units[0].text == "we":
         return None  # "we should launch ASAP" is an opinion; "everyone should comment" a request
     return _resolve(subject, reading)
+
+
+def _requirement(subject: Subject, reading: _Reading) -> bool:
+    """A group, a role or a thing introduced by "the", "each", "every" … before "needs to"."""
+    if any(u.kind in ("group", "role") for u in subject.units):
+        return True
+    return bool(_DETERMINER_BEFORE.search(_window(reading.text, subject.start, 8)))
 
 
 def _we_commit(subject: Subject, reading: _Reading) -> bool:

@@ -188,6 +188,8 @@ def _candidates(text: str, context: Context) -> Iterator[Candidate]:
     for start, end, day in _explicit_dates(text, context.meeting):
         unclaimed = _blank(unclaimed, start, end)
         past = _is_past(text[start:end], day, context.meeting)
+        if _NOT_A_DEADLINE.search(text, max(0, start - 20), start):
+            continue
         if not (past and _is_attributive(text, start, end)):
             yield Candidate(0 if past else _strength(text, start), day)
     if context.meeting is None:
@@ -201,11 +203,19 @@ def _candidates(text: str, context: Context) -> Iterator[Candidate]:
             # an explicit date already took ("Friday" in "Friday, 20 December").
             if unclaimed[match.start() : match.end()] == match.group(0):
                 unclaimed = _blank(unclaimed, match.start(), match.end())
-                yield Candidate(_strength(text, match.start()), resolve(match, context))
+                if not _NOT_A_DEADLINE.search(text, max(0, match.start() - 20), match.start()):
+                    yield Candidate(_strength(text, match.start()), resolve(match, context))
     yield from _event_candidates(unclaimed, context)
 
 
 _DIGIT = re.compile(r"\d")
+# "starting next week", "every Friday", "from 1 March": when something begins or recurs,
+# not when it is due.
+_NOT_A_DEADLINE = re.compile(
+    r"\b(?:starting|start|starts|from|since|beginning|begins|every|each|effective|as of)"
+    r"(?:\s+(?:on|in|at))?\s+$",
+    re.I,
+)
 # Every phrase RULES resolve holds one of these.
 _DATE_WORDS = re.compile(
     r"\d|\b(?:today|tonight|tomorrow|eod|cob|eow|eom|eoy|end|close|days?|weeks?|weekend|months?|"

@@ -61,6 +61,8 @@ _DONE = re.compile(
     r"^\s*(?:none|nothing|tbd|-+)\b)",
     re.I,
 )
+# "(Martyn)", "(@ravic, @omelnyk)", "(Ana and Bo)" closing a line.
+_LABEL_AT_END = re.compile(r"\((?P<who>[^()]{1,40})\)\s*\.?\s*$")
 _CC = re.compile(r",?\s*\bcc:?\s+@[\w/-]+(?:[\s,]+@[\w/-]+)*", re.I)
 _OWNER_PARENS = re.compile(r"\s*\(\s*(?:owners?|assignees?|who|by)\s*:\s*(?P<who>[^)]+)\)", re.I)
 # "task (Kate)", "task — Kate", "task: Kate"
@@ -136,7 +138,32 @@ def claimed(block: Block, ctx: Context) -> bool:
     """True when the whole block is an explicit entry, so prose rules skip it."""
     if block.kind is BlockKind.TABLE_ROW:
         return owner_table(block)
+    if block.kind is BlockKind.PARAGRAPH:
+        return bool(_line_entries(block, ctx))
     return block.kind is BlockKind.LIST_ITEM and _listed_entry(block, ctx)
+
+
+def _line_entries(block: Block, ctx: Context) -> list[Entry]:
+    """ "Ngozi: prototype the layer" and "Emre: open the wheels PR" written as plain lines
+    under an action heading: each line that names its owner is an entry, as a bullet would be."""
+    if ctx.memo.get(("line entries", block.index)) is False:
+        return []
+    found: list[Entry] = []
+    if "\n" in block.text and in_action_section(block, ctx):
+        start = 0
+        for line in block.text.split("\n"):
+            if _names_its_owner(plain(line), ctx):
+                found.append(Entry(block, line, block.line_at(start), _inherited(block, ctx)))
+            start += len(line) + 1
+        if len(found) < block.text.count("\n") + 1:
+            found = []  # prose, whose sentences the narrative reader takes
+    ctx.memo[("line entries", block.index)] = bool(found)
+    return found
+
+
+def _names_its_owner(line: str, ctx: Context) -> bool:
+    owners, task = split_owner(line, ctx)
+    return owners is not None and len(task.split()) >= 2
 
 
 def _remembered(name: str, block: Block, ctx: Context, answer: Callable[[], bool]) -> bool:
@@ -249,9 +276,27 @@ def _is_listed_entry(block: Block, ctx: Context) -> bool:
         return True  # claimed, and yields nothing
     if _markers(block, ctx) or _is_action_label(block, ctx):
         return False
-    if checkbox or in_action_section(block, ctx):
+    if checkbox or in_action_section(block, ctx) or _owner_labelled(block, ctx):
         return not _details_of_an_entry(block, ctx)
     return False
+
+
+def _owner_labelled(block: Block, ctx: Context) -> bool:
+    """ "Move the test scripts to the main repository (Martyn)": a bullet that says what to
+    do and ends with who does it is an entry wherever it stands, but in an agenda."""
+    if block.kind is not BlockKind.LIST_ITEM or any(
+        _AGENDA.search(plain(h)) for h in block.section
+    ):
+        return False
+    words = plain(block.text)
+    label = _LABEL_AT_END.search(words[-TAIL:])
+    if label is None or not _starts_with_verb(words):
+        return False
+    who = label.group("who")
+    named = people_in(who, ctx.people.in_owner_slot)
+    return bool(named) and len(" ".join(named).split()) == len(
+        who.replace(",", " ").replace("@", "").split()
+    )
 
 
 def entries_of(block: Block, ctx: Context) -> list[Entry]:
@@ -266,6 +311,8 @@ def entries_of(block: Block, ctx: Context) -> list[Entry]:
         return [Entry(block, text, block.line, _inherited(block, ctx))]
     if reviews_earlier_actions(block):
         return []
+    if block.kind is BlockKind.PARAGRAPH and claimed(block, ctx):
+        return _line_entries(block, ctx)
     return _marked_entries(block, ctx)
 
 
@@ -306,11 +353,14 @@ def first_marker(block: Block, ctx: Context) -> int:
 
 
 def _details_of_an_entry(block: Block, ctx: Context) -> bool:
-    """Plain bullets nested under an entry describe it; nested checkboxes are entries."""
+    """Plain bullets nested under an entry describe it; nested checkboxes, and steps that
+    name their own owner, are entries."""
     if _CHECKBOX.match(block.text):
         return False
     parent = ctx.doc.parent(block)
     if parent is None or parent.kind is not BlockKind.LIST_ITEM:
+        return False
+    if _owner_labelled(block, ctx) and not _shared_out(parent, ctx):
         return False
     if bare_name(parent.text, ctx.people) is not None or _is_action_label(parent, ctx):
         return False
@@ -377,8 +427,9 @@ def _tasks(
 ) -> Iterator[tuple[tuple[str, ...], str, int]]:
     """The tasks of one entry with their owners: commitments first, then owner patterns."""
     commitments = []
+    speaker = strip_labels(words, ctx.people)[2]  # "Status: Axic: … Will lead the chat"
     for index, span in enumerate(sentences(words)):
-        voice = Voice(None, inherited, opens_block=index == 0)
+        voice = Voice(speaker, inherited, opens_block=index == 0)
         found = read_commitments(span.text, ctx.people.in_owner_slot, memory, voice)
         commitments += [replace(c, start=c.start + span.start) for c in found]
     if commitments:
@@ -400,8 +451,8 @@ def _tasks(
 def _inline_fields(words: str) -> tuple[str, str, str, str] | None:
     """The task, owners, due date and status of an entry that writes them as fields."""
     found = list(_INLINE_FIELD.finditer(words))
-    if not found:
-        return None
+    if not found or not words[: found[0].start()].strip(" -–—,;("):
+        return None  # "Status: …" opening an entry labels what follows: no task before it
     values = {"owner": "", "due": "", "status": ""}
     for field in found:
         name = (field.group("tag") or field.group("label")).lower()
@@ -410,6 +461,15 @@ def _inline_fields(words: str) -> tuple[str, str, str, str] | None:
         values[key] = field.group("value").strip()
     task = words[: found[0].start()].rstrip(" -–—,;(")
     return task, values["owner"], values["due"], values["status"]
+
+
+def _shared_out(block: Block, ctx: Context) -> bool:
+    """ "Reach out to the admins" over "- Ask Zac (@zac)" and "- Ask Matt (@matt)": every
+    bullet under an entry, or most of them, names who does it: they share the entry out
+    among people. One named step among others is a task of its own."""
+    children = ctx.doc.children(block)[:FIELD_CHILDREN]
+    named = sum(1 for c in children if _CHILD_OWNER.search(plain(c.text)))
+    return named > 0 and named * 2 >= len(children)
 
 
 def _fields_below(block: Block, ctx: Context) -> tuple[tuple[str, ...] | None, str]:
@@ -431,7 +491,7 @@ def _fields_below(block: Block, ctx: Context) -> tuple[tuple[str, ...] | None, s
             due = field.group("value")
         else:
             owners = people_in(field.group("value"), ctx.people.in_owner_slot)
-    if owners is None and asked:
+    if owners is None and asked and _shared_out(block, ctx):
         owners = tuple(dict.fromkeys(asked))
     return owners, due
 
