@@ -49,6 +49,10 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     plan.add_argument("--path", help="path of the file in the repository (default: its name)")
     plan.add_argument("--pulls", type=Path, help="JSON list of pull requests to resolve named PRs")
     plan.add_argument(
+        "--issues", type=Path,
+        help="JSON list of the bot's open item issues: what earlier meetings left open",
+    )
+    plan.add_argument(
         "--date", type=_iso_date, help="meeting date (YYYY-MM-DD) if the file has none"
     )
     plan.add_argument("--format", choices=("json", "text"), default="text")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import string
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -270,12 +271,17 @@ def earlier_item(
     return EarlierItem(
         number=issue["number"],
         title=marker.title,
-        owners=tuple(names.get(owner.lower(), owner) for owner in marker.owners),
+        owners=tuple(names.get(owner.lower()) or _as_name(owner) for owner in marker.owners),
         logins=logins,
         file=marker.file,
         meeting=_meeting_day(issue, marker, meeting_prefix),
         due=marker.current_due,
     )
+
+
+def _as_name(owner: str) -> str:
+    """A marker keeps a name without a login in lower case: "adam dunlap" is Adam Dunlap."""
+    return string.capwords(owner) if owner.islower() and " " in owner else owner
 
 
 def _meeting_day(issue: Mapping[str, Any], marker: ItemMarker, prefix: str) -> date | None:

@@ -54,11 +54,20 @@ class SearchTerms:
 class OfflineGitHub:
     """Answer the reconciler's reads from a minutes file and a saved list of PRs."""
 
-    def __init__(self, repo: str, path: str, text: str, pulls: Sequence[Mapping[str, Any]] = ()):
+    def __init__(
+        self,
+        repo: str,
+        path: str,
+        text: str,
+        pulls: Sequence[Mapping[str, Any]] = (),
+        issues: Sequence[Mapping[str, Any]] = (),
+    ):
         self.repo = repo
         self.path = path
         self.text = text
         self.pulls = [(base_repo(pull, repo), pull) for pull in pulls]
+        # The bot's open items of earlier meetings, as saved: each is taken to be the bot's.
+        self.open_items = [dict(issue) for issue in issues if issue.get("state") == "open"]
 
     async def get_file(
         self, repo: str, path: str, ref: str, *, max_bytes: int | None = None
@@ -74,7 +83,7 @@ class OfflineGitHub:
         return []
 
     async def newest_open_issues(self, repo: str, *, labels: str) -> list[dict[str, Any]]:
-        return []
+        return [i for i in self.open_items if labels in _label_names(i)] if repo == self.repo else []
 
     async def get_issue(self, repo: str, number: int) -> dict[str, Any]:
         """Return the saved PR with that number, else an issue as the minutes wrote it."""
@@ -94,7 +103,8 @@ class OfflineGitHub:
         return True
 
     async def own_logins(self) -> frozenset[str]:
-        return frozenset()  # there are no issues, the bot's or anybody's
+        # No issues but the saved ones, which are the bot's by what `plan` was told.
+        return frozenset(str((i.get("user") or {}).get("login")) for i in self.open_items)
 
     async def access_token(self) -> str | None:
         return None  # no installation: the model reader uses its own key or GITHUB_TOKEN
@@ -125,6 +135,11 @@ def rest_shaped(pull: Mapping[str, Any]) -> dict[str, Any]:
     state = str(pull.get("state") or "open").lower()
     shaped["state"] = "open" if state == "open" else "closed"
     return shaped
+
+
+def _label_names(issue: Mapping[str, Any]) -> set[str]:
+    return {str(label.get("name") if isinstance(label, Mapping) else label)
+            for label in issue.get("labels") or ()}
 
 
 def base_repo(pull: Mapping[str, Any], default: str) -> str:

@@ -62,6 +62,8 @@ class PlanInputs:
     pulls: tuple[dict[str, Any], ...] = ()
     meeting_date: date | None = None
     path_given: bool = True
+    # The bot's open item issues of earlier meetings, as saved from GitHub.
+    issues: tuple[dict[str, Any], ...] = ()
 
 
 def plan_inputs(args: Any, text: str) -> PlanInputs:
@@ -74,13 +76,17 @@ def plan_inputs(args: Any, text: str) -> PlanInputs:
         config = replace(config, people=(*config.people, *read_people(args.people).people))
     repo = args.repo or _one(repositories_of(pulls)) or PLACEHOLDER_REPO
     path = args.path or Path(args.file).name
-    return PlanInputs(text, repo, path, config, pulls, args.date, path_given=bool(args.path))
+    issues = tuple(read_issues(args.issues)) if getattr(args, "issues", None) else ()
+    return PlanInputs(
+        text, repo, path, config, pulls, args.date, path_given=bool(args.path), issues=issues
+    )
 
 
 async def dry_run(inputs: PlanInputs) -> DryRun:
     """Run the service's reconciler on the minutes against a repository with no issues."""
-    github = OfflineGitHub(inputs.repo, inputs.path, inputs.text, inputs.pulls)
-    writer = DryRun()
+    github = OfflineGitHub(inputs.repo, inputs.path, inputs.text, inputs.pulls, inputs.issues)
+    # Issues it would open are numbered after the saved ones, as GitHub would number them.
+    writer = DryRun(last_number=max((int(i["number"]) for i in inputs.issues), default=0))
     async with env_model_reader(os.environ, inputs.config.reader) as model:
         reconciler = MinutesReconciler(github, inputs.repo, PLACEHOLDER_SHA, inputs.config,
                                        writer=writer, meeting_date=inputs.meeting_date,
@@ -200,6 +206,21 @@ def read_pulls(path: Path) -> list[dict[str, Any]]:
     if not isinstance(data, list) or not all(isinstance(p, dict) and "number" in p for p in data):
         raise PlanError(f"{path}: expected a JSON list of pull requests with a `number` each")
     return [rest_shaped(pull) for pull in data]
+
+
+def read_issues(path: Path) -> list[dict[str, Any]]:
+    """Read a saved `GET /repos/{owner}/{repo}/issues?labels=action-item&state=open` answer,
+    or what `gh issue list --label action-item --json number,title,body,labels,assignees,author`
+    prints: the earlier meetings' open items."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        raise PlanError(f"{path}: cannot read the issue list ({err})") from None
+    except json.JSONDecodeError as err:
+        raise PlanError(f"{path}: not JSON (line {err.lineno}: {err.msg})") from None
+    if not isinstance(data, list) or not all(isinstance(i, dict) and "number" in i for i in data):
+        raise PlanError(f"{path}: expected a JSON list of issues with a `number` each")
+    return [rest_shaped(issue) for issue in data]
 
 
 def read_config(path: Path) -> RepoConfig:

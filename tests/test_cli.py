@@ -297,3 +297,57 @@ def test_version_and_extract_load_no_service_module(args: list[str]) -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.split(maxsplit=1) == ["0", "[]\n"]
+
+
+NEXT_CALL = """# SVSM Development Call (January 8th, 2025)
+
+## Action items from last meeting
+
+- [x] Peter Fang: check and resubmit any changes removed from the `svsm-tdx` branch
+- [ ] Joerg Roedel: investigate the external UUID crate and compare it with the existing implementation
+
+## Topics
+
+* Vijay Dhanraj will rebase the user mode branch onto the new page tables.
+"""
+
+
+def test_plan_with_the_open_issues_of_earlier_meetings_shows_what_is_still_open(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    where = ("--config", str(EXAMPLE_CONFIG), "--repo", "coconut-svsm/svsm")
+    _, first, _ = run(capsys, "plan", str(SVSM), *where, "--path", "meetings/2024-12-18.md",
+                      "--format", "json")
+    opened = [  # the first meeting's items, as `gh issue list --json` shows them once opened
+        {"number": i["number"], "title": i["title"], "body": i["body"], "state": "OPEN",
+         "labels": [{"name": name} for name in i["labels"]],
+         "assignees": [{"login": login} for login in i["assignees"]],
+         "author": {"login": "minutes-bot[bot]"}}
+        for i in json.loads(first)["issues"]
+    ]
+    issues = tmp_path / "issues.json"
+    issues.write_text(json.dumps(opened))
+    minutes = tmp_path / "2025-01-08.md"
+    minutes.write_text(NEXT_CALL)
+
+    status, out, _ = run(capsys, "plan", str(minutes), *where, "--path", "meetings/2025-01-08.md",
+                         "--issues", str(issues))
+
+    assert status == 0
+    number = {i["title"].split()[0]: i["number"] for i in opened}
+    assert out.startswith("meetings/2025-01-08.md: 2 issue(s) would be opened")  # meeting, Vijay's
+    assert f"=== #{max(number.values()) + 1} Meeting 2025-01-08" in out  # after the saved ones
+    assert (
+        "    Carried over from earlier meetings (each keeps its own issue):\n\n"
+        f"    - #{number['Investigate']} Investigate the external crate and compare it"
+    ) in out
+    assert (
+        "    Still open from earlier meetings (5), by owner:\n\n"
+        "    - Adam Dunlap\n"
+        f"      - #{number['Explore']} Explore this approach and submit a PR (from 2024-12-18)\n"
+    ) in out
+    assert (
+        f"      - #{number['Review']} Review the user space support PR (due 2024-12-24, from 2024-12-18)\n"
+        f"      - #{number['Help']} Help with reviewing and documenting unsafe blocks (due 2025-01-31"
+    ) in out
+    assert "Check and resubmit" not in out.split("Still open")[1]  # ticked: it would be closed
