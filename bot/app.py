@@ -21,7 +21,7 @@ from bot.config import ServiceSettings
 from bot.extraction import Extract, ExtractionPool, shared_pool
 from bot.github import AppAuth, Auth, GitHubPort, RetryPolicy, TokenAuth
 from bot.handlers import dispatch
-from bot.handlers.context import Context, utc_now
+from bot.handlers.context import Context, Turn, utc_now
 from bot.handlers.weekly_status import SCHEDULE_EVENT
 from bot.issue_index import IssueIndex, RedisIndex, SqliteIndex
 from bot.metrics import MeteredPort, Metrics
@@ -99,8 +99,9 @@ async def handle(
     extract: Extract | None = None,
     index: IssueIndex | None = None,
     model: ModelReader | None = None,
-) -> None:
-    """Dispatch one delivery to its handlers and log what it cost in API calls."""
+) -> int | None:
+    """Dispatch one delivery (or its next turn) to its handlers and log what it cost in
+    API calls; return where its next turn starts, None once it is done."""
     context = Context(
         port=port,
         settings=settings,
@@ -108,10 +109,17 @@ async def handle(
         extract=extract or shared_pool(),
         index=index,
         model=model,
+        turn=Turn(delivery.progress, settings.push_files_per_turn),
     )
     with delivery.log_context():
         await dispatch(delivery.as_event(), context)
-        log.info("delivery handled", extra={"fields": {"calls": port.calls, "writes": port.writes}})
+        resume_at = context.turn.resume_at
+        fields = {"calls": port.calls, "writes": port.writes}
+        if resume_at is None:
+            log.info("delivery handled", extra={"fields": fields})
+        else:
+            log.info("turn handled", extra={"fields": fields | {"resume_at": resume_at}})
+    return resume_at
 
 
 def pacer_for(settings: ServiceSettings, journal: Journal | None) -> WritePacer | None:
@@ -251,24 +259,25 @@ def journal_path(settings: ServiceSettings, journal: str | Path | None = None) -
 
 
 def _processor(app: web.Application) -> Process:
-    async def process(delivery: Delivery) -> None:
+    async def process(delivery: Delivery) -> int | None:
         with app[METRICS].job(delivery.id):
-            await _handle_metered(app, delivery)
+            return await _handle_metered(app, delivery)
 
     return process
 
 
-async def _handle_metered(app: web.Application, delivery: Delivery) -> None:
-    """Handle `delivery` with a port whose requests and item changes are counted."""
+async def _handle_metered(app: web.Application, delivery: Delivery) -> int | None:
+    """Handle `delivery` with a port whose requests and item changes are counted; return
+    where its next turn starts, if it has one."""
     settings, metrics = app[SETTINGS], app[METRICS]
     if isinstance(app[AUTH], AppAuth) and delivery.installation_id is None:
         with delivery.log_context():
             log.warning("skipped: the %s event names no installation to act as", delivery.event)
-        return
+        return None
     installation = delivery.installation_id
     port = make_port(app[SESSION], app[AUTH], settings, installation, metrics, pacer=app[PACER])
     try:
-        await handle(
+        return await handle(
             delivery, port, settings, app[CLOCK], app[EXTRACTION], app[INDEX], app[MODEL]
         )
     finally:
@@ -296,12 +305,12 @@ def remembering(journal: Journal, process: Process) -> Process:
     """
     noted: dict[tuple[str, int | None], float] = {}
 
-    async def process_and_remember(delivery: Delivery) -> None:
+    async def process_and_remember(delivery: Delivery) -> int | None:
         key, now = (delivery.repo, delivery.installation_id), time.monotonic()
         if delivery.repo and now - noted.get(key, -REMEMBER_SECONDS) >= REMEMBER_SECONDS:
             noted[key] = now
             await asyncio.to_thread(journal.remember, delivery)
-        await process(delivery)
+        return await process(delivery)
 
     return process_and_remember
 

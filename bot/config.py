@@ -983,6 +983,9 @@ class ServiceSettings:
     model_name: str | None = None
     model_calls_per_day: int = MODEL_CALLS_PER_DAY
     model_timeout: float = MODEL_TIMEOUT_SECONDS
+    # A push with more minutes files is reconciled this many at a time, the repository's
+    # commands and previews handled in between (0: all at once).
+    push_files_per_turn: int = 20
 
     @property
     def model(self) -> ModelSettings:
@@ -1013,6 +1016,7 @@ class ServiceSettings:
             "port": self.port,
             "user_agent": self.user_agent,
             "writes_per_minute": self.writes_per_minute,
+            "push_files_per_turn": self.push_files_per_turn,
             "model": self.model,
         }
         return "ServiceSettings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
@@ -1115,6 +1119,12 @@ def _check_seconds(value: str) -> float:
     return seconds
 
 
+def _check_files_per_turn(value: str) -> int:
+    if not value.isdigit():
+        raise ValueError("must be a whole number of minutes files (0 reconciles a push at once)")
+    return int(value)
+
+
 def _check_text(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be empty")
@@ -1138,6 +1148,12 @@ _SETTINGS = (
     _Setting("MINUTES_BOT_MODEL", "model", "model_name", _check_text),
     _Setting("MINUTES_BOT_MODEL_CALLS_PER_DAY", "model_calls_per_day", "model_calls_per_day", _check_calls),
     _Setting("MINUTES_BOT_MODEL_TIMEOUT", "model_timeout", "model_timeout", _check_seconds),
+    _Setting(
+        "MINUTES_BOT_PUSH_FILES_PER_TURN",
+        "push_files_per_turn",
+        "push_files_per_turn",
+        _check_files_per_turn,
+    ),
 )
 _KEY_FILE_VARIABLE = "GITHUB_PRIVATE_KEY_FILE"
 _SETTINGS_FILE_VARIABLE = "MINUTES_BOT_CONFIG"

@@ -25,7 +25,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -149,9 +149,10 @@ def read_frames(path: Path) -> Iterator[tuple[str, str, bytes]]:
 class Batch:
     """Journal operations gathered for one transaction."""
 
-    added: list[tuple[Delivery, bytes]]
-    finished: list[tuple[str, str]]
-    retried: list[tuple[str, int, float]]
+    added: list[tuple[Delivery, bytes]] = field(default_factory=list)
+    finished: list[tuple[str, str]] = field(default_factory=list)
+    retried: list[tuple[str, int, float]] = field(default_factory=list)
+    progressed: list[tuple[str, int]] = field(default_factory=list)
 
 
 class JournalWriter:
@@ -171,7 +172,7 @@ class JournalWriter:
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._committed = threading.Condition(self._lock)
-        self._batch = Batch([], [], [])
+        self._batch = Batch()
         self._taken = self._done = 0  # batches taken for a commit, and committed
         # Who waits for the commit of which batch: (batch number, call when committed).
         self._waiting: list[tuple[int, Callable[[], None]]] = []
@@ -203,6 +204,11 @@ class JournalWriter:
         with self._lock:
             self._batch.retried.append((delivery_id, attempts, at))
 
+    def progress(self, delivery_id: str, progress: int) -> None:
+        """Journal soon how far a delivery done in turns got."""
+        with self._lock:
+            self._batch.progressed.append((delivery_id, progress))
+
     def flush(self) -> None:
         """Wait until everything asked of the writer so far is committed."""
         with self._lock:
@@ -223,7 +229,7 @@ class JournalWriter:
         if self._thread is not None:
             self._thread.join()
         with self._lock:
-            batch, self._batch = self._batch, Batch([], [], [])
+            batch, self._batch = self._batch, Batch()
             self._taken += 1
             last = self.intake.close()
         self._commit((batch, last))
@@ -245,20 +251,22 @@ class JournalWriter:
 
     def _pending(self) -> bool:
         batch = self._batch
-        return bool(batch.added or batch.finished or batch.retried)
+        return bool(batch.added or batch.finished or batch.retried or batch.progressed)
 
     def _take(self) -> tuple[Batch, list[Path]]:
         """Swap in an empty batch; now and then a new intake file too, then the old files
         hold nothing the batch does not (earlier frames are committed already)."""
         with self._lock:
-            batch, self._batch = self._batch, Batch([], [], [])
+            batch, self._batch = self._batch, Batch()
             self._taken += 1
             return batch, self.intake.rotate() if self.intake.full() else []
 
     def _commit(self, taken: tuple[Batch, list[Path]]) -> None:
         batch, finished_files = taken
         try:
-            added = self.journal.apply(batch.added, batch.finished, batch.retried)
+            added = self.journal.apply(
+                batch.added, batch.finished, batch.retried, batch.progressed
+            )
             for finished in finished_files:
                 finished.unlink(missing_ok=True)
         finally:

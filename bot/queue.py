@@ -5,6 +5,14 @@ into the SQLite journal in groups by `bot.intake`) and marked done once handled,
 crash in between loses nothing: pending deliveries are resumed at start-up. The
 delivery id is the journal's primary key, so a redelivered webhook is handled once.
 A delivery whose processing fails is tried again after `RETRY_DELAYS`, then given up.
+
+Each repository's deliveries are processed one at a time. Commands and pull-request
+previews (`FIRST_EVENTS`) go ahead of the rest, among themselves in order; the rest,
+pushes above all, stay in the order they were accepted. A long delivery (a push of many
+minutes files) may be done in turns: after each turn the journal notes how far it got,
+the repository's waiting commands and previews run, and the next turn resumes where the
+last stopped, ahead of the repository's later pushes. A crash between turns loses
+nothing: the delivery is still pending, with its progress.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -40,6 +48,11 @@ RETRY_DELAYS = (60.0, 300.0, 1800.0)
 RECENT_IDS = 50_000
 # How often a running service forgets finished deliveries older than KEEP_DONE_SECONDS.
 PRUNE_SECONDS = 6 * 3600.0
+# Events a person waits on (a command, a preview on a pull request): they go ahead of a
+# repository's pushes. What they change, the pushes keep: a closed item stays closed, and
+# owners and dates set by commands are in the item's marker; and a command's issue exists
+# before anyone can comment on it.
+FIRST_EVENTS = frozenset({"issue_comment", "pull_request"})
 
 
 @dataclass(frozen=True)
@@ -47,7 +60,8 @@ class Delivery:
     """One webhook delivery (or an equivalent event from another transport).
 
     `attempts` counts the tries that failed so far; `not_before` is when the next may
-    start (seconds since the epoch; 0 for at once).
+    start (seconds since the epoch; 0 for at once); `progress` is how many steps (a
+    push's minutes files) earlier turns finished.
     """
 
     id: str
@@ -55,6 +69,12 @@ class Delivery:
     payload: dict[str, Any]
     attempts: int = 0
     not_before: float = 0.0
+    progress: int = 0
+
+    @property
+    def goes_first(self) -> bool:
+        """Tell whether the delivery goes ahead of its repository's pushes."""
+        return self.event in FIRST_EVENTS
 
     @property
     def repo(self) -> str:
@@ -77,7 +97,17 @@ class Delivery:
         return sansio.Event(self.payload, event=self.event, delivery_id=self.id)
 
 
-Process = Callable[[Delivery], Awaitable[None]]
+# Processes a delivery; returns None once it is done, or the progress the next turn
+# starts from when it stopped after a turn.
+Process = Callable[[Delivery], Awaitable["int | None"]]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a try of a delivery went: it `failed`, or it is done unless `rest` is left."""
+
+    failed: bool = False
+    rest: Delivery | None = None
 
 
 class Queue(Protocol):
@@ -116,7 +146,8 @@ class Journal:
             state TEXT NOT NULL DEFAULT 'pending',
             received REAL NOT NULL,
             attempts INTEGER NOT NULL DEFAULT 0,
-            retry_at REAL NOT NULL DEFAULT 0
+            retry_at REAL NOT NULL DEFAULT 0,
+            progress INTEGER NOT NULL DEFAULT 0
         )""",
         """CREATE TABLE IF NOT EXISTS repositories (
             repo TEXT PRIMARY KEY,
@@ -150,7 +181,8 @@ class Journal:
     def _add_columns(db: sqlite3.Connection) -> None:
         """Give a journal that an earlier version wrote the columns this one reads."""
         columns = {row[1] for row in db.execute("PRAGMA table_info(deliveries)")}
-        for column, kind in (("attempts", "INTEGER"), ("retry_at", "REAL")):
+        added = (("attempts", "INTEGER"), ("retry_at", "REAL"), ("progress", "INTEGER"))
+        for column, kind in added:
             if column not in columns:
                 db.execute(f"ALTER TABLE deliveries ADD COLUMN {column} {kind} NOT NULL DEFAULT 0")
 
@@ -169,9 +201,11 @@ class Journal:
         added: Sequence[tuple[Delivery, bytes]],
         finished: Sequence[tuple[str, str]] = (),
         retried: Sequence[tuple[str, int, float]] = (),
+        progressed: Sequence[tuple[str, int]] = (),
     ) -> list[Delivery]:
         """In one transaction: record deliveries (with their JSON bodies) as pending, mark
-        some finished, note retries; return the deliveries whose ids were new."""
+        some finished, note retries and how far long ones got; return the deliveries whose
+        ids were new."""
         now = time.time()
         with self._connect() as db:
             new = [delivery for delivery, body in added if self._insert(db, delivery, body, now)]
@@ -179,6 +213,11 @@ class Journal:
             db.executemany(
                 "UPDATE deliveries SET attempts = ?, retry_at = ? WHERE id = ?",
                 [(attempts, at, i) for i, attempts, at in retried],
+            )
+            # A turn that worked starts the count of failed tries afresh.
+            db.executemany(
+                "UPDATE deliveries SET progress = ?, attempts = 0 WHERE id = ?",
+                [(progress, i) for i, progress in progressed],
             )
             for delivery in {d.repo: d for d in new if d.repo}.values():
                 self._remember(db, delivery)
@@ -210,10 +249,10 @@ class Journal:
         """Return the deliveries accepted but not finished, oldest first."""
         with self._connect() as db:
             rows = db.execute(
-                "SELECT id, event, payload, attempts, retry_at FROM deliveries"
+                "SELECT id, event, payload, attempts, retry_at, progress FROM deliveries"
                 " WHERE state = 'pending' ORDER BY received, rowid"
             ).fetchall()
-        return [Delivery(i, e, json.loads(p), attempts, at) for i, e, p, attempts, at in rows]
+        return [Delivery(i, e, json.loads(p), *rest) for i, e, p, *rest in rows]
 
     def recent_ids(self, most: int) -> list[str]:
         """Return the ids of the `most` deliveries accepted last, oldest first."""
@@ -264,6 +303,36 @@ class Journal:
             )
 
 
+class Lanes:
+    """One repository's waiting deliveries: those that go first, then the rest in order."""
+
+    def __init__(self) -> None:
+        self._first: deque[Delivery] = deque()
+        self._rest: deque[Delivery] = deque()
+        self._waiting = asyncio.Event()
+
+    def put(self, delivery: Delivery) -> None:
+        """Queue `delivery` behind the others of its lane."""
+        self._lane(delivery).append(delivery)
+        self._waiting.set()
+
+    def resume(self, delivery: Delivery) -> None:
+        """Queue the next turn of `delivery` at the head of its lane: a push's next turn
+        waits for commands and previews, never for a later push."""
+        self._lane(delivery).appendleft(delivery)
+        self._waiting.set()
+
+    async def get(self) -> Delivery:
+        """Return the next delivery to process, once there is one."""
+        while not (self._first or self._rest):
+            self._waiting.clear()
+            await self._waiting.wait()
+        return (self._first or self._rest).popleft()
+
+    def _lane(self, delivery: Delivery) -> deque[Delivery]:
+        return self._first if delivery.goes_first else self._rest
+
+
 class EmbeddedQueue:
     """An in-process queue: one worker per repository, repositories in parallel.
 
@@ -284,7 +353,7 @@ class EmbeddedQueue:
         self.process = process
         self.retry_delays = tuple(RETRY_DELAYS if retry_delays is None else retry_delays)
         self.on_give_up = on_give_up
-        self._queues: dict[str, asyncio.Queue[Delivery]] = {}
+        self._queues: dict[str, Lanes] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._retries: set[asyncio.TimerHandle] = set()
         self._known: OrderedDict[str, None] = OrderedDict()  # recent ids, oldest first
@@ -441,26 +510,36 @@ class EmbeddedQueue:
     def _enqueue(self, delivery: Delivery) -> None:
         if not self._running:
             return  # journaled as pending: the next start picks it up
-        queue = self._queues.setdefault(delivery.repo, asyncio.Queue())
-        queue.put_nowait(delivery)
+        lanes = self._queues.setdefault(delivery.repo, Lanes())
+        lanes.put(delivery)
         if delivery.repo not in self._workers:
             # A fresh context: the worker outlives the request that started it. The task
             # copies the context it is created in (`create_task(context=)` is Python 3.11).
-            work = self._work(queue)
+            work = self._work(lanes)
             self._workers[delivery.repo] = contextvars.Context().run(asyncio.create_task, work)
 
-    async def _work(self, queue: asyncio.Queue[Delivery]) -> None:
+    async def _work(self, lanes: Lanes) -> None:
         while True:
-            delivery = await queue.get()
+            delivery = await lanes.get()
             try:
-                if await self._run(delivery):
-                    self._finish(delivery, "done")
-                else:
+                outcome = await self._run(delivery)
+                if outcome.failed:
                     self._failed(delivery)
+                elif outcome.rest is not None:
+                    self._next_turn(lanes, outcome.rest)
+                else:
+                    self._finish(delivery, "done")
             finally:
                 self._count(-1)
             # Deliveries come in groups from the journal: let the webhook answer in between.
             await asyncio.sleep(0)
+
+    def _next_turn(self, lanes: Lanes, rest: Delivery) -> None:
+        """Journal how far `rest` got and queue its next turn; it stays pending till done."""
+        self._count(+1)  # balances the worker's count: it is not finished
+        if self._writer is not None:
+            self._writer.progress(rest.id, rest.progress)
+        lanes.resume(rest)
 
     def _finish(self, delivery: Delivery, state: str) -> None:
         if self._writer is not None:
@@ -484,20 +563,23 @@ class EmbeddedQueue:
         self._count(+1)  # balanced by the scheduling: it is not due yet
         self._schedule(again)
 
-    async def _run(self, delivery: Delivery) -> bool:
+    async def _run(self, delivery: Delivery) -> Outcome:
         return await run_logged(self.process, delivery, log)
 
 
-async def run_logged(process: Process, delivery: Delivery, logger: logging.Logger) -> bool:
-    """Process one delivery; say whether it worked. A failure never stops the worker: it is
-    logged, with the delivery's fields, on the queue's own logger."""
+async def run_logged(process: Process, delivery: Delivery, logger: logging.Logger) -> Outcome:
+    """Process one delivery (or its next turn); say how it went. A failure never stops the
+    worker: it is logged, with the delivery's fields, on the queue's own logger."""
     with delivery.log_context():
         try:
-            await process(delivery)
+            progress = await process(delivery)
         except Exception:
             logger.exception("processing the delivery failed")
-            return False
-    return True
+            return Outcome(failed=True)
+    # A turn that got no further would come back for ever: such a delivery is done.
+    if progress is None or progress <= delivery.progress:
+        return Outcome()
+    return Outcome(rest=replace(delivery, attempts=0, not_before=0.0, progress=progress))
 
 
 def _settle(committed: asyncio.Future[None]) -> None:

@@ -8,6 +8,11 @@ Keys, all under one prefix (`minutes-bot` by default):
   taken over by another replica (`XAUTOCLAIM`) after `claim_idle_ms`.
 - `<prefix>:order:<repo>`, a List of the stream ids of the repository's unfinished
   deliveries, oldest first. It is what keeps one repository's deliveries in order.
+- `<prefix>:first:<repo>`, the same for its commands and previews (`queue.FIRST_EVENTS`),
+  which go ahead of the deliveries in `order`.
+- `<prefix>:progress`, a Hash: how far each delivery done in turns (a push of many
+  minutes files) got, by stream id. Between turns the delivery stays at the head of its
+  list, so its next turn comes after the waiting commands and before any later push.
 - `<prefix>:lock:<repo>`, the repository's lock: whoever holds it processes the head of
   the repository's list, then the next, until the list is empty. It expires after
   `lock_ttl_ms` unless refreshed, so a dead holder blocks nobody for long.
@@ -19,7 +24,8 @@ Keys, all under one prefix (`minutes-bot` by default):
 
 Guarantees: a delivery is in Redis when `submit` returns (as durable as the server's
 persistence settings make it). For one repository, deliveries are processed one at a
-time across all replicas, in the order their `submit` calls completed. A delivery whose
+time across all replicas, commands and previews first, each lane in the order their
+`submit` calls completed. A delivery whose
 processing raised is tried again after each of `retry_delays`, then given up (logged
 and passed to `on_give_up`). A delivery whose replica died mid-job is
 processed again from the start, before any later delivery of its repository
@@ -85,31 +91,43 @@ redis.call('RPUSH', KEYS[3], entry)
 return entry
 """
 
-# Hand the lock holder the repository's next delivery, or give the lock up when there
-# is none: checking and releasing at once means a delivery queued while someone else
-# held the lock is never left behind.
+# Hand the lock holder the repository's next delivery (commands and previews first) with
+# its progress, or give the lock up when there is none: checking and releasing at once
+# means a delivery queued while someone else held the lock is never left behind.
+# KEYS: lock, order, stream, first, progress.
 _NEXT = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {'lost'} end
-local head = redis.call('LINDEX', KEYS[2], 0)
+local head = redis.call('LINDEX', KEYS[4], 0)
+if not head then head = redis.call('LINDEX', KEYS[2], 0) end
 if not head then
     redis.call('DEL', KEYS[1])
     return {'released'}
 end
+local progress = redis.call('HGET', KEYS[5], head) or '0'
 local found = redis.call('XRANGE', KEYS[3], head, head)
-if #found == 0 then return {'next', head, {}} end
-return {'next', head, found[1][2]}
+if #found == 0 then return {'next', head, {}, progress} end
+return {'next', head, found[1][2], progress}
 """
 
 # Take a processed delivery off its repository's list and acknowledge it together.
+# KEYS: order, stream, first, progress.
 _FINISH = """
-if redis.call('LINDEX', KEYS[1], 0) == ARGV[2] then redis.call('LPOP', KEYS[1]) end
+if redis.call('LINDEX', KEYS[3], 0) == ARGV[2] then
+    redis.call('LPOP', KEYS[3])
+elseif redis.call('LINDEX', KEYS[1], 0) == ARGV[2] then
+    redis.call('LPOP', KEYS[1])
+end
+redis.call('HDEL', KEYS[4], ARGV[2])
 return redis.call('XACK', KEYS[2], ARGV[1], ARGV[2])
 """
 
 # Acknowledge an entry read after its delivery was processed: XACK is a no-op for an
 # entry nobody has read yet, so the holder that processed it could not acknowledge it.
+# KEYS: order, stream, first.
 _SETTLE = """
-if redis.call('LPOS', KEYS[1], ARGV[2]) then return 0 end
+if redis.call('LPOS', KEYS[1], ARGV[2]) or redis.call('LPOS', KEYS[3], ARGV[2]) then
+    return 0
+end
 return redis.call('XACK', KEYS[2], ARGV[1], ARGV[2])
 """
 
@@ -120,7 +138,8 @@ local due = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) + tonu
 return redis.call('ZADD', KEYS[1], due, ARGV[1])
 """
 
-# Move the parked deliveries that are due back into the stream, each behind its repository.
+# Move the parked deliveries that are due back into the stream, each behind its
+# repository's others of its lane. ARGV: the prefixes of the `order` and `first` lists.
 _RETRY_DUE = """
 local now = redis.call('TIME')
 local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
@@ -128,8 +147,11 @@ local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ms, 'LIMIT', 0, 100)
 for _, member in ipairs(due) do
     local d = cjson.decode(member)
     local entry = redis.call('XADD', KEYS[2], '*', 'id', d.id, 'event', d.event,
-        'repo', d.repo, 'payload', d.payload, 'attempts', d.attempts)
-    redis.call('RPUSH', ARGV[1] .. d.repo, entry)
+        'repo', d.repo, 'payload', d.payload, 'attempts', d.attempts,
+        'progress', d.progress or '0')
+    local lane = ARGV[1]
+    if d.first == '1' then lane = ARGV[2] end
+    redis.call('RPUSH', lane .. d.repo, entry)
     redis.call('ZREM', KEYS[1], member)
 end
 return #due
@@ -183,9 +205,15 @@ def _fields(raw: Any) -> dict[str, str]:
     return {_text(k): _text(v) for k, v in zip(items[::2], items[1::2], strict=True)}
 
 
-def _delivery(fields: dict[str, str]) -> Delivery:
+def _delivery(fields: dict[str, str], progress: int = 0) -> Delivery:
+    """Read an entry's delivery; `progress` is what the progress hash holds for the entry
+    (a parked delivery carries its own in `fields`)."""
     attempts = int(fields.get("attempts") or 0)
-    return Delivery(fields["id"], fields["event"], json.loads(fields["payload"]), attempts)
+    carried = int(fields.get("progress") or 0)
+    if progress > carried:  # a turn worked since the entry was made: its failures are past
+        attempts, carried = 0, progress
+    payload = json.loads(fields["payload"])
+    return Delivery(fields["id"], fields["event"], payload, attempts, progress=carried)
 
 
 class RedisQueue:
@@ -218,6 +246,7 @@ class RedisQueue:
         self.retry_delays = tuple(queue.RETRY_DELAYS if retry_delays is None else retry_delays)
         self.on_give_up = on_give_up
         self.retries = f"{prefix}:retry"
+        self.progress = f"{prefix}:progress"
         self._submit = self.redis.register_script(_SUBMIT)
         self._next = self.redis.register_script(_NEXT)
         self._finish = self.redis.register_script(_FINISH)
@@ -234,6 +263,10 @@ class RedisQueue:
     def _key(self, kind: str, name: str) -> str:
         return f"{self.prefix}:{kind}:{name}"
 
+    def _lane(self, delivery: Delivery, repo: str) -> str:
+        """Name the list of `repo` where `delivery` waits (`repo` "" for the prefix)."""
+        return self._key("first" if delivery.goes_first else "order", repo)
+
     async def submit(self, delivery: Delivery, body: bytes | None = None) -> bool:
         """Store `delivery` in Redis, unless its id was seen before; then return False."""
         payload = body.decode("utf-8", errors="replace") if body else json.dumps(delivery.payload)
@@ -241,7 +274,7 @@ class RedisQueue:
             keys=[
                 self._key("delivery", delivery.id),
                 self.stream,
-                self._key("order", delivery.repo),
+                self._lane(delivery, delivery.repo),
             ],
             args=[
                 self.dedup_ttl_s,
@@ -387,8 +420,8 @@ class RedisQueue:
             await asyncio.sleep(RETRY_POLL_SECONDS)
 
     async def _move_due(self) -> None:
-        prefix = self._key("order", "")
-        await self._retry_due(keys=[self.retries, self.stream], args=[prefix])
+        lanes = [self._key("order", ""), self._key("first", "")]
+        await self._retry_due(keys=[self.retries, self.stream], args=lanes)
 
     async def _guarded(self, step: Callable[[], Awaitable[None]]) -> None:
         try:
@@ -451,8 +484,8 @@ class RedisQueue:
         if not await self.redis.set(lock, token, nx=True, px=self.lock_ttl_ms):
             # The holder processes this entry's delivery before it lets the lock go; if it
             # dies, the entry stays pending here and is taken over after claim_idle_ms.
-            order = self._key("order", fields["repo"])
-            await self._settle(keys=[order, self.stream], args=[GROUP, entry_id])
+            order, first = self._key("order", fields["repo"]), self._key("first", fields["repo"])
+            await self._settle(keys=[order, self.stream, first], args=[GROUP, entry_id])
             return
         refresher = asyncio.create_task(self._keep_lock(lock, token))
         try:
@@ -474,33 +507,48 @@ class RedisQueue:
                 log.exception("refreshing the repository lock failed")
 
     async def _process_repo(self, repo: str, lock: str, token: str) -> bool:
-        """Process the repository's deliveries oldest first; say whether none is left."""
-        order = self._key("order", repo)
+        """Process the repository's deliveries, commands and previews first, each lane
+        oldest first; say whether none is left."""
+        order, first = self._key("order", repo), self._key("first", repo)
         while True:
-            reply = await self._next(keys=[lock, order, self.stream], args=[token])
+            keys = [lock, order, self.stream, first, self.progress]
+            reply = await self._next(keys=keys, args=[token])
             if _text(reply[0]) != "next":
                 return _text(reply[0]) == "released"
             entry_id, fields = _text(reply[1]), _fields(reply[2])
             if fields:
-                if not await self._run(_delivery(fields)):
-                    await self._failed(fields)
+                delivery = _delivery(fields, int(_text(reply[3])))
+                outcome = await self._run(delivery)
+                if outcome.rest is not None:  # it stays at the head of its list
+                    await self.redis.hset(self.progress, entry_id, str(outcome.rest.progress))
+                    continue
+                if outcome.failed:
+                    await self._failed(fields, delivery)
             else:
                 log.error(
                     "a queued delivery is missing from the stream",
                     extra={"fields": {"entry": entry_id}},
                 )
-            await self._finish(keys=[order, self.stream], args=[GROUP, entry_id])
+            keys = [order, self.stream, first, self.progress]
+            await self._finish(keys=keys, args=[GROUP, entry_id])
 
-    async def _run(self, delivery: Delivery) -> bool:
+    async def _run(self, delivery: Delivery) -> queue.Outcome:
         return await queue.run_logged(self.process, delivery, log)
 
-    async def _failed(self, fields: dict[str, str]) -> None:
+    async def _failed(self, fields: dict[str, str], delivery: Delivery) -> None:
         """Park a failed delivery for its next try, or give it up once its tries are used."""
-        attempts = int(fields.get("attempts") or 0)
+        attempts = delivery.attempts
         if attempts >= len(self.retry_delays):
             log.error("gave up on the delivery after %d tries", attempts + 1)
-            self.on_give_up(_delivery(fields))
+            self.on_give_up(delivery)
             return
-        parked = json.dumps(fields | {"attempts": str(attempts + 1)})
+        parked = json.dumps(
+            fields
+            | {
+                "attempts": str(attempts + 1),
+                "progress": str(delivery.progress),
+                "first": "1" if delivery.goes_first else "0",
+            }
+        )
         delay_ms = int(self.retry_delays[attempts] * 1000)
         await self._retry_later(keys=[self.retries], args=[parked, delay_ms])

@@ -12,6 +12,7 @@ import pytest
 from bot import queue as queue_module
 from bot.intake import Intake
 from bot.queue import Delivery, EmbeddedQueue, Journal
+from tests.queue_support import InTurns, comment
 
 
 def delivery(id: str, repo: str = "octo/minutes") -> Delivery:
@@ -255,3 +256,50 @@ async def until_gone(journal: Journal, delivery_id: str) -> None:
         if journal.state(delivery_id) is None:
             return
         await asyncio.sleep(0.02)
+
+
+# -- commands ahead of pushes, long pushes in turns ------------------------------------
+
+
+async def test_commands_go_between_the_turns_of_a_push_and_later_pushes_wait(
+    journal: Journal,
+) -> None:
+    process = InTurns(hold=frozenset({("long", 0)}))
+    queue = EmbeddedQueue(journal, process)
+    await queue.start()
+    await queue.submit(delivery("long"))
+    await process.started.wait()
+    for job in (delivery("later-push"), comment("c1", "octo/minutes"), comment("c2", "octo/minutes")):
+        await queue.submit(job)
+    # Journaled deliveries are queued in the order of their commits: once a later one of
+    # another repository has run, these three wait in line.
+    await queue.submit(delivery("elsewhere", "octo/other"))
+    await process.until(("elsewhere", 0))
+    process.release.set()
+    await queue.drain()
+    await queue.stop()
+
+    assert [turn for turn in process.turns if turn[0] != "elsewhere"] == [
+        ("long", 0), ("c1", 0), ("c2", 0), ("long", 1), ("long", 2), ("later-push", 0)
+    ]  # fmt: skip
+    assert journal.state("long") == "done"
+
+
+async def test_a_push_stopped_between_turns_resumes_where_it_stopped(journal: Journal) -> None:
+    first = InTurns(hold=frozenset({("long", 1)}))
+    queue = EmbeddedQueue(journal, first)
+    await queue.start()
+    await queue.submit(delivery("long"))
+    await first.started.wait()
+    await queue.stop()
+    assert journal.state("long") == "pending"
+
+    second = InTurns()
+    restarted = EmbeddedQueue(Journal(journal.path), second)
+    await restarted.start()
+    await restarted.drain()
+    await restarted.stop()
+    assert first.turns == [("long", 0)]
+    assert second.turns == [("long", 1), ("long", 2)]
+    assert journal.state("long") == "done"
+

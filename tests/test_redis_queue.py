@@ -15,8 +15,10 @@ from bot.queue import Delivery
 from bot.redis_queue import LOST_DATA, RedisQueue
 
 try:
+    from tests.queue_support import InTurns, comment
     from tests.redis_server import redis_server, redis_url
 except ModuleNotFoundError:  # run as `pytest` without the repository root on sys.path
+    from queue_support import InTurns, comment  # type: ignore[no-redef,import-not-found]
     from redis_server import redis_server, redis_url  # type: ignore[no-redef,import-not-found]  # noqa: F401
 
 # Short enough for a quick takeover, long enough to stay clear of scheduling hiccups.
@@ -363,3 +365,45 @@ async def test_a_redis_that_lost_its_data_gets_its_group_again_and_the_next_deli
     assert queue.recoveries == 1
     assert [r.message for r in caplog.records if r.levelname == "ERROR"] == [LOST_DATA]
     assert await queue.problem() is None
+
+
+# -- commands ahead of pushes, long pushes in turns ------------------------------------
+
+
+async def test_commands_go_between_the_turns_of_a_push_and_later_pushes_wait(
+    make_queue: MakeQueue,
+) -> None:
+    process = InTurns(hold=frozenset({("long", 0)}))
+    queue = make_queue(process, "solo")
+    await queue.start()
+    await queue.submit(delivery("long"))
+    await asyncio.wait_for(process.started.wait(), PATIENCE_SECONDS)
+    for job in (delivery("later-push"), comment("c1", "acme/minutes"), comment("c2", "acme/minutes")):
+        await queue.submit(job)
+    process.release.set()
+    await drained(queue)
+
+    assert process.turns == [
+        ("long", 0), ("c1", 0), ("c2", 0), ("long", 1), ("long", 2), ("later-push", 0)
+    ]  # fmt: skip
+
+
+async def test_a_replica_that_dies_between_turns_has_the_rest_taken_over(
+    make_queue: MakeQueue, redis: Redis
+) -> None:
+    dying = InTurns(hold=frozenset({("long", 1)}))
+    first = make_queue(dying, "dying")
+    await first.start()
+    await first.submit(delivery("long"))
+    await asyncio.wait_for(dying.started.wait(), PATIENCE_SECONDS)
+    await first.stop()  # as if killed: the entry stays pending, its progress noted
+    assert list((await redis.hgetall("minutes-bot:progress")).values()) == ["1"]
+
+    taking_over = InTurns()
+    second = make_queue(taking_over, "survivor")
+    await second.start()
+    await taking_over.until(("long", 2))
+    await drained(second)
+    assert dying.turns == [("long", 0)]
+    assert taking_over.turns == [("long", 1), ("long", 2)]
+    assert await redis.hgetall("minutes-bot:progress") == {}

@@ -12,7 +12,7 @@ from gidgethub.routing import Router
 
 from bot.config import REPO_CONFIG_PATH, ConfigError, RepoConfig, is_minutes_path
 from bot.github import ChangedFile, GitHubPort
-from bot.handlers.context import Context
+from bot.handlers.context import Context, Turn
 from bot.handlers.followups import followups, tell_earlier_items
 from bot.handlers.minutes_files import live_reconciler
 from bot.handlers.repo_config import load_repo_config
@@ -25,6 +25,11 @@ NO_COMMIT = "0" * 40
 # Timeline events cut a push's commit list at 20; a list that long may be incomplete, so
 # the compare API is asked instead.
 COMPLETE_COMMIT_LIST = 20
+# Said once, when a push has more minutes files than one turn takes.
+IN_TURNS = (
+    "reconciling %d minutes files in turns of %d: the repository's commands and "
+    "previews are handled between turns"
+)
 CONFIG_PROBLEMS = (
     "minutes-bot could not use `{path}` at this commit, so it did nothing with these "
     "changes. Please fix:\n\n{problems}\n\nOnce a fixed file is pushed, the bot goes "
@@ -123,14 +128,29 @@ async def reconcile_pushed_minutes(event: sansio.Event, context: Context) -> Non
         index=context.index,
         model=context.model,
     )
-    for path in changes.updated:
+    turn = context.turn
+    for path, removed in this_turn(changes, turn):
+        if removed:
+            await reconciler.remove(path)
+            continue
         minutes = await reconciler.update(path)
         if context.dry_run is None and minutes is not None:
             await tell_earlier_items(reconciler, minutes, await followups(reconciler, minutes))
-    for path in changes.removed:
-        await reconciler.remove(path)
-    if reconciler.changed and context.dry_run is None:  # the tracker lists the items
+    # The tracker lists the items: brought up to date once, after the last turn.
+    changed = reconciler.changed or turn.start > 0
+    if changed and turn.resume_at is None and context.dry_run is None:
         await refresh_tracker(context.port, push.repo, config, context.clock())
+
+
+def this_turn(changes: MinutesChanges, turn: Turn) -> list[tuple[str, bool]]:
+    """Return the (path, removed) steps of `changes` that `turn` takes, updates first;
+    say once, at the first turn, that the push is done in several."""
+    steps = [(path, False) for path in changes.updated]
+    steps += [(path, True) for path in changes.removed]
+    now = turn.take(len(steps))
+    if turn.start == 0 and turn.resume_at is not None:
+        log.info(IN_TURNS, len(steps), turn.size, extra={"fields": {"files": len(steps)}})
+    return [steps[step] for step in now]
 
 
 async def read_config(
