@@ -38,6 +38,10 @@ COMMANDS = ("done", "reopen", "drop", "assign", "due", "help")
 READERS = ("rules", "rules+model")
 # Which reports of work done in later minutes close an earlier meeting's item.
 CLOSE_REPORTED = ("checked", "any", "never")
+# Whether the bot proposes each item's issue link in the minutes: never, or in a pull request.
+WRITE_BACK_OFF = "off"
+WRITE_BACK_PR = "pr"
+WRITE_BACK = (WRITE_BACK_OFF, WRITE_BACK_PR)
 RULES_AND_MODEL = "rules+model"
 DEFAULT_MODEL = "openai/gpt-4.1-mini"
 _MODEL_NAME = re.compile(r"[\w.:/@+-]{1,200}")
@@ -106,6 +110,7 @@ class RepoConfig:
     reader: str = "rules"
     model: str = DEFAULT_MODEL
     close_reported: str = "checked"
+    write_back: str = WRITE_BACK_OFF
     # Where organisation defaults may be that this run could not read, to say so.
     defaults_unread: str | None = field(default=None, compare=False)
 
@@ -231,6 +236,12 @@ _read_weekday = _one_of(WEEKDAYS, "monday … sunday")
 _read_chart = _one_of(CHARTS, ", ".join(CHARTS))
 _read_reader = _one_of(READERS, " or ".join(f"`{r}`" for r in READERS))
 _read_close_reported = _one_of(CLOSE_REPORTED, ", ".join(f"`{c}`" for c in CLOSE_REPORTED))
+_read_write_back_word = _one_of(WRITE_BACK, ", ".join(f"`{w}`" for w in WRITE_BACK))
+
+
+def _read_write_back(node: Node, key: str) -> str:
+    # YAML reads a bare `off` (and `false`, `no`) as false: each means "off" here.
+    return WRITE_BACK_OFF if _scalar(node) is False else _read_write_back_word(node, key)
 
 
 def _read_model(node: Node, key: str) -> str:
@@ -634,6 +645,20 @@ SCHEMA: tuple[Option, ...] = (
         "A report that does not close the issue is said there in a comment.",
         _read_close_reported,
         {"type": "string", "pattern": "^(" + "|".join(map(_any_case, CLOSE_REPORTED)) + ")$"},
+    ),
+    Option(
+        "write_back",
+        "off or pr",
+        _DEFAULT.write_back,
+        "`pr`: once minutes are merged, propose in one pull request per file each item's issue "
+        "link at the end of its line (` (#12)`), and keep that pull request up to date. Only "
+        "this option needs the `contents: write` and `pull_requests: write` permissions. `off` "
+        "never touches the minutes.",
+        _read_write_back,
+        {"anyOf": [
+            {"type": "string", "pattern": "^(" + "|".join(map(_any_case, WRITE_BACK)) + ")$"},
+            {"const": False},
+        ]},
     ),
     Option(
         "model",

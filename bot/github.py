@@ -7,11 +7,12 @@ Retries: a 5xx, a timeout, a dropped connection or a rate limit (primary: wait f
 `x-ratelimit-reset`; secondary: honour `Retry-After`, else wait a minute and back off)
 is retried up to `RetryPolicy.max_tries`, never sleeping longer than
 `RetryPolicy.max_wait` at a time. One exception: a POST that creates something
-(`create_issue`, `post_comment`, `comment_on_commit`, `add_sub_issue`) is not sent
-again when its connection failed after the request went out, because GitHub may have
-done it already; the port raises `AmbiguousWriteError`, and the caller looks for what
-it asked for (issues by marker, comments), giving GitHub time (`confirm`), before
-deciding to create it again. A clean error
+(`create_issue`, `post_comment`, `comment_on_commit`, `add_sub_issue`, `open_pull`,
+`create_branch`, and the commit of `commit_file`) is not sent again when its connection
+failed after the request went out, because GitHub may have done it already; the port
+raises `AmbiguousWriteError`, and the caller looks for what it asked for (issues by
+marker, comments), giving GitHub time (`confirm`), before deciding to create it again.
+A clean error
 answer (5xx, 429, a rate-limit 403) means nothing was done, so those POSTs are retried.
 
 Writes of one installation are sent one at a time, in the order they are asked for,
@@ -103,6 +104,14 @@ class ChangedFile:
     filename: str
     status: str
     previous_filename: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file's bytes at a commit or branch, and its blob `sha`, which a write replacing it names."""
+
+    content: bytes
+    sha: str
 
 
 @dataclass(frozen=True)
@@ -595,6 +604,13 @@ class GitHubPort:
         for a link with the file it points at, under that file's path.) A file over
         `max_bytes` raises `FileTooLarge` before its content is fetched.
         """
+        stored = await self.read_file(repo, path, ref, max_bytes=max_bytes)
+        return None if stored is None else stored.content.decode("utf-8", errors="replace")
+
+    async def read_file(
+        self, repo: str, path: str, ref: str | None = None, *, max_bytes: int | None = None
+    ) -> StoredFile | None:
+        """Return the bytes and blob sha of `path` at `ref`, as `get_file` finds them."""
         entry = await self._entry(repo, path, ref)
         if not isinstance(entry, dict) or entry.get("type", "file") != "file":
             return None
@@ -602,11 +618,10 @@ class GitHubPort:
             return None
         if max_bytes is not None and int(entry.get("size") or 0) > max_bytes:
             raise FileTooLarge(path, int(entry["size"]), max_bytes)
+        sha = str(entry["sha"])
         if entry.get("encoding") != "base64":  # files over 1 MB come without content
-            entry = await self._get(
-                "/repos/{owner}/{name}/git/blobs/{sha}", _repo(repo, sha=entry["sha"])
-            )
-        return base64.b64decode(entry["content"]).decode("utf-8", errors="replace")
+            entry = await self._get("/repos/{owner}/{name}/git/blobs/{sha}", _repo(repo, sha=sha))
+        return StoredFile(base64.b64decode(entry["content"]), sha)
 
     async def has_path(self, repo: str, path: str, ref: str) -> bool:
         """Tell whether anything is at `path` at `ref`: a file, a symbolic link, a submodule."""
@@ -889,6 +904,79 @@ class GitHubPort:
         return await _unless_missing(
             self._get("/repos/{owner}/{name}/pulls/{number}", _repo(repo, number=number))
         )
+
+    async def pulls_from(self, repo: str, branch: str) -> list[dict[str, Any]]:
+        """Return the pull requests, open or closed, whose head is `branch` of `repo`."""
+        owner = repo.partition("/")[0]
+        return await self._get_all(
+            "/repos/{owner}/{name}/pulls{?head,state,per_page}",
+            _repo(repo, head=f"{owner}:{branch}", state="all", per_page=PER_PAGE),
+        )
+
+    async def open_pull(
+        self, repo: str, *, head: str, base: str, title: str, body: str
+    ) -> dict[str, Any]:
+        """Open a pull request of branch `head` into `base`; raise `AmbiguousWriteError`
+        when it may or may not exist now."""
+        data = {"head": head, "base": base, "title": title, "body": body}
+        return await self._write(
+            "POST", "/repos/{owner}/{name}/pulls", _repo(repo), data, repeatable=False
+        )
+
+    async def update_pull(self, repo: str, number: int, *, title: str, body: str) -> dict[str, Any]:
+        return await self._write(
+            "PATCH",
+            "/repos/{owner}/{name}/pulls/{number}",
+            _repo(repo, number=number),
+            {"title": title, "body": body},
+        )
+
+    # -- branches and files -------------------------------------------------------
+
+    async def branch_head(self, repo: str, branch: str) -> str | None:
+        """Return the commit `branch` points at; None when there is no such branch."""
+        ref = await _unless_missing(
+            self._get("/repos/{owner}/{name}/git/ref/{ref}", _repo(repo, ref=f"heads/{branch}"))
+        )
+        return None if ref is None else str(ref["object"]["sha"])
+
+    async def create_branch(self, repo: str, branch: str, sha: str) -> None:
+        """Start `branch` at commit `sha`; raise `AmbiguousWriteError` when it may exist now."""
+        data = {"ref": f"refs/heads/{branch}", "sha": sha}
+        await self._write(
+            "POST", "/repos/{owner}/{name}/git/refs", _repo(repo), data, repeatable=False
+        )
+
+    async def reset_branch(self, repo: str, branch: str, sha: str) -> None:
+        """Point `branch` at commit `sha`, whatever it held before (a forced move)."""
+        await self._write(
+            "PATCH",
+            "/repos/{owner}/{name}/git/refs/{ref}",
+            _repo(repo, ref=f"heads/{branch}"),
+            {"sha": sha, "force": True},
+        )
+
+    async def commit_file(
+        self, repo: str, path: str, content: bytes, *, branch: str, replacing: str, message: str
+    ) -> str:
+        """Commit `content` at `path` on `branch` over the blob `replacing`; return the commit.
+
+        Not sent twice: once done, the same request names a blob that is no longer there.
+        """
+        data = {
+            "message": message,
+            "content": base64.b64encode(content).decode("ascii"),
+            "sha": replacing,
+            "branch": branch,
+        }
+        answer = await self._write(
+            "PUT",
+            "/repos/{owner}/{name}/contents/{path}",
+            _repo(repo, path=path),
+            data,
+            repeatable=False,
+        )
+        return str(answer["commit"]["sha"])
 
     # -- sending --------------------------------------------------------------------
 

@@ -112,6 +112,12 @@ READ_OPTIONS = [
     ("labels:\n  item_color: 000000\n", "labels", Labels(item_color="000000")),
     ("labels:\n  item: 2024\n", "labels", Labels(item="2024")),
     ("anchor_free: 1\n" * 0 + "commands: [DONE]\n", "commands", frozenset({"done"})),
+    ("write_back: pr\n", "write_back", "pr"),
+    ("write_back: PR\n", "write_back", "pr"),
+    # YAML reads a bare `off` as false; both mean off.
+    ("write_back: off\n", "write_back", "off"),
+    ("write_back: false\n", "write_back", "off"),
+    ("close_reported: any\n", "write_back", "off"),
 ]
 
 
@@ -243,6 +249,11 @@ BAD_VALUES = [
         "people:\n  - name: Jörg\n    logn: jroedel\n",
         "line 3: unknown option `logn` for a person in `people`; did you mean `login`?",
     ),
+    (
+        "write_back: prs\n",
+        "line 1: `write_back` must be one of `off`, `pr`, not `prs`; did you mean `pr`?",
+    ),
+    ("write_back: true\n", "line 1: `write_back` must be one of `off`, `pr`, not `true`"),
     ("- paths\n", "line 1: the file must be a mapping of options such as `paths:`, not a list"),
     ("hello\n", "line 1: the file must be a mapping of options such as `paths:`, not `hello`"),
     ("paths: [a\n", "line 2: not valid YAML: did not find expected ',' or ']'"),
@@ -271,6 +282,7 @@ UNKNOWN_OPTIONS = [
         "line 3: unknown option `labels.color`; did you mean `labels.item_color`?",
     ),
     ("labels:\n  size: 3\n", "line 2: unknown option `labels.size`"),
+    ("writeback: pr\n", "line 1: unknown option `writeback`; did you mean `write_back`?"),
 ]
 
 

@@ -43,6 +43,7 @@ from bot.reconcile import (
     reconcile_deleted,
 )
 from bot.render import GITHUB_URL, RenderContext
+from bot.write_back import without_links
 
 if TYPE_CHECKING:
     from bot.config import RepoConfig
@@ -254,6 +255,9 @@ class MinutesReconciler:
         text, _ = await asyncio.gather(self.read_text(path), self.cover(path))
         if text is not None:
             self.series.texts[path] = text
+            # The links `write_back` proposed, once merged, are the bot's, not the minutes'.
+            tracked, _ = read_issues(await self.issues(), path)
+            text = without_links(text, {issue.number for issue in tracked})
         read = await self.read(path, text) if text is not None else None
         if read is None:
             return None

@@ -10,13 +10,14 @@ from typing import Any
 from gidgethub import sansio
 from gidgethub.routing import Router
 
-from bot.config import REPO_CONFIG_PATH, ConfigError, RepoConfig, is_minutes_path
+from bot.config import REPO_CONFIG_PATH, WRITE_BACK_PR, ConfigError, RepoConfig, is_minutes_path
 from bot.github import ChangedFile, GitHubPort
 from bot.handlers.context import Context, Turn
 from bot.handlers.followups import followups, tell_earlier_items
 from bot.handlers.minutes_files import live_reconciler
 from bot.handlers.repo_config import load_repo_config
 from bot.handlers.weekly_status import refresh_tracker
+from bot.handlers.write_back import LinkedFile, propose_links
 
 log = logging.getLogger(__name__)
 router = Router()
@@ -129,6 +130,7 @@ async def reconcile_pushed_minutes(event: sansio.Event, context: Context) -> Non
         model=context.model,
     )
     turn = context.turn
+    linked = []
     for path, removed in this_turn(changes, turn):
         if removed:
             await reconciler.remove(path)
@@ -136,10 +138,13 @@ async def reconcile_pushed_minutes(event: sansio.Event, context: Context) -> Non
         minutes = await reconciler.update(path)
         if context.dry_run is None and minutes is not None:
             await tell_earlier_items(reconciler, minutes, await followups(reconciler, minutes))
+            linked.append(LinkedFile(path, await reconciler.numbers(minutes)))
     # The tracker lists the items: brought up to date once, after the last turn.
     changed = reconciler.changed or turn.start > 0
     if changed and turn.resume_at is None and context.dry_run is None:
         await refresh_tracker(context.port, push.repo, config, context.clock())
+    if config.write_back == WRITE_BACK_PR:  # last: whatever GitHub refuses here loses nothing
+        await propose_links(context.port, push.repo, push.default_branch, push.after, linked)
 
 
 def this_turn(changes: MinutesChanges, turn: Turn) -> list[tuple[str, bool]]:

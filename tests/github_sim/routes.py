@@ -14,6 +14,7 @@ from .api_apps import (
     list_installations,
     rate_limit,
 )
+from .api_git import create_pull, create_ref, get_ref, put_content, update_pull, update_ref
 from .api_issues import (
     comment_reactions,
     create_comment,
@@ -90,6 +91,10 @@ def add_routes(router: web.UrlDispatcher) -> None:
         ("GET", r + "/collaborators/{username}/permission", get_permission),
         ("GET", r + "/contributors", list_contributors),
         ("GET", r + "/contents/{path:.+}", get_content),
+        ("PUT", r + "/contents/{path:.+}", put_content),
+        ("GET", r + "/git/ref/{ref:.+}", get_ref),
+        ("POST", r + "/git/refs", create_ref),
+        ("PATCH", r + "/git/refs/{ref:.+}", update_ref),
         ("GET", r + "/commits", list_commits),
         ("GET", r + "/commits/{commit_sha}/comments", list_commit_comments),
         ("POST", r + "/commits/{commit_sha}/comments", create_commit_comment),
@@ -125,7 +130,9 @@ def add_routes(router: web.UrlDispatcher) -> None:
         ("GET", r + "/labels", list_repo_labels),
         ("POST", r + "/labels", create_label),
         ("GET", r + "/pulls", list_pulls),
+        ("POST", r + "/pulls", create_pull),
         ("GET", r + "/pulls/{pull_number:\\d+}", get_pull),
+        ("PATCH", r + "/pulls/{pull_number:\\d+}", update_pull),
     ]
     for method, path, handler in table:
         router.add_route(method, path, handler)

@@ -19,7 +19,8 @@ from referencing.jsonschema import DRAFT202012
 SPEC_DIR = Path(__file__).resolve().parent.parent / "openapi"
 REST_SPEC = SPEC_DIR / "rest.json"
 WEBHOOK_SPEC = SPEC_DIR / "webhooks.json"
-CONTENTS_PREFIX = "/contents/"
+# Parameters that hold slashes (a file's path, a branch's ref): the spec matches them encoded.
+SLASHED_PREFIXES = ("/contents/", "/git/ref/", "/git/refs/")
 MERGEABLE = {"type", "title", "properties", "required", "x-github-breaking-changes"}
 
 
@@ -122,11 +123,12 @@ def webhook_registry() -> Registry[Any]:
 
 
 def spec_path(path: str) -> str:
-    """Percent-encode the file path of a contents URL, the only way the spec can match it."""
-    head, sep, tail = path.partition(CONTENTS_PREFIX)
-    if not sep or not head.startswith("/repos/"):
-        return path
-    return head + sep + quote(tail, safe="")
+    """Percent-encode a file path or ref in a URL, the only way the spec can match it."""
+    for prefix in SLASHED_PREFIXES:
+        head, sep, tail = path.partition(prefix)
+        if sep and head.startswith("/repos/") and head.count("/") == 3:
+            return head + sep + quote(tail, safe="")
+    return path
 
 
 def describe(error: Exception) -> str:
