@@ -29,6 +29,9 @@ SHAPES = [
     "## Action items\n- TODO(@x) rename it\n",
     "## Topic\n- ACTION: Bob to fix the build\n## Action items\n- Bob to fix the docs\n",
     "bob: I'll check it\nann: I can help\n",
+    # Sentences that never stop: each line's item must not read the whole paragraph again.
+    "Alice will review the patch and Bob agreed to look at it\n",
+    "Alice will review the patch and then\n",
 ]
 
 
@@ -49,6 +52,17 @@ def test_four_times_the_text_takes_about_four_times_as_long(shape: str) -> None:
     large = _seconds(shape * 1600)
 
     assert large < 8 * small, (shape, small, large)
+
+
+def test_an_entry_that_never_ends_costs_the_same_per_task() -> None:
+    """One action entry running for thousands of lines, a task on each."""
+    head = "## Action items\n\n- "
+    line = "Alice to review #1 by Friday and Carol will ask [Dan](https://x.test/1) about it\n  "
+    extract_minutes(head + line * 10)
+    small = max(_seconds(head + line * 200), 1e-3)
+    large = _seconds(head + line * 800)
+
+    assert large < 8 * small, (small, large)
 
 
 def test_a_list_of_people_that_never_ends_is_read_at_once() -> None:

@@ -598,11 +598,24 @@ def _commitments(reading: _Reading) -> list[Commitment]:
     for position, (start, verb_at, owners, kind) in enumerate(found):
         if kind == "continued" and result:
             continue
-        task = _clean_task(reading.text[verb_at : ends[position]], kind)
+        task = _clean_task(_bounded(reading.text, verb_at, ends[position]), kind)
         if not task or _HEDGES.search(task) or _is_meeting_role(task):
             continue
         result.append(Commitment(owners, task, start + reading.offset, kind))
     return result
+
+
+# A task runs to where the next clause starts; in minutes that never stop a sentence, that
+# may be pages later. A task is a line's worth of words, so it ends there at the latest:
+# each item then costs the same, however long the sentence it sits in.
+MAX_TASK = 300
+
+
+def _bounded(text: str, start: int, end: int) -> str:
+    if end - start <= MAX_TASK:
+        return text[start:end]
+    cut = text.rfind(" ", start, start + MAX_TASK)
+    return text[start : cut if cut > start else start + MAX_TASK]
 
 
 def _clean_task(task: str, kind: str) -> str:

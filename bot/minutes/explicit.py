@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
-from bot.minutes.candidates import REF_WINDOW, Candidate, Context
+from bot.minutes.candidates import REF_WINDOW, Candidate, Context, around
 from bot.minutes.clauses import Memory, Voice, read_commitments, strip_labels
 from bot.minutes.document import Block, BlockKind
 from bot.minutes.lexicon import ACTION_HEADING, TASK_VERBS
@@ -518,7 +518,8 @@ def _candidate(
         or (ctx.due(plain(entry.text)) if shared_due else None)
         or (ctx.due(due_text) if due_text else None),
         refs=tuple(ctx.refs(context_md, person, entry.block)),
-        source=squash(plain(entry.text)),
+        # An entry of many tasks quotes each task's own part of it, not the whole entry.
+        source=squash(around(plain(entry.text), offset, offset + len(task))),
     )
 
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from bot.minutes.candidates import Candidate, Context, around
+from bot.minutes.candidates import REF_WINDOW, Candidate, Context, around
 from bot.minutes.clauses import (
     Commitment,
     Memory,
@@ -105,6 +105,7 @@ class _Found:
     span: Span
     person: str | None = None
     due_text: str = ""
+    at: int = 0  # where in the sentence's plain words the commitment's clause begins
 
 
 def narrative_items(ctx: Context) -> Iterator[Candidate]:
@@ -173,7 +174,9 @@ def _spans(block: Block, markdown: str) -> list[Span]:
 
 def _from(commitment: Commitment, span: Span) -> _Found:
     person = commitment.owners[0] if len(commitment.owners) == 1 else None
-    return _Found(commitment.owners, commitment.task, commitment.kind, span, person)
+    return _Found(
+        commitment.owners, commitment.task, commitment.kind, span, person, at=commitment.start
+    )
 
 
 def _owner_above(block: Block, ctx: Context) -> tuple[str, ...] | None:
@@ -225,7 +228,8 @@ def _completions(found: _Found, block: Block, ctx: Context) -> list[Candidate]:
 def _finish(found: _Found, block: Block, ctx: Context, memory: Memory) -> Candidate:
     # A bullet's links belong to each of its sentences; a paragraph's to the one that has them.
     bullet = block.kind is not BlockKind.PARAGRAPH or block.parent is not None
-    nearby = around(block.text, found.span.start, found.span.end) if bullet else found.span.text
+    start, end = _clause_in_block(found)
+    nearby = around(block.text, start, end) if bullet else around(found.span.text, *_clause(found))
     context_md = "\n".join([nearby, *ctx.surroundings(block)])
     refs = _owned_prs(ctx.refs(context_md, found.person, block), found)
     return Candidate(
@@ -235,10 +239,29 @@ def _finish(found: _Found, block: Block, ctx: Context, memory: Memory) -> Candid
         title=make_title(_named_object(found.task, memory.thing, refs), topic=ctx.topic(block)),
         due=ctx.due(found.due_text or found.task),
         refs=tuple(refs),
-        source=squash(plain(found.span.text)),
+        source=squash(plain(around(found.span.text, *_clause(found)))),
         kind=found.kind,
         extra={"person": found.person or ""},
     )
+
+
+def _clause(found: _Found) -> tuple[int, int]:
+    """Where the item's clause sits in its sentence's Markdown: the whole sentence when it is
+    short, else near the clause, so that a sentence that runs for pages is not read again
+    for each of its items. The clause was found in the plain words, which are shorter than
+    the Markdown by the link targets and marks they drop: scaling finds it near enough for
+    a window of REF_WINDOW characters."""
+    text = found.span.text
+    if len(text) <= REF_WINDOW:
+        return 0, len(text)
+    words = len(plain(text)) or 1
+    start = found.at * len(text) // words
+    return start, start + len(found.task)
+
+
+def _clause_in_block(found: _Found) -> tuple[int, int]:
+    start, end = _clause(found)
+    return found.span.start + start, found.span.start + end
 
 
 def _named_object(task: str, thing: str, refs: list[Ref]) -> str:
