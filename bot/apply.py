@@ -90,14 +90,16 @@ class Applier:
             case CreateMeetingIssue(title, body, labels):
                 applied.meeting = await self.create(title, body, labels)
             case CreateItemIssue():
-                applied.items[op.key] = await self.create_item(op)
+                applied.items[op.key] = await self.create_item(op, applied)
             case UpdateItemIssue():
                 await self.update_item(op)
             case CloseIssue():
                 await self.close(op)
             case AddSubIssue(parent, key, issue_id, replace_parent):
                 child = issue_id or applied.items[key]["id"]
-                if await self.add_sub_issue(parent, child, replace_parent):
+                if (parent, child) in applied.linked:
+                    pass  # created under it
+                elif await self.add_sub_issue(parent, child, replace_parent):
                     applied.linked.add((parent, child))
             case UpdateMeetingIssue():
                 body = listed_meeting_body(op, minutes, ctx, applied.items)
@@ -118,8 +120,20 @@ class Applier:
             await self.port.create_label(self.repo, name=self.labels.item, color=self.labels.item_color)
             self.known_labels.add(self.labels.item)
 
-    async def create_item(self, op: CreateItemIssue) -> dict[str, Any]:
-        """Open an item issue."""
+    async def create_item(self, op: CreateItemIssue, applied: Applied) -> dict[str, Any]:
+        """Open an item issue: under its meeting issue in the same write where GitHub can."""
+        if op.parent is not None:
+            try:
+                created = await self.port.create_sub_issue(
+                    self.repo, op.parent, title=op.title, body=op.body, labels=op.labels,
+                    assignees=op.assignees,
+                )
+            except AmbiguousWriteError as error:
+                # Found later, it may lack its parent: the plan's `AddSubIssue` will say.
+                return await self.noted(await self.found_after_all(error, op.body, op.labels))
+            if created is not None:
+                applied.linked.add((op.parent, created["id"]))
+                return await self.noted(created)
         return await self.create(op.title, op.body, op.labels, op.assignees)
 
     async def create(
@@ -134,13 +148,19 @@ class Applier:
             created = await self.port.create_issue(
                 self.repo, title=title, body=body, labels=list(labels), assignees=list(assignees)
             )
-        except AmbiguousWriteError:
-            log.warning("an issue may have been opened; looking for it before opening another")
-            found = await self.port.confirm(lambda: self.find_created(body, labels[0]))
-            if found is None:
-                raise
-            created = found
+        except AmbiguousWriteError as error:
+            created = await self.found_after_all(error, body, labels)
         return await self.noted(created)
+
+    async def found_after_all(
+        self, error: AmbiguousWriteError, body: str, labels: Sequence[str]
+    ) -> dict[str, Any]:
+        """Return the issue a create that may have happened opened; re-raise `error` if none."""
+        log.warning("an issue may have been opened; looking for it before opening another")
+        found = await self.port.confirm(lambda: self.find_created(body, labels[0]))
+        if found is None:
+            raise error
+        return found
 
     async def find_created(self, body: str, label: str) -> dict[str, Any] | None:
         """Return the bot's issue under `label` whose marker is the one in `body`, if any."""

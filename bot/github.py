@@ -1,4 +1,5 @@
-"""The GitHub port: the only module that talks to GitHub's REST API.
+"""The GitHub port: the only module that talks to GitHub's REST API (and its GraphQL API,
+for the one write REST needs two for: an issue opened under its meeting issue).
 
 Handlers call methods named for what they do (`create_issue`, `post_comment`); this
 module knows the URLs, pagination, authentication, and when to try again.
@@ -7,10 +8,10 @@ Retries: a 5xx, a timeout, a dropped connection or a rate limit (primary: wait f
 `x-ratelimit-reset`; secondary: honour `Retry-After`, else wait a minute and back off)
 is retried up to `RetryPolicy.max_tries`, never sleeping longer than
 `RetryPolicy.max_wait` at a time. One exception: a POST that creates something
-(`create_issue`, `post_comment`, `comment_on_commit`, `add_sub_issue`, `open_pull`,
-`create_branch`, and the commit of `commit_file`) is not sent again when its connection
-failed after the request went out, because GitHub may have done it already; the port
-raises `AmbiguousWriteError`, and the caller looks for what it asked for (issues by
+(`create_issue`, `create_sub_issue`, `post_comment`, `comment_on_commit`, `add_sub_issue`,
+`open_pull`, `create_branch`, and the commit of `commit_file`) is not sent again when its
+connection failed after the request went out, because GitHub may have done it already; the
+port raises `AmbiguousWriteError`, and the caller looks for what it asked for (issues by
 marker, comments), giving GitHub time (`confirm`), before deciding to create it again.
 A clean error
 answer (5xx, 429, a rate-limit 403) means nothing was done, so those POSTs are retried.
@@ -27,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import itertools
+import json
 import logging
 import math
 import time
@@ -438,7 +440,7 @@ class _API(gidgethub.aiohttp.GitHubAPI):
         self, token: str, method: str, url: str, headers: Mapping[str, str], body: bytes
     ) -> tuple[int, Mapping[str, str], bytes]:
         self.calls += 1
-        self.writes += method in WRITE_METHODS
+        self.writes += method in WRITE_METHODS and not _is_query(url, body)
         return await self._send(method, url, {**headers, "authorization": f"token {token}"}, body)
 
     async def _send(
@@ -478,6 +480,113 @@ class _API(gidgethub.aiohttp.GitHubAPI):
 
 
 # ---------------------------------------------------------------------------
+# GraphQL, for the one write REST needs two for: an issue created under its parent.
+# Each field below is in GitHub's published schema (`CreateIssueInput.parentIssueId`,
+# `Issue.fullDatabaseId`, the REST id that `databaseId` is too small for).
+
+NODE_IDS = """
+query($owner: String!, $name: String!, $parent: Int!, $first: String!, $second: String!) {
+  repository(owner: $owner, name: $name) {
+    id
+    issue(number: $parent) { id }
+    first: label(name: $first) { id }
+    second: label(name: $second) { id }
+    assignableUsers(first: 100) { nodes { id login } }
+  }
+}
+"""
+USER_ID = """
+query($login: String!) {
+  user(login: $login) { id }
+}
+"""
+CREATE_ISSUE = """
+mutation($input: CreateIssueInput!) {
+  createIssue(input: $input) {
+    issue {
+      id
+      fullDatabaseId
+      number
+      title
+      body
+      state
+      url
+      createdAt
+      author { __typename login }
+      labels(first: 100) { nodes { id name color } }
+      assignees(first: 100) { nodes { id login } }
+    }
+  }
+}
+"""
+# GraphQL endpoints (by URL) found without GraphQL, or whose schema lacks what
+# `create_sub_issue` sends (older GitHub Enterprise Server): asked no more in this process.
+_NO_PARENT_ON_CREATE: set[str] = set()
+
+
+@dataclass
+class _CreationIds:
+    """The node ids an issue created under a parent needs; None where GitHub found none."""
+
+    repository: str
+    parent: str | None
+    labels: tuple[str | None, ...]
+    users: dict[str, str]  # lower-case login: node id
+
+
+def graphql_url(base_url: str) -> str:
+    """Return the GraphQL endpoint beside a REST base URL (GHES: `/api/v3` -> `/api/graphql`)."""
+    base = base_url.rstrip("/")
+    return base.removesuffix("/v3") + "/graphql" if base.endswith("/api/v3") else base + "/graphql"
+
+
+def _graphql(document: str, **variables: Any) -> dict[str, Any]:
+    return {"query": document, "variables": variables}
+
+
+def _schema_lacks(message: str) -> bool:
+    """Tell whether GraphQL refused a document for a field or argument its schema lacks.
+
+    As GitHub words it: "Field 'x' doesn't exist on type 'Issue'", "... provided invalid
+    value for parentIssueId (Field is not defined on CreateIssueInput)", "InputObject
+    'CreateIssueInput' doesn't accept argument 'parentIssueId'".
+    """
+    return any(words in message for words in ("doesn't exist on type", "is not defined on",
+                                               "doesn't accept argument"))
+
+
+def _is_query(url: str, body: bytes) -> bool:
+    """Tell a GraphQL query, which reads, from a mutation, which writes."""
+    if not urlsplit(url).path.endswith("/graphql"):
+        return False
+    document = json.loads(body or b"{}").get("query", "")
+    return not str(document).lstrip().startswith("mutation")
+
+
+def _rest_issue(node: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a GraphQL issue as the REST API shows it, in the fields the bot reads."""
+    author = node.get("author") or {}
+    login = author.get("login")
+    return {
+        "id": int(node["fullDatabaseId"]),
+        "node_id": node["id"],
+        "number": node["number"],
+        "title": node["title"],
+        "body": node["body"],
+        "state": str(node["state"]).lower(),
+        "state_reason": None,
+        "html_url": node["url"],
+        "created_at": node["createdAt"],
+        "user": {"login": f"{login}[bot]" if author.get("__typename") == "Bot" else login},
+        "labels": [
+            {"name": x["name"], "node_id": x["id"], "color": x["color"]}
+            for x in node["labels"]["nodes"]
+        ],
+        "assignees": [{"login": x["login"], "node_id": x["id"]} for x in node["assignees"]["nodes"]],
+    }
+
+
+# ---------------------------------------------------------------------------
 # The port
 
 
@@ -513,6 +622,10 @@ class GitHubPort:
         self._state = auth.installation(installation_id)
         self._pacer = pacer or self._shared_pacer()
         self._pace_key = "token" if installation_id is None else f"installation-{installation_id}"
+        self._graphql_url = graphql_url(base_url)
+        self._node_ids: dict[tuple[str, int, tuple[str, ...]], _CreationIds | None] = {}
+        # Every issue under a label, as this port listed it: (repository, label) -> issues.
+        self._listed: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._api = _API(
             session,
             requester=requester,
@@ -690,12 +803,22 @@ class GitHubPort:
             "/repos/{owner}/{name}/issues{?state,labels,per_page}",
             _repo(repo, state=state, labels=labels, per_page=PER_PAGE),
         )
-        return [issue for issue in issues if "pull_request" not in issue]
+        found = [issue for issue in issues if "pull_request" not in issue]
+        if state == "all" and labels:
+            self._listed[(repo.lower(), labels)] = found
+        return found
 
     async def newest_open_issues(
         self, repo: str, *, labels: str, most: int = PER_PAGE
     ) -> list[dict[str, Any]]:
-        """Return the newest `most` (at most a page) open issues under `labels`: one call."""
+        """Return the newest `most` (at most a page) open issues under `labels`: one call.
+
+        No call when this port has listed every issue under `labels`: they are among those.
+        """
+        listed = self._listed.get((repo.lower(), labels))
+        if listed is not None:
+            opened = [issue for issue in listed if issue.get("state") == "open"]
+            return sorted(opened, key=lambda issue: issue["number"], reverse=True)[:most]
         issues = await self._get(
             "/repos/{owner}/{name}/issues{?state,labels,sort,direction,per_page}",
             _repo(
@@ -875,6 +998,101 @@ class GitHubPort:
                 return False
             raise
         return True
+
+    async def create_sub_issue(
+        self,
+        repo: str,
+        parent: int,
+        *,
+        title: str,
+        body: str,
+        labels: Sequence[str],
+        assignees: Sequence[str] = (),
+    ) -> dict[str, Any] | None:
+        """Open an issue already under issue `parent`, in one write (GraphQL `createIssue`).
+
+        Returns the issue as REST shows it; None when this cannot be done here (no GraphQL,
+        a `CreateIssueInput` without `parentIssueId`, a label or owner GraphQL cannot
+        name): then nothing was written, and the caller opens it with `create_issue` and
+        links it with `add_sub_issue`. A host found without it is not asked again.
+        Raises `AmbiguousWriteError` when it may or may not exist now.
+        """
+        if self._graphql_url in _NO_PARENT_ON_CREATE or len(labels) > 2:
+            return None
+        ids = await self._creation_ids(repo, parent, tuple(labels))
+        users = await self._user_ids(ids, assignees) if ids is not None else None
+        if ids is None or users is None or ids.parent is None or None in ids.labels:
+            return None
+        fields = {"repositoryId": ids.repository, "title": title, "body": body,
+                  "labelIds": list(ids.labels), "assigneeIds": users, "parentIssueId": ids.parent}
+        answer = await self._write(
+            "POST", self._graphql_url, {}, _graphql(CREATE_ISSUE, input=fields), repeatable=False
+        )
+        created = (answer.get("data") or {}).get("createIssue") or {}
+        if not created.get("issue"):
+            self._refused("createIssue", answer)
+            ids.parent = None  # a parent refused (one full of sub-issues, say) is not asked again
+            return None
+        return _rest_issue(created["issue"])
+
+    async def _creation_ids(
+        self, repo: str, parent: int, labels: tuple[str, ...]
+    ) -> _CreationIds | None:
+        """Return the node ids an issue under `parent` needs, asked once a port."""
+        key = (repo.lower(), parent, labels)
+        if key not in self._node_ids:
+            first, second = (labels * 2)[:2] if labels else ("", "")
+            owner, name = _repo(repo)["owner"], _repo(repo)["name"]
+            found = await self._graphql_read(
+                NODE_IDS, "repository", owner=owner, name=name, parent=parent, first=first,
+                second=second,
+            )
+            self._node_ids[key] = None if found is None else _CreationIds(
+                repository=found["id"],
+                parent=(found.get("issue") or {}).get("id"),
+                labels=tuple((found.get(slot) or {}).get("id") for slot in ("first", "second"))[
+                    : len(labels)
+                ],
+                users={u["login"].lower(): u["id"] for u in found["assignableUsers"]["nodes"]},
+            )
+        return self._node_ids[key]
+
+    async def _user_ids(self, ids: _CreationIds, logins: Sequence[str]) -> list[str] | None:
+        """Return the node ids of `logins`, asking for those a big repository did not list."""
+        for login in logins:
+            if login.lower() not in ids.users:
+                found = await self._graphql_read(USER_ID, "user", login=login)
+                if found is None:
+                    return None
+                ids.users[login.lower()] = found["id"]
+        return [ids.users[login.lower()] for login in logins]
+
+    async def _graphql_read(self, document: str, field: str, **variables: Any) -> Any:
+        """Return `data[field]` of a GraphQL query; None when GraphQL does not answer it."""
+        url = self._graphql_url
+        if url in _NO_PARENT_ON_CREATE:
+            return None
+        try:
+            answer = await self._retrying(
+                "POST", url, lambda: self._api.post(url, {}, data=_graphql(document, **variables))
+            )
+        except BadRequest as error:
+            if error.status_code not in (HTTPStatus.NOT_FOUND, HTTPStatus.GONE):
+                raise
+            log.info("no GraphQL API at %s; issues are opened and linked over REST", url)
+            _NO_PARENT_ON_CREATE.add(url)
+            return None
+        found = (answer.get("data") or {}).get(field) if isinstance(answer, dict) else None
+        if found is None:
+            self._refused(field, answer)
+        return found
+
+    def _refused(self, field: str, answer: Any) -> None:
+        """Log why GraphQL gave no `field`; remember a host whose schema lacks what is asked."""
+        problems = [str(e.get("message")) for e in (answer or {}).get("errors") or ()]
+        if any(_schema_lacks(message) for message in problems):
+            _NO_PARENT_ON_CREATE.add(self._graphql_url)
+        log.info("GraphQL gave no %s: %s", field, "; ".join(problems) or "no answer")
 
     # -- people -----------------------------------------------------------------
 

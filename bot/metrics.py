@@ -171,6 +171,13 @@ class ItemWatchingPort(GitHubPort):
             self.item_changed("opened", issue)
         return issue
 
+    async def create_sub_issue(self, repo: str, parent: int, **fields: Any) -> dict[str, Any] | None:
+        """Open an issue under `parent`, telling of it when it tracks an action item."""
+        issue = await super().create_sub_issue(repo, parent, **fields)
+        if issue is not None and isinstance(parse_marker(issue.get("body")), ItemMarker):
+            self.item_changed("opened", issue)
+        return issue
+
     async def update_issue(self, repo: str, number: int, **fields: Any) -> dict[str, Any]:
         """Edit an issue, telling of it when it tracks an action item."""
         issue = await super().update_issue(repo, number, **fields)

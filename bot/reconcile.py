@@ -117,13 +117,15 @@ class CreateMeetingIssue:
 
 @dataclass(frozen=True)
 class CreateItemIssue:
-    """Open an issue for the item with this key."""
+    """Open an issue for the item with this key; under meeting issue `parent` where GitHub
+    can do both in one write (the plan's `AddSubIssue` for it is then done already)."""
 
     key: str
     title: str
     body: str
     labels: tuple[str, ...]
     assignees: tuple[str, ...]
+    parent: int | None = None
 
 
 @dataclass(frozen=True)
@@ -618,7 +620,7 @@ def _creation(
         reader=item.reader,
     )
     body = item_body(item, ctx, marker, item_view(item, ctx.assignable))
-    return CreateItemIssue(key, inert_title(item.title), body, labels, assignees)
+    return CreateItemIssue(key, inert_title(item.title), body, labels, assignees, parent)
 
 
 def item_body(item: ActionItem, ctx: RenderContext, marker: ItemMarker, view: ItemView) -> str:

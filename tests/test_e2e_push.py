@@ -317,6 +317,7 @@ async def test_without_sub_issues_the_meeting_task_list_still_links_every_item(
     github_sim: GitHubSim, bot: Bot
 ) -> None:
     github_sim.faults.fail("POST", "/repos/{owner}/{repo}/issues/{number}/sub_issues", 404, None)
+    github_sim.parent_on_create = False  # nor can its GraphQL open an issue under another
     await push(github_sim, bot, {MEETING: SVSM})
     items = item_issues(github_sim)
     meeting = next(i for i in github_sim.issues(REPO) if i.title.startswith("Meeting "))

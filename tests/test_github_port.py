@@ -24,6 +24,7 @@ from bot.github import (
     NotFound,
     RetryPolicy,
     TokenAuth,
+    graphql_url,
     port_for_installation,
     retry_delay,
 )
@@ -838,3 +839,15 @@ async def test_content_creation_is_paced_under_githubs_limit_of_80_a_minute(
     rate = (len(moments) - 1) / (moments[-1] - moments[0]) * 60
     assert busiest <= 72
     assert rate >= 0.95 * 72
+
+
+@pytest.mark.parametrize(
+    ("rest", "graphql"),
+    [
+        ("https://api.github.com", "https://api.github.com/graphql"),
+        ("https://github.example.com/api/v3", "https://github.example.com/api/graphql"),
+        ("https://github.example.com/api/v3/", "https://github.example.com/api/graphql"),
+    ],
+)
+def test_graphql_is_asked_beside_the_rest_api(rest: str, graphql: str) -> None:
+    assert graphql_url(rest) == graphql

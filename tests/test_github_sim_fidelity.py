@@ -129,6 +129,7 @@ def test_every_simulated_route_is_in_the_trimmed_spec() -> None:
     spec_paths = json.loads(REST_SPEC.read_text())["paths"]
     served = {(route.method.lower(), re.sub(r"\{(\w+):[^}]+\}", r"{\1}", route.resource.canonical))
               for route in app.router.routes() if route.resource is not None}
+    served.discard(("post", "/graphql"))  # not REST: `api_graphql` knows each document it answers
     assert sorted(f"{m} {p}" for m, p in served if m not in spec_paths.get(p, {})) == []
 
 

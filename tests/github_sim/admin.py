@@ -101,14 +101,18 @@ async def register_app(request: web.Request) -> web.Response:
 
 
 async def configure(request: web.Request) -> web.Response:
-    """POST /_sim/config {api_webhooks?, content_limit?, search_requires_type?, validate?, require_auth?}"""
+    """POST /_sim/config {api_webhooks?, content_limit?, search_requires_type?, validate?, require_auth?,
+    graphql?, parent_on_create?}"""
     sim = sim_of(request)
     data = await body_of(request)
-    for name in ("api_webhooks", "content_limit", "search_requires_type", "validate", "require_auth"):
+    for name in SETTINGS:
         if name in data:
             setattr(sim, name, data[name])
-    return reply({name: getattr(sim, name) for name in
-                  ("api_webhooks", "content_limit", "search_requires_type", "validate", "require_auth")})
+    return reply({name: getattr(sim, name) for name in SETTINGS})
+
+
+SETTINGS = ("api_webhooks", "content_limit", "search_requires_type", "validate", "require_auth",
+            "graphql", "parent_on_create")
 
 
 async def set_clock(request: web.Request) -> web.Response:

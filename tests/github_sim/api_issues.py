@@ -90,9 +90,7 @@ async def create_issue(request: web.Request) -> web.Response:
     issue = sim.create_issue(repo, str(title), caller(request), body=text_body(data, "Issue", required=False),
                              labels=string_list(data, "labels", "Issue") or [], assignees=assignees)
     rendered = sim.render.issue(repo, issue)
-    sim.deliver_later("issues", sim.payloads.issue(repo, issue, "opened", issue.user))
-    for payload in sim.assignment_events(repo, issue, [], issue.user):
-        sim.deliver_later("issues", payload)
+    sim.announce_opened(repo, issue)
     return json_response(rendered, 201, {"Location": rendered["url"]})
 
 

@@ -93,6 +93,7 @@ class Auth:
     limits: dict[str, RateLimit] = field(default_factory=lambda: {
         "core": RateLimit(5000, timedelta(hours=1)),
         "search": RateLimit(30, timedelta(minutes=1)),
+        "graphql": RateLimit(5000, timedelta(hours=1)),  # points, one a document here
     })
 
     def add_token(self, value: str, login: str, repos: list[str] | None = None,

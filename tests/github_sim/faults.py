@@ -42,8 +42,16 @@ class Call:
 
     @property
     def is_write(self) -> bool:
-        """Say whether the call changes content (token exchanges do not count)."""
+        """Say whether the call changes content (token exchanges and GraphQL queries do not count)."""
+        if self.path == "/graphql":
+            return is_mutation(self.json)
         return self.method in WRITE_METHODS and not AUTH_PATH.match(self.path)
+
+
+def is_mutation(body: Any) -> bool:
+    """Say whether a GraphQL request body asks for a mutation rather than a query."""
+    query = body.get("query") if isinstance(body, dict) else None
+    return isinstance(query, str) and query.lstrip().startswith("mutation")
 
 
 @dataclass

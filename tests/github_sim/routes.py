@@ -1,4 +1,4 @@
-"""The table of REST routes the simulator serves."""
+"""The table of routes the simulator serves: REST, and `/graphql` for the bot's documents."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from .api_apps import (
     rate_limit,
 )
 from .api_git import create_pull, create_ref, get_ref, put_content, update_pull, update_ref
+from .api_graphql import graphql
 from .api_issues import (
     comment_reactions,
     create_comment,
@@ -80,6 +81,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
         ("POST", "/app/installations/{installation_id}/access_tokens", create_installation_token),
         ("GET", "/installation/repositories", list_installation_repos),
         ("GET", "/rate_limit", rate_limit),
+        ("POST", "/graphql", graphql),
         ("GET", "/search/issues", search_issues),
         ("GET", "/users/{username}", get_user),
         ("GET", "/user", get_authenticated_user),

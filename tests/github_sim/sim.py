@@ -56,6 +56,8 @@ class GitHubSim(Records):
         self.search_requires_type = True
         self.search_lag = 0.0  # seconds (simulated) before a created or changed issue is searchable
         self.api_webhooks = False
+        self.graphql = True  # False: a GitHub Enterprise Server without GraphQL
+        self.parent_on_create = True  # False: `createIssue` takes no `parentIssueId` (older GHES)
         self.content_limit: int | None = None
         self._content_writes: deque[float] = deque()
         self.webhook_url: str | None = None
@@ -275,6 +277,12 @@ class GitHubSim(Records):
         self.change_issue(issue, by, assignees=kept + list(add))
         return [await self.deliver("issues", payload)
                 for payload in self.assignment_events(repo, issue, before, by)]
+
+    def announce_opened(self, repo: Repo, issue: Issue) -> None:
+        """Send the webhooks of a newly opened issue: `opened`, then one `assigned` per assignee."""
+        self.deliver_later("issues", self.payloads.issue(repo, issue, "opened", issue.user))
+        for payload in self.assignment_events(repo, issue, [], issue.user):
+            self.deliver_later("issues", payload)
 
     def assignment_events(self, repo: Repo, issue: Issue, before: list[str], sender: str) -> list[dict[str, Any]]:
         """Return the `issues.unassigned`/`assigned` payloads of a change from `before`, one per login."""
