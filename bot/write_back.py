@@ -1,18 +1,20 @@
-"""Links written back into the minutes: each item's line gets ` (#N)`; pure text, no I/O.
+"""Links written back into the minutes: ` (#N)` where each item ends; pure text, no I/O.
 
 With `write_back: pr` the bot proposes, in a pull request, the minutes with each item's
-issue link at the end of its line:
+issue link where the item's sentence ends, which for most items is the end of its line:
 
     - [ ] Peter Fang: resubmit the changes removed from `svsm-tdx` (#12)
     | Jon Lange | review the page table rework (#14) |
 
-Nothing else in the file changes, byte for byte: each line keeps its own line break
-(`\n`, `\r\n` or `\r`). Where "the end of the line" is follows Markdown, so the link
-renders where it was put: before trailing spaces (two of them are a hard line break) or
-a trailing backslash (another), before the closing `#`s of a heading, inside the last
-cell of a table row (after the closing pipe it would be a cell beyond the header's, which
-GitHub drops). Lines in code blocks and HTML blocks get nothing, nor does a line that
-already names the issue. Applying the links twice changes nothing the second time, and
+A sentence wrapped over several lines of its paragraph is linked at the end of its last
+line; one followed by another sentence on that line, right after its full stop. Nothing
+else in the file changes, byte for byte: each line keeps its own line break (`\n`, `\r\n`
+or `\r`). "The end of the line" follows Markdown, so the link renders where it was put:
+before trailing spaces (two of them are a hard line break) or a trailing backslash
+(another), before the closing `#`s of a heading, inside the last cell of a table row
+(after the closing pipe it would be a cell beyond the header's, which GitHub drops).
+Lines in code blocks and HTML blocks get nothing, nor does an item whose lines already
+name the issue. Applying the links twice changes nothing the second time, and
 `without_links` takes back exactly what `with_links` added, so the bot reads merged
 minutes as it read them before.
 """
@@ -23,7 +25,7 @@ import functools
 import hashlib
 import re
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 
@@ -50,15 +52,23 @@ _CLOSING_HASHES = re.compile(r"[ \t]+#+[ \t]*$")
 _CLOSING_PIPE = re.compile(r"(?<!\\)\|[ \t]*$")
 # The link as written back: ` (#12)`, or ` (#12, #13)` for two items on one line.
 _WORD = re.compile(r"\w")
-_WRITTEN = re.compile(r" \(#(\d+)(?:, #\d+)*\)$")
+_WORDS = re.compile(r"\w+")
+_NOT_BLANK = re.compile(r"[^ \t]+")
+_WRITTEN = re.compile(r" \(#\d+(?:, #\d+)*\)")
 
 
 @dataclass(frozen=True, order=True)
 class Link:
-    """An item's issue, to be linked at the end of the item's 1-based line."""
+    """An item's issue, to be linked where the item's sentence ends.
+
+    `line` is the 1-based line the item starts on; `sentence` the item's sentence as the
+    minutes say it (`ActionItem.source`), which may go on over the next lines of its
+    paragraph. Without a sentence, or one not found there, the link ends `line`.
+    """
 
     line: int
     number: int
+    sentence: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -67,31 +77,44 @@ class _Line:
     end: str  # the line break exactly as the file has it; "" on a last line without one
 
 
-def with_links(text: str, links: Iterable[Link]) -> str:
-    """Return `text` with each link's ` (#N)` at the end of its line; nothing else changed.
+@dataclass(frozen=True)
+class _Layout:
+    """What Markdown makes of the lines: what holds each, and where each paragraph ends."""
 
-    A line that already mentions `#N` gets nothing for it; the numbers a line still lacks
-    share one pair of brackets, in the order given.
+    kinds: dict[int, str]
+    block_end: dict[int, int]
+
+
+def with_links(text: str, links: Iterable[Link]) -> str:
+    """Return `text` with each link's ` (#N)` where its item ends; nothing else changed.
+
+    That is the end of the line the item's sentence ends on or, when another sentence
+    follows there, right after it. An item whose lines mention `#N` already gets nothing;
+    links that fall on the same place share one pair of brackets, in the order given.
     """
     lines = _split(text)
-    wanted: dict[int, list[int]] = {}
+    layout = _layout(text)
+    wanted: dict[tuple[int, int], list[int]] = {}
+    placed: set[int] = set()
     for link in links:
-        if 1 <= link.line <= len(lines) and link.number not in wanted.get(link.line, []):
-            wanted.setdefault(link.line, []).append(link.number)
-    if not wanted:
-        return text
-    kinds = _line_kinds(text)
-    changed = list(lines)
-    for number, issues in wanted.items():
-        line = lines[number - 1]
-        kind = kinds.get(number)
-        missing = [n for n in issues if not _mentions(line.body, n)]
+        if not 1 <= link.line <= len(lines) or layout.kinds.get(link.line) == _CODE:
+            continue
+        if link.number in placed:  # an issue is linked once, where its first item says
+            continue
+        anchor = _anchor(lines, layout, link)
+        span = lines[link.line - 1 : anchor[0]]
+        if any(_mentions(line.body, link.number) for line in span):
+            placed.add(link.number)
+            continue
         # A line of no words (a rule, a table's delimiter row) holds no item; a link
         # would change what it is.
-        if kind == _CODE or not missing or not _WORD.search(line.body):
-            continue
-        at = _link_position(line.body, kind)
-        suffix = " (" + ", ".join(f"#{n}" for n in missing) + ")"
+        if _WORD.search(lines[anchor[0] - 1].body):
+            wanted.setdefault(anchor, []).append(link.number)
+            placed.add(link.number)
+    changed = list(lines)
+    for (number, at), issues in sorted(wanted.items(), reverse=True):  # right to left
+        line = changed[number - 1]
+        suffix = " (" + ", ".join(f"#{n}" for n in issues) + ")"
         changed[number - 1] = _Line(line.body[:at] + suffix + line.body[at:], line.end)
     return "".join(line.body + line.end for line in changed)
 
@@ -104,24 +127,59 @@ def without_links(text: str, numbers: Collection[int]) -> str:
     """
     if not numbers or "(#" not in text:
         return text
-    kinds = _line_kinds(text)
+    layout = _layout(text)
     out = []
     for index, line in enumerate(_split(text), 1):
-        kind = kinds.get(index)
+        kind = layout.kinds.get(index)
         body = line.body
         if kind != _CODE and "(#" in body:
-            body = _unlinked(body, _link_position(body, kind), numbers)
+            body = _unlinked(body, kind, numbers)
         out.append(body + line.end)
     return "".join(out)
 
 
-def _unlinked(body: str, at: int, numbers: Collection[int]) -> str:
-    """Take the written-back links ending at `at` off a line, while they name `numbers`."""
-    while found := _WRITTEN.search(body[:at]):
-        if not all(int(n) in numbers for n in re.findall(r"\d+", found.group())):
-            break
-        body, at = body[: found.start()] + body[at:], found.start()
-    return body
+def _unlinked(body: str, kind: str | None, numbers: Collection[int]) -> str:
+    """Take off a line the written-back links that name only `numbers`: one where the
+    line's link goes, or one followed by a blank (after a sentence)."""
+    while True:
+        at = _link_position(body, kind)
+        for found in _WRITTEN.finditer(body):
+            placed = found.end() == at or (found.end() < at and body[found.end()].isspace())
+            if placed and all(int(n) in numbers for n in re.findall(r"\d+", found.group())):
+                body = body[: found.start()] + body[found.end() :]
+                break
+        else:
+            return body
+
+
+def _anchor(lines: list[_Line], layout: _Layout, link: Link) -> tuple[int, int]:
+    """Where a link goes: (1-based line, column), after its sentence, before what stays last."""
+    number, column = _sentence_end(lines, layout, link)
+    body, kind = lines[number - 1].body, layout.kinds.get(number)
+    end = _link_position(body, kind)
+    return (number, end) if column is None or column >= end else (number, column)
+
+
+def _sentence_end(lines: list[_Line], layout: _Layout, link: Link) -> tuple[int, int | None]:
+    """Find the line, and the column after it, where the link's sentence ends.
+
+    Its words are looked for in order from the start of its line to the end of its
+    paragraph; Markdown around them (emphasis, code, a link's address) is skipped. Not
+    found: the end of its own line (column None).
+    """
+    words = [word.casefold() for word in _WORDS.findall(link.sentence)]
+    last = layout.block_end.get(link.line, link.line)
+    matched = 0
+    for number in range(link.line, min(last, len(lines)) + 1) if words else ():
+        body = lines[number - 1].body
+        for found in _WORDS.finditer(body):
+            if found.group().casefold() != words[matched]:
+                continue
+            matched += 1
+            if matched == len(words):
+                rest = _NOT_BLANK.match(body, found.end())  # its full stop, closing marks
+                return number, rest.end() if rest else found.end()
+    return link.line, None
 
 
 def branch_for(path: str) -> str:
@@ -169,9 +227,11 @@ def _split(text: str) -> list[_Line]:
 
 
 @functools.lru_cache(maxsize=8)
-def _line_kinds(text: str) -> dict[int, str]:
-    """Map 1-based line numbers to what holds them, for the lines where that matters."""
+def _layout(text: str) -> _Layout:
+    """Map 1-based line numbers to what holds them, where that matters, and each line of
+    a paragraph to the paragraph's last line."""
     kinds: dict[int, str] = {}
+    block_end: dict[int, int] = {}
     for token in _PARSER.parse(text):
         if token.map is None:
             continue
@@ -182,7 +242,9 @@ def _line_kinds(text: str) -> dict[int, str]:
             kinds.update(dict.fromkeys(range(first, last + 1), _ROW))
         elif token.type == "heading_open" and token.markup.startswith("#"):
             kinds[first] = _HEADING
-    return kinds
+        elif token.type == "paragraph_open":
+            block_end.update(dict.fromkeys(range(first, last + 1), last))
+    return _Layout(kinds, block_end)
 
 
 def _link_position(body: str, kind: str | None) -> int:

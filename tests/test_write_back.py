@@ -78,6 +78,69 @@ def test_a_table_row_gets_the_link_inside_its_last_cell() -> None:
     assert cells[2::3] == ["2025-01-10 (#12)", "(#13)", "soon (#14)"]
 
 
+WRAPPED = """\
+- Peter Fang will resubmit the changes removed
+  from the `svsm-tdx` branch by **Friday**.
+- Jon Lange will review
+  the page tables. Adam Dunlap reported
+  progress and agreed to send a [PR](https://github.com/o/r/pull/4).
+
+Vijay will look at it.
+Joerg will test it.
+"""
+
+
+def test_the_link_goes_where_the_items_sentence_ends() -> None:
+    linked = with_links(
+        WRAPPED,
+        [
+            Link(
+                1,
+                12,
+                "Peter Fang will resubmit the changes removed from the svsm-tdx branch by Friday.",
+            ),
+            Link(3, 13, "Jon Lange will review the page tables."),
+            Link(4, 14, "Adam Dunlap reported progress and agreed to send a PR."),
+            # Each line its own entry, in one paragraph.
+            Link(7, 15, "Vijay will look at it."),
+            Link(8, 16, "Joerg will test it."),
+        ],
+    )
+
+    assert linked.splitlines() == [
+        "- Peter Fang will resubmit the changes removed",
+        "  from the `svsm-tdx` branch by **Friday**. (#12)",
+        "- Jon Lange will review",
+        "  the page tables. (#13) Adam Dunlap reported",
+        "  progress and agreed to send a [PR](https://github.com/o/r/pull/4). (#14)",
+        "",
+        "Vijay will look at it. (#15)",
+        "Joerg will test it. (#16)",
+    ]
+    assert without_links(linked, {12, 13, 14, 15, 16}) == WRAPPED
+    assert with_links(linked, [Link(3, 13, "Jon Lange will review the page tables.")]) == linked
+
+
+def test_a_sentence_not_found_in_its_paragraph_links_its_first_line() -> None:
+    # The sentence goes on past its paragraph, or says words the lines do not: its line.
+    assert with_links(WRAPPED, [Link(3, 13, "Jon Lange will review the kernel.")]).splitlines()[
+        2
+    ] == ("- Jon Lange will review (#13)")
+    assert with_links(
+        WRAPPED, [Link(7, 15, "Vijay will look at it. Joerg will test it. And more")]
+    ) == (WRAPPED.replace("look at it.\n", "look at it. (#15)\n"))
+
+
+def test_an_item_in_a_middle_cell_is_linked_in_that_cell() -> None:
+    row = "| Peter | resubmit the changes | soon |\n"
+    text = "| Owner | Task | Due |\n|---|---|---|\n" + row
+    linked = with_links(text, [Link(3, 12, "resubmit the changes")])
+    assert linked.endswith("| Peter | resubmit the changes (#12) | soon |\n")
+    assert with_links(text, [Link(3, 12, "Peter resubmit the changes soon")]).endswith(
+        "| Peter | resubmit the changes | soon (#12) |\n"
+    )
+
+
 def test_lines_in_code_and_html_get_nothing() -> None:
     text = (
         "```\nPeter will resubmit\n```\n\n    Jon will review\n\n<div>\nJoerg will look\n</div>\n"
@@ -195,7 +258,14 @@ def break_of(line: str) -> str:
 def minutes_and_links(draw: st.DrawFn) -> tuple[str, list[Link]]:
     text = draw(DOCUMENTS)
     count = len(lines_of(text))
-    links = draw(st.lists(st.builds(Link, st.integers(1, count), NUMBERS), max_size=8))
+    # One issue per item, as the bot opens them.
+    links = draw(
+        st.lists(
+            st.builds(Link, st.integers(1, count), NUMBERS),
+            max_size=8,
+            unique_by=lambda link: link.number,
+        )
+    )
     return text, links
 
 
@@ -240,3 +310,35 @@ def test_a_link_written_is_a_link_github_shows(case: tuple[str, list[Link]]) -> 
     for number in {link.number for link in links}:
         if f"#{number}" in linked:
             assert f"#{number}" in shown
+
+
+@st.composite
+def minutes_and_sentences(draw: st.DrawFn) -> tuple[str, list[Link]]:
+    """Minutes, and links whose sentences are runs of the words from their line on."""
+    text = draw(DOCUMENTS)
+    lines = lines_of(text)
+    links = []
+    for _ in range(draw(st.integers(0, 6))):
+        line = draw(st.integers(1, len(lines)))
+        words = re.findall(r"\w+", "".join(lines[line - 1 :]))
+        start = draw(st.integers(0, len(words)))
+        sentence = " ".join(words[start : start + draw(st.integers(0, 12))])
+        links.append(Link(line, draw(NUMBERS), sentence))
+    return text, links
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(minutes_and_sentences())
+def test_links_after_sentences_change_only_by_the_links_and_only_once(
+    case: tuple[str, list[Link]],
+) -> None:
+    text, links = case
+    linked = with_links(text, links)
+
+    assert [break_of(line) for line in lines_of(linked)] == [
+        break_of(line) for line in lines_of(text)
+    ]
+    assert without_links(linked, {link.number for link in links}) == text
+    assert with_links(linked, links) == linked
+    for number in {link.number for link in links}:
+        assert linked.count(f"#{number})") + linked.count(f"#{number},") <= 1

@@ -54,7 +54,7 @@ class LinkedFile:
 
     @property
     def links(self) -> list[Link]:
-        return sorted(Link(item.line, number) for item, number in self.numbers.items())
+        return sorted(Link(item.line, number, item.source) for item, number in self.numbers.items())
 
 
 async def propose_links(
