@@ -1151,10 +1151,13 @@ class GitHubPort:
 
     # -- branches and files -------------------------------------------------------
 
+    # A ref's slashes stay as they are (`{+ref}`): `heads/minutes-bot/links/x` is the
+    # address GitHub documents; an encoded `%2F` is not.
+
     async def branch_head(self, repo: str, branch: str) -> str | None:
         """Return the commit `branch` points at; None when there is no such branch."""
         ref = await _unless_missing(
-            self._get("/repos/{owner}/{name}/git/ref/{ref}", _repo(repo, ref=f"heads/{branch}"))
+            self._get("/repos/{owner}/{name}/git/ref/{+ref}", _repo(repo, ref=f"heads/{branch}"))
         )
         return None if ref is None else str(ref["object"]["sha"])
 
@@ -1169,7 +1172,7 @@ class GitHubPort:
         """Point `branch` at commit `sha`, whatever it held before (a forced move)."""
         await self._write(
             "PATCH",
-            "/repos/{owner}/{name}/git/refs/{ref}",
+            "/repos/{owner}/{name}/git/refs/{+ref}",
             _repo(repo, ref=f"heads/{branch}"),
             {"sha": sha, "force": True},
         )

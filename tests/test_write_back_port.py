@@ -134,3 +134,42 @@ async def test_after_a_merge_new_links_get_a_new_pull_request(
     proposed = github_sim.commit(github_repo, BRANCH).tree[PATH]
     assert proposed == merged.tree[PATH].replace("rework.\n", "rework. (#13)\n")
     assert github_sim.commit(github_repo, BRANCH).parents == [merged.sha]
+
+
+async def test_what_each_proposal_costs_in_calls(
+    github_sim: GitHubSim, github_repo: str, port: GitHubPort
+) -> None:
+    repo, contents = github_repo, f"/repos/{github_repo}/contents/{PATH}"
+    ref, pulls = f"/repos/{github_repo}/git/ref/heads/{BRANCH}", f"/repos/{github_repo}/pulls"
+
+    def calls() -> list[str]:
+        made = [f"{c.method} {c.path}" for c in github_sim.calls]
+        github_sim.reset_calls()
+        return made
+
+    sha = await pushed(github_sim, repo)
+    github_sim.reset_calls()
+    await propose(port, repo, sha, peter=12)
+    assert calls() == [
+        f"GET {contents}",  # the minutes at the commit
+        f"GET {pulls}",  # the branch's pull requests
+        f"GET {contents}",  # the minutes on the branch: none yet
+        f"GET {ref}",
+        f"POST /repos/{repo}/git/refs",
+        f"PUT {contents}",
+        f"POST {pulls}",
+    ]
+    await propose(port, repo, sha, peter=12)  # a re-run: three reads
+    assert calls() == [f"GET {contents}", f"GET {pulls}", f"GET {contents}"]
+    sha = await pushed(github_sim, repo, MINUTES + "- Adam will test it.\n")
+    github_sim.reset_calls()
+    await propose(port, repo, sha, peter=12, jon=13)  # an item more: the same pull request
+    assert calls() == [
+        f"GET {contents}",
+        f"GET {pulls}",
+        f"GET {contents}",
+        f"GET {ref}",
+        f"PATCH /repos/{repo}/git/refs/heads/{BRANCH}",
+        f"PUT {contents}",
+        f"PATCH {pulls}/{github_sim.pulls(repo)[0].number}",
+    ]
