@@ -1,6 +1,6 @@
 """The extractor against the labelled minutes, scored as the labels' `score.py` scores them.
 
-Two sets: `eval-real`, 39 minutes files copied byte for byte from 18 public repositories
+Two sets: `eval-real`, 57 minutes files copied byte for byte from 27 public repositories
 (the measure that matters), and `eval-dev`, 15 files in many styles, 14 of them invented.
 The bars hold what the extractor reaches, with a little room: a change that reads real
 minutes worse fails here.
@@ -24,7 +24,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 REAL = FIXTURES / "eval-real"
 DEV = FIXTURES / "eval-dev"
 BARS = {
-    "eval-real": {"f1": 0.97, "owner": 0.97, "due": 0.85, "refs": 0.93},
+    "eval-real": {"f1": 0.96, "owner": 0.96, "due": 0.85, "refs": 0.93},
     "eval-dev": {"f1": 0.95, "owner": 0.97, "due": 0.95, "refs": 0.97},
 }
 _BLOCK_START = re.compile(r"^\s*([-*+]\s|\d+[.)]\s|#|\||>)")
@@ -177,5 +177,5 @@ def test_extraction_holds_its_bars_on_the_labelled_minutes(folder: Path) -> None
 
 
 def test_the_labelled_minutes_are_present() -> None:
-    assert len(list(REAL.glob("*.gold.json"))) == 39
+    assert len(list(REAL.glob("*.gold.json"))) == 57
     assert len(list(DEV.glob("*.gold.json"))) == 15

@@ -688,3 +688,69 @@ def test_a_status_label_opening_an_entry_is_no_field_of_it() -> None:
         - [ ] **Status:** Axic: No progress made on it. Will lead a chat in the forum.
         """
     assert found(markdown) == [(("Axic",), "Lead a chat in the forum")]
+
+
+def test_a_tables_action_column_holds_one_entry_per_line_of_a_cell() -> None:
+    markdown = """\
+    | Topic | Notes | Actions |
+    |---|---|---|
+    | Release | <p>- Going well.<br>- Freeze soon.</p> | <p>- Prepare the release notes.<br>- Dana and Eli to test the installer.</p> |
+    | Budget | Discussed. | - Decision to keep the budget as it is. |
+    """
+
+    assert found(markdown) == [
+        ((), "Prepare the release notes"),
+        (("Dana", "Eli"), "Test the installer"),
+    ]
+
+
+def test_each_row_of_a_one_column_action_table_is_an_entry() -> None:
+    markdown = """\
+    ## Action items
+
+    | Action item |
+    |---|
+    | Draft the onboarding guide |
+    | Guidelines for running a community session |
+    """
+
+    assert [title for _, title in found(markdown)] == [
+        "Draft the onboarding guide",
+        "Guidelines for running a community session",
+    ]
+
+
+@pytest.mark.parametrize("heading", ["## {}", "**{}**"])
+def test_a_roll_call_goes_on_under_the_headings_of_its_groups(heading: str) -> None:
+    markdown = f"""\
+    {heading.format("Attendees")}
+
+    {heading.format("Member representatives")}
+
+    - [ ] Ana Lima - Acme Corp
+    - [x] Bo Chen - Initech
+
+    {heading.format("Project representatives")}
+
+    - [ ] Kai Berg - OpenThing
+    - [ ] Lee Park - OtherThing
+
+    {heading.format("Notes")}
+
+    - [ ] Ana Lima - send the survey to the members
+    """
+
+    assert found(markdown) == [(("Ana Lima",), "Send the survey to the members")]
+
+
+def test_a_later_entry_with_another_verb_restates_nothing() -> None:
+    markdown = """\
+    - Kim will cut the 2.0 branch on Friday and post the announcement.
+    - Known issues:
+      - The installer crashes on ARM. TODO(kim): backport the fix to the 2.0 branch once cut.
+    """
+
+    assert [title for _, title in found(markdown)] == [
+        "Cut the 2.0 branch on Friday and post the announcement",
+        "Backport the fix to the 2.0 branch once cut",
+    ]

@@ -30,8 +30,6 @@ ROLL_CALL = re.compile(
     r"\b(?:attendees|attendance|present|participants|roll[- ]?call|regrets|apologies|absent)\b",
     re.I,
 )
-# A roll call's own subheadings ("### Premier Members") sit one level below it.
-ROLL_CALL_DEPTH = 2
 # "Ana Lima - Acme Corp", "Bo Chen (Initech)", "Kai", "J. Doe / jdoe": a name and what follows.
 _NAME_LINE = re.compile(r"^\s*(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*\s*(?:$|[-–—/,(|]|\s[-–—]\s)")
 _LABEL_OWNER = re.compile(r"\s*\((?P<who>[^()]{1,40})\)\s*:?\s*$")
@@ -107,6 +105,13 @@ _TASK_COLUMN = re.compile(
     re.I,
 )
 _DUE_COLUMN = re.compile(r"^(?:due|due date|deadline|target|when|by|eta|date)$", re.I)
+# "Actions", "Action items", "Actions: Responsible / Note", "Next steps": a column of things
+# to do beside the discussion of each row.
+_ACTION_COLUMN = re.compile(
+    r"^(?:actions?|action items?|action points?|next steps?|follow[- ]?ups?|to-?dos?)\b", re.I
+)
+# Where one cell holds several entries: "<br>", "<p>…</p>" and "- " written inside it.
+_CELL_ENTRY = re.compile(r"<br\s*/?>|</?p>|\s[-•]\s*(?=[^\W\d_])")
 _STATUS_COLUMN = re.compile(r"^(?:status|state|done\??)$", re.I)
 _NO_OWNER = re.compile(r"^\s*(?:—|–|-|\?|tbd|n/?a|none|nobody|)\s*$", re.I)
 _GROUP_CELL = re.compile(r"^\s*(?:all|everyone|everybody|the team|team)\s*$", re.I)
@@ -137,7 +142,7 @@ def explicit_items(ctx: Context) -> Iterator[Candidate]:
 def claimed(block: Block, ctx: Context) -> bool:
     """True when the whole block is an explicit entry, so prose rules skip it."""
     if block.kind is BlockKind.TABLE_ROW:
-        return owner_table(block)
+        return owner_table(block) or action_column(block.header) is not None
     if block.kind is BlockKind.PARAGRAPH:
         return bool(_line_entries(block, ctx))
     return block.kind is BlockKind.LIST_ITEM and _listed_entry(block, ctx)
@@ -176,6 +181,23 @@ def _remembered(name: str, block: Block, ctx: Context, answer: Callable[[], bool
 
 def owner_table(block: Block) -> bool:
     return _has_owner_column(block.header)
+
+
+@functools.lru_cache(maxsize=256)
+def action_column(header: tuple[str, ...]) -> int | None:
+    """The column of a table without owners that lists what to do, row by row."""
+    if not header or _has_owner_column(header):
+        return None
+    return _column([plain(h).strip() for h in header], _ACTION_COLUMN)
+
+
+def _cell_entries(block: Block, column: int) -> list[Entry]:
+    """Each entry written in a row's action cell. A table of one column is a list of things
+    to do: each of its rows is an entry, however it is worded."""
+    cell = block.cells[column] if column < len(block.cells) else ""
+    marked = len(block.header) == 1
+    pieces = (p.strip().lstrip("-•").strip() for p in _CELL_ENTRY.split(cell))
+    return [Entry(block, p, block.line, None, marked, cell) for p in pieces if plain(p)]
 
 
 @functools.lru_cache(maxsize=256)
@@ -250,14 +272,43 @@ def _listed_entry(block: Block, ctx: Context) -> bool:
     return _remembered("listed", block, ctx, lambda: _is_listed_entry(block, ctx))
 
 
-def about_the_meeting(block: Block) -> bool:
-    """A line of the roll call: anything under "Attendees", "Present" or "Regrets", and a
-    name line ("Ana Lima - Acme") under a subheading of one ("### Premier Members")."""
-    section = block.section
-    if section and _in_roll_call(section[-1]):
-        return True
-    if len(section) < ROLL_CALL_DEPTH or not _in_roll_call(section[-2]):
-        return False
+def about_the_meeting(block: Block, ctx: Context) -> bool:
+    """A line of the roll call: anything under "Attendees", "Present" or "Regrets", and the
+    name lines ("Ana Lima - Acme") of the headings that follow one while they hold nothing
+    else ("### Premier Members", "**Project Representatives**")."""
+    key = ("roll call", block.index)
+    if key not in ctx.memo:
+        for index, listed in _roll_call(ctx.doc.blocks).items():
+            ctx.memo[("roll call", index)] = listed
+    return ctx.memo[key]
+
+
+def _roll_call(blocks: tuple[Block, ...]) -> dict[int, bool]:
+    """Whether each block is part of the roll call, read in one pass over the file."""
+    listed: dict[int, bool] = {}
+    under_roll_call = names_only = False
+    for position, block in enumerate(blocks):
+        if block.kind is BlockKind.HEADING:
+            names_only = (under_roll_call or names_only) and _holds_only_names(blocks, position)
+            under_roll_call = _in_roll_call(block.text)
+            continue
+        listed[block.index] = under_roll_call or (names_only and _is_name_line(block))
+    return listed
+
+
+def _holds_only_names(blocks: tuple[Block, ...], heading: int) -> bool:
+    """Whether the blocks under a heading, up to the next, are two or more name lines."""
+    count = 0
+    for block in blocks[heading + 1 :]:
+        if block.kind is BlockKind.HEADING:
+            break
+        if not _is_name_line(block):
+            return False
+        count += 1
+    return count >= 2
+
+
+def _is_name_line(block: Block) -> bool:
     return bool(_NAME_LINE.match(plain(_CHECKBOX.sub("", block.text, count=1))))
 
 
@@ -267,7 +318,7 @@ def _in_roll_call(heading: str) -> bool:
 
 
 def _is_listed_entry(block: Block, ctx: Context) -> bool:
-    if about_the_meeting(block):
+    if about_the_meeting(block, ctx):
         return True  # claimed, and yields nothing
     checkbox = _CHECKBOX.match(block.text)
     if checkbox and any(_AGENDA.search(plain(h)) for h in block.section[-1:]):
@@ -302,8 +353,10 @@ def _owner_labelled(block: Block, ctx: Context) -> bool:
 def entries_of(block: Block, ctx: Context) -> list[Entry]:
     """Explicit entries in a block: a checkbox, an action-list item, or marker lines."""
     checkbox = _CHECKBOX.match(block.text)
-    if (checkbox and checkbox.group("mark") != " ") or about_the_meeting(block):
+    if (checkbox and checkbox.group("mark") != " ") or about_the_meeting(block, ctx):
         return []
+    if block.kind is BlockKind.TABLE_ROW and (column := action_column(block.header)) is not None:
+        return _cell_entries(block, column)
     if block.kind is BlockKind.LIST_ITEM and _listed_entry(block, ctx):
         if bare_name(block.text, ctx.people) is not None and ctx.doc.has_children(block):
             return []  # "**Deeptanshu**:" owns the entries below it
@@ -346,7 +399,7 @@ def _markers(block: Block, ctx: Context) -> list[re.Match[str]]:
 
 def first_marker(block: Block, ctx: Context) -> int:
     """Where the block's first marker starts: prose rules read only what comes before it."""
-    if block.kind is BlockKind.TABLE_ROW and owner_table(block):
+    if block.kind is BlockKind.TABLE_ROW and claimed(block, ctx):
         return 0
     found = _markers(block, ctx)
     return found[0].start() if found else len(block.text)
@@ -553,6 +606,7 @@ def split_owner(
         short
         and (marked or _people_only(short.group("who"), ctx))
         and short.group("verb") in TASK_VERBS
+        and not _starts_with_verb(short.group("who"))  # "Initialize the slides to start …"
     ):
         return people_in(short.group("who"), ctx.people, loose=True), text[short.start("verb") :]
     return None, text

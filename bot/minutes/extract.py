@@ -26,6 +26,8 @@ NOBODY = Roster()
 SAME_TASK = 65
 # A request and its acceptance ("Cláudio said he would ...") sit within this many lines.
 ACCEPTANCE_LINES = 3
+# Titles that open with other verbs name one task only when this alike.
+OTHER_VERB_SAME_TASK = 85
 # Below SAME_TASK, titles this alike still name one task when the entry follows the prose.
 RELATED_TASK = 50
 # Offers ("I can look at it") that an action line just after turns into a task.
@@ -171,12 +173,22 @@ def _nearest(entries: list[Candidate], lines: list[int], candidate: Candidate) -
 
 def _restates(candidate: Candidate, entry: Candidate) -> bool:
     likeness = _likeness(candidate.title, entry.title)
-    if likeness >= SAME_TASK or (likeness >= SAME_TASK - 20 and _share_number(candidate, entry)):
+    if _first_word(candidate) != _first_word(entry):
+        # "Cut the 2.0 branch" and "Backport the fix to the 2.0 branch" share their words,
+        # not their task; "I can look at it" turns into the action line just after it.
+        if likeness >= OTHER_VERB_SAME_TASK:
+            return True
+    elif likeness >= SAME_TASK or (likeness >= SAME_TASK - 20 and _share_number(candidate, entry)):
         return True
-    # "Anssi: I can look at it." followed by "ACTION: Anssi to summarize …" in the same topic.
     follows = 0 < entry.line - candidate.line <= ACCEPTANCE_LINES * 4
     same_topic = entry.block.section == candidate.block.section
-    return follows and same_topic and (candidate.kind in WEAK_KINDS or likeness >= RELATED_TASK)
+    related = likeness >= RELATED_TASK and _first_word(candidate) == _first_word(entry)
+    return follows and same_topic and (candidate.kind in WEAK_KINDS or related)
+
+
+def _first_word(candidate: Candidate) -> str:
+    """The verb a title opens with: "cut the branch" is not restated by "backport to it"."""
+    return candidate.title.split(maxsplit=1)[0].lower() if candidate.title else ""
 
 
 def _share_number(a: Candidate, b: Candidate) -> bool:
