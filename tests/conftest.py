@@ -21,6 +21,15 @@ SIM_TOKEN = "ghp_simulated_token_0001"
 SIM_REPO = "acme/minutes"
 
 
+@pytest.fixture(autouse=True)
+def graphql_hosts_forgotten() -> None:
+    """Forget which GraphQL hosts could not open an issue under a parent: a later test's
+    simulator may listen on a port an earlier one played an older GHES on."""
+    github = sys.modules.get("bot.github")
+    if github is not None:
+        github._NO_PARENT_ON_CREATE.clear()
+
+
 @pytest.fixture
 async def github_sim() -> AsyncIterator[GitHubSim]:
     """Serve an empty simulated GitHub that validates every request, response and webhook.
