@@ -754,3 +754,20 @@ def test_a_later_entry_with_another_verb_restates_nothing() -> None:
         "Cut the 2.0 branch on Friday and post the announcement",
         "Backport the fix to the 2.0 branch once cut",
     ]
+
+
+def test_a_list_introduced_as_decisions_records_them_even_under_an_action_heading() -> None:
+    markdown = """\
+    ## Decisions/Actions
+
+    Decisions
+
+    * The committee will operate with nine members until the next election.
+    * The board agreed that the policy stays as it is.
+
+    Actions
+
+    * Bosko to finalize the response on nested transactions.
+    """
+
+    assert found(markdown) == [(("Bosko",), "Finalize the response on nested transactions")]

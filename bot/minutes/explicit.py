@@ -23,6 +23,10 @@ LOOKING_BACK = re.compile(
     r"\bcarried over\b|\bdone\b|\bcompleted\b|\bstatus of\b",
     re.I,
 )
+# A line of its own that introduces a list of what was decided, not of what to do.
+_DECISIONS_LABEL = re.compile(
+    r"^(?:decisions?(?: made)?|decided|resolutions?|resolved)\s*:?$", re.I
+)
 _AGENDA = re.compile(r"\bagenda\b", re.I)
 # "## Attendees", "### Regrets", "## Voting Representative Attendees" over "### Members":
 # who came, listed (often as checkboxes ticked for presence), not work to do.
@@ -211,10 +215,12 @@ def in_action_section(block: Block, ctx: Context) -> bool:
 
 
 def _in_action_section(block: Block, ctx: Context) -> bool:
+    lead = ctx.doc.lead_in(block)
+    if lead is not None and _DECISIONS_LABEL.match(plain(lead.text)):
+        return False  # "Decisions" over the first list of "## Decisions/Actions"
     headings = _headings_say(block.section, ctx)
     if headings is not None:
         return headings
-    lead = ctx.doc.lead_in(block)
     if lead is not None and _is_action_label(lead, ctx):
         return True
     return any(_is_action_label(a, ctx) for a in ctx.doc.ancestors(block))

@@ -134,7 +134,9 @@ def narrative_items(ctx: Context) -> Iterator[Candidate]:
 def _block_items(block: Block, ctx: Context, memory: Memory) -> Iterator[_Found]:
     markdown = block.text[: first_marker(block, ctx)]
     state = _Block(block, strip_labels(plain(markdown), ctx.people)[2], _owner_above(block, ctx))
-    decision = bool(_RECORDS_DECISION.match(plain(markdown)))
+    lead = ctx.doc.lead_in(block)
+    decided = lead is not None and bool(_RECORDS_DECISION.match(plain(lead.text) + ":"))
+    decision = decided or bool(_RECORDS_DECISION.match(plain(markdown)))
     for index, span in enumerate(_spans(block, markdown)):
         sentence = plain(span.text)
         voice = Voice(state.speaker, state.subject or state.inherited, opens_block=index == 0)
@@ -145,6 +147,8 @@ def _block_items(block: Block, ctx: Context, memory: Memory) -> Iterator[_Found]
         found = _volunteers(sentence, span, found, ctx, memory)
         if decision:
             found = [f for f in found if f.kind != "must"]
+        if decided:  # "The committee will operate with nine members" under "Decisions"
+            found = [f for f in found if all(ctx.people.is_person(o) for o in f.owners)]
         if marked_done(sentence):
             found = []  # "Kevin to draft the post — done" reports finished work
         elif index == 0 and reviews_earlier_actions(block):
