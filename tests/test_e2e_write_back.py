@@ -10,17 +10,24 @@ Without the permission GitHub answers 403: one warning, and the issues are all t
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
+from bot.write_back import branch_for, without_links
+from tests.conftest import shared_app_key
 from tests.e2e_support import (
     CONFIG,
     MEETING,
     REPO,
+    SECRET,
     SVSM,
     Service,
     create_svsm_repo,
@@ -29,8 +36,10 @@ from tests.e2e_support import (
     service_env,
     serving,
 )
-from tests.github_sim import Delivery, GitHubSim
+from tests.github_sim import Delivery, GitHubSim, persist
 from tests.github_sim.state import Issue
+from tests.redis_server import free_port
+from tests.test_e2e_sub_issues import Standalone
 
 WRITE_BACK = CONFIG + "write_back: pr\n"
 CRLF_MINUTES = SVSM.replace("\n", "\r\n")
@@ -225,3 +234,123 @@ async def test_without_write_access_the_refusal_is_logged_once_and_the_issues_ar
     assert "Resource not accessible by integration" in refused[0]["message"]
     assert [r for r in logged if r["level"] in ("error", "critical")] == []
     assert len(github_sim.calls_matching("POST", "/repos/{o}/{r}/git/refs")) == 1  # not retried
+
+
+# ---------------------------------------------------------------------------
+# Both sides as their own processes: `python -m tests.github_sim` and `minutes-bot serve`
+
+ROOT = Path(__file__).resolve().parent.parent
+READER = "ghp_reader_token_0001"  # a person's token, to look as people do
+
+
+@pytest.fixture
+async def processes(tmp_path: Path) -> AsyncIterator[tuple[Standalone, Service]]:
+    """The standalone simulator (validating) holding the SVSM repository, and the service."""
+    private, public = shared_app_key()
+    seed = GitHubSim()
+    create_svsm_repo(seed)
+    seed.register_app(1, public)
+    seed.add_token(READER, login="joergroedel")
+    seed.url = f"http://127.0.0.1:{free_port()}"
+    service = Service(service_env(seed, (1, private), tmp_path), tmp_path / "service.log")
+    await service.start()
+    (tmp_path / "state.json").write_text(json.dumps(persist.dump(seed)))
+    (tmp_path / "secret").write_text(SECRET)
+    simulator = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.github_sim",
+        "--validate",
+        "--port",
+        seed.url.rsplit(":", 1)[1],
+        "--state",
+        str(tmp_path / "state.json"),
+        "--webhook-url",
+        service.url,
+        "--webhook-secret-file",
+        str(tmp_path / "secret"),
+        cwd=ROOT,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert simulator.stderr is not None
+        await asyncio.wait_for(simulator.stderr.readline(), timeout=30)  # it says it listens
+        async with aiohttp.ClientSession() as session:
+            yield Standalone(seed.url, session), service
+    finally:
+        simulator.terminate()
+        await simulator.wait()
+        await service.kill()
+
+
+async def pushed(sim: Standalone, service: Service, files: dict[str, str]) -> None:
+    delivery = await sim.admin(
+        "POST", "/_sim/push", {"repo": REPO, "files": files, "author": "joergroedel"}
+    )
+    assert delivery["status"] == 202, delivery
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 60
+    while service.journal_state(delivery["id"]) not in ("done", "failed"):
+        assert loop.time() < deadline, service.log.read_text()
+        await asyncio.sleep(0.05)
+    assert service.journal_state(delivery["id"]) == "done"
+
+
+async def as_a_person(sim: Standalone, path: str, raw: bool = False) -> Any:
+    headers = {"Authorization": f"token {READER}"}
+    headers |= {"Accept": "application/vnd.github.raw"} if raw else {}
+    async with sim.session.get(sim.url + path, headers=headers) as answer:
+        assert answer.status == 200, await answer.text()
+        return (await answer.read()).decode() if raw else await answer.json()
+
+
+async def writes(sim: Standalone) -> list[str]:
+    made = await sim.admin("GET", "/_sim/calls?writes=1")
+    await sim.admin("DELETE", "/_sim/calls")
+    return [f"{c['method']} {c['path']}" for c in made]
+
+
+async def test_two_processes_over_http_one_pull_request_kept_in_step(
+    processes: tuple[Standalone, Service],
+) -> None:
+    sim, service = processes
+    await pushed(sim, service, {MEETING: CRLF_MINUTES, ".github/minutes-bot.yml": WRITE_BACK})
+
+    [pull] = await as_a_person(
+        sim, f"/repos/{REPO}/pulls?state=all&head=coconut-svsm:{branch_for(MEETING)}"
+    )
+    issues = await as_a_person(
+        sim, f"/repos/{REPO}/issues?labels=action-item&state=all&per_page=100"
+    )
+    numbers = {
+        json.loads(re.search(r"<!-- minutes-bot (\{.*?\}) -->", i["body"])[1])["line"]: i["number"]
+        for i in issues
+    }
+    proposed = await as_a_person(
+        sim, f"/repos/{REPO}/contents/{MEETING}?ref={pull['head']['sha']}", raw=True
+    )
+    rows = CRLF_MINUTES.splitlines(keepends=True)
+    assert proposed == "".join(
+        row.removesuffix("\r\n") + f" (#{numbers[n]})\r\n" if n in numbers else row
+        for n, row in enumerate(rows, 1)
+    )
+    assert await as_a_person(sim, f"/repos/{REPO}/contents/{MEETING}", raw=True) == CRLF_MINUTES
+    await writes(sim)
+
+    # Every minutes file read again (the config changed): nothing written for the links.
+    await pushed(sim, service, {".github/minutes-bot.yml": WRITE_BACK + "# again\n"})
+    assert await writes(sim) == []
+
+    await pushed(sim, service, {MEETING: EDITED})
+    made = await writes(sim)
+    assert f"PATCH /repos/{REPO}/pulls/{pull['number']}" in made
+    assert f"POST /repos/{REPO}/pulls" not in made
+    [same] = await as_a_person(
+        sim, f"/repos/{REPO}/pulls?state=all&head=coconut-svsm:{branch_for(MEETING)}"
+    )
+    assert same["number"] == pull["number"] and same["head"]["sha"] != pull["head"]["sha"]
+    proposed = await as_a_person(
+        sim, f"/repos/{REPO}/contents/{MEETING}?ref={same['head']['sha']}", raw=True
+    )
+    assert without_links(proposed, set(numbers.values()) | set(range(1, 100))) == EDITED
+    assert await sim.admin("GET", "/_sim/violations") == []
