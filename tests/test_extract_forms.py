@@ -771,3 +771,19 @@ def test_a_list_introduced_as_decisions_records_them_even_under_an_action_headin
     """
 
     assert found(markdown) == [(("Bosko",), "Finalize the response on nested transactions")]
+
+
+def test_plain_lines_under_an_action_heading_are_entries_when_most_name_their_owner() -> None:
+    markdown = """\
+    # Actions
+
+    Test the timeouts in ctest (Martyn)
+    Move the build scripts to cmake (Stuart)
+    Owen will talk to the vendor about branded apps.
+    """
+
+    assert found(markdown) == [
+        (("Martyn",), "Test the timeouts in ctest"),
+        (("Stuart",), "Move the build scripts to cmake"),
+        (("Owen",), "Talk to the vendor about branded apps"),
+    ]

@@ -159,13 +159,16 @@ def _line_entries(block: Block, ctx: Context) -> list[Entry]:
         return []
     found: list[Entry] = []
     if "\n" in block.text and in_action_section(block, ctx):
-        start = 0
-        for line in block.text.split("\n"):
-            if _names_its_owner(plain(line), ctx):
-                found.append(Entry(block, line, block.line_at(start), _inherited(block, ctx)))
-            start += len(line) + 1
-        if len(found) < block.text.count("\n") + 1:
-            found = []  # prose, whose sentences the narrative reader takes
+        lines = block.text.split("\n")
+        named = sum(1 for line in lines if _names_its_owner(plain(line), ctx))
+        # Lines most of which name their owner are a list written without bullets: each is
+        # an entry. Otherwise they are prose, whose sentences the narrative reader takes.
+        if 2 * named > len(lines):
+            start = 0
+            for line in lines:
+                if plain(line):
+                    found.append(Entry(block, line, block.line_at(start), _inherited(block, ctx)))
+                start += len(line) + 1
     ctx.memo[("line entries", block.index)] = bool(found)
     return found
 
