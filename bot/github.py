@@ -1141,12 +1141,13 @@ class GitHubPort:
             "POST", "/repos/{owner}/{name}/pulls", _repo(repo), data, repeatable=False
         )
 
-    async def update_pull(self, repo: str, number: int, *, title: str, body: str) -> dict[str, Any]:
+    async def update_pull(
+        self, repo: str, number: int, *, title: str, body: str, state: str | None = None
+    ) -> dict[str, Any]:
+        """Change a pull request's title and description, and close or reopen it (`state`)."""
+        data = {"title": title, "body": body, **({"state": state} if state else {})}
         return await self._write(
-            "PATCH",
-            "/repos/{owner}/{name}/pulls/{number}",
-            _repo(repo, number=number),
-            {"title": title, "body": body},
+            "PATCH", "/repos/{owner}/{name}/pulls/{number}", _repo(repo, number=number), data
         )
 
     # -- branches and files -------------------------------------------------------

@@ -40,6 +40,13 @@ PULL_BODY = (
     "reopening it starts it again."
 )
 COMMIT_MESSAGE = "Link the action items of {file} to their issues"
+# The body of a links pull request the bot closed because nothing was left to add; the
+# marker tells it from one a person closed, which means "no".
+SETTLED_MARKER = "<!-- minutes-bot: links settled -->"
+SETTLED_BODY = (
+    "minutes-bot closed this pull request: `{path}` names every action item's issue already, "
+    "or has none left to link. Nothing else was proposed.\n\n" + SETTLED_MARKER
+)
 
 _PARSER = MarkdownIt("commonmark").enable("table").disable("inline")
 # A line break as Markdown counts them: one each, whichever way the file was saved.
@@ -207,6 +214,16 @@ def pull_body(path: str, links: Iterable[Link]) -> str:
 
 def commit_message(path: str) -> str:
     return COMMIT_MESSAGE.format(file=path)
+
+
+def settled_body(path: str) -> str:
+    """Say why the bot closed the links pull request of `path`."""
+    return SETTLED_BODY.format(path=path)
+
+
+def is_settled(body: str | None) -> bool:
+    """Tell whether a closed links pull request was closed by the bot, having nothing to add."""
+    return SETTLED_MARKER in (body or "")
 
 
 # ---------------------------------------------------------------------------

@@ -203,6 +203,25 @@ async def test_an_edit_that_adds_an_item_moves_the_same_pull_request_and_merging
     assert len(links_pull(github_sim)) == 1
 
 
+async def test_minutes_removed_have_their_links_pull_request_closed(
+    github_sim: GitHubSim, service: Service
+) -> None:
+    await merge_minutes(
+        github_sim, service, {MEETING: CRLF_MINUTES, ".github/minutes-bot.yml": WRITE_BACK}
+    )
+    [pull] = links_pull(github_sim)
+
+    await handled(
+        github_sim, service, await github_sim.push(REPO, {MEETING: None}, author="joergroedel")
+    )
+
+    assert (pull.state, pull.pull.merged) == ("closed", False)
+    assert f"`{MEETING}` names every action item's issue already, or has none left" in (
+        pull.body or ""
+    )
+    assert all(i.state == "closed" for i in item_issues(github_sim))  # their items too
+
+
 async def test_without_write_access_the_refusal_is_logged_once_and_the_issues_are_all_there(
     github_sim: GitHubSim, service: Service
 ) -> None:

@@ -50,7 +50,7 @@ def proposal_calls(sim: GitHubSim) -> list[str]:
     return [f"{c.method} {c.path}" for c in sim.writes()]
 
 
-async def test_minutes_that_name_every_issue_already_cost_one_read(
+async def test_minutes_that_name_every_issue_already_cost_two_reads(
     github_sim: GitHubSim, github_repo: str, port: GitHubPort
 ) -> None:
     sha = await pushed(github_sim, github_repo, MINUTES.replace("changes.", "changes. (#12)"))
@@ -60,8 +60,29 @@ async def test_minutes_that_name_every_issue_already_cost_one_read(
     await propose_links(port, github_repo, "main", sha, [LinkedFile(PATH, {})])  # no items
 
     assert [(c.method, c.path) for c in github_sim.calls] == [
-        ("GET", f"/repos/{github_repo}/contents/{PATH}")
+        ("GET", f"/repos/{github_repo}/contents/{PATH}"),
+        ("GET", f"/repos/{github_repo}/pulls"),  # is a pull request left to withdraw?
+        ("GET", f"/repos/{github_repo}/pulls"),
     ]
+
+
+async def test_a_pull_request_left_with_nothing_to_add_is_closed_and_a_later_one_opened(
+    github_sim: GitHubSim, github_repo: str, port: GitHubPort
+) -> None:
+    sha = await pushed(github_sim, github_repo)
+    await propose(port, github_repo, sha, peter=12)
+    [first] = github_sim.pulls(github_repo)
+    # A person links the item by hand on the default branch: the proposal is moot.
+    sha = await pushed(github_sim, github_repo, MINUTES.replace("changes.", "changes. (#12)"))
+
+    await propose(port, github_repo, sha, peter=12)
+
+    assert (first.state, first.pull.merged) == ("closed", False)
+    assert "names every action item's issue already" in (first.body or "")
+    # Not a "no": the next item to link gets a pull request again.
+    sha = await pushed(github_sim, github_repo, MINUTES.replace("changes.", "changes. (#12)"))
+    await propose(port, github_repo, sha, peter=12, jon=13)
+    assert [p.state for p in github_sim.pulls(github_repo)] == ["closed", "open"]
 
 
 async def test_a_run_cut_short_after_the_commit_opens_the_pull_request_without_a_second_commit(

@@ -134,6 +134,7 @@ async def reconcile_pushed_minutes(event: sansio.Event, context: Context) -> Non
     for path, removed in this_turn(changes, turn):
         if removed:
             await reconciler.remove(path)
+            linked.append(LinkedFile(path, {}))  # a links pull request for it is withdrawn
             continue
         minutes = await reconciler.update(path)
         if context.dry_run is None and minutes is not None:
@@ -143,7 +144,7 @@ async def reconcile_pushed_minutes(event: sansio.Event, context: Context) -> Non
     changed = reconciler.changed or turn.start > 0
     if changed and turn.resume_at is None and context.dry_run is None:
         await refresh_tracker(context.port, push.repo, config, context.clock())
-    if config.write_back == WRITE_BACK_PR:  # last: whatever GitHub refuses here loses nothing
+    if config.write_back == WRITE_BACK_PR and context.dry_run is None:  # last: a refusal loses nothing
         await propose_links(context.port, push.repo, push.default_branch, push.after, linked)
 
 

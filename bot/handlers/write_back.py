@@ -6,8 +6,9 @@ the end of each item's line (`bot.write_back`), is committed to the file's own b
 The default branch is never written to: people merge the links or not. The branch and
 its pull request are kept: a later push moves the branch to the new commit and the same
 pull request follows it; a push whose links the branch already holds writes nothing.
-A pull request closed without merging is the answer "no": nothing is proposed for that
-file again until it is reopened.
+A pull request a person closed without merging is the answer "no": nothing is proposed
+for that file again until it is reopened. One left with nothing to add (the minutes name
+every issue, lost their items, or are gone) is closed by the bot, saying so.
 
 Only this needs write access to contents and pull requests. Without it GitHub answers
 403; that is logged once for the push, in words saying what to grant, and nothing else
@@ -30,8 +31,10 @@ from bot.write_back import (
     Link,
     branch_for,
     commit_message,
+    is_settled,
     pull_body,
     pull_title,
+    settled_body,
     with_links,
 )
 
@@ -81,17 +84,16 @@ async def propose(
     port: GitHubPort, repo: str, default_branch: str, sha: str, minutes: LinkedFile
 ) -> None:
     """Bring the file's links pull request in line with the file at `sha`."""
-    if not minutes.numbers:
-        return
-    stored = await port.read_file(repo, minutes.path, sha)
-    text = _text(stored.content) if stored is not None else None
-    if stored is None or text is None:
-        return
-    linked = with_links(text, minutes.links).encode("utf-8")
-    if linked == stored.content:
-        return  # every item's line names its issue already: nothing to propose
     branch = branch_for(minutes.path)
     if branch == default_branch:  # never the minutes people read, whatever the name
+        return
+    stored = await port.read_file(repo, minutes.path, sha) if minutes.numbers else None
+    text = _text(stored.content) if stored is not None else None
+    linked = with_links(text, minutes.links).encode("utf-8") if text is not None else None
+    if stored is None or linked is None or linked == stored.content:
+        # Every item's line names its issue already, or no item is left (the file may
+        # be gone): a pull request still open would only conflict with the minutes.
+        await _withdraw(port, repo, branch, minutes.path)
         return
     pulls = await port.pulls_from(repo, branch)
     if _declined(pulls):
@@ -113,6 +115,19 @@ async def propose(
     await _open_or_update(port, repo, default_branch, branch, minutes, pulls)
 
 
+async def _withdraw(port: GitHubPort, repo: str, branch: str, path: str) -> None:
+    """Close the file's open links pull request, saying why; a settled one is no "no"."""
+    for pull in await port.pulls_from(repo, branch):
+        if pull.get("state") == "open":
+            await port.update_pull(
+                repo,
+                pull["number"],
+                title=pull_title(path),
+                body=settled_body(path),
+                state="closed",
+            )
+
+
 async def _open_or_update(
     port: GitHubPort,
     repo: str,
@@ -131,11 +146,11 @@ async def _open_or_update(
 
 
 def _declined(pulls: Sequence[Mapping[str, Any]]) -> bool:
-    """Tell whether the newest pull request of the branch was closed without merging."""
+    """Tell whether a person closed the newest pull request of the branch unmerged."""
     if not pulls or any(pull.get("state") == "open" for pull in pulls):
         return False
     newest = max(pulls, key=lambda pull: pull["number"])
-    return not newest.get("merged_at")
+    return not newest.get("merged_at") and not is_settled(newest.get("body"))
 
 
 def _text(content: bytes) -> str | None:
