@@ -4,7 +4,7 @@
 
 Prints one line per measure:
 
-- the processor time of `extract_minutes` over the 39 real minutes files divided by that of
+- the processor time of `extract_minutes` over the 57 real minutes files divided by that of
   a bare markdown-it parse of the same texts, file by file in turn; every cache the
   extractor keeps is emptied before each round, so each file is new to it;
 - the time for about 40,000 lines of minutes over the time for about 10,000 lines: four
