@@ -12,6 +12,10 @@ def comment(id: str, repo: str) -> Delivery:
     return Delivery(id, "issue_comment", {"repository": {"full_name": repo}})
 
 
+def preview(id: str, repo: str) -> Delivery:
+    return Delivery(id, "pull_request", {"action": "opened", "repository": {"full_name": repo}})
+
+
 class InTurns:
     """Process deliveries whose id starts with `long` in three turns, the rest in one;
     record (id, progress) of each turn, holding the turns named in `hold`."""

@@ -3,9 +3,9 @@
 `minutes-bot serve` runs as its own process against the simulated GitHub, with signed
 webhooks over HTTP. A push of 45 minutes files is reconciled in turns of 20 files; a
 `/done` commented right after it is answered between two turns, before the push's last
-file has its issue, with the embedded queue and with Redis. Killed between turns, the
-service resumes the push where it stopped: no file is lost, none is read again from the
-start, no issue is opened twice.
+file has its issue, with the embedded queue and with Redis; so is the preview of a pull
+request opened meanwhile. Killed between turns, the service resumes the push where it
+stopped: no file is lost, none is read again from the start, no issue is opened twice.
 """
 
 from __future__ import annotations
@@ -168,3 +168,31 @@ async def test_a_service_killed_between_turns_resumes_the_push_where_it_stopped(
     read_again = {call.path for call in team.calls if "/contents/meetings/2025/" in call.path}
     assert any(path.endswith(f"day-{FILES}.md") for path in read_again)
     assert not any(path.endswith("day-01.md") for path in read_again)  # the first turn's
+
+
+async def test_a_pull_request_gets_its_preview_between_the_turns_of_a_big_push(
+    team: GitHubSim, github_app_key: tuple[int, str], tmp_path: Path
+) -> None:
+    service = Service(service_env(team, github_app_key, tmp_path), tmp_path / "service.log")
+    await service.start()
+    try:
+        team.set_webhook(service.url, SECRET)
+        push = await team.push(REPO, big_push(), author="joergroedel")
+        path, text = team_call(99)
+        opened = await team.open_pull(REPO, title="Day 99", author="dev0", files={path: text})
+        assert (push.status, opened.status) == (202, 202)
+        number = opened.payload["pull_request"]["number"]
+        await team.wait_until(lambda: len(files_with_items(team)) == FILES, within=240)
+        await quiet(team)
+    finally:
+        await service.kill()
+
+    order = team.calls
+    previewed = next(
+        n for n, call in enumerate(order)
+        if call.method == "POST" and call.path.endswith(f"/issues/{number}/comments")
+    )  # fmt: skip
+    last_file = next(n for n, call in enumerate(order) if created(call, FILES))
+    assert previewed < last_file
+    (comment,) = team.comments(REPO, number)
+    assert "check the build of day 99" in comment.body.lower()

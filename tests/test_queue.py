@@ -12,7 +12,7 @@ import pytest
 from bot import queue as queue_module
 from bot.intake import Intake
 from bot.queue import Delivery, EmbeddedQueue, Journal
-from tests.queue_support import InTurns, comment
+from tests.queue_support import InTurns, comment, preview
 
 
 def delivery(id: str, repo: str = "octo/minutes") -> Delivery:
@@ -261,7 +261,7 @@ async def until_gone(journal: Journal, delivery_id: str) -> None:
 # -- commands ahead of pushes, long pushes in turns ------------------------------------
 
 
-async def test_commands_go_between_the_turns_of_a_push_and_later_pushes_wait(
+async def test_commands_and_previews_go_between_the_turns_of_a_push_and_later_pushes_wait(
     journal: Journal,
 ) -> None:
     process = InTurns(hold=frozenset({("long", 0)}))
@@ -269,7 +269,7 @@ async def test_commands_go_between_the_turns_of_a_push_and_later_pushes_wait(
     await queue.start()
     await queue.submit(delivery("long"))
     await process.started.wait()
-    for job in (delivery("later-push"), comment("c1", "octo/minutes"), comment("c2", "octo/minutes")):
+    for job in (delivery("later-push"), comment("c1", "octo/minutes"), preview("c2", "octo/minutes")):
         await queue.submit(job)
     # Journaled deliveries are queued in the order of their commits: once a later one of
     # another repository has run, these three wait in line.

@@ -15,10 +15,10 @@ from bot.queue import Delivery
 from bot.redis_queue import LOST_DATA, RedisQueue
 
 try:
-    from tests.queue_support import InTurns, comment
+    from tests.queue_support import InTurns, comment, preview
     from tests.redis_server import redis_server, redis_url
 except ModuleNotFoundError:  # run as `pytest` without the repository root on sys.path
-    from queue_support import InTurns, comment  # type: ignore[no-redef,import-not-found]
+    from queue_support import InTurns, comment, preview  # type: ignore[no-redef,import-not-found]
     from redis_server import redis_server, redis_url  # type: ignore[no-redef,import-not-found]  # noqa: F401
 
 # Short enough for a quick takeover, long enough to stay clear of scheduling hiccups.
@@ -370,7 +370,7 @@ async def test_a_redis_that_lost_its_data_gets_its_group_again_and_the_next_deli
 # -- commands ahead of pushes, long pushes in turns ------------------------------------
 
 
-async def test_commands_go_between_the_turns_of_a_push_and_later_pushes_wait(
+async def test_commands_and_previews_go_between_the_turns_of_a_push_and_later_pushes_wait(
     make_queue: MakeQueue,
 ) -> None:
     process = InTurns(hold=frozenset({("long", 0)}))
@@ -378,7 +378,7 @@ async def test_commands_go_between_the_turns_of_a_push_and_later_pushes_wait(
     await queue.start()
     await queue.submit(delivery("long"))
     await asyncio.wait_for(process.started.wait(), PATIENCE_SECONDS)
-    for job in (delivery("later-push"), comment("c1", "acme/minutes"), comment("c2", "acme/minutes")):
+    for job in (delivery("later-push"), comment("c1", "acme/minutes"), preview("c2", "acme/minutes")):
         await queue.submit(job)
     process.release.set()
     await drained(queue)
