@@ -26,7 +26,15 @@ from bot.action import (
 )
 from bot.config import ConfigError, Problem, settings_from_env
 from bot.handlers.repo_config import DEFAULTS_NOT_READ, defaults_source
-from tests.e2e_support import MEETING, REPO, SVSM, create_svsm_repo, expected_items, item_issues
+from tests.e2e_support import (
+    CONFIG,
+    MEETING,
+    REPO,
+    SVSM,
+    create_svsm_repo,
+    expected_items,
+    item_issues,
+)
 from tests.github_sim import GitHubSim
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -334,3 +342,27 @@ def test_reading_alone_keeps_the_budget(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.undo()
     minutes = asyncio.run(extraction.extract_alone(extraction.Job(SVSM, MEETING), seconds=5))
     assert len(minutes.items) == len(expected_items(SVSM))
+
+
+async def test_a_push_run_with_write_back_proposes_the_links_and_a_refusal_is_one_warning(
+    github_sim: GitHubSim, workspace: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    config = CONFIG + "write_back: pr\n"
+    refusal = {"message": "GitHub Actions is not permitted to create or approve pull requests."}
+    github_sim.faults.add("POST", "/repos/{o}/{r}/pulls", 403, times=1, body=refusal)
+
+    env = await pushed(github_sim, workspace, {MEETING: SVSM, ".github/minutes-bot.yml": config})
+    assert await run(env) == 0
+
+    assert len(item_issues(github_sim)) == len(expected_items(SVSM))
+    assert [p for p in github_sim.pulls(REPO) if p.pull.head.startswith("minutes-bot/links/")] == []
+    [warned] = [r.getMessage() for r in caplog.records if "contents: write" in r.getMessage()]
+    assert "Allow GitHub Actions to create and approve pull requests" in warned
+    assert refusal["message"] in warned
+
+    # The setting ticked, the next run opens the pull request on the branch already pushed.
+    env = await pushed(github_sim, workspace, {".github/minutes-bot.yml": config + "# again\n"})
+    assert await run(env) == 0
+    [pull] = [p for p in github_sim.pulls(REPO) if p.pull.head.startswith("minutes-bot/links/")]
+    assert pull.state == "open"
+    assert github_sim.commit(REPO).tree[MEETING] == SVSM
