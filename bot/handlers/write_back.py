@@ -1,7 +1,7 @@
 """Propose each item's issue link in the minutes: one pull request per file (`write_back: pr`).
 
-Once pushed minutes have their issues, the file as it is at that commit, with ` (#N)` at
-the end of each item's line (`bot.write_back`), is committed to the file's own branch,
+Once pushed minutes have their issues, the file as it is at that commit, with ` (#N)`
+where each item ends (`bot.write_back`), is committed to the file's own branch,
 `minutes-bot/links/<file>`, started from that commit, and proposed in one pull request.
 The default branch is never written to: people merge the links or not. The branch and
 its pull request are kept: a later push moves the branch to the new commit and the same
@@ -44,7 +44,8 @@ NO_PERMISSION = (
     "write_back: pr cannot propose the issue links of %s: GitHub refused (%s). The App (or "
     "the workflow's token) needs contents: write and pull_requests: write for it, and a "
     "workflow also the repository setting 'Allow GitHub Actions to create and approve pull "
-    "requests'. The issues themselves are up to date; the links are proposed at the next push."
+    "requests'. The issues themselves are up to date; the links are proposed at the next push "
+    "that changes these minutes or .github/minutes-bot.yml."
 )
 
 
