@@ -281,6 +281,8 @@ WEDNESDAY = date(2024, 12, 18)
         ("by the 15th", date(2025, 1, 15)),
         ("by the 18th", date(2024, 12, 18)),
         ("within a week", date(2024, 12, 25)),
+        ("comment within the one-week deadline", date(2024, 12, 25)),
+        ("within a two-week window", date(2025, 1, 1)),
         ("in 3 days", date(2024, 12, 21)),
         ("within two working days", date(2024, 12, 20)),
         ("in a month", date(2025, 1, 18)),

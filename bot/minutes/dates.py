@@ -7,7 +7,7 @@ The rules, for an action item's sentence and a meeting date M:
 - `today`, `EOD` is M; `tomorrow` is M + 1;
 - a weekday (`by Friday`, `next Wednesday`) is the first such weekday after M;
 - `this week`, `end of week`, `EOW` is the Friday of M's week; `next week` the Friday after;
-- `in two weeks`, `within a week`, `in 3 days` count from M;
+- `in two weeks`, `within a week`, `in 3 days`, `within the one-week deadline` count from M;
 - `in January`, `by January`, `end of January`, `before the end of January` is the last day of
   the next January (M's month counts); `early`/`mid`/`late January` is the 10th/15th/last day,
   `start of January` the 1st and `before January` the day before it;
@@ -416,6 +416,13 @@ RULES: tuple[tuple[re.Pattern[str], Resolver], ...] = tuple(
             + _NUMBER
             + r"\s+(?P<working>working\s+|business\s+)?"
             r"(?P<unit>hour|day|week|month)s?\b",
+            re.IGNORECASE,
+            _in_span,
+        ),
+        (
+            # "within the one-week deadline", "within a two-week window"
+            r"\bwithin\s+(?:the|a)\s+" + _NUMBER + r"[\s-]+(?P<working>working\s+|business\s+)?"
+            r"(?P<unit>day|week|month)\s+(?:deadline|period|window|time\s*frame)\b",
             re.IGNORECASE,
             _in_span,
         ),
