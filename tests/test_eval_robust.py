@@ -1,7 +1,9 @@
 """The labelled minutes rewritten in ways that change nothing a careful reader would take
 from them: other names, bold lines for headings, lines wrapped at 60 columns, another form
-of the same commitment. The extractor's score must not move, or it has learnt the files'
-surface instead of how minutes are written.
+of the same commitment, action entries as numbers, checkboxes, plain lines or table rows,
+nested one level deeper under an action label, topic labels before narrative bullets. The
+extractor's score must not move, or it has learnt the files' surface instead of how minutes
+are written.
 """
 
 from __future__ import annotations
@@ -88,13 +90,18 @@ def wrapped(name: str, text: str, gold: dict[str, Any]) -> Labelled:
         lead, rest = parts.groups()
         pieces = textwrap.wrap(rest, 60 - len(lead), break_long_words=False, break_on_hyphens=False)
         out += [lead + pieces[0], *(" " * len(lead) + p for p in pieces[1:])]
+    return name, "\n".join(out), _moved(gold, moved)
+
+
+def _moved(gold: dict[str, Any], moved: dict[int, int]) -> dict[str, Any]:
+    """The labels of a rewritten file, their lines where the rewrite moved them."""
     moved_gold = copy.deepcopy(gold)
     for item in moved_gold["items"]:
         item["line"] = moved[item["line"]]
         item["alt_lines"] = [moved[n] for n in item.get("alt_lines", [])]
     for line in moved_gold.get("borderline", []):
         line["line"] = moved[line["line"]]
-    return name, "\n".join(out), moved_gold
+    return moved_gold
 
 
 def said_form(form: str) -> Callable[[str, str, dict[str, Any]], Labelled]:
@@ -167,6 +174,70 @@ def action_heading(title: str) -> Callable[[str, str, dict[str, Any]], Labelled]
     return rewrite
 
 
+def heading_as_parent_bullet(name: str, text: str, gold: dict[str, Any]) -> Labelled:
+    """The action heading written as a bullet ("- Action items:") with its entries nested
+    one level deeper under it."""
+    lines = text.split("\n")
+    runs = set(_entry_runs(lines, gold))
+    for number, line in enumerate(lines):
+        match = re.match(r"^#{1,6}\s+(.*?)\s*#*$", line)
+        if not match or not _ACTION_HEADING.match(line.strip()) or _looks_back(line):
+            continue
+        following = range(number + 1, _section_end(lines, number))
+        if not any(n in runs for n in following):
+            continue
+        lines[number] = f"- {match.group(1).rstrip(':')}:"
+        for n in following:
+            if lines[n].strip():
+                lines[n] = "  " + lines[n]
+    return name, "\n".join(lines), gold
+
+
+def _looks_back(line: str) -> bool:
+    return bool(re.search(r"\b(?:last|previous|prior|from|review|done)\b", line, re.I))
+
+
+def _section_end(lines: list[str], heading: int) -> int:
+    return next((n for n in range(heading + 1, len(lines)) if _HEADING.match(lines[n])), len(lines))
+
+
+def topic_labels(name: str, text: str, gold: dict[str, Any]) -> Labelled:
+    """A topic label in front of each narrative bullet that opens with its owner's name:
+    "- **Update:** Alice will …"."""
+    lines = text.split("\n")
+    for item in gold["items"]:
+        line = lines[item["line"] - 1]
+        bullet = re.match(r"^(\s*[-*+]\s+)(?!\[)", line)
+        owners = [o.split("|")[0] for o in item["owners"]]
+        if bullet and owners and line[bullet.end() :].startswith(owners[0] + " "):
+            lines[item["line"] - 1] = f"{bullet.group(1)}**Update:** {line[bullet.end() :]}"
+    return name, "\n".join(lines), gold
+
+
+def entries_as_table_rows(name: str, text: str, gold: dict[str, Any]) -> Labelled:
+    """A run of one-line entries of an action list written as the rows of a one-column
+    table, its header and rule inserted above the run."""
+    lines = text.split("\n")
+    runs = sorted(_entry_runs(lines, gold))
+    starts = {n for n in runs if n - 1 not in runs}
+    out: list[str] = []
+    moved: dict[int, int] = {}
+    for number, line in enumerate(lines):
+        if number in starts:
+            if out and out[-1].strip():
+                out.append("")
+            out += ["| Action |", "|---|"]
+        moved[number + 1] = len(out) + 1
+        if number in runs:
+            entry = _TOP_BULLET.sub("", line, count=1).replace("|", "\\|")
+            out.append(f"| {entry} |")
+            if number + 1 not in runs:
+                out.append("")
+        else:
+            out.append(line)
+    return name, "\n".join(out), _moved(gold, moved)
+
+
 REWRITES = {
     "other names": other_names,
     "bold lines for headings": bold_headings,
@@ -182,6 +253,9 @@ REWRITES = {
     "action heading 'Next steps'": action_heading("Next steps"),
     "action heading 'TODO'": action_heading("TODO"),
     "action heading 'Follow-ups'": action_heading("Follow-ups"),
+    "action heading as a parent bullet": heading_as_parent_bullet,
+    "topic labels before narrative bullets": topic_labels,
+    "entries as table rows": entries_as_table_rows,
 }
 
 
