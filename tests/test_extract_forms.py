@@ -787,3 +787,38 @@ def test_plain_lines_under_an_action_heading_are_entries_when_most_name_their_ow
         (("Stuart",), "Move the build scripts to cmake"),
         (("Owen",), "Talk to the vendor about branded apps"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("markdown", "expected"),
+    [
+        (
+            "- Lena signalled that she means to pick up the review.\n",
+            [(("Lena",), "Pick up the review")],
+        ),
+        (
+            "- Kai said he should be able to bump the toolchain.\n",
+            [(("Kai",), "Bump the toolchain")],
+        ),
+        ("- Maintainers were urged to try the beta.\n", [(("Maintainers",), "Try the beta")]),
+        ("- Please everyone read the draft.\n", [((), "Read the draft")]),
+        ("- Ana, attending the workshop, will report back.\n", [(("Ana",), "Report back")]),
+        (
+            "- Who can draft the policy? Tom and Priya volunteered.\n",
+            [(("Tom", "Priya"), "Draft the policy")],
+        ),
+        ("- Who can draft the policy?\n- Ravi volunteering.\n", [(("Ravi",), "Draft the policy")]),
+        (
+            "- Jo volunteered to update the docs and to file the issue.\n",
+            [(("Jo",), "Update the docs"), (("Jo",), "File the issue")],
+        ),
+        (
+            "- David will prepare notes to share with the maintainers and to publish them.\n",
+            [(("David",), "Prepare notes to share with the maintainers and to publish them")],
+        ),
+    ],
+)
+def test_commitments_in_other_words(
+    markdown: str, expected: list[tuple[tuple[str, ...], str]]
+) -> None:
+    assert found(markdown) == expected

@@ -28,13 +28,13 @@ _TRIGGER = re.compile(
     r"|(?P<would>\bwould\b|(?<=\w)['’]d\b)"
     r"|(?P<going>(?:\b(?:is|are|am|was|were)\s+|(?<=\w)['’](?:s|re|m)\s+|\b)(?i:going)\s+to)\b"
     r"|(?P<plan>(?:\b(?:is|are|am)\s+|(?<=\w)['’](?:s|re|m)\s+|\b)(?i:plans|plan|planning|"
-    r"intends|intend|intending|(?:still\s+)?needs|need)\s+to)\b"
+    r"intends|intend|intending|means|mean|(?:still\s+)?needs|need)\s+to)\b"
     r"|\b(?P<must>has\s+to|have\s+to|should|must)\b"
     r"|\b(?P<commit>(?i:agreed|agrees|offered|offers|volunteered|volunteers|promised|promises|"
     r"committed|commits|undertook|undertakes|signed\s+up|took\s+(?:an|the)\s+action(?:\s+item)?|"
     r"takes\s+(?:an|the)\s+action|ha(?:s|ve)\s+(?:an|the)\s+action(?:\s+item)?|"
     r"(?:was|were|is|are|has\s+been|have\s+been)\s+"
-    r"(?:asked|requested|tasked|assigned|expected))\s+(?:with|to))\b"
+    r"(?:asked|requested|tasked|assigned|expected|urged|encouraged))\s+(?:with|to))\b"
     r"|\b(?P<plans>(?:explained|announced|mentioned|shared|outlined|described|presented|noted)"
     r"\s+(?:his|her|their|the)?\s*plans?\s+to)\b"
     r"|\b(?P<offer>(?:offered|offers|volunteered)\s+(?:his|her|their)?\s*(?:assistance|help|support))"
@@ -46,6 +46,7 @@ _TRIGGER = re.compile(
     r"|\b(?P<please>(?i:please))\b"
     r"|\b(?P<to>to)\b"
 )
+_PLEASE_ALL = re.compile(r"(?i:please),?\s+(?:everyone|everybody|all)\b")
 _NEGATION = re.compile(r"^\s*(?:not|never|no\s+longer|n['’]t)\b|^n?['’]t\b", re.I)
 _AND_BEFORE = re.compile(r"\band(?:\s+then)?\s*$")
 # The first words of every form of _TRIGGER.
@@ -54,7 +55,7 @@ _WORD = re.compile(r"\w+(?:['’]\w+)?")
 _FIRST_WORDS = wordset(
     """
     will shall would should must need needs still going plan plans planning intend intends
-    intending is are am was were has have agree agreed agrees offer offered offers volunteer
+    intending means mean is are am was were has have agree agreed agrees offer offered offers volunteer
     volunteered volunteers promise promised promises commit committed commits undertook
     undertakes signed took takes explained announced mentioned shared outlined described
     presented noted ask asks asked request requests requested remind reminded reminds
@@ -265,6 +266,8 @@ def _consider(match: re.Match[str], reading: _Reading) -> None:
         verb_at: int | None = (
             match.start("offer_with") if match.group("offer_with") else match.end()
         )
+    elif kind == "please" and (everyone := _PLEASE_ALL.match(reading.text, match.start())):
+        verb_at = _verb_after(reading.text, everyone.end())  # "please everyone read it"
     else:
         verb_at = _verb_after(reading.text, match.end())
     if verb_at is None or _NEGATED_BEFORE.search(_window(reading.text, match.start(), 12)):
@@ -429,6 +432,8 @@ def _implicit_owner(kind: str, position: int, reading: _Reading) -> tuple[str, .
     if kind in ("to", "can", "would", "must"):
         return None
     if kind == "please":  # only a group label asks everybody; "Alice: please …" asks others
+        if _PLEASE_ALL.match(reading.text, position):
+            return ()  # "Please everyone read the draft"
         return () if position <= reading.first and reading.voice.speaker == () else None
     if position <= reading.first:
         voice = reading.voice
@@ -544,7 +549,8 @@ def _verb_after(text: str, position: int) -> int | None:
         filler = word in ("try", "able", "have", "need") and text.startswith(" to ", match.end())
         if word in ADVERBS or word in ("to", "be") or filler:
             cursor = match.end()
-            if word == "be" and not _GERUND.match(text, cursor):
+            able = text.startswith(" able to ", cursor)  # "should be able to bump it"
+            if word == "be" and not (_GERUND.match(text, cursor) or able):
                 return None
             continue
         if _is_verb(word, match.group(0)):
@@ -601,8 +607,26 @@ def _commitments(reading: _Reading) -> list[Commitment]:
         task = _clean_task(_bounded(reading.text, verb_at, ends[position]), kind)
         if not task or _HEDGES.search(task) or _is_meeting_role(task):
             continue
-        result.append(Commitment(owners, task, start + reading.offset, kind))
+        for part in _several_tasks(task):
+            result.append(Commitment(owners, part, start + reading.offset, kind))
     return result
+
+
+_AND_TO = re.compile(r",?\s+and\s+(?:also\s+)?to\s+(?=([a-z]+)\b)")
+
+
+def _several_tasks(task: str) -> list[str]:
+    """ "update the docs and to file the issue": one volunteer, two tasks."""
+    parts, start = [], 0
+    for match in _AND_TO.finditer(task):
+        # "prepare notes to share … and to publish": the second "to" goes on with a purpose
+        if " to " in f" {task[start : match.start()]} ":
+            break
+        # "help and to coordinate by …" is one task: the first needs words of its own
+        if _is_task_verb(match.group(1)) and len(task[start : match.start()].split()) >= 2:
+            parts.append(task[start : match.start()])
+            start = match.end()
+    return [*parts, task[start:]] if parts else [task]
 
 
 # A task runs to where the next clause starts; in minutes that never stop a sentence, that

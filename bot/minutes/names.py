@@ -47,7 +47,8 @@ _ACTS = re.compile(
     r"summari[sz]ed|discussed|decided|voted|reviewed|approved|accepted|recommended|"
     r"confirmed|announced|welcomed|acknowledged|emphasi[sz]ed|inquired|requested|offered|"
     r"volunteered|promised|stated|believes|believed|observed|warned|recalled|outlined|"
-    r"highlighted|led|joined|attended|opened|merged|submitted|sent|wrote|drafted)\b",
+    r"highlighted|led|joined|attended|opened|merged|submitted|sent|wrote|drafted|"
+    r"signall?ed|indicated|signall?ing|indicating|means|intends|plans|hopes)\b",
     re.M,
 )
 # "Alice:", "**Alice:**", "- alice:" at the start of a line labels who is speaking.
@@ -342,7 +343,16 @@ def _nick(word: str, people: People) -> bool:
 
 
 def _skip_parenthesis(tokens: list[tuple[str, int]], i: int) -> int:
-    """Step over "(Red Hat)" or "(via Oscar)" between a name and its verb."""
+    """Step over "(Red Hat)" or "(via Oscar)" between a name and its verb, and a participle
+    phrase between commas: "Ana, attending the workshop, will report back"."""
+    if i and tokens[i - 1][0] == ",":
+        j = i - 2
+        while j > 0 and tokens[j][0] not in _BOUNDARY and i - j < 10:
+            j -= 1
+        participle = tokens[j + 1][0] if j + 1 < i else ""
+        if j > 0 and tokens[j][0] == "," and participle.endswith("ing") and participle.islower():
+            return j
+        return i
     if not i or tokens[i - 1][0] != ")":
         return i
     j = i - 1

@@ -46,12 +46,14 @@ _POSSESSIVE_LIST = re.compile(
     re.I,
 )
 _MAY_NEED = re.compile(
-    r"some(?:one|body)|anyone|volunteer|needs? to be|\bwe need|looking for|wanted", re.I
+    r"some(?:one|body)|anyone|volunteer|needs? to be|\bwe need|looking for|wanted|\bwho\b", re.I
 )
 _NEED_SOMEONE = re.compile(
     r"\b(?:someone|somebody|anyone|a volunteer|volunteers?|we)\s+(?:still\s+)?(?:needs?\s+to|"
     r"should|must|has\s+to|to)\s+(?P<task>[a-z][^.;?!]{3,150})|\b(?:needs?|looking\s+for|wanted:?)\s+"
-    r"(?:a\s+)?(?:volunteers?|someone|an?\s+owner)\s+(?:to|for)\s+(?P<task2>[a-z][^.;?!]{3,150})",
+    r"(?:a\s+)?(?:volunteers?|someone|an?\s+owner)\s+(?:to|for)\s+(?P<task2>[a-z][^.;?!]{3,150})"
+    # "Who can draft the policy?": a question that asks for a volunteer
+    r"|^\W*who\s+(?:can|could|will|would|wants\s+to)\s+(?P<task3>[a-z][^.;?!]{3,150})\?",
     re.I,
 )
 _NEEDS_DOING = re.compile(
@@ -60,7 +62,7 @@ _NEEDS_DOING = re.compile(
     re.I,
 )
 _VOLUNTEERED = re.compile(
-    r"^\W*(?P<who>[^,;.]{1,40}?)\s+(?:volunteered|(?:will|can|'ll)\s+(?:take|do|handle|own)\s+"
+    r"^\W*(?P<who>[^,;.]{1,40}?)\s+(?:volunteered|volunteering|volunteers|(?:will|can|'ll)\s+(?:take|do|handle|own)\s+"
     r"(?:it|that|this)(?:\s+on)?|took\s+(?:it|that|this)\s+on)\s*[.!]?\s*$",
     re.I,
 )
@@ -429,7 +431,8 @@ def _need(sentence: str) -> str:
     """The task of "someone needs to …", "we need a volunteer to …", "X needs to be done"."""
     match = _NEED_SOMEONE.search(sentence)
     if match:
-        return (match.group("task") or match.group("task2")).rstrip(" .?!")
+        task = match.group("task") or match.group("task2") or match.group("task3")
+        return task.rstrip(" .?!")
     passive = _NEEDS_DOING.search(sentence)
     if passive:
         verb = base_form(passive.group("participle"))
