@@ -822,3 +822,39 @@ def test_commitments_in_other_words(
     markdown: str, expected: list[tuple[tuple[str, ...], str]]
 ) -> None:
     assert found(markdown) == expected
+
+
+@pytest.mark.parametrize(
+    ("markdown", "expected"),
+    [
+        ("kt: after the call I'll share the recording\n", [(("kt",), "Share the recording")]),
+        (
+            "<marta> I will add my notes to the issue\n<kt> I can merge it after that\n",
+            [(("marta",), "Add my notes to the issue"), (("kt",), "Merge it after that")],
+        ),
+    ],
+)
+def test_a_scribe_logs_speakers_speak_in_the_first_person(
+    markdown: str, expected: list[tuple[tuple[str, ...], str]]
+) -> None:
+    assert found(markdown) == expected
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "## Roles\n\n- Sam will take notes\n- Ira will chair\n",
+        "- Kim will drop in later.\n",
+        "- Ravi will join the call late.\n",
+        "- We will keep using the mailing list.\n",
+        "- Dana: I'll go one step further and say it's great.\n",
+    ],
+)
+def test_the_meeting_itself_and_how_a_group_goes_on_are_no_work(markdown: str) -> None:
+    assert found(markdown) == []
+
+
+def test_what_follows_after_is_when_a_task_may_start_not_its_deadline() -> None:
+    minutes = extract_minutes("- Lee will follow up after the chat today.\n", meeting_date=MEETING)
+
+    assert [(i.owners, i.due) for i in minutes.items] == [(("Lee",), None)]

@@ -91,7 +91,19 @@ _LEADING_LABEL = re.compile(r"^\s*(?P<label>[^:;,.]{1,40}?)\s*:\s+(?=\S)")
 # "Kevin, Maria: write the post": several names label the line only when all are names.
 _NAMES_LABEL = re.compile(r"^\s*(?P<label>[^:;.]{1,60}?,[^:;.]{1,60}?)\s*:\s+(?=\S)")
 # A speaker written as a tag, as HackMD signs a line: "[name=Olivier] I will review it".
-SPEAKER_TAG = re.compile(r"^\s*\[name=(?P<name>[^\]\n]{1,40})\]\s*")
+# HackMD's "[name=Ana]" and an IRC log's "<ana>" before what the person said.
+SPEAKER_TAG = re.compile(r"^\s*(?:\[name=(?P<name>[^\]\n]{1,40})\]|<(?P<nick>[\w.|-]{1,30})>)\s*")
+# "kt: after the call I'll share it": a label followed by first-person speech is a speaker,
+# known or not; the words labels are usually written with are not.
+_FIRST_PERSON = re.compile(r"(?:[\w ,]{0,30}?\s)?I(?:['’](?:ll|m|d|ve))?\s")
+_NICK = re.compile(r"^[^\W\d_][\w.|-]{0,19}$")
+_LABEL_WORDS = wordset(
+    """
+    note notes decision decisions status update updates action actions todo question answer
+    agenda summary topic re fyi edit context proposal outcome result results next idea comment
+    aside reminder background issue problem goal plan request response reply
+    """
+)
 _DASH_LABEL = re.compile(r"^\s*(?P<label>[^\W\d_][\w'’ .-]{0,30}?)\s+[-–—]\s+(?=\S)")
 _COORDINATED = re.compile(r"(?:\band(?:\s+then)?|\bbut|\bthen|,)\s*$", re.I)
 # After a subordinate clause, a comma does not join two things one person does.
@@ -106,6 +118,20 @@ _DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|each|every|any|this|that)\s+$", 
 _INTRODUCTION = re.compile(r"^(?:[A-Za-z]+\s+){0,3}[A-Za-z]+,\s*$")
 _JOINED = re.compile(r"(?:,|\band)$")
 _CONTRAST = re.compile(r",\s*but$")
+# What someone does in or around the meeting itself, and figures of speech: no work after it.
+_IN_THE_MEETING = re.compile(
+    r"^(?:chair|moderate|facilitate|scribe|take\s+minutes)"
+    r"(?:\s+(?:the|this|today's|next)\s+(?:meeting|call|session))?\s*$"
+    r"|^drop\s+(?:in|by|off)\b|^step\s+out\b"
+    r"|^(?:join|leave|arrive)\s+(?:(?:the\s+)?(?:call|meeting)\s+)?(?:late|later|early)\b"
+    r"|^be\s+(?:late|away|absent|out\s+of\s+(?:the\s+)?office|on\s+(?:leave|vacation|holiday))\b"
+    r"|^go\s+(?:one\s+step\s+)?further\b",
+    re.I,
+)
+# A group going on with how it works: "we will keep using the mailing list".
+_PRACTICE = re.compile(
+    r"^(?:keep|continue)\s+(?:to\s+)?(?:using|use|holding|hold|meeting|meet|having|have)\b", re.I
+)
 _ROLE_TASK = re.compile(
     r"^(?:serve|act|be|remain|stay)\s+as\s+(?:the\s+)?(?P<role>[\w-]+)|^take\s+(?:the\s+)?notes\b",
     re.I,
@@ -211,7 +237,7 @@ def strip_labels(sentence: str, people: People) -> tuple[str, int, tuple[str, ..
     text, offset, speaker = sentence, 0, None
     tag = SPEAKER_TAG.match(sentence)
     if tag is not None:
-        speaker = (tag.group("name").strip(),)
+        speaker = ((tag.group("name") or tag.group("nick")).strip(),)
         text, offset = sentence[tag.end() :], tag.end()
     if (
         ":" not in text[:48]
@@ -228,10 +254,20 @@ def strip_labels(sentence: str, people: People) -> tuple[str, int, tuple[str, ..
         who = subject_before(label, len(label), people.in_label_slot)
         if who is not None and who.start == 0 and who.pronoun is None:
             speaker = tuple(u.text for u in who.units if u.kind != "group")
+        elif _speaks_in_first_person(label, text[match.end() :]):
+            speaker = (label,)
         elif match.re is not _LEADING_LABEL or not _is_label(label):
             break
         text, offset = text[match.end() :], offset + match.end()
     return text, offset, speaker
+
+
+def _speaks_in_first_person(label: str, rest: str) -> bool:
+    return (
+        bool(_NICK.match(label))
+        and label.lower() not in _LABEL_WORDS
+        and bool(_FIRST_PERSON.match(rest))
+    )
 
 
 def _is_label(words: str) -> bool:
@@ -605,8 +641,15 @@ def _commitments(reading: _Reading) -> list[Commitment]:
         if kind == "continued" and result:
             continue
         task = _clean_task(_bounded(reading.text, verb_at, ends[position]), kind)
-        if not task or _HEDGES.search(task) or _is_meeting_role(task):
+        if (
+            not task
+            or _HEDGES.search(task)
+            or _is_meeting_role(task)
+            or _IN_THE_MEETING.match(task)
+        ):
             continue
+        if not owners and _PRACTICE.match(task):
+            continue  # "we will keep using the mailing list" goes on as before
         for part in _several_tasks(task):
             result.append(Commitment(owners, part, start + reading.offset, kind))
     return result

@@ -111,6 +111,12 @@ class Candidate:
 Resolver = Callable[[re.Match[str], Context], date | None]
 
 
+_AFTER_CLAUSE = re.compile(
+    r"(?<!day )\b(?:after|once)\b[^,;.]{0,80}?(?=\s+(?:by|before|until|no\s+later\s+than)\b|[,;.]|$)",
+    re.I,
+)
+
+
 def find_due(
     text: str,
     meeting: date | None,
@@ -123,6 +129,9 @@ def find_due(
 
     `holidays` is the (month, day) that "before the holidays" means.
     """
+    # "follow up after the chat today": what comes after "after" or "once" is when the task
+    # may start, not its deadline.
+    text = _AFTER_CLAUSE.sub(" ", text)
     context = Context(meeting, next_meeting, events, text, holidays)
     candidates = list(_candidates(text, context))
     if not candidates:

@@ -268,7 +268,9 @@ def subject_before(text: str, end: int, people: People, *, opens: bool = True) -
             break
         unit, i = found
         units.insert(0, unit)
-        if not opens or not i or _opens_clause(tokens[i - 1][0].lower()):
+        # "after the call I'll share it": "I" opens its clause wherever it stands
+        first_person = unit.kind == "pronoun" and unit.text == "i" and len(units) == 1
+        if not opens or not i or first_person or _opens_clause(tokens[i - 1][0].lower()):
             best = Subject(tuple(units), tokens[i][1])  # the longest list that opens a clause
         j = i
         separator = tokens[j - 1][0].lower() if j else ""
@@ -369,7 +371,10 @@ def _unit_before(tokens: list[tuple[str, int]], i: int, people: People) -> tuple
     lowered = word.lower()
     if word.startswith("@"):
         return Unit("person", word.lstrip("@")), i - 1
-    if lowered in PRONOUNS and (word.islower() or i == 1 or tokens[i - 2][0] in _BOUNDARY):
+    # A capitalised pronoun mid-clause is a name ("Will Wang"), but "I" is always "I".
+    if lowered in PRONOUNS and (
+        word.islower() or word == "I" or i == 1 or tokens[i - 2][0] in _BOUNDARY
+    ):
         return Unit("group" if lowered == "we" else "pronoun", lowered), i - 1
     if lowered in ("team", "teams", "group", "groups") or lowered in ROLE_WORDS:
         return _group_or_role(tokens, i, people)

@@ -30,10 +30,12 @@ _ABBREVIATIONS = frozenset(
     }
 )
 # A sentence ends at its stop, or where the next line opens with a speaker's label
-# ("kevin: I can write the tests" under "ana: I'll draft it" in one paragraph).
+# ("kevin: I can write the tests" under "ana: I'll draft it" in one paragraph, or an IRC
+# log's "<kevin> I can write the tests").
 _SENTENCE_END = re.compile(
     r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[`@*_]*[A-Z0-9À-ÞĀ-ſ@])"
     r"|[ \t]*\n(?=[ \t]*\**@?[^\W\d_][\w.-]*(?:[ \t][^\W\d_][\w-]*){0,2}\**:[ \t])"
+    r"|[ \t]*\n(?=[ \t]*<[\w.|-]{1,30}>[ \t])"
 )
 
 
