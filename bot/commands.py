@@ -21,7 +21,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline.backticks import backtick
 from markdown_it.token import Token
 
-from bot.inert import code_span
+from bot.inert import GITHUB_LOGIN, code_span
 from bot.lines import unix_lines
 
 HELP_LINES = {
@@ -80,7 +80,7 @@ MAX_ASSIGNEES = 10
 ACTING_ROLES = frozenset({"admin", "maintain", "write", "triage"})
 
 _COMMAND_LINE = re.compile(r"/(?P<word>[A-Za-z]+)(?:\s+(?P<args>.*))?$")
-_LOGIN = re.compile(r"@(?P<login>[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})")
+_LOGIN = re.compile(f"@(?P<login>{GITHUB_LOGIN})")
 _REF = re.compile(
     r"(?:[\w.-]+/[\w.-]+)?#\d+"
     r"|https://github\.com/[\w.-]+/[\w.-]+/(?:issues|pull)/\d+\S*"

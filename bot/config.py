@@ -23,6 +23,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot import safe_yaml
+from bot.inert import GITHUB_LOGIN
 from bot.minutes.model import Person
 from bot.status import CHARTS, StatusLook
 
@@ -45,7 +46,7 @@ WRITE_BACK = (WRITE_BACK_OFF, WRITE_BACK_PR)
 RULES_AND_MODEL = "rules+model"
 DEFAULT_MODEL = "openai/gpt-4.1-mini"
 _MODEL_NAME = re.compile(r"[\w.:/@+-]{1,200}")
-_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
+_LOGIN = re.compile(GITHUB_LOGIN)
 _REPOSITORY = re.compile(r"[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}")
 _COLOR = re.compile(r"#?([0-9a-fA-F]{6})")
 _MONTH_DAY = re.compile(r"(\d{1,2})-(\d{1,2})")

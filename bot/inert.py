@@ -16,6 +16,9 @@ import html
 import re
 
 _BACKTICKS = re.compile(r"`+")
+# What GitHub accepts as a login: letters, digits and single hyphens, neither first nor
+# last, at most 39 characters. Only such a name is a person the bot may link or assign.
+GITHUB_LOGIN = r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}"
 # What GitHub links or notifies in text: `@name` and `@org/team`, `#1`, `GH-1`, and
 # the `http://`, `https://` and `www.` addresses (and `user@host` mail) it autolinks.
 # A zero-width space after the `@`, `#`, `GH-`, scheme or `www` leaves the text as

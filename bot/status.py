@@ -15,7 +15,7 @@ from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.compat import StrEnum
-from bot.inert import inert_markdown
+from bot.inert import GITHUB_LOGIN, inert_markdown
 
 MAX_OPEN_LINES = 100
 MAX_DONE_LINES = 50
@@ -339,7 +339,9 @@ class _Report:
         return f"{scheme}://{rest.split('/', 1)[0]}" if rest else "https://github.com"
 
 
-_LOGIN = re.compile(r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
+# An owner is linked to a profile only when it is a login GitHub could have; anything
+# else (a name, `@a--b`, forty characters) is repeated as inert text.
+_LOGIN = re.compile(f"@{GITHUB_LOGIN}")
 
 
 def _due_order(item: TrackedItem) -> tuple[date, datetime, int]:

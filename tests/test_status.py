@@ -206,6 +206,24 @@ def test_owners_link_to_their_profiles_without_notifying_them() -> None:
 
 
 @pytest.mark.parametrize(
+    ("owner", "shown"),
+    [
+        ("@everyone-GH-7", "[everyone-GH-7](https://github.com/everyone-GH-7)"),
+        ("@" + "a" * 39, f"[{'a' * 39}](https://github.com/{'a' * 39})"),
+        ("@a--b", "@&#8203;a--b"),
+        ("@-a", "@&#8203;-a"),
+        ("@a-", "@&#8203;a-"),
+        ("@" + "a" * 40, "@&#8203;" + "a" * 40),
+        ("@org/team", "@&#8203;org/team"),
+    ],
+)
+def test_links_only_what_github_could_have_as_a_login_to_a_profile(owner: str, shown: str) -> None:
+    status = render_status([replace(AN_ITEM, owners=(owner,))], MONDAY_MORNING, UTC_MONDAY_9, None)
+    assert status is not None
+    assert f"\n**{shown}**\n" in status
+
+
+@pytest.mark.parametrize(
     ("fields", "message"),
     [({"chart": "bar"}, "chart must be one of none, pie"), ({"old_after_weeks": 0}, "at least 1")],
 )
