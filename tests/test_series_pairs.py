@@ -10,6 +10,7 @@ restatements and reports of work done. What that finds is scored against the lab
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -194,6 +195,31 @@ def test_what_the_matcher_says_of_real_series_is_right() -> None:
         if found.precision is not None:
             assert found.precision >= MIN_PRECISION, wrong
     assert wrong == []
+
+
+def same_repository_pairs() -> Iterator[tuple[str, str]]:
+    """Every earlier and later file of one repository, in date order, adjacent or not:
+    the bot reads a new file against all the open items of the repository."""
+    dated: dict[str, list[tuple[str, str]]] = {}
+    for path in sorted(REAL.glob("*.gold.json")):
+        labels = json.loads(path.read_text(encoding="utf-8"))
+        if labels["meeting_date"]:
+            stem = path.name.removesuffix(".gold.json")
+            dated.setdefault(labels["source"]["repo"], []).append((labels["meeting_date"], stem))
+    for files in dated.values():
+        for (first, a), (then, b) in itertools.combinations(sorted(files), 2):
+            if first < then:
+                yield a, b
+
+
+def test_the_matcher_links_nothing_in_pairs_nobody_labelled() -> None:
+    """Precision asks only that each link the bot makes was read: on the pairs not
+    labelled, it makes none (a link there is to be labelled in `pairs.json`)."""
+    listed = {(p["earlier"], p["later"]) for p in PAIRS}
+    others = [(a, b) for a, b in same_repository_pairs() if (a, b) not in listed]
+    assert others
+    said = {(a, b): bot_links({"earlier": a, "later": b}) for a, b in others}
+    assert {pair: links for pair, links in said.items() if links} == {}
 
 
 def test_a_closure_comes_only_of_an_explicit_mark_the_labels_see() -> None:
