@@ -166,8 +166,7 @@ def action_heading(title: str) -> Callable[[str, str, dict[str, Any]], Labelled]
         lines = text.split("\n")
         for number, line in enumerate(lines):
             match = re.match(r"^(#{1,6})\s+", line)
-            looks_back = re.search(r"\b(?:last|previous|prior|from|review|done)\b", line, re.I)
-            if match and _ACTION_HEADING.match(line.strip()) and not looks_back:
+            if match and _ACTION_HEADING.match(line.strip()) and not _looks_back(line):
                 lines[number] = f"{match.group(1)} {title}"
         return name, "\n".join(lines), gold
 

@@ -641,12 +641,7 @@ def _commitments(reading: _Reading) -> list[Commitment]:
         if kind == "continued" and result:
             continue
         task = _clean_task(_bounded(reading.text, verb_at, ends[position]), kind)
-        if (
-            not task
-            or _HEDGES.search(task)
-            or _is_meeting_role(task)
-            or _IN_THE_MEETING.match(task)
-        ):
+        if not task or _HEDGES.search(task) or _is_meeting_role(task):
             continue
         if not owners and _PRACTICE.match(task):
             continue  # "we will keep using the mailing list" goes on as before
@@ -709,7 +704,10 @@ def _base_of_gerund(word: str) -> str | None:
 
 
 def _is_meeting_role(task: str) -> bool:
-    """ "serve as notetaker for this meeting" is a role, not work after it."""
+    """ "serve as notetaker for this meeting", "chair", "drop in later": a part in the meeting
+    itself, not work after it."""
+    if _IN_THE_MEETING.match(task):
+        return True
     match = _ROLE_TASK.match(task)
     if match is None:
         return False

@@ -25,7 +25,8 @@ LOOKING_BACK = re.compile(
 )
 # A line of its own that introduces a list of what was decided, not of what to do.
 _DECISIONS_LABEL = re.compile(
-    r"^(?:decisions?(?: made)?|decided|resolutions?|resolved)\s*:?$", re.I
+    r"^(?:decisions?(?: made)?|decided|resolutions?|resolved|consensus|agreed|agreements?)\s*:?$",
+    re.I,
 )
 _AGENDA = re.compile(r"\bagenda\b", re.I)
 # "## Attendees", "### Regrets", "## Voting Representative Attendees" over "### Members":
@@ -217,10 +218,16 @@ def in_action_section(block: Block, ctx: Context) -> bool:
     return _remembered("action section", block, ctx, lambda: _in_action_section(block, ctx))
 
 
-def _in_action_section(block: Block, ctx: Context) -> bool:
+def introduced_as_decisions(block: Block, ctx: Context) -> bool:
+    """The block belongs to a list that a "Decisions" line introduces."""
     lead = ctx.doc.lead_in(block)
-    if lead is not None and _DECISIONS_LABEL.match(plain(lead.text)):
+    return lead is not None and bool(_DECISIONS_LABEL.match(plain(lead.text)))
+
+
+def _in_action_section(block: Block, ctx: Context) -> bool:
+    if introduced_as_decisions(block, ctx):
         return False  # "Decisions" over the first list of "## Decisions/Actions"
+    lead = ctx.doc.lead_in(block)
     headings = _headings_say(block.section, ctx)
     if headings is not None:
         return headings

@@ -24,7 +24,13 @@ from bot.minutes.clauses import (
     strip_labels,
 )
 from bot.minutes.document import Block, BlockKind
-from bot.minutes.explicit import claimed, first_marker, marked_done, reviews_earlier_actions
+from bot.minutes.explicit import (
+    claimed,
+    first_marker,
+    introduced_as_decisions,
+    marked_done,
+    reviews_earlier_actions,
+)
 from bot.minutes.model import Ref, RefKind
 from bot.minutes.names import subject_at_start, subject_before
 from bot.minutes.owners import bare_name, section_owner
@@ -136,8 +142,7 @@ def narrative_items(ctx: Context) -> Iterator[Candidate]:
 def _block_items(block: Block, ctx: Context, memory: Memory) -> Iterator[_Found]:
     markdown = block.text[: first_marker(block, ctx)]
     state = _Block(block, strip_labels(plain(markdown), ctx.people)[2], _owner_above(block, ctx))
-    lead = ctx.doc.lead_in(block)
-    decided = lead is not None and bool(_RECORDS_DECISION.match(plain(lead.text) + ":"))
+    decided = introduced_as_decisions(block, ctx)
     decision = decided or bool(_RECORDS_DECISION.match(plain(markdown)))
     for index, span in enumerate(_spans(block, markdown)):
         sentence = plain(span.text)
