@@ -130,6 +130,7 @@ async def reconcile_pushed_minutes(event: sansio.Event, context: Context) -> Non
         model=context.model,
     )
     turn = context.turn
+    write_back = config.write_back == WRITE_BACK_PR and context.dry_run is None
     linked = []
     for path, removed in this_turn(changes, turn):
         if removed:
@@ -139,12 +140,13 @@ async def reconcile_pushed_minutes(event: sansio.Event, context: Context) -> Non
         minutes = await reconciler.update(path)
         if context.dry_run is None and minutes is not None:
             await tell_earlier_items(reconciler, minutes, await followups(reconciler, minutes))
-            linked.append(LinkedFile(path, await reconciler.numbers(minutes)))
+            if write_back:  # the issue numbers are looked up only for the links they give
+                linked.append(LinkedFile(path, await reconciler.numbers(minutes)))
     # The tracker lists the items: brought up to date once, after the last turn.
     changed = reconciler.changed or turn.start > 0
     if changed and turn.resume_at is None and context.dry_run is None:
         await refresh_tracker(context.port, push.repo, config, context.clock())
-    if config.write_back == WRITE_BACK_PR and context.dry_run is None:  # last: a refusal loses nothing
+    if write_back:  # last: a refusal loses nothing
         await propose_links(context.port, push.repo, push.default_branch, push.after, linked)
 
 
