@@ -6,7 +6,7 @@ finding a cached interpreter, `actions/cache` restoring the virtualenv):
 - a cold run: a new virtualenv, `pip install --require-hashes -r requirements.lock`
   with an empty pip cache, so every wheel is downloaded;
 - the same with pip's cache filled, as setup-python's pip cache would give;
-- a warm run: the cached virtualenv exists, and the bot starts (`import bot.action`
+- a warm run: the cached virtualenv exists, and the bot starts (`import bot.cli.action`
   and its dependencies), compared with a bare interpreter start.
 
     python benchmarks/action_setup.py [--python python3.10] [--repeat 3]
@@ -50,7 +50,7 @@ def main() -> int:
         warm_cache = install(args.python, folder / "warm", folder / "cache")
         python = str(folder / "warm/bin/python")
         bare = [timed([python, "-c", "pass"]) for _ in range(args.repeat)]
-        start = [timed([python, "-c", "import bot.action"], cwd=ROOT) for _ in range(args.repeat)]
+        start = [timed([python, "-c", "import bot.cli.action"], cwd=ROOT) for _ in range(args.repeat)]
     print(f"cold install, empty pip cache: {cold:.1f} s")
     print(f"install with pip's cache filled: {warm_cache:.1f} s")
     print(f"warm start, bot imported: {statistics.median(start):.2f} s "

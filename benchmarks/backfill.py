@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.cli_service import sync  # noqa: E402
-from bot.config import ServiceSettings  # noqa: E402
+from bot.cli.service import sync  # noqa: E402
+from bot.config.settings import ServiceSettings  # noqa: E402
 from tests.github_sim import GitHubSim  # noqa: E402
 
 REPO = "acme/backfill"

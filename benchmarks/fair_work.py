@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from aiohttp.test_utils import TestServer  # noqa: E402
 
 from benchmarks.backfill import PEOPLE, minutes  # noqa: E402
-from bot.app import QUEUE, create_app  # noqa: E402
+from bot.service.app import QUEUE, create_app  # noqa: E402
 from tests.e2e_support import SECRET, settings  # noqa: E402
 from tests.github_sim import GitHubSim, generate_app_key  # noqa: E402
 

@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.queue import Delivery  # noqa: E402
-from bot.redis_queue import RedisQueue  # noqa: E402
+from bot.service.queue import Delivery  # noqa: E402
+from bot.service.redis_queue import RedisQueue  # noqa: E402
 from tests.redis_server import running_redis_server  # noqa: E402
 
 

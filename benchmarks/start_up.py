@@ -75,7 +75,7 @@ def loaded(command: list[str], wanted: tuple[str, ...]) -> list[str]:
     """Return which of `wanted` the command has imported by the time it exits."""
     code = (
         "import sys, runpy; sys.argv = ['minutes-bot', *sys.argv[1:]]\n"
-        "try:\n    runpy.run_module('bot.cli', run_name='__main__')\n"
+        "try:\n    runpy.run_module('bot.cli.main', run_name='__main__')\n"
         "except SystemExit:\n    pass\n"
         f"print(sorted(m for m in {wanted!r} if m in sys.modules), file=sys.stderr)"
     )

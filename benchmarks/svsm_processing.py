@@ -24,7 +24,7 @@ from aiohttp.test_utils import TestServer
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.app import EXTRACTION, QUEUE, create_app  # noqa: E402
+from bot.service.app import EXTRACTION, QUEUE, create_app  # noqa: E402
 from tests.e2e_support import MEETING, SECRET, SVSM, create_svsm_repo, settings  # noqa: E402
 from tests.github_sim import GitHubSim  # noqa: E402
 

@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))
 from aiohttp.test_utils import TestServer  # noqa: E402
 
 from benchmarks.backfill import PEOPLE, busiest_minute, minutes  # noqa: E402
-from bot import app as service  # noqa: E402
-from bot.app import QUEUE, create_app  # noqa: E402
-from bot.pacing import LocalPacer, pace  # noqa: E402
+from bot.github.pacing import LocalPacer, pace  # noqa: E402
+from bot.service import app as service  # noqa: E402
+from bot.service.app import QUEUE, create_app  # noqa: E402
 from tests.e2e_support import SECRET, settings  # noqa: E402
 from tests.github_sim import GitHubSim, generate_app_key  # noqa: E402
 from tests.redis_server import running_redis_server  # noqa: E402

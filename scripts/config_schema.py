@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.config import json_schema  # noqa: E402
+from bot.config.schema import json_schema  # noqa: E402
 
 SCHEMA_FILE = ROOT / "schema" / "minutes-bot.schema.json"
 

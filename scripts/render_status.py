@@ -39,7 +39,14 @@ from bot.compat import UTC
 from bot.minutes.extract import extract_minutes
 from bot.minutes.model import ActionItem, Person
 from bot.minutes.people import Roster
-from bot.status import CHARTS, ItemState, StatusLook, TrackedItem, WeeklySchedule, render_status
+from bot.tracker.status import (
+    CHARTS,
+    ItemState,
+    StatusLook,
+    TrackedItem,
+    WeeklySchedule,
+    render_status,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SVSM = ROOT / "examples" / "svsm-2024-12-18.md"

@@ -25,7 +25,7 @@ SIM_REPO = "acme/minutes"
 def graphql_hosts_forgotten() -> None:
     """Forget which GraphQL hosts could not open an issue under a parent: a later test's
     simulator may listen on a port an earlier one played an older GHES on."""
-    github = sys.modules.get("bot.github")
+    github = sys.modules.get("bot.github.port")
     if github is not None:
         github._NO_PARENT_ON_CREATE.clear()
 
@@ -97,7 +97,7 @@ async def svsm_bot(
 def unslept_ports(monkeypatch: pytest.MonkeyPatch) -> None:
     """Have every GitHub port skip its sleeps: backoff, pacing, and the wait for a write
     that may have happened to show (which, for a write that never happened, is long)."""
-    from bot.github import GitHubPort
+    from bot.github.port import GitHubPort
 
     build = GitHubPort.__init__
 

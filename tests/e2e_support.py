@@ -23,15 +23,16 @@ import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.app import QUEUE, Clock, create_app
 from bot.compat import UTC, timeout
-from bot.config import ServiceSettings, parse_repo_config
-from bot.extraction import ExtractionPool
+from bot.config.schema import parse_repo_config
+from bot.config.settings import ServiceSettings
 from bot.handlers.context import utc_now
 from bot.minutes.extract import extract_minutes
 from bot.minutes.model import ActionItem
 from bot.minutes.people import Roster
-from bot.queue import Journal
+from bot.service.app import QUEUE, Clock, create_app
+from bot.service.extraction import ExtractionPool
+from bot.service.queue import Journal
 from tests.github_sim import GitHubSim
 from tests.github_sim.faults import Call
 from tests.github_sim.state import Issue

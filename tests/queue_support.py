@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.compat import timeout
-from bot.queue import Delivery
+from bot.service.queue import Delivery
 
 
 def comment(id: str, repo: str) -> Delivery:

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from bot import cli, extraction
-from bot.action import (
+from bot.cli import main as cli
+from bot.cli.action import (
     ActionPort,
     Change,
     DryRunWrite,
@@ -24,8 +24,10 @@ from bot.action import (
     problem_annotations,
     run_action,
 )
-from bot.config import ConfigError, Problem, settings_from_env
+from bot.config.settings import settings_from_env
+from bot.config.types import ConfigError, Problem
 from bot.handlers.repo_config import DEFAULTS_NOT_READ, defaults_source
+from bot.service import extraction
 from tests.e2e_support import (
     CONFIG,
     MEETING,
@@ -241,7 +243,7 @@ async def test_a_read_only_port_refuses_every_write(
 ) -> None:
     import aiohttp
 
-    from bot.github import TokenAuth
+    from bot.github.auth import TokenAuth
 
     async with aiohttp.ClientSession() as session:
         port = ActionPort(session, TokenAuth(workspace["GITHUB_TOKEN"]), base_url=github_sim.url)

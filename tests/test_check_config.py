@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.config import ENVIRONMENT_VARIABLES
+from bot.cli.main import main
+from bot.config.settings import ENVIRONMENT_VARIABLES
 from tests.conftest import shared_app_key
 
 SECRET = "a webhook secret long enough"
@@ -139,7 +139,7 @@ def test_an_unwritable_journal_folder_is_refused(
 ) -> None:
     env.setenv("GITHUB_TOKEN", TOKEN)
     # Permission bits do not bind root, who may run the tests: refuse through os.access.
-    monkeypatch.setattr("bot.cli_service.os.access", lambda path, mode: Path(path) != tmp_path)
+    monkeypatch.setattr("bot.cli.service.os.access", lambda path, mode: Path(path) != tmp_path)
 
     status, _, err = check(capsys)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SVSM = ROOT / "examples" / "svsm-2024-12-18.md"
@@ -283,14 +283,14 @@ def test_plan_believes_a_pull_lists_state_and_finds_the_one_pr_open_at_the_meeti
 
 # What a command that needs no network must not load: each costs start-up in every run.
 SERVICE_MODULES = ("aiohttp", "asyncio", "gidgethub", "redis", "concurrent.futures.process",
-                   "multiprocessing", "bot.extraction")
+                   "multiprocessing", "bot.service.extraction")
 
 
 @pytest.mark.parametrize("args", [["--version"], ["extract", str(SVSM)], ["extract", "--format", "json", str(SVSM)]])
 def test_version_and_extract_load_no_service_module(args: list[str]) -> None:
     script = (
         "import sys, contextlib, io\n"
-        "from bot.cli import main\n"
+        "from bot.cli.main import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    status = main({args!r})\n"
         f"print(status, sorted(m for m in {SERVICE_MODULES!r} if m in sys.modules))\n"

@@ -8,11 +8,11 @@ from datetime import date, datetime
 
 import pytest
 
-from bot import cli_status
+from bot.cli import status as cli_status
 from bot.compat import UTC
 from bot.handlers.weekly_status import TRACKER_TITLE
-from bot.marker import ItemMarker, format_marker
-from bot.status import posted_week
+from bot.tracker.marker import ItemMarker, format_marker
+from bot.tracker.status import posted_week
 from tests.github_sim import GitHubSim
 
 REPO = "acme/minutes"

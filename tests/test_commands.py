@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.commands import (
+from bot.tracker.commands import (
     ASSIGN_BAD_LOGIN,
     ASSIGN_NEEDS_LOGIN,
     ASSIGN_TOO_MANY,

@@ -9,24 +9,24 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import (
+from bot.config.schema import SCHEMA, options_table_markdown, parse_repo_config
+from bot.config.settings import (
     ENVIRONMENT_VARIABLES,
+    ServiceSettings,
+    SettingsError,
+    settings_from_env,
+)
+from bot.config.types import (
     MAX_CONFIG_BYTES,
-    SCHEMA,
     ConfigError,
     Labels,
     Problem,
     RepoConfig,
     Schedule,
-    ServiceSettings,
-    SettingsError,
     glob_regex,
     is_minutes_path,
-    options_table_markdown,
-    parse_repo_config,
-    settings_from_env,
 )
-from bot.github import AppAuth
+from bot.github.auth import AppAuth
 from bot.minutes.model import Person
 
 PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEsecretkeymaterial\n-----END RSA PRIVATE KEY-----\n"

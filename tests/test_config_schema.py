@@ -16,7 +16,8 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from bot.config import SCHEMA, ConfigError, json_schema, parse_repo_config
+from bot.config.schema import SCHEMA, json_schema, parse_repo_config
+from bot.config.types import ConfigError
 from tests.e2e_support import CONFIG as SVSM_CONFIG
 from tests.test_config import BAD_VALUES, READ_OPTIONS, UNKNOWN_OPTIONS
 

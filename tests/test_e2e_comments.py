@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import check_weekly_status
-from bot.commands import HELP, MEETING_ISSUE_HELP, REFUSAL, help_text
 from bot.compat import UTC
 from bot.handlers import comments
 from bot.handlers.weekly_status import TRACKER_TITLE
-from bot.render import ItemView, with_task
+from bot.service.app import check_weekly_status
+from bot.tracker.commands import HELP, MEETING_ISSUE_HELP, REFUSAL, help_text
+from bot.tracker.render import ItemView, with_task
 from tests.e2e_support import (
     MEETING,
     REPO,

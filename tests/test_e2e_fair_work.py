@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.marker import parse_marker
+from bot.tracker.marker import parse_marker
 from tests.e2e_support import REPO, SECRET, Service, create_svsm_repo, item_issues, service_env
 from tests.github_sim import GitHubSim
 from tests.github_sim.faults import Call

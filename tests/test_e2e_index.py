@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.marker import ItemMarker, format_marker, wrap_owned
+from bot.tracker.marker import ItemMarker, format_marker, wrap_owned
 from tests.e2e_support import MEETING, SVSM, Bot, api_calls, create_svsm_repo, start_bot
 from tests.github_sim import GitHubSim
 from tests.github_sim.faults import Call

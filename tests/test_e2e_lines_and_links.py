@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.ignore import IGNORE_MARKER
+from bot.tracker.ignore import IGNORE_MARKER
 from tests.e2e_support import (
     MEETING,
     REPO,

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.action import run_action
-from bot.config import settings_from_env
-from bot.marker import ItemMarker, parse_marker
-from bot.preview import MODEL_ONLY, PREVIEW_MARKER
+from bot.cli.action import run_action
+from bot.config.settings import settings_from_env
+from bot.tracker.marker import ItemMarker, parse_marker
+from bot.tracker.preview import MODEL_ONLY, PREVIEW_MARKER
 from tests.e2e_support import (
     CONFIG,
     MEETING,

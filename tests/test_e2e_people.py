@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import check_weekly_status
-from bot.commands import REFUSAL
 from bot.handlers import comments
 from bot.handlers.weekly_status import TRACKER_TITLE
+from bot.service.app import check_weekly_status
+from bot.tracker.commands import REFUSAL
 from tests.e2e_support import (
     MEETING,
     REPO,

@@ -14,13 +14,13 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.action import Run, act
-from bot.app import make_port
-from bot.cli import main
-from bot.config import settings_from_env
-from bot.github import AppAuth
+from bot.cli.action import Run, act
+from bot.cli.main import main
+from bot.config.settings import settings_from_env
+from bot.github.auth import AppAuth
 from bot.handlers.pull_preview import preview_text
-from bot.preview import NO_MINUTES, PREVIEW_MARKER
+from bot.service.app import make_port
+from bot.tracker.preview import NO_MINUTES, PREVIEW_MARKER
 from tests.e2e_support import (
     MEETING,
     REPO,

@@ -13,13 +13,13 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.action import Run, act
-from bot.app import JOURNAL, make_port
-from bot.config import settings_from_env
-from bot.github import AppAuth
+from bot.cli.action import Run, act
+from bot.config.settings import settings_from_env
+from bot.github.auth import AppAuth
 from bot.handlers.linked_pulls import COMMENT_MARKER
 from bot.handlers.minutes_files import sync_repository
-from bot.queue import Delivery, Journal
+from bot.service.app import JOURNAL, make_port
+from bot.service.queue import Delivery, Journal
 from tests.e2e_support import (
     CONFIG,
     EVAL_DEV,

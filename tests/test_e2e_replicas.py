@@ -11,7 +11,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
-from bot.redis_queue import LOST_DATA
+from bot.service.redis_queue import LOST_DATA
 from tests.e2e_support import (
     MEETING,
     REPO,

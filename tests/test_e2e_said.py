@@ -3,7 +3,7 @@ than GitHub allows, a title whose date disagrees with the file name's."""
 
 from __future__ import annotations
 
-from bot.preview import DATES_DISAGREE
+from bot.tracker.preview import DATES_DISAGREE
 from tests.e2e_support import REPO, SVSM, Bot, item_issues, push
 from tests.github_sim import GitHubSim
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import SETTINGS, check_weekly_status
-from bot.cli_status import weekly_status
+from bot.cli.status import weekly_status
 from bot.compat import UTC
 from bot.handlers.weekly_status import TRACKER_TITLE
-from bot.marker import ItemMarker, format_marker
-from bot.status import posted_week
+from bot.service.app import SETTINGS, check_weekly_status
+from bot.tracker.marker import ItemMarker, format_marker
+from bot.tracker.status import posted_week
 from tests.e2e_support import (
     MEETING,
     REPO,
@@ -185,7 +185,7 @@ async def test_a_dry_run_before_the_first_report_opens_no_tracker(
 async def test_the_scheduler_covers_every_repository_of_every_installation(
     github_sim: GitHubSim, bot: Bot, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("bot.github.PER_PAGE", 10)  # pages of 10, as 100 are for GitHub
+    monkeypatch.setattr("bot.github.port.PER_PAGE", 10)  # pages of 10, as 100 are for GitHub
     # 25 repositories the service never heard from, on a second installation: three pages.
     quiet = [f"quiet-org/notes-{n:03}" for n in range(25)]
     for name in quiet:

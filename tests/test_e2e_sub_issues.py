@@ -19,7 +19,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.app import QUEUE, create_app
+from bot.service.app import QUEUE, create_app
 from tests.conftest import shared_app_key
 from tests.e2e_support import (
     MEETING,

@@ -21,7 +21,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.write_back import branch_for, without_links
+from bot.tracker.write_back import branch_for, without_links
 from tests.conftest import shared_app_key
 from tests.e2e_support import (
     CONFIG,

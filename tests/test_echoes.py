@@ -11,10 +11,10 @@ from datetime import datetime
 
 import pytest
 
-from bot.commands import DUE_NOT_UNDERSTOOD, DUE_OUT_OF_RANGE
 from bot.compat import UTC
-from bot.inert import code_span, inert_text
-from bot.marker import ItemMarker, owned_part, parse_marker
+from bot.tracker.commands import DUE_NOT_UNDERSTOOD, DUE_OUT_OF_RANGE
+from bot.tracker.inert import code_span, inert_text
+from bot.tracker.marker import ItemMarker, owned_part, parse_marker
 from tests.e2e_support import MEETING, REPO, Bot, item_issues, push
 from tests.github_sim import GitHubSim
 

@@ -20,10 +20,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot import extraction
 from bot.compat import timeout
-from bot.extraction import ExtractionPool, Job
+from bot.minutes.job import Job
 from bot.minutes.model import Minutes
+from bot.service import extraction
+from bot.service.extraction import ExtractionPool
 from tests.e2e_support import (
     MEETING,
     REPO,

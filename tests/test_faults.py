@@ -29,11 +29,11 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot import queue
-from bot.app import JOURNAL
-from bot.github import GitHubPort
-from bot.marker import parse_marker
-from bot.queue import Journal
+from bot.github.port import GitHubPort
+from bot.service import queue
+from bot.service.app import JOURNAL
+from bot.service.queue import Journal
+from bot.tracker.marker import parse_marker
 from tests.e2e_support import (
     EVAL_DEV,
     MEETING,

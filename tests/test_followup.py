@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from bot.followup import (
+from bot.minutes.model import ActionItem
+from bot.tracker.followup import (
     AGAIN,
     CHECKED,
     MARKED,
@@ -23,7 +24,6 @@ from bot.followup import (
     noted_files,
     report,
 )
-from bot.minutes.model import ActionItem
 
 LAST = date(2024, 12, 18)
 NOW = date(2025, 1, 8)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from bot.handlers.linked_pulls import COMMENT_MARKER
-from bot.marker import trusted_marker
+from bot.tracker.marker import trusted_marker
 from tests.e2e_support import MEETING, REPO, Bot, item_issues, push
 from tests.github_sim import GitHubSim
 

@@ -14,16 +14,15 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from gidgethub import BadRequest, GitHubBroken
 
-from bot.github import (
+from bot.github.auth import AppAuth, TokenAuth
+from bot.github.port import (
     AmbiguousWriteError,
-    AppAuth,
     ChangedFile,
     FileTooLarge,
     ForeignHostError,
     GitHubPort,
     NotFound,
     RetryPolicy,
-    TokenAuth,
     graphql_url,
     port_for_installation,
     retry_delay,

@@ -11,18 +11,18 @@ from gidgethub import sansio
 from gidgethub.routing import Router
 
 from bot import handlers
-from bot.app import Watched, status_checks
-from bot.commands import Assign, Done, Help, Malformed, Unknown
 from bot.compat import UTC, ExceptionGroup
-from bot.config import RepoConfig
-from bot.github import ChangedFile
+from bot.config.types import RepoConfig
+from bot.github.port import ChangedFile
 from bot.handlers.comments import command_word
 from bot.handlers.linked_pulls import COMMENT_MARKER, HEADER, merge_section, section_start
 from bot.handlers.pulls import finished_by_merge, listed_items
 from bot.handlers.push import MinutesChanges, Push, minutes_changes
 from bot.handlers.weekly_status import last_report, named_owners
-from bot.marker import ItemMarker, format_marker, owned_part, wrap_owned
-from bot.reconcile import restate_item
+from bot.service.app import Watched, status_checks
+from bot.tracker.commands import Assign, Done, Help, Malformed, Unknown
+from bot.tracker.marker import ItemMarker, format_marker, owned_part, wrap_owned
+from bot.tracker.reconcile import restate_item
 
 ZERO = "0" * 40
 

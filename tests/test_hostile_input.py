@@ -25,11 +25,12 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot import cli, server
-from bot.app import QUEUE, create_app
+from bot.cli import main as cli
 from bot.compat import timeout
-from bot.config import ServiceSettings
-from bot.queue import EmbeddedQueue
+from bot.config.settings import ServiceSettings
+from bot.service import server
+from bot.service.app import QUEUE, create_app
+from bot.service.queue import EmbeddedQueue
 from tests.e2e_support import CONFIG, MEETING, REPO, SECRET, SVSM, Bot, create_svsm_repo, start_bot
 from tests.github_sim import GitHubSim
 from tests.redis_server import free_port

@@ -18,16 +18,16 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from bot.commands import Done
 from bot.compat import UTC
-from bot.dry_run import Change
 from bot.handlers.comments import done_text
-from bot.inert import inert_markdown, inert_title
 from bot.minutes.model import ActionItem, Minutes
-from bot.preview import Head, by_file, render_preview
-from bot.reconcile import CreateItemIssue, CreateMeetingIssue, Settings, reconcile
-from bot.render import RenderContext, render_item
-from bot.status import ItemState, TrackedItem, WeeklySchedule, render_status
+from bot.tracker.commands import Done
+from bot.tracker.dry_run import Change
+from bot.tracker.inert import inert_markdown, inert_title
+from bot.tracker.preview import Head, by_file, render_preview
+from bot.tracker.reconcile import CreateItemIssue, CreateMeetingIssue, Settings, reconcile
+from bot.tracker.render import RenderContext, render_item
+from bot.tracker.status import ItemState, TrackedItem, WeeklySchedule, render_status
 from tests.e2e_support import MEETING, Bot
 from tests.github_sim import GitHubSim
 

@@ -11,8 +11,9 @@ from gidgethub import sansio
 from redis.asyncio import Redis
 
 from bot.handlers.issue_index import index_issue
-from bot.issue_index import FRESH_SECONDS, IndexEntry, IssueIndex, RedisIndex, SqliteIndex, entry_of
-from bot.marker import ItemMarker, MeetingMarker, format_marker, wrap_owned
+from bot.service.issue_index import RedisIndex, SqliteIndex
+from bot.tracker.issue_index import FRESH_SECONDS, IndexEntry, IssueIndex, entry_of
+from bot.tracker.marker import ItemMarker, MeetingMarker, format_marker, wrap_owned
 
 try:
     from tests.redis_server import redis_server, redis_url

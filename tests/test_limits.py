@@ -20,9 +20,10 @@ import aiohttp
 import pytest
 
 from bot.compat import timeout
-from bot.extraction import ExtractionPool
-from bot.github import AppAuth, port_for_installation
+from bot.github.auth import AppAuth
+from bot.github.port import port_for_installation
 from bot.handlers.minutes_files import LOOKED_UP, MAX_ITEMS, MAX_LOOKUPS, sync_repository
+from bot.service.extraction import ExtractionPool
 from tests.e2e_support import MEETING, REPO, Bot, expected_items, item_issues, start_bot
 from tests.github_sim import GitHubSim
 from tests.redis_server import free_port

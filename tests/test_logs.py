@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from bot.github import GitHubPort
-from bot.logs import (
+from bot.github.port import GitHubPort
+from bot.service.logs import (
     RedactingFilter,
     configure_logging,
     json_handler,

@@ -10,9 +10,9 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.app import METRICS
-from bot.metrics import Metrics, queue_depth
-from bot.queue import Delivery, EmbeddedQueue, Journal
+from bot.service.app import METRICS
+from bot.service.metrics import Metrics, queue_depth
+from bot.service.queue import Delivery, EmbeddedQueue, Journal
 from tests.e2e_support import EVAL_DEV, MEETING, SVSM, Bot, create_svsm_repo, push, start_bot
 from tests.github_sim import GitHubSim
 

@@ -18,9 +18,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.config import ModelSettings
-from bot.extraction import Job
-from bot.marker import ItemMarker, format_marker, parse_marker
+from bot.config.settings import ModelSettings
+from bot.minutes.job import Job
 from bot.minutes.model import Person
 from bot.minutes.model_reader import (
     LINE_OUT_OF_RANGE,
@@ -34,7 +33,8 @@ from bot.minutes.model_reader import (
     reading_summary,
 )
 from bot.minutes.people import Roster
-from bot.model_client import ModelReader, no_token
+from bot.model_api.client import ModelReader, no_token
+from bot.tracker.marker import ItemMarker, format_marker, parse_marker
 from tests.model_server import ModelServer, Reply, content, item, items, model_server
 
 MINUTES = """\
@@ -397,9 +397,9 @@ def test_the_rules_only_extract_imports_no_http_client_and_no_model_reader(tmp_p
     minutes = tmp_path / "2025-03-04.md"
     minutes.write_text(MINUTES)
     probe = (
-        "import sys; from bot.cli import main; main(['extract', sys.argv[1], '--format', 'json']);"
+        "import sys; from bot.cli.main import main; main(['extract', sys.argv[1], '--format', 'json']);"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('aiohttp', 'gidgethub')"
-        " or m in ('bot.model_client', 'bot.minutes.model_reader', 'bot.config')), file=sys.stderr)"
+        " or m in ('bot.model_api.client', 'bot.minutes.model_reader', 'bot.config')), file=sys.stderr)"
     )
     done = subprocess.run([sys.executable, "-c", probe, str(minutes)], capture_output=True, text=True, check=True)
     assert done.stderr.strip() == "[]"

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from bot.app import pacer_for
-from bot.config import ServiceSettings
-from bot.pacing import WINDOW_SECONDS, LocalPacer, Pace, RedisPacer, pace, wait_for_turn
-from bot.queue import Journal
+from bot.config.settings import ServiceSettings
+from bot.github.pacing import WINDOW_SECONDS, LocalPacer, Pace, RedisPacer, pace, wait_for_turn
+from bot.service.app import pacer_for
+from bot.service.queue import Journal
 from tests.redis_server import redis_server, redis_url  # noqa: F401 - fixtures
 
 # At most 6 writes in any 60 s; 3 at once, then one every 10 s.

@@ -29,7 +29,7 @@ import yaml
 from gidgethub import sansio
 
 from bot import __version__
-from bot.config import ServiceSettings
+from bot.config.settings import ServiceSettings
 from bot.handlers import router, wants
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -614,7 +614,7 @@ def test_each_comment_runs_in_a_group_of_its_own_and_only_previews_are_cancelled
 
 
 def test_a_comment_without_a_command_starts_no_run() -> None:
-    from bot.commands import _PARSERS
+    from bot.tracker.commands import _PARSERS
 
     condition = _load(EXAMPLE)["jobs"]["minutes"]["if"]
     assert all(f"contains(github.event.comment.body, '/{name}')" in condition for name in _PARSERS)

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.ignore import without_ignored_lines
-from bot.marker import ItemMarker, format_marker
+from bot.cli.main import main
 from bot.minutes.model import ActionItem, Ref, RefKind
-from bot.preview import describe_update, owner_cell, ref_cell
-from bot.reconcile import UpdateItemIssue
-from bot.render import Link, RenderContext
+from bot.tracker.ignore import without_ignored_lines
+from bot.tracker.marker import ItemMarker, format_marker
+from bot.tracker.preview import describe_update, owner_cell, ref_cell
+from bot.tracker.reconcile import UpdateItemIssue
+from bot.tracker.render import Link, RenderContext
 
 CTX = RenderContext("o/r", "meetings/m.md", "abc", frozenset({"peterfang"}))
 

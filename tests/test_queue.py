@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import queue as queue_module
-from bot.intake import Intake
-from bot.queue import Delivery, EmbeddedQueue, Journal
+from bot.service import queue as queue_module
+from bot.service.intake import Intake
+from bot.service.queue import Delivery, EmbeddedQueue, Journal
 from tests.queue_support import InTurns, comment, preview
 
 

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from bot.marker import (
+from bot.minutes.model import ActionItem, Minutes, Ref, RefKind
+from bot.tracker.marker import (
     ItemMarker,
     MeetingMarker,
     format_marker,
@@ -23,8 +24,7 @@ from bot.marker import (
     parse_marker,
     wrap_owned,
 )
-from bot.minutes.model import ActionItem, Minutes, Ref, RefKind
-from bot.reconcile import (
+from bot.tracker.reconcile import (
     AddSubIssue,
     CloseIssue,
     CreateItemIssue,
@@ -41,7 +41,7 @@ from bot.reconcile import (
     reconcile_deleted,
     render_meeting_body,
 )
-from bot.render import RenderContext, item_view
+from bot.tracker.render import RenderContext, item_view
 
 EVAL_DIRS = [Path(__file__).parent / "fixtures" / "eval-dev"]
 EVAL = next((path for path in EVAL_DIRS if path.is_dir()), EVAL_DIRS[0])

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from bot.queue import Delivery
-from bot.redis_queue import LOST_DATA, RedisQueue
+from bot.service.queue import Delivery
+from bot.service.redis_queue import LOST_DATA, RedisQueue
 
 try:
     from tests.queue_support import InTurns, comment, preview
@@ -250,7 +250,7 @@ async def test_stop_keeps_unfinished_work_and_start_resumes_it_in_order(
 DOOMED_REPLICA = f"""
 import asyncio, sys
 from redis.asyncio import Redis
-from bot.redis_queue import LOST_DATA, RedisQueue
+from bot.service.redis_queue import LOST_DATA, RedisQueue
 
 async def main(url):
     client = Redis.from_url(url, decode_responses=True)

@@ -8,7 +8,10 @@ from datetime import date
 import pytest
 
 from bot.handlers.refs import find_named_pull
-from bot.links import (
+from bot.minutes.model import ActionItem, Minutes, Person, Ref, RefKind
+from bot.minutes.people import Roster
+from bot.minutes.refs import explicit_refs
+from bot.tracker.links import (
     PullFacts,
     choose_by_title,
     choose_pull,
@@ -17,10 +20,7 @@ from bot.links import (
     title_score,
     with_sure_owners,
 )
-from bot.minutes.model import ActionItem, Minutes, Person, Ref, RefKind
-from bot.minutes.people import Roster
-from bot.minutes.refs import explicit_refs
-from bot.render import Link, Resolution
+from bot.tracker.render import Link, Resolution
 
 
 def pull(number: int, title: str) -> Link:

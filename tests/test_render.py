@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from bot.minutes.model import ActionItem, Minutes, Ref, RefKind
-from bot.reconcile import Settings, meeting_label, meeting_title
-from bot.render import (
+from bot.tracker.reconcile import Settings, meeting_label, meeting_title
+from bot.tracker.render import (
     ItemView,
     Link,
     RenderContext,

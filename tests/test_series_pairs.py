@@ -19,11 +19,11 @@ from typing import Any
 
 import pytest
 
-from bot.followup import AGAIN, EarlierItem, carried_over, earlier_item, match, mentions
-from bot.ignore import without_ignored_lines
-from bot.marker import ItemMarker
 from bot.minutes.extract import extract_minutes
-from bot.reconcile import owner_basis
+from bot.tracker.followup import AGAIN, EarlierItem, carried_over, earlier_item, match, mentions
+from bot.tracker.ignore import without_ignored_lines
+from bot.tracker.marker import ItemMarker
+from bot.tracker.reconcile import owner_basis
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REAL = FIXTURES / "eval-real"

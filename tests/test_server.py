@@ -14,9 +14,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import METRICS, QUEUE, create_app
-from bot.config import ServiceSettings
-from bot.queue import EmbeddedQueue
+from bot.config.settings import ServiceSettings
+from bot.service.app import METRICS, QUEUE, create_app
+from bot.service.queue import EmbeddedQueue
 from tests.redis_server import MISSING, running_redis_server
 
 SECRET = "It's a Secret to Everybody"
@@ -256,7 +256,7 @@ async def test_reports_a_crash_as_500_and_logs_it(
     body = json.dumps(INSTALLATION).encode()
     response = await client.post("/webhook", data=body, headers=headers(body))
     assert (response.status, await response.json()) == (500, {"msg": "internal error"})
-    [crash] = [r for r in caplog.records if r.name == "bot.server" and r.levelname == "ERROR"]
+    [crash] = [r for r in caplog.records if r.name == "bot.service.server" and r.levelname == "ERROR"]
     assert crash.getMessage() == "request failed"
     assert crash.exc_info is not None and str(crash.exc_info[1]) == "disk full"
     assert getattr(crash, "fields", None) == {"path": "/webhook"}

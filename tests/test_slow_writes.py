@@ -13,9 +13,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import aiohttp
 import pytest
 
-from bot.github import AppAuth, RetryPolicy, port_for_installation
+from bot.github.auth import AppAuth
+from bot.github.port import RetryPolicy, port_for_installation
 from bot.handlers.minutes_files import sync_repository
-from bot.reconcile import DUPLICATE_COMMENT
+from bot.tracker.reconcile import DUPLICATE_COMMENT
 from tests.e2e_support import MEETING, REPO, SVSM, expected_items, item_issues
 from tests.github_sim import GitHubSim
 from tests.github_sim.state import Issue

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.compat import UTC
-from bot.status import (
+from bot.tracker.status import (
     ItemState,
     StatusLook,
     TrackedItem,

@@ -1,4 +1,4 @@
-"""Links written back into minutes (`bot.write_back`): where ` (#N)` goes, and nothing else moves."""
+"""Links written back into minutes (`bot.tracker.write_back`): where ` (#N)` goes, and nothing else moves."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from bot.write_back import Link, branch_for, pull_body, with_links, without_links
+from bot.tracker.write_back import Link, branch_for, pull_body, with_links, without_links
 
 
 @pytest.mark.parametrize(

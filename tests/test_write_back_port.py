@@ -11,10 +11,11 @@ import aiohttp
 import pytest
 from gidgethub import GitHubBroken
 
-from bot.github import GitHubPort, TokenAuth
+from bot.github.auth import TokenAuth
+from bot.github.port import GitHubPort
 from bot.handlers.write_back import LinkedFile, propose_links
 from bot.minutes.model import ActionItem
-from bot.write_back import branch_for
+from bot.tracker.write_back import branch_for
 from tests.github_sim import GitHubSim
 
 PATH = "meetings/2025-01-08.md"

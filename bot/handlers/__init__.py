@@ -8,7 +8,7 @@ from gidgethub import sansio
 from gidgethub.routing import Router
 
 from bot.compat import ExceptionGroup
-from bot.github import NotFound
+from bot.github.port import NotFound
 from bot.handlers import (
     comments,
     installation,

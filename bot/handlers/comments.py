@@ -27,7 +27,14 @@ from typing import Any
 from gidgethub import sansio
 from gidgethub.routing import Router
 
-from bot.commands import (
+from bot.compat import parse_time
+from bot.config.types import ConfigError, RepoConfig
+from bot.github.port import GitHubPort
+from bot.handlers.context import Context
+from bot.handlers.item_state import show_item
+from bot.handlers.repo_config import load_repo_config
+from bot.minutes.dates import parse_when
+from bot.tracker.commands import (
     DUE_NOT_UNDERSTOOD,
     DUE_OUT_OF_RANGE,
     MEETING_ISSUE_HELP,
@@ -47,17 +54,10 @@ from bot.commands import (
     may_act,
     parse_commands,
 )
-from bot.compat import parse_time
-from bot.config import ConfigError, RepoConfig
-from bot.github import GitHubPort
-from bot.handlers.context import Context
-from bot.handlers.item_state import show_item
-from bot.handlers.repo_config import load_repo_config
-from bot.inert import code_span, inert_text
-from bot.marker import ItemMarker, MeetingMarker, parse_marker, trusted_marker
-from bot.minutes.dates import parse_when
-from bot.reconcile import restate_item, view_of_issue
-from bot.render import STATE_LINES
+from bot.tracker.inert import code_span, inert_text
+from bot.tracker.marker import ItemMarker, MeetingMarker, parse_marker, trusted_marker
+from bot.tracker.reconcile import restate_item, view_of_issue
+from bot.tracker.render import STATE_LINES
 
 log = logging.getLogger(__name__)
 router = Router()

@@ -8,14 +8,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.compat import UTC
-from bot.extraction import Extract, shared_pool
+from bot.minutes.job import Extract, extract_here
 
 if TYPE_CHECKING:
-    from bot.config import ServiceSettings
-    from bot.dry_run import DryRun
-    from bot.github import GitHubPort
-    from bot.issue_index import IssueIndex
-    from bot.model_client import ModelReader
+    from bot.config.settings import ServiceSettings
+    from bot.github.port import GitHubPort
+    from bot.model_api.client import ModelReader
+    from bot.tracker.dry_run import DryRun
+    from bot.tracker.issue_index import IssueIndex
 
 
 def utc_now() -> datetime:
@@ -58,7 +58,7 @@ class Context:
     settings: ServiceSettings
     clock: Callable[[], datetime] = field(default=utc_now)
     dry_run: DryRun | None = None
-    extract: Extract = field(default_factory=shared_pool)
+    extract: Extract = extract_here
     index: IssueIndex | None = None
     model: ModelReader | None = None
     turn: Turn = field(default_factory=Turn)

@@ -1,6 +1,6 @@
 """Tell an earlier meeting's open items what new minutes say of them.
 
-The core (`bot.followup`) pairs the new minutes' entries with the repository's open items
+The core (`bot.tracker.followup`) pairs the new minutes' entries with the repository's open items
 of earlier meetings; this reads what it needs (the open items, the bot's comments on the
 ones paired) and applies the outcome: one comment per issue and minutes file, and, for an
 item reported done as `close_reported` allows, its closure as completed.
@@ -9,12 +9,14 @@ item reported done as `close_reported` allows, its closure as completed.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.followup import (
+from bot.minutes.model import ActionItem, Minutes
+from bot.minutes.text import plain
+from bot.tracker.followup import (
     AGAIN,
     EarlierItem,
     Followup,
@@ -28,15 +30,14 @@ from bot.followup import (
     noted_files,
     still_open,
 )
-from bot.ignore import without_ignored_lines
-from bot.marker import ItemMarker, parse_marker, written_by
-from bot.minutes.model import ActionItem, Minutes
-from bot.minutes.text import plain
-from bot.reconcile import item_keys, match_items, read_issues
-from bot.render import RenderContext, permalink
+from bot.tracker.ignore import without_ignored_lines
+from bot.tracker.marker import ItemMarker, parse_marker, written_by
+from bot.tracker.reconcile import item_keys, match_items, read_issues
+from bot.tracker.render import RenderContext, permalink
 
 if TYPE_CHECKING:
-    from bot.handlers.minutes_files import MinutesReconciler
+    from bot.config.types import RepoConfig
+    from bot.github.port import GitHubPort
 
 
 @dataclass
@@ -52,8 +53,27 @@ class Series:
     open_items: list[dict[str, Any]] | None = None
 
 
+
+class Reconciling(Protocol):
+    """What following up on earlier meetings needs of the push's reconciler
+    (`MinutesReconciler` in `bot.handlers.minutes_files`): where it writes, the series it
+    is learning, the file's issues, and whether it changed anything."""
+
+    port: GitHubPort
+    repo: str
+    sha: str
+    config: RepoConfig
+    server_url: str
+    series: Series
+    changed: bool
+
+    async def issues(self) -> list[dict[str, Any]]: ...
+
+    async def own(self, issues: Iterable[dict[str, Any]]) -> list[dict[str, Any]]: ...
+
+
 async def carry_over(
-    reconciler: MinutesReconciler, minutes: Minutes, ctx: RenderContext
+    reconciler: Reconciling, minutes: Minutes, ctx: RenderContext
 ) -> tuple[Minutes, RenderContext]:
     """Read the minutes against the open items of earlier meetings.
 
@@ -90,7 +110,7 @@ async def carry_over(
     return replace(minutes, items=tuple(kept)), ctx
 
 
-async def followups(reconciler: MinutesReconciler, minutes: Minutes | None) -> list[Followup]:
+async def followups(reconciler: Reconciling, minutes: Minutes | None) -> list[Followup]:
     """What the minutes just reconciled say of earlier meetings' open items, and not said yet."""
     if minutes is None:
         return []
@@ -127,7 +147,7 @@ def _reported(
     return match(found, items, close_reported, meeting)
 
 
-async def open_earlier_items(reconciler: MinutesReconciler, path: str) -> list[EarlierItem]:
+async def open_earlier_items(reconciler: Reconciling, path: str) -> list[EarlierItem]:
     """The repository's open item issues that other minutes files opened.
 
     Only the newest page of them is read, so a push costs the same however long the
@@ -151,7 +171,7 @@ async def open_earlier_items(reconciler: MinutesReconciler, path: str) -> list[E
 
 
 async def tell_earlier_items(
-    reconciler: MinutesReconciler, minutes: Minutes, found: Sequence[Followup]
+    reconciler: Reconciling, minutes: Minutes, found: Sequence[Followup]
 ) -> None:
     """Comment on each issue, then close those reported done as `close_reported` allows.
 

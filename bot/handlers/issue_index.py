@@ -12,8 +12,8 @@ from gidgethub import sansio
 from gidgethub.routing import Router
 
 from bot.handlers.context import Context
-from bot.issue_index import entry_of
-from bot.marker import written_by
+from bot.tracker.issue_index import entry_of
+from bot.tracker.marker import written_by
 
 router = Router()
 

@@ -21,13 +21,13 @@ from typing import Any
 from gidgethub import sansio
 from gidgethub.routing import Router
 
-from bot.config import RepoConfig
-from bot.github import GitHubPort
+from bot.config.types import RepoConfig
+from bot.github.port import GitHubPort
 from bot.handlers.context import Context
 from bot.handlers.weekly_status import read_config, refresh_tracker
-from bot.marker import ItemMarker, is_own_item, owned_part, parse_marker, replace_owned
-from bot.reconcile import restate_item, same_logins, view_of_issue
-from bot.render import with_task
+from bot.tracker.marker import ItemMarker, is_own_item, owned_part, parse_marker, replace_owned
+from bot.tracker.reconcile import restate_item, same_logins, view_of_issue
+from bot.tracker.render import with_task
 
 router = Router()
 

@@ -21,13 +21,13 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from bot.inert import code_span, inert_markdown
-from bot.marker import written_by
 from bot.minutes.model import ActionItem
-from bot.render import Link, RenderContext, owner_text, repo_url
+from bot.tracker.inert import code_span, inert_markdown
+from bot.tracker.marker import written_by
+from bot.tracker.render import Link, RenderContext, owner_text, repo_url
 
 if TYPE_CHECKING:
-    from bot.github import GitHubPort
+    from bot.github.port import GitHubPort
 
 COMMENT_MARKER = "<!-- minutes-bot:pr-comment -->"
 HEADER = "Action items from meeting minutes mention this pull request:"

@@ -15,24 +15,24 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.apply import Applier
-from bot.config import RULES_AND_MODEL, is_minutes_path
-from bot.extraction import Extract, ExtractionTimeout, Job, shared_pool
-from bot.github import AmbiguousWriteError, FileTooLarge, GitHubPort, NotFound
+from bot.config.types import RULES_AND_MODEL, is_minutes_path
+from bot.github.port import AmbiguousWriteError, FileTooLarge, GitHubPort, NotFound
 from bot.handlers import notices
+from bot.handlers.apply import Applier
 from bot.handlers.context import utc_now
 from bot.handlers.followups import Series, carry_over
 from bot.handlers.refs import ReferenceReads, resolve_refs
 from bot.handlers.repo_config import load_repo_config
 from bot.handlers.weekly_status import refresh_tracker
-from bot.ignore import without_ignored_lines
-from bot.issue_index import IndexEntry, IssueIndex, entry_of
-from bot.links import people_of, with_sure_owners
-from bot.marker import parse_marker, trusted_marker
+from bot.minutes.job import Extract, ExtractionTimeout, Job, extract_here
 from bot.minutes.model import ActionItem, Minutes, Ref, RefKind
 from bot.minutes.model_reader import Answer
 from bot.minutes.people import Roster
-from bot.reconcile import (
+from bot.tracker.ignore import without_ignored_lines
+from bot.tracker.issue_index import IndexEntry, IssueIndex, entry_of
+from bot.tracker.links import people_of, with_sure_owners
+from bot.tracker.marker import parse_marker, trusted_marker
+from bot.tracker.reconcile import (
     Settings,
     Writer,
     item_keys,
@@ -42,13 +42,13 @@ from bot.reconcile import (
     reconcile,
     reconcile_deleted,
 )
-from bot.render import GITHUB_URL, RenderContext
-from bot.write_back import without_links
+from bot.tracker.render import GITHUB_URL, RenderContext
+from bot.tracker.write_back import without_links
 
 if TYPE_CHECKING:
-    from bot.config import RepoConfig
-    from bot.dry_run import DryRun
-    from bot.model_client import ModelReader
+    from bot.config.types import RepoConfig
+    from bot.model_api.client import ModelReader
+    from bot.tracker.dry_run import DryRun
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ class MinutesReconciler:
         self.port = port
         # Where the bot's issues are, by file: with it a push lists only its file's labels.
         self.index = index
-        self.extract = extract or shared_pool()
+        self.extract = extract or extract_here
         self.model = model
         # A thorough run (sync) also checks meeting issues when no item changed, so it
         # heals a meeting list that a crash left behind.

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.inert import code_span
-from bot.marker import written_by
+from bot.tracker.inert import code_span
+from bot.tracker.marker import written_by
 
 if TYPE_CHECKING:
-    from bot.github import GitHubPort
+    from bot.github.port import GitHubPort
 
 TOO_LARGE = (
     "minutes-bot did not read {file}: it is {size:,} bytes, and minutes files over {limit:,} bytes"

@@ -14,17 +14,18 @@ from typing import Any
 from gidgethub import sansio
 from gidgethub.routing import Router
 
-from bot.config import REPO_CONFIG_PATH, ConfigError, RepoConfig
-from bot.dry_run import DryRun
-from bot.github import GitHubPort
+from bot.config.types import REPO_CONFIG_PATH, ConfigError, RepoConfig
+from bot.github.port import GitHubPort
 from bot.handlers.context import Context
 from bot.handlers.followups import followups
 from bot.handlers.minutes_files import live_reconciler
 from bot.handlers.push import minutes_changes, problem_list
 from bot.handlers.repo_config import defaults_not_read, load_repo_config
-from bot.marker import written_by
-from bot.model_client import ModelReader
-from bot.preview import (
+from bot.minutes.job import Extract
+from bot.model_api.client import ModelReader
+from bot.tracker.dry_run import DryRun
+from bot.tracker.marker import written_by
+from bot.tracker.preview import (
     PREVIEW_MARKER,
     Head,
     by_file,
@@ -43,7 +44,9 @@ async def preview_pull_request(event: sansio.Event, context: Context) -> None:
     pull, repository = event.data["pull_request"], event.data["repository"]
     if pull["state"] != "open":
         return
-    body = await preview_text(context.port, repository, pull, context.model)
+    body = await preview_text(
+        context.port, repository, pull, context.model, extract=context.extract
+    )
     if body is None and event.data["action"] == "opened":
         return  # a new PR that touches no minutes has no comment to correct
     await keep_comment(context.port, repository["full_name"], pull["number"], body)
@@ -58,6 +61,7 @@ async def preview_text(
     repository: Mapping[str, Any],
     pull: Mapping[str, Any],
     model: ModelReader | None = None,
+    extract: Extract | None = None,
 ) -> str | None:
     """Render what merging `pull` would do; None when it touches no minutes and no config."""
     repo, head = repository["full_name"], pull["head"]["sha"]
@@ -72,7 +76,9 @@ async def preview_text(
     if not (touched.updated or touched.removed or config_changed):
         return None
     writer = DryRun()
-    reconciler = live_reconciler(port, repository, head, config, dry_run=writer, model=model)
+    reconciler = live_reconciler(
+        port, repository, head, config, dry_run=writer, model=model, extract=extract
+    )
     # Issues the dry run makes up are numbered after the bot's, never mistaken for one.
     writer.last_number = max((issue["number"] for issue in await reconciler.issues()), default=0)
     series = {}

@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from gidgethub import sansio
 from gidgethub.routing import Router
 
-from bot.github import GitHubPort
+from bot.github.port import GitHubPort
 from bot.handlers.context import Context
 from bot.handlers.item_state import show_on_meeting
 from bot.handlers.linked_pulls import is_own_comment
 from bot.handlers.weekly_status import read_config, refresh_tracker
-from bot.marker import is_own_item, written_by
+from bot.tracker.marker import is_own_item, written_by
 
 router = Router()
 

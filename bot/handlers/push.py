@@ -10,8 +10,14 @@ from typing import Any
 from gidgethub import sansio
 from gidgethub.routing import Router
 
-from bot.config import REPO_CONFIG_PATH, WRITE_BACK_PR, ConfigError, RepoConfig, is_minutes_path
-from bot.github import ChangedFile, GitHubPort
+from bot.config.types import (
+    REPO_CONFIG_PATH,
+    WRITE_BACK_PR,
+    ConfigError,
+    RepoConfig,
+    is_minutes_path,
+)
+from bot.github.port import ChangedFile, GitHubPort
 from bot.handlers.context import Context, Turn
 from bot.handlers.followups import followups, tell_earlier_items
 from bot.handlers.minutes_files import live_reconciler

@@ -1,5 +1,5 @@
 """Resolve the references minutes make: `#12` to an issue or PR, "the user space support PR"
-to the one pull request it names (chosen by `bot.links`).
+to the one pull request it names (chosen by `bot.tracker.links`).
 
 A named PR is looked for among the PRs of the person the minutes tie it to first; when
 that finds nothing close, the person may be wrong, so the title words are searched too.
@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from gidgethub import BadRequest
 
-from bot.links import PullFacts, choose_pull, naming_words, search_query
 from bot.minutes.model import Ref, RefKind
-from bot.render import Link, Resolution
+from bot.tracker.links import PullFacts, choose_pull, naming_words, search_query
+from bot.tracker.render import Link, Resolution
 
 if TYPE_CHECKING:
     from bot.minutes.people import Roster

@@ -12,8 +12,9 @@ import asyncio
 import logging
 from dataclasses import replace
 
-from bot.config import DEFAULTS_REPOSITORY, REPO_CONFIG_PATH, RepoConfig, parse_repo_config
-from bot.github import GitHubPort
+from bot.config.schema import parse_repo_config
+from bot.config.types import DEFAULTS_REPOSITORY, REPO_CONFIG_PATH, RepoConfig
+from bot.github.port import GitHubPort
 
 log = logging.getLogger(__name__)
 

@@ -23,13 +23,13 @@ from gidgethub import sansio
 from gidgethub.routing import Router
 
 from bot.compat import parse_time
-from bot.config import ConfigError, RepoConfig
-from bot.github import GitHubPort
+from bot.config.types import ConfigError, RepoConfig
+from bot.github.port import GitHubPort
 from bot.handlers.context import Context
 from bot.handlers.repo_config import load_repo_config
-from bot.marker import ItemMarker, trusted_marker, written_by
-from bot.render import EVERYONE, NOBODY, owners_shown
-from bot.status import (
+from bot.tracker.marker import ItemMarker, trusted_marker, written_by
+from bot.tracker.render import EVERYONE, NOBODY, owners_shown
+from bot.tracker.status import (
     TRACKER_MARKER,
     ItemState,
     StatusLook,

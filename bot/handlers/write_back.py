@@ -1,7 +1,7 @@
 """Propose each item's issue link in the minutes: one pull request per file (`write_back: pr`).
 
 Once pushed minutes have their issues, the file as it is at that commit, with ` (#N)`
-where each item ends (`bot.write_back`), is committed to the file's own branch,
+where each item ends (`bot.tracker.write_back`), is committed to the file's own branch,
 `minutes-bot/links/<file>`, started from that commit, and proposed in one pull request.
 The default branch is never written to: people merge the links or not. The branch and
 its pull request are kept: a later push moves the branch to the new commit and the same
@@ -25,9 +25,9 @@ from typing import Any
 
 from gidgethub import BadRequest
 
-from bot.github import AmbiguousWriteError, GitHubPort
+from bot.github.port import AmbiguousWriteError, GitHubPort
 from bot.minutes.model import ActionItem
-from bot.write_back import (
+from bot.tracker.write_back import (
     Link,
     branch_for,
     commit_message,

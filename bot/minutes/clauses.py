@@ -234,7 +234,8 @@ def _triggers(text: str) -> Iterator[re.Match[str]]:
 
 def strip_labels(sentence: str, people: People) -> tuple[str, int, tuple[str, ...] | None]:
     """Drop "Decision:" or "**Status:**" labels; a label that names a person is the speaker."""
-    text, offset, speaker = sentence, 0, None
+    text, offset = sentence, 0
+    speaker: tuple[str, ...] | None = None
     tag = SPEAKER_TAG.match(sentence)
     if tag is not None:
         speaker = ((tag.group("name") or tag.group("nick")).strip(),)
