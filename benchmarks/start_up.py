@@ -32,7 +32,7 @@ PAIRS = {
         [sys.executable, "-c", "import markdown_it"],
     ),
 }
-NOT_NEEDED = ("aiohttp", "gidgethub", "redis", "multiprocessing", "concurrent.futures.process")
+NOT_NEEDED = ("aiohttp", "gidgethub", "redis", "multiprocessing", "concurrent.futures.process", "yaml")
 
 
 def wall(command: list[str]) -> float:

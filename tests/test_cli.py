@@ -281,6 +281,23 @@ def test_plan_believes_a_pull_lists_state_and_finds_the_one_pr_open_at_the_meeti
     assert "**Related:** #547\n" in review["body"]
 
 
+def test_extract_loads_yaml_only_for_a_file_with_front_matter(tmp_path: Path) -> None:
+    fronted = tmp_path / "fronted.md"
+    fronted.write_text("---\ndate: 2024-12-18\n---\n\n## Action items\n\n- Ana to file the report\n")
+    loaded = []
+    for path in (SVSM, fronted):
+        script = (
+            "import sys, contextlib, io\n"
+            "from bot.cli.main import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    main(['extract', {str(path)!r}])\n"
+            "print('yaml' in sys.modules)\n"
+        )
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+        loaded.append(done.stdout.strip())
+    assert loaded == ["False", "True"]
+
+
 # What a command that needs no network must not load: each costs start-up in every run.
 SERVICE_MODULES = ("aiohttp", "asyncio", "gidgethub", "redis", "concurrent.futures.process",
                    "multiprocessing", "bot.service.extraction")

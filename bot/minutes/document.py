@@ -16,11 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
-
-from bot import safe_yaml
 
 # Only block structure is needed: inline content is read from each block's raw text,
 # so the inline pass (a third of the parsing time) is switched off.
@@ -146,6 +143,12 @@ def _split_front_matter(text: str) -> tuple[dict[str, Any], str]:
             break
     else:
         return {}, text
+    # YAML is loaded only for a file that has front matter: most minutes have none, and
+    # importing it costs `minutes-bot extract` a quarter of its start-up.
+    import yaml
+
+    from bot import safe_yaml
+
     try:
         # The same alias and depth limits as the repository configuration.
         data = safe_yaml.load("\n".join(lines[1:end]))

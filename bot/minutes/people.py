@@ -6,9 +6,6 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import yaml
-
-from bot import safe_yaml
 from bot.minutes.model import Person, normalise_words
 
 
@@ -37,6 +34,10 @@ class Roster:
     @classmethod
     def from_yaml(cls, text: str) -> Roster:
         """Read a YAML list of `{name, login, aliases}`."""
+        import yaml  # only where there is a people file: see `document._split_front_matter`
+
+        from bot import safe_yaml
+
         try:
             data = safe_yaml.load(text)  # the config's limits: no alias bombs from a people file
         except yaml.YAMLError as err:
