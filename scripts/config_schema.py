@@ -1,6 +1,6 @@
 """Write the JSON Schema of `.github/minutes-bot.yml` that editors check the file against.
 
-It is generated from `bot.config.SCHEMA`, the table the bot itself validates with, so the
+It is generated from `bot.config.schema.SCHEMA`, the table the bot itself validates with, so the
 two cannot disagree; `tests/test_config_schema.py` fails when the file is out of date.
 
     python scripts/config_schema.py           # rewrite schema/minutes-bot.schema.json

@@ -1,6 +1,6 @@
 """The published JSON Schema of `.github/minutes-bot.yml` is the validator's own schema.
 
-The file in `schema/` is generated from `bot.config.SCHEMA`; every example configuration
+The file in `schema/` is generated from `bot.config.schema.SCHEMA`; every example configuration
 passes both, and every file the validator rejects fails the schema too, bar what only a
 YAML parser or the tz database can tell.
 """
