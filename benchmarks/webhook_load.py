@@ -1,5 +1,5 @@
-"""Measure the webhook edge: answer latency next to a bare aiohttp handler, the backlog
-under a heavy rate, deliveries accepted per second, resident memory.
+"""Measure the webhook edge: answer latency and CPU per delivery next to a bare aiohttp
+handler, answers and backlog under a heavy rate, deliveries accepted per second, memory.
 
     python benchmarks/webhook_load.py [--rate 200] [--seconds 10] [--heavy 1000]
                                       [--deliveries 2000] [--concurrency 32]
@@ -13,8 +13,12 @@ calling GitHub, so what is measured is the edge: verify, journal, queue, answer.
 Latency is measured in one run for both servers, taking turns: at each tick of `--rate`
 a second, each server gets one delivery, half a tick apart and the order rotating, so
 whatever else the machine does falls on both alike; the servers are pinned to one core
-and the load generator to the other. The backlog run sends `--heavy` deliveries a
-second for `--seconds` and samples the queue depth (`/metrics`) as it goes.
+and the load generator to the other. The CPU per delivery is the processor time (user and
+system, every thread) the server's processes spent over that run, divided by the
+deliveries each answered: for the service it includes handling them after the answer.
+The heavy run sends `--heavy` deliveries a second for `--seconds`, to the bare handler
+alone, then to the service alone while sampling its queue depth (`/metrics`): it reports
+the rate sent, the rate answered while sending, and p50 against the bare handler's.
 """
 
 from __future__ import annotations
@@ -81,6 +85,8 @@ class Server:
     processes: list[subprocess.Popen[bytes]]
     urls: list[str]
     answers: list[tuple[int, float]] = field(default_factory=list)
+    # When each answer came (time.perf_counter), in the order they came.
+    answered_at: list[float] = field(default_factory=list)
 
     def resident_mb(self) -> float:
         """Return the resident memory of the server's processes, in MB."""
@@ -91,6 +97,19 @@ class Server:
                 int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")
             )
         return total / 1024
+
+    def cpu_seconds(self) -> float:
+        """Return the processor time (user and system) the server's processes used so far."""
+        ticks = 0
+        for process in self.processes:
+            # Fields after the command name, which may hold spaces: utime, stime are 12, 13.
+            fields = Path(f"/proc/{process.pid}/stat").read_text().rpartition(")")[2].split()
+            ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def clear(self) -> None:
+        self.answers.clear()
+        self.answered_at.clear()
 
     def percentile(self, share: float) -> float:
         """Return the answer time (ms) below which `share` of the answers fall."""
@@ -118,9 +137,27 @@ async def send(session: aiohttp.ClientSession, url: str) -> tuple[int, float]:
         return answer.status, time.perf_counter() - started
 
 
-async def in_turns(servers: list[Server], rate: float, seconds: float) -> float:
-    """Send each server `rate` deliveries a second for `seconds`, taking turns; return the
-    rate achieved. Each server keeps its answers.
+@dataclass(frozen=True)
+class Run:
+    """When a paced run started and stopped sending, and how many it sent to each server."""
+
+    started: float
+    sent_until: float
+    count: int
+
+    @property
+    def sent_per_second(self) -> float:
+        return self.count / (self.sent_until - self.started)
+
+    def answered_per_second(self, server: Server) -> float:
+        """Return the rate of the server's answers that came while the run was sending."""
+        while_sending = sum(at <= self.sent_until for at in server.answered_at)
+        return while_sending / (self.sent_until - self.started)
+
+
+async def in_turns(servers: list[Server], rate: float, seconds: float) -> Run:
+    """Send each server `rate` deliveries a second for `seconds`, taking turns, and wait
+    for every answer. Each server keeps its answers.
 
     Within each tick the servers' deliveries are spread evenly, so no server waits for
     another's answer, and which server goes first rotates from tick to tick.
@@ -130,6 +167,7 @@ async def in_turns(servers: list[Server], rate: float, seconds: float) -> float:
 
     async def one(session: aiohttp.ClientSession, server: Server, n: int) -> None:
         server.answers.append(await send(session, server.urls[n % len(server.urls)]))
+        server.answered_at.append(time.perf_counter())
 
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
         started = time.perf_counter()
@@ -140,9 +178,10 @@ async def in_turns(servers: list[Server], rate: float, seconds: float) -> float:
                 await asyncio.sleep(delay)
             server = servers[(n + turn) % len(servers)]
             tasks.append(asyncio.create_task(one(session, server, n)))
+        sent_until = time.perf_counter()
         async with timeout(seconds + 60):
             await asyncio.gather(*tasks)
-        return count / (time.perf_counter() - started)
+        return Run(started, sent_until, count)
 
 
 async def queue_depth(session: aiohttp.ClientSession, url: str) -> float:
@@ -151,13 +190,15 @@ async def queue_depth(session: aiohttp.ClientSession, url: str) -> float:
         return float(found.group(1)) if found else float("nan")
 
 
-async def backlog(server: Server, rate: float, seconds: float) -> list[tuple[float, float]]:
+async def backlog(
+    server: Server, rate: float, seconds: float
+) -> tuple[Run, list[tuple[float, float]]]:
     """Send `rate` deliveries a second for `seconds`; sample the queue depth every 0.5 s
-    meanwhile and until it is empty again. Returns (seconds since start, depth)."""
+    meanwhile and until it is empty again. Returns the run and (seconds since start, depth)."""
     samples: list[tuple[float, float]] = []
     started = time.perf_counter()
 
-    async def sample(session: aiohttp.ClientSession, sending: asyncio.Task[float]) -> None:
+    async def sample(session: aiohttp.ClientSession, sending: asyncio.Task[Run]) -> None:
         while True:
             depth = await queue_depth(session, server.urls[0])
             samples.append((time.perf_counter() - started, depth))
@@ -169,8 +210,7 @@ async def backlog(server: Server, rate: float, seconds: float) -> list[tuple[flo
         sending = asyncio.create_task(in_turns([server], rate, seconds))
         async with timeout(seconds + 120):
             await sample(session, sending)
-        await sending
-    return samples
+        return await sending, samples
 
 
 async def throughput(server: Server, count: int, concurrency: int) -> tuple[float, int]:
@@ -265,30 +305,69 @@ def load_average() -> str:
 
 
 async def compare_latency(bare: Server, ours: Server, args: argparse.Namespace) -> None:
-    """Print both servers' p50 and p99 from one run in turns, and their ratios."""
+    """Print both servers' p50, p99 and CPU per delivery from one run in turns, and their
+    ratios; the service's CPU is read once it has handled every delivery too."""
     await in_turns([bare, ours], args.rate, 1.0)  # warm up both
-    bare.answers.clear()
-    ours.answers.clear()
-    achieved = await in_turns([bare, ours], args.rate, args.seconds)
-    for server in (bare, ours):
+    await wait_drained(ours)
+    bare.clear()
+    ours.clear()
+    cpu_before = [server.cpu_seconds() for server in (bare, ours)]
+    achieved = (await in_turns([bare, ours], args.rate, args.seconds)).sent_per_second
+    await wait_drained(ours)
+    cpu = [
+        (server.cpu_seconds() - before) / len(server.answers) * 1000
+        for server, before in zip((bare, ours), cpu_before, strict=True)
+    ]
+    for server, per_delivery in zip((bare, ours), cpu, strict=True):
         print(
             f"{server.name}: at {achieved:.0f}/s p50 {server.percentile(0.5):.2f} ms, "
-            f"p99 {server.percentile(0.99):.2f} ms ({server.refused} refused)",
+            f"p99 {server.percentile(0.99):.2f} ms, CPU {per_delivery:.3f} ms a delivery "
+            f"({server.refused} refused)",
             flush=True,
         )
     p50 = ours.percentile(0.5) / bare.percentile(0.5)
     p99 = ours.percentile(0.99) / bare.percentile(0.99)
-    print(f"{ours.name}: {p50:.2f}x the bare handler at p50, {p99:.2f}x at p99", flush=True)
+    print(
+        f"{ours.name}: {p50:.2f}x the bare handler at p50, {p99:.2f}x at p99, "
+        f"{cpu[1] / cpu[0]:.2f}x its CPU per delivery",
+        flush=True,
+    )
 
 
-async def report_backlog(server: Server, args: argparse.Namespace) -> None:
-    samples = await backlog(server, args.heavy, args.seconds)
+async def wait_drained(server: Server) -> None:
+    """Wait until the service has handled what it accepted (the embedded queue's depth is
+    0); a server without the depth gauge (Redis) is given a moment."""
+    async with aiohttp.ClientSession() as session:
+        for _ in range(200):
+            depth = await queue_depth(session, server.urls[0])
+            if depth != depth:  # NaN: no gauge
+                await asyncio.sleep(0.5)
+                return
+            if depth == 0:
+                return
+            await asyncio.sleep(0.05)
+
+
+async def report_backlog(bare: Server, server: Server, args: argparse.Namespace) -> None:
+    """Send the heavy rate to the bare handler, then to `server`; print how each kept up."""
+    bare.clear()
+    bare_run = await in_turns([bare], args.heavy, args.seconds)
+    server.clear()
+    run, samples = await backlog(server, args.heavy, args.seconds)
+    for name, each, sent in ((bare.name, bare, bare_run), (server.name, server, run)):
+        print(
+            f"{name}: sent {sent.sent_per_second:.0f}/s for {args.seconds:.0f} s, answered "
+            f"{sent.answered_per_second(each):.0f}/s while sending, p50 "
+            f"{each.percentile(0.5):.2f} ms, p99 {each.percentile(0.99):.2f} ms "
+            f"({each.refused} refused)",
+            flush=True,
+        )
     sending = [depth for at, depth in samples if at <= args.seconds]
     drained = samples[-1][0] - args.seconds
     print(
-        f"{server.name}: at {args.heavy:.0f}/s for {args.seconds:.0f} s the queue depth was "
-        f"at most {max(sending):.0f}, {sending[-1]:.0f} when sending stopped, "
-        f"empty {max(drained, 0):.1f} s later",
+        f"{server.name}: at {args.heavy:.0f}/s {server.percentile(0.5) / bare.percentile(0.5):.2f}x "
+        f"the bare handler at p50; the queue depth was at most {max(sending):.0f}, "
+        f"{sending[-1]:.0f} when sending stopped, empty {max(drained, 0):.1f} s later",
         flush=True,
     )
 
@@ -314,7 +393,7 @@ async def main(args: argparse.Namespace) -> None:
         with serving([bare, embedded]):
             await started([bare, embedded])
             await compare_latency(bare, embedded, args)
-            await report_backlog(embedded, args)
+            await report_backlog(bare, embedded, args)
             await report_throughput(bare, args)
             await report_throughput(embedded, args)
         with running_redis_server() as redis_url:
