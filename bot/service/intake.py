@@ -6,9 +6,11 @@ that wakes for every delivery fights the event loop for the interpreter). So an 
 delivery is appended to an intake file, with one write, and waits for the writer thread,
 which moves whatever has arrived into the SQLite journal, many deliveries to a
 transaction synced to disk, together with the deliveries finished meanwhile; the first
-delivery of a batch wakes it, so one sync serves every delivery that came meanwhile; every few seconds it starts a new intake file and deletes
-the old one once its deliveries are committed. At start, intake files left behind are
-moved into the journal first (a delivery journaled already is recognised by its id).
+delivery of a batch wakes it, so one sync serves every delivery that came meanwhile, and
+the event loop hears of a commit once, not once per delivery. Every few seconds it starts
+a new intake file and deletes the old one once its deliveries are committed. At start,
+intake files left behind are moved into the journal first (a delivery journaled already
+is recognised by its id).
 
 Intake files are `<journal>-intake.<n>`, each a run of frames followed by zeros: two
 big-endian 32-bit lengths, then the delivery's id and event as JSON, then its body as
@@ -17,17 +19,19 @@ received.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import mmap
 import os
+import queue
 import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.service.journal import Delivery, Journal
@@ -150,6 +154,8 @@ class Batch:
     """Journal operations gathered for one transaction."""
 
     added: list[tuple[Delivery, bytes]] = field(default_factory=list)
+    # What the callers of `accept` wait on, one for each of `added`.
+    waiters: list[Any] = field(default_factory=list)
     finished: list[tuple[str, str]] = field(default_factory=list)
     retried: list[tuple[str, int, float]] = field(default_factory=list)
     progressed: list[tuple[str, int]] = field(default_factory=list)
@@ -158,41 +164,46 @@ class Batch:
 class JournalWriter:
     """The one thread that writes the journal, many operations to a transaction.
 
-    `on_added` is called in the writer's thread after each commit with the deliveries
-    it added (redeliveries of known ids left out) and how many were accepted, so the
-    caller may start processing them.
+    `on_commit` is called in the writer's thread once after each commit of deliveries,
+    with the waiters their `accept` calls gave, the deliveries it added (redeliveries of
+    known ids left out) and how many it committed (0 when the commit failed), so the
+    caller may answer them and start processing them, with one hop to its thread for all.
     """
 
     def __init__(
-        self, journal: Journal, intake: Intake, on_added: Callable[[list[Delivery], int], None]
+        self,
+        journal: Journal,
+        intake: Intake,
+        on_commit: Callable[[list[Any], list[Delivery], int], None],
     ) -> None:
         self.journal = journal
         self.intake = intake
-        self.on_added = on_added
+        self.on_commit = on_commit
         self._lock = threading.Lock()
-        self._wake = threading.Condition(self._lock)
+        # Rung to wake the writer: a put costs the event loop less than a Condition's notify.
+        self._doorbell: queue.SimpleQueue[None] = queue.SimpleQueue()
         self._committed = threading.Condition(self._lock)
         self._batch = Batch()
         self._taken = self._done = 0  # batches taken for a commit, and committed
-        # Who waits for the commit of which batch: (batch number, call when committed).
-        self._waiting: list[tuple[int, Callable[[], None]]] = []
         self._stopping = False
         self._thread: threading.Thread | None = None
 
-    def accept(self, delivery: Delivery, body: bytes, committed: Callable[[], None]) -> None:
+    def accept(self, delivery: Delivery, body: bytes, waiter: Any) -> None:
         """Keep `delivery` in the intake file now, and journal it with the next batch.
 
-        `committed` is called (in the writer's thread) once the batch is committed and
-        synced to disk: only then does the delivery outlive a crash of the machine.
+        `waiter` is handed to `on_commit` once the batch is committed and synced to disk:
+        only then does the delivery outlive a crash of the machine.
         """
         with self._lock:
             self.intake.append(delivery, body)
-            self._batch.added.append((delivery, body))
-            self._waiting.append((self._taken + 1, committed))
-            if len(self._batch.added) == 1:
-                # The first delivery of a batch wakes the writer: the webhook waits for the
-                # commit, and the deliveries that come while it syncs make the next batch.
-                self._wake.notify()
+            batch = self._batch
+            batch.added.append((delivery, body))
+            batch.waiters.append(waiter)
+            first = len(batch.added) == 1
+        if first:
+            # The first delivery of a batch wakes the writer: the webhook waits for the
+            # commit, and the deliveries that come while it syncs make the next batch.
+            self._doorbell.put(None)
 
     def finish(self, delivery_id: str, state: str) -> None:
         """Journal soon that a delivery is `done` or `failed`."""
@@ -213,7 +224,7 @@ class JournalWriter:
         """Wait until everything asked of the writer so far is committed."""
         with self._lock:
             target = self._taken + (1 if self._pending() else 0)
-            self._wake.notify()
+            self._doorbell.put(None)
             self._committed.wait_for(lambda: self._done >= target or self._thread is None)
 
     def start(self) -> None:
@@ -225,7 +236,7 @@ class JournalWriter:
         """Commit everything accepted so far and stop the thread."""
         with self._lock:
             self._stopping = True
-            self._wake.notify()
+        self._doorbell.put(None)
         if self._thread is not None:
             self._thread.join()
         with self._lock:
@@ -238,8 +249,11 @@ class JournalWriter:
     def _run(self) -> None:
         while True:
             with self._lock:
-                if not self._batch.added:  # deliveries wait for their commit: go on at once
-                    self._wake.wait(GROUP_SECONDS)  # woken early to accept, flush or stop
+                idle = not self._batch.added
+            if idle:  # deliveries wait for their commit: go on at once
+                with contextlib.suppress(queue.Empty):  # woken early to accept, flush or stop
+                    self._doorbell.get(timeout=GROUP_SECONDS)
+            with self._lock:
                 if self._stopping:
                     return
                 if not self._pending():
@@ -263,19 +277,18 @@ class JournalWriter:
 
     def _commit(self, taken: tuple[Batch, list[Path]]) -> None:
         batch, finished_files = taken
+        added: list[Delivery] = []
+        committed = 0  # none, should the commit fail: their intake file keeps them
         try:
             added = self.journal.apply(
                 batch.added, batch.finished, batch.retried, batch.progressed
             )
+            committed = len(batch.added)
             for finished in finished_files:
                 finished.unlink(missing_ok=True)
         finally:
             with self._lock:
                 self._done += 1
                 self._committed.notify_all()
-                ready = [call for batch, call in self._waiting if batch <= self._done]
-                self._waiting = [(b, call) for b, call in self._waiting if b > self._done]
-            for call in ready:
-                call()
-        if batch.added:
-            self.on_added(added, len(batch.added))
+            if batch.waiters:
+                self.on_commit(batch.waiters, added, committed)

@@ -26,7 +26,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.service.intake import Intake, JournalWriter, read_frames
 from bot.service.journal import Delivery, Journal
@@ -158,13 +158,8 @@ class EmbeddedQueue:
             return added
         self._note_id(delivery.id)
         self._count(+1)
-        loop = asyncio.get_running_loop()
-        committed: asyncio.Future[None] = loop.create_future()
-
-        def synced() -> None:  # in the writer's thread
-            loop.call_soon_threadsafe(_settle, committed)
-
-        self._writer.accept(delivery, body or json.dumps(delivery.payload).encode(), synced)
+        committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._writer.accept(delivery, body or json.dumps(delivery.payload).encode(), committed)
         # Answered once its batch is synced to disk: at most GROUP_SECONDS and one sync later.
         await committed
         return True
@@ -180,10 +175,10 @@ class EmbeddedQueue:
             await asyncio.to_thread(self.journal.recent_ids, RECENT_IDS)
         )
 
-        def added(new: list[Delivery], accepted: int) -> None:
-            loop.call_soon_threadsafe(self._journaled, new, accepted)
+        def committed(waiters: list[Any], new: list[Delivery], accepted: int) -> None:
+            loop.call_soon_threadsafe(self._journaled, waiters, new, accepted)
 
-        self._writer = JournalWriter(self.journal, intake, added)
+        self._writer = JournalWriter(self.journal, intake, committed)
         self._writer.start()
         self._before_start = 0  # they are pending now, and counted below
         for delivery in await asyncio.to_thread(self.journal.pending):
@@ -263,8 +258,11 @@ class EmbeddedQueue:
         else:
             self._idle.set()
 
-    def _journaled(self, new: list[Delivery], accepted: int) -> None:
-        """Queue the deliveries a commit added; the rest of `accepted` were redeliveries."""
+    def _journaled(self, waiters: list[Any], new: list[Delivery], accepted: int) -> None:
+        """Let the submits of a commit's deliveries return, then queue those it added; the
+        rest of `accepted` were redeliveries."""
+        for committed in waiters:
+            _settle(committed)
         self._count(len(new) - accepted)
         for delivery in new:
             self._enqueue(delivery)
