@@ -109,17 +109,18 @@ if #found == 0 then return {'next', head, {}, progress} end
 return {'next', head, found[1][2], progress}
 """
 
-# Take a processed delivery off its repository's list and acknowledge it together.
-# KEYS: order, stream, first, progress.
-_FINISH = """
-if redis.call('LINDEX', KEYS[3], 0) == ARGV[2] then
-    redis.call('LPOP', KEYS[3])
-elseif redis.call('LINDEX', KEYS[1], 0) == ARGV[2] then
-    redis.call('LPOP', KEYS[1])
+# Take a processed delivery off its repository's list and acknowledge it together, then
+# hand over the next as `_NEXT` does: one round trip between two deliveries, not two.
+# KEYS: lock, order, stream, first, progress; ARGV: token, group, the processed entry.
+_FINISH_NEXT = """
+if redis.call('LINDEX', KEYS[4], 0) == ARGV[3] then
+    redis.call('LPOP', KEYS[4])
+elseif redis.call('LINDEX', KEYS[2], 0) == ARGV[3] then
+    redis.call('LPOP', KEYS[2])
 end
-redis.call('HDEL', KEYS[4], ARGV[2])
-return redis.call('XACK', KEYS[2], ARGV[1], ARGV[2])
-"""
+redis.call('HDEL', KEYS[5], ARGV[3])
+redis.call('XACK', KEYS[3], ARGV[2], ARGV[3])
+""" + _NEXT
 
 # Acknowledge an entry read after its delivery was processed: XACK is a no-op for an
 # entry nobody has read yet, so the holder that processed it could not acknowledge it.
@@ -249,7 +250,7 @@ class RedisQueue:
         self.progress = f"{prefix}:progress"
         self._submit = self.redis.register_script(_SUBMIT)
         self._next = self.redis.register_script(_NEXT)
-        self._finish = self.redis.register_script(_FINISH)
+        self._finish_next = self.redis.register_script(_FINISH_NEXT)
         self._settle = self.redis.register_script(_SETTLE)
         self._refresh = self.redis.register_script(_REFRESH)
         self._release = self.redis.register_script(_RELEASE)
@@ -488,11 +489,13 @@ class RedisQueue:
             await self._settle(keys=[order, self.stream, first], args=[GROUP, entry_id])
             return
         refresher = asyncio.create_task(self._keep_lock(lock, token))
+        emptied = False
         try:
             emptied = await self._process_repo(fields["repo"], lock, token)
         finally:
             refresher.cancel()
-            await self._release(keys=[lock], args=[token])
+            if not emptied:  # an emptied list gave the lock up already
+                await self._release(keys=[lock], args=[token])
         if emptied:  # the entry's delivery was queued before, so it has been processed
             await self.redis.xack(self.stream, GROUP, entry_id)
 
@@ -510,9 +513,9 @@ class RedisQueue:
         """Process the repository's deliveries, commands and previews first, each lane
         oldest first; say whether none is left."""
         order, first = self._key("order", repo), self._key("first", repo)
+        keys = [lock, order, self.stream, first, self.progress]
+        reply = await self._next(keys=keys, args=[token])
         while True:
-            keys = [lock, order, self.stream, first, self.progress]
-            reply = await self._next(keys=keys, args=[token])
             if _text(reply[0]) != "next":
                 return _text(reply[0]) == "released"
             entry_id, fields = _text(reply[1]), _fields(reply[2])
@@ -521,6 +524,7 @@ class RedisQueue:
                 outcome = await self._run(delivery)
                 if outcome.rest is not None:  # it stays at the head of its list
                     await self.redis.hset(self.progress, entry_id, str(outcome.rest.progress))
+                    reply = await self._next(keys=keys, args=[token])
                     continue
                 if outcome.failed:
                     await self._failed(fields, delivery)
@@ -529,8 +533,7 @@ class RedisQueue:
                     "a queued delivery is missing from the stream",
                     extra={"fields": {"entry": entry_id}},
                 )
-            keys = [order, self.stream, first, self.progress]
-            await self._finish(keys=keys, args=[GROUP, entry_id])
+            reply = await self._finish_next(keys=keys, args=[token, GROUP, entry_id])
 
     async def _run(self, delivery: Delivery) -> queue.Outcome:
         return await queue.run_logged(self.process, delivery, log)
