@@ -265,8 +265,9 @@ def _note(delivery: Delivery, accepted: bool, metrics: Metrics) -> None:
     if accepted:
         metrics.accepted(delivery.id)
     metrics.delivery(delivery.event, "accepted" if accepted else "duplicate")
-    with delivery.log_context():
-        log.info("delivery accepted" if accepted else "duplicate delivery")
+    if log.isEnabledFor(logging.INFO):  # naming the delivery costs more than the count
+        with delivery.log_context():
+            log.info("delivery accepted" if accepted else "duplicate delivery")
 
 
 def _wanted(event: sansio.Event) -> bool:
