@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import aiohttp
@@ -36,73 +36,16 @@ sys.path.insert(0, str(ROOT))
 
 from bot.cli.status import weekly_status  # noqa: E402
 from bot.compat import UTC  # noqa: E402
-from bot.config.settings import ServiceSettings  # noqa: E402
-from bot.tracker.marker import ItemMarker, format_marker  # noqa: E402
 from tests.github_sim import GitHubSim, persist  # noqa: E402
-
-REPO = "acme/meetings"
-TOKEN = "ghp_weeklystatusweeklystatus00000000"
-BOT = "acme-minutes"  # a personal token's user
-CONFIG = "schedule:\n  day: monday\n  hour: 0\n  timezone: UTC\n"  # due at any time of the week
-PEOPLE = [f"dev{n}" for n in range(10)]
-PER_MEETING = 10
-
-
-def item_body(n: int, due: datetime | None) -> str:
-    marker = ItemMarker(
-        file=f"meetings/{n // PER_MEETING:04d}.md",
-        key=f"k{n}",
-        title=f"Follow up on topic {n}",
-        line=5 + n % PER_MEETING,
-        sha="0" * 40,
-        due=due.date() if due else None,
-    )
-    return f"- **Owner:** @{PEOPLE[n % 10]}\n\n{format_marker(marker)}"
-
-
-def seed_items(sim: GitHubSim, size: int, opened: int, done: int, now: datetime) -> list[int]:
-    """Add `size` item issues, oldest first; return the numbers of those to close this week."""
-    old = size - opened - done
-    this_week = []
-    for n in range(size):
-        created = now - timedelta(days=400) + timedelta(hours=6 * n * 300 / max(size, 1))
-        sim.clock = created
-        due = created + timedelta(days=14) if n % 3 == 0 else None
-        number = sim.add_issue(
-            REPO,
-            f"Follow up on topic {n}",
-            author=BOT,
-            body=item_body(n, due),
-            labels=["action-item", f"meeting/{created.date().isoformat()}"],
-            assignees=[PEOPLE[n % 10]],
-        )
-        if n < old:
-            sim.clock = created + timedelta(days=7)
-            issue = sim.state.repo(REPO).issues[number]
-            reason = "not_planned" if n % 7 == 0 else "completed"
-            sim.change_issue(issue, PEOPLE[n % 10], state="closed", state_reason=reason)
-        elif n < old + done:
-            this_week.append(number)
-    return this_week
+from tests.status_support import REPO, a_week_after_the_last_report, token_settings  # noqa: E402
 
 
 async def build_state(size: int, opened: int, done: int, now: datetime) -> dict:
-    """Build the repository as the bot would have left it a week ago, then a week of work."""
-    last_week = now - timedelta(days=7)
+    """Build the repository a week after its last report, in this process; return its state."""
     async with GitHubSim() as sim:
-        sim.add_token(TOKEN, login=BOT)
-        sim.clock = last_week - timedelta(days=401)
-        sim.add_repo(REPO, files={".github/minutes-bot.yml": CONFIG})
-        for login in PEOPLE:
-            sim.set_permission(REPO, login, "write")
-        this_week = seed_items(sim, size, opened, done, now)
-        sim.clock = last_week
-        settings = ServiceSettings(token=TOKEN, api_url=sim.url, webhook_secret="unused")
-        outcome = await weekly_status(settings, REPO, None, False, clock=lambda: last_week)
-        assert outcome.posted, outcome.explanation
-        sim.clock = now - timedelta(days=3)
-        for number in this_week:
-            await sim.close_issue(REPO, number, by=PEOPLE[number % 10])
+        await a_week_after_the_last_report(
+            sim, old=size - opened - done, opened=opened, done=done, now=now
+        )
         return persist.dump(sim)
 
 
@@ -130,7 +73,7 @@ async def one_run(state_file: Path) -> tuple[int, float]:
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    settings = ServiceSettings(token=TOKEN, api_url=url, webhook_secret="unused")
+    settings = token_settings(url)
     try:
         async with aiohttp.ClientSession() as session:
             await wait_up(session, url)

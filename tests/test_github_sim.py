@@ -190,6 +190,24 @@ async def test_list_issues_filters(github_sim: GitHubSim, repo: str, query: str,
     assert [i["number"] for i in body] == expected
 
 
+async def test_list_issues_since_keeps_those_updated_at_or_after_it(github_sim: GitHubSim, repo: str) -> None:
+    github_sim.clock = datetime(2025, 1, 6, 9, tzinfo=UTC)
+    for title in ("stays", "closed later", "commented later"):
+        github_sim.add_issue(repo, title, author="alice")
+    github_sim.clock = datetime(2025, 1, 8, 9, tzinfo=UTC)
+    await github_sim.close_issue(repo, 2, by="alice")  # closing moves `updated_at`, as on GitHub
+    github_sim.add_comment(repo, 3, "bob", "a comment moves it too")
+
+    for query, expected in [
+        ("state=all&since=2025-01-08T09:00:00Z", [3, 2]),
+        ("state=open&since=2025-01-08T09:00:00Z", [3]),
+        ("state=all&since=2025-01-08T09:00:01Z", []),
+        ("state=all&since=2025-01-06T09:00:00Z", [3, 2, 1]),
+    ]:
+        status, body, _ = await call(github_sim, "GET", f"/repos/{repo}/issues?{query}")
+        assert (status, [i["number"] for i in body]) == (200, expected), query
+
+
 async def test_list_issues_includes_pulls_with_pull_request_key(github_sim: GitHubSim, repo: str) -> None:
     github_sim.add_issue(repo, "an issue", author="alice")
     github_sim.add_pull(repo, title="a PR", author="alice")

@@ -14,11 +14,15 @@ import pytest
 
 from bot.compat import UTC
 from bot.tracker.status import (
+    ClosedCounts,
     ItemState,
     StatusLook,
     TrackedItem,
     WeeklySchedule,
+    closed_in_summary,
+    counted_closed,
     is_due,
+    missed_by_summary,
     posted_week,
     render_status,
     render_tracker_body,
@@ -497,3 +501,68 @@ def test_items_are_frozen() -> None:
     with pytest.raises(AttributeError):
         SVSM_ITEMS[0].title = "changed"  # type: ignore[misc]
     assert replace(SVSM_ITEMS[0], title="changed").title == "changed"
+
+
+# Open, overdue, done long ago and since the last report, dropped, new since it and done.
+MIXED = (
+    item(1, "Open", due=date(2025, 1, 8)),
+    item(2, "Open, no date"),
+    closed(3, LAST_MONDAY - timedelta(days=40)),
+    closed(4, LAST_MONDAY - timedelta(days=40), reason="not_planned"),
+    closed(5, MONDAY_MORNING - timedelta(days=2), title="Done this week"),
+    closed(6, MONDAY_MORNING - timedelta(days=1), reason="duplicate"),
+    closed(7, MONDAY_MORNING - timedelta(hours=3), created_at=MONDAY_MORNING - timedelta(days=1)),
+)
+
+
+def changed_since(items: tuple[TrackedItem, ...], since: datetime) -> list[TrackedItem]:
+    """Return what a run lists once there is a last report: open, or updated since it."""
+    return [
+        i for i in items if i.is_open or max(i.created_at, i.closed_at or i.created_at) >= since
+    ]
+
+
+@pytest.mark.parametrize("look", [StatusLook(), PIE])
+def test_the_open_and_the_changed_items_with_the_closed_counts_say_what_all_items_say(
+    look: StatusLook,
+) -> None:
+    some, counts = changed_since(MIXED, LAST_MONDAY), counted_closed(MIXED)
+    assert len(some) < len(MIXED)
+    assert render_status(some, MONDAY_MORNING, BERLIN_MONDAY_9, LAST_MONDAY, look, counts) == (
+        render_status(MIXED, MONDAY_MORNING, BERLIN_MONDAY_9, LAST_MONDAY, look)
+    )
+    assert render_tracker_body(some, MONDAY_MORNING, counts) == render_tracker_body(
+        MIXED, MONDAY_MORNING
+    )
+
+
+@pytest.mark.parametrize(
+    ("counts", "reported"), [(ClosedCounts(0, 0), False), (ClosedCounts(0, 1), True)]
+)
+def test_a_report_with_nothing_open_or_changed_is_posted_while_items_are_tracked(
+    counts: ClosedCounts, reported: bool
+) -> None:
+    status = render_status((), MONDAY_MORNING, BERLIN_MONDAY_9, LAST_MONDAY, closed=counts)
+    assert (status is not None) == reported
+
+
+def test_the_summary_gives_back_the_closed_counts_it_shows() -> None:
+    body = render_tracker_body(MIXED, MONDAY_MORNING)
+    assert closed_in_summary(body) == counted_closed(MIXED) == ClosedCounts(done=3, dropped=2)
+    assert closed_in_summary(body.replace("<!-- minutes-bot:tracker -->", "")) is None
+    assert closed_in_summary("<!-- minutes-bot:tracker -->\nA tracker a person wrote.") is None
+
+
+@pytest.mark.parametrize(
+    ("changed", "missed"),
+    [
+        (closed(1, MONDAY_MORNING), True),  # closed while the summary lists it as open
+        (closed(5, MONDAY_MORNING), False),  # closed, and the summary knew
+        (item(5, state_reason="reopened"), True),  # reopened, and the summary does not list it
+        (item(1, state_reason="reopened"), False),  # reopened, and the summary knew
+        (item(8), False),  # new: it is not among the closed ones counted
+    ],
+)
+def test_an_item_change_the_summary_did_not_see_is_told(changed: TrackedItem, missed: bool) -> None:
+    body = render_tracker_body(MIXED, MONDAY_MORNING)
+    assert missed_by_summary(body, [changed]) is missed

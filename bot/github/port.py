@@ -33,6 +33,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from http import HTTPStatus
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -41,7 +42,7 @@ import aiohttp
 import gidgethub.aiohttp
 from gidgethub import BadRequest, HTTPException, InvalidField, sansio
 
-from bot.compat import timeout
+from bot.compat import UTC, timeout
 from bot.github import API_URL
 from bot.github.auth import AppAuth, Auth
 from bot.github.pacing import LocalPacer, WritePacer, pace
@@ -570,15 +571,22 @@ class GitHubPort:
     # -- issues -----------------------------------------------------------------
 
     async def list_issues(
-        self, repo: str, *, labels: str | None = None, state: str = "all"
+        self,
+        repo: str,
+        *,
+        labels: str | None = None,
+        state: str = "all",
+        since: datetime | None = None,
     ) -> list[dict[str, Any]]:
-        """Return the repository's issues, without pull requests."""
+        """Return the repository's issues, without pull requests; with `since`, only those
+        updated at or after it (GitHub's `updated_at`, which closing or reopening moves)."""
+        at = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if since else None
         issues = await self._get_all(
-            "/repos/{owner}/{name}/issues{?state,labels,per_page}",
-            _repo(repo, state=state, labels=labels, per_page=PER_PAGE),
+            "/repos/{owner}/{name}/issues{?state,labels,since,per_page}",
+            _repo(repo, state=state, labels=labels, since=at, per_page=PER_PAGE),
         )
         found = [issue for issue in issues if "pull_request" not in issue]
-        if state == "all" and labels:
+        if state == "all" and labels and since is None:
             self._listed[(repo.lower(), labels)] = found
         return found
 

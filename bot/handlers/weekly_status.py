@@ -10,6 +10,15 @@ moment as the scheduler could still race.
 
 The tracker issue's body is a summary kept current whenever the bot changes an item
 (`refresh_tracker`); it is only edited when its text changes.
+
+A report shows the open items and what changed since the last one, so once there is a
+last report a run lists only the open items and those updated since it (GitHub moves an
+issue's `updated_at` when it is opened, closed or reopened): the items of old meetings,
+closed long ago, cost nothing each week. The summary's counts of done and dropped items
+stand in for them; they change only when an item does, and every such change refreshes
+the summary from a full listing. Where the summary cannot tell (no count, or an item it
+lists as open that is closed now, or a reopened one it does not list), every item is
+listed again.
 """
 
 from __future__ import annotations
@@ -31,11 +40,14 @@ from bot.tracker.marker import ItemMarker, trusted_marker, written_by
 from bot.tracker.render import EVERYONE, NOBODY, owners_shown
 from bot.tracker.status import (
     TRACKER_MARKER,
+    ClosedCounts,
     ItemState,
     StatusLook,
     TrackedItem,
     WeeklySchedule,
+    closed_in_summary,
     is_due,
+    missed_by_summary,
     posted_week,
     render_status,
     render_tracker_body,
@@ -163,34 +175,65 @@ class WeeklyStatus:
 
         A dry run reads the same and decides the same, but writes nothing.
         """
-        items = await self.items()
-        if not items:
-            return Outcome(report=None, due=False)
         tracker = await self.find_tracker()
         comments = await self.reports(tracker["number"]) if tracker else []
-        outcome = decide(items, comments, now, schedule_of(self.config), self.config.status)
+        items, closed = await self.read_items(tracker, last_report(comments)[0])
+        config = self.config
+        outcome = decide(items, comments, now, schedule_of(config), config.status, closed)
+        if outcome.report is None:
+            return Outcome(report=None, due=False)
         if dry_run:
             return outcome
-        tracker = await self.ensure_tracker(tracker, items, now)
+        tracker = await self.ensure_tracker(tracker, items, now, closed)
         if outcome.due:
-            outcome = await self.post_if_still_due(tracker["number"], items, now)
+            outcome = await self.post_if_still_due(tracker["number"], items, now, closed)
         return replace(outcome, tracker=tracker["number"])
 
     async def post_if_still_due(
-        self, tracker: int, items: list[TrackedItem], now: datetime
+        self,
+        tracker: int,
+        items: list[TrackedItem],
+        now: datetime,
+        closed: ClosedCounts | None = None,
     ) -> Outcome:
         """Read the tracker's reports again, since another run may have posted, then post."""
         comments = await self.reports(tracker)
-        outcome = decide(items, comments, now, schedule_of(self.config), self.config.status)
+        config = self.config
+        outcome = decide(items, comments, now, schedule_of(config), config.status, closed)
         if outcome.due and outcome.report:
             await self.port.post_comment(self.repo, tracker, outcome.report)
             return replace(outcome, posted=True)
         return outcome
 
-    async def items(self) -> list[TrackedItem]:
-        """Return the bot's item issues as the report sees them."""
-        issues = await self.port.list_issues(self.repo, labels=self.config.labels.item, state="all")
-        logins, labels = await self.port.own_logins(), self.config.labels
+    async def read_items(
+        self, tracker: dict[str, Any] | None, last_at: datetime | None
+    ) -> tuple[list[TrackedItem], ClosedCounts | None]:
+        """Return what this run needs of the items: all of them (and None), or, once there is
+        a last report, the open ones and those updated since it, with the summary's counts
+        of the closed ones."""
+        summary = (tracker or {}).get("body") or ""
+        closed = closed_in_summary(summary)
+        if last_at is None or closed is None:
+            return await self.items(), None
+        items = await self.items(since=last_at)
+        if missed_by_summary(summary, items):
+            return await self.items(), None
+        return items, closed
+
+    async def items(self, since: datetime | None = None) -> list[TrackedItem]:
+        """Return the bot's item issues as the report sees them: every one, or with `since`
+        the open ones and those updated at or after `since`."""
+        labels = self.config.labels
+        if since is None:
+            issues = await self.port.list_issues(self.repo, labels=labels.item, state="all")
+        else:
+            opened = await self.port.list_issues(self.repo, labels=labels.item, state="open")
+            changed = await self.port.list_issues(
+                self.repo, labels=labels.item, state="all", since=since
+            )
+            # The later listing wins: an item closed between the two is closed.
+            issues = list({issue["number"]: issue for issue in (*opened, *changed)}.values())
+        logins = await self.port.own_logins()
         marked = (
             (issue, trusted_marker(issue, logins, labels.item, labels.meeting_prefix))
             for issue in issues
@@ -216,18 +259,26 @@ class WeeklyStatus:
         return min(mine, key=lambda issue: issue["number"]) if mine else None
 
     async def ensure_tracker(
-        self, tracker: dict[str, Any] | None, items: list[TrackedItem], now: datetime
+        self,
+        tracker: dict[str, Any] | None,
+        items: list[TrackedItem],
+        now: datetime,
+        closed: ClosedCounts | None = None,
     ) -> dict[str, Any]:
         """Return the tracker with its summary up to date, opening it if there is none."""
         if tracker is None:
-            return await self.open_tracker(render_tracker_body(items, now))
-        return await self.update_summary(tracker, items, now)
+            return await self.open_tracker(render_tracker_body(items, now, closed))
+        return await self.update_summary(tracker, items, now, closed)
 
     async def update_summary(
-        self, tracker: dict[str, Any], items: list[TrackedItem], now: datetime
+        self,
+        tracker: dict[str, Any],
+        items: list[TrackedItem],
+        now: datetime,
+        closed: ClosedCounts | None = None,
     ) -> dict[str, Any]:
         """Edit the summary in place when it changed; a tracker a person wrote is left alone."""
-        body = render_tracker_body(items, now)
+        body = render_tracker_body(items, now, closed)
         if TRACKER_MARKER in (tracker.get("body") or "") and tracker["body"] != body:
             return await self.port.update_issue(self.repo, tracker["number"], body=body)
         return tracker
@@ -247,10 +298,11 @@ def decide(
     now: datetime,
     schedule: WeeklySchedule,
     look: StatusLook,
+    closed: ClosedCounts | None = None,
 ) -> Outcome:
     """Render the report for `now` and tell whether it is due, given the tracker's comments."""
     last_at, last_week = last_report(comments)
-    report = render_status(items, now, schedule, last_at, look)
+    report = render_status(items, now, schedule, last_at, look, closed)
     return Outcome(
         report=report,
         due=report is not None and is_due(now, schedule, last_week),

@@ -8,7 +8,7 @@ posting time of a week without a marker has come.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
@@ -26,6 +26,13 @@ MAX_TITLE_CHARS = 120
 _STATUS_MARKER = "<!-- minutes-bot:status week={week} -->"
 _STATUS_MARKER_PATTERN = re.compile(r"<!-- minutes-bot:status week=(\d{4}-W\d{2}) -->")
 TRACKER_MARKER = "<!-- minutes-bot:tracker -->"
+_TRACKER_COUNTS = "**{open}** open ({overdue} overdue) · **{done}** done · **{dropped}** dropped"
+_TRACKER_COUNTS_PATTERN = re.compile(
+    r"^\*\*\d+\*\* open \(\d+ overdue\) · \*\*(?P<done>\d+)\*\* done"
+    r" · \*\*(?P<dropped>\d+)\*\* dropped$",
+    re.MULTILINE,
+)
+_SUMMARY_LINE = re.compile(r"^- \[#(\d+)\]\(", re.MULTILINE)  # an open item in the summary
 
 _DROPPED_REASONS = frozenset({"not_planned", "duplicate"})
 CHARTS = ("none", "pie")
@@ -69,6 +76,14 @@ class TrackedItem:
 
     def is_overdue(self, today: date) -> bool:
         return self.is_open and self.due is not None and self.due < today
+
+
+@dataclass(frozen=True)
+class ClosedCounts:
+    """How many items are closed, done or dropped, as the tracker's summary last counted them."""
+
+    done: int
+    dropped: int
 
 
 @dataclass(frozen=True)
@@ -142,13 +157,17 @@ def render_status(
     schedule: WeeklySchedule,
     since: datetime | None,
     look: StatusLook = StatusLook(),
+    closed: ClosedCounts | None = None,
 ) -> str | None:
     """Render the weekly status comment, or None when nothing is tracked.
 
     `since` is when the last report was posted (None before the first one), so a
-    week the service missed is still covered.
+    week the service missed is still covered. The report shows only open items and
+    what changed after `since`, so `items` may leave out the items closed before it;
+    `closed` then counts every closed item, which is how the report knows that
+    something is tracked when nothing is open.
     """
-    if not items:
+    if not items and (closed is None or closed.done + closed.dropped == 0):
         return None
     report = _Report(tuple(items), _local(now, schedule), since, look)
     week = week_of(now, schedule)
@@ -162,19 +181,48 @@ def render_status(
     return "\n\n".join(section for section in sections if section) + "\n"
 
 
-def render_tracker_body(items: Sequence[TrackedItem], now: datetime) -> str:
+def render_tracker_body(
+    items: Sequence[TrackedItem], now: datetime, closed: ClosedCounts | None = None
+) -> str:
     """Render the tracker issue's body: counts and open items by meeting, newest first.
 
     It leaves out ages and timestamps so that the body changes only when an item does;
     `now` gives today's date (in `now`'s own timezone) for telling what is overdue.
+    With `closed`, the done and dropped items are counted there, and `items` need
+    hold only the open ones.
     """
-    report = _Report(tuple(items), _aware(now), since=None)
+    report = _Report(tuple(items), _aware(now), since=None, closed=closed)
     sections = [
         f"{TRACKER_MARKER}\n## Action items from the meeting minutes",
         report.tracker_counts(),
         report.open_by_meeting() or "Nothing open.",
     ]
     return "\n\n".join(sections) + "\n"
+
+
+def counted_closed(items: Iterable[TrackedItem]) -> ClosedCounts:
+    """Count the closed items, done and dropped."""
+    closed = [item for item in items if not item.is_open]
+    done = sum(item.is_done for item in closed)
+    return ClosedCounts(done=done, dropped=len(closed) - done)
+
+
+def closed_in_summary(body: str) -> ClosedCounts | None:
+    """Return the closed items the tracker's summary counts; None when `body` has none."""
+    found = _TRACKER_COUNTS_PATTERN.search(body) if TRACKER_MARKER in body else None
+    return ClosedCounts(done=int(found["done"]), dropped=int(found["dropped"])) if found else None
+
+
+def missed_by_summary(body: str, items: Iterable[TrackedItem]) -> bool:
+    """Tell whether an item changed unseen by the tracker's summary `body`: closed while the
+    summary lists it as open, or reopened while it does not (it may be past the cap)."""
+    listed = {int(number) for number in _SUMMARY_LINE.findall(body)}
+    return any(
+        item.number in listed
+        if not item.is_open
+        else item.state_reason == "reopened" and item.number not in listed
+        for item in items
+    )
 
 
 def _aware(now: datetime) -> datetime:
@@ -195,6 +243,7 @@ class _Report:
     now: datetime
     since: datetime | None
     look: StatusLook = StatusLook()
+    closed: ClosedCounts | None = None
 
     @property
     def today(self) -> date:
@@ -246,11 +295,12 @@ class _Report:
         )
 
     def tracker_counts(self) -> str:
-        done = sum(item.is_done for item in self.items)
-        dropped = sum(not item.is_open and not item.is_done for item in self.items)
-        return (
-            f"**{len(self.open_items)}** open ({self.overdue_count()} overdue)"
-            f" · **{done}** done · **{dropped}** dropped"
+        closed = self.closed or counted_closed(self.items)
+        return _TRACKER_COUNTS.format(
+            open=len(self.open_items),
+            overdue=self.overdue_count(),
+            done=closed.done,
+            dropped=closed.dropped,
         )
 
     def open_by_owner(self) -> str:
