@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.minutes.model import ActionItem, Minutes
@@ -21,43 +20,44 @@ from bot.tracker.followup import (
     EarlierItem,
     Followup,
     Mention,
-    carried_over,
     comment_text,
     earlier_item,
-    match,
     mentions,
     not_yet_told,
     noted_files,
-    still_open,
 )
 from bot.tracker.ignore import without_ignored_lines
 from bot.tracker.marker import ItemMarker, parse_marker, written_by
-from bot.tracker.reconcile import item_keys, match_items, read_issues
 from bot.tracker.render import RenderContext, permalink
 
 if TYPE_CHECKING:
     from bot.config.types import RepoConfig
     from bot.github.port import GitHubPort
+    from bot.tracker.file_plan import FileDecision
 
 
 @dataclass
 class Series:
-    """What one run learned of the minutes as a series, by file: the text, the items it
-    carried over, what it reports of earlier items, what is still open besides; and the
+    """What one run learned of the minutes as a series, by file: the items it carried
+    over, what it reports of earlier items, what is still open besides; and the
     repository's open items (listed once)."""
 
-    texts: dict[str, str] = field(default_factory=dict)
     carried: dict[str, list[tuple[ActionItem, EarlierItem]]] = field(default_factory=dict)
     reported: dict[str, list[Followup]] = field(default_factory=dict)
     still_open: dict[str, tuple[EarlierItem, ...]] = field(default_factory=dict)
     open_items: list[dict[str, Any]] | None = None
 
+    def learn(self, path: str, decision: FileDecision) -> None:
+        """Keep what the decision for the file at `path` says of earlier meetings' items."""
+        self.carried[path] = list(decision.carried)
+        self.reported[path] = list(decision.reported)
+        self.still_open[path] = decision.still_open
 
 
 class Reconciling(Protocol):
     """What following up on earlier meetings needs of the push's reconciler
     (`MinutesReconciler` in `bot.handlers.minutes_files`): where it writes, the series it
-    is learning, the file's issues, and whether it changed anything."""
+    is learning, how it keeps its own issues, and whether it changed anything."""
 
     port: GitHubPort
     repo: str
@@ -67,47 +67,7 @@ class Reconciling(Protocol):
     series: Series
     changed: bool
 
-    async def issues(self) -> list[dict[str, Any]]: ...
-
     async def own(self, issues: Iterable[dict[str, Any]]) -> list[dict[str, Any]]: ...
-
-
-async def carry_over(
-    reconciler: Reconciling, minutes: Minutes, ctx: RenderContext
-) -> tuple[Minutes, RenderContext]:
-    """Read the minutes against the open items of earlier meetings.
-
-    Items that restate one are left out: they keep the earlier issue, the meeting issue
-    lists them under "Carried over" and the earlier issue hears of them once (an item
-    this file's own issue tracks already stays this file's). What the entries report of
-    the others, and which stay open, is kept for `followups` and the meeting issue.
-    """
-    series, path = reconciler.series, minutes.path
-    series.carried[path], series.reported[path], series.still_open[path] = [], [], ()
-    earlier = await open_earlier_items(reconciler, path)
-    text = series.texts.get(path)
-    if not earlier or text is None:
-        return minutes, ctx
-    tracked, _ = read_issues(await reconciler.issues(), path)
-    keys = item_keys(minutes.items)
-    own = match_items(minutes.items, keys, tracked)
-    carried = carried_over(minutes.items, earlier, minutes.meeting_date)
-    kept, moved = [], []
-    for index, (item, key) in enumerate(zip(minutes.items, keys, strict=True)):
-        if index in carried and key not in own:
-            moved.append((item, carried[index]))
-        else:
-            kept.append(item)
-    new_lines = [item.line for item in minutes.items]
-    reported = await asyncio.to_thread(
-        _reported, text, new_lines, earlier, reconciler.config.close_reported, minutes.meeting_date
-    )
-    series.carried[path], series.reported[path] = moved, reported
-    leaving = {e.number for _, e in moved} | {f.item.number for f in reported if f.close}
-    series.still_open[path] = still_open(earlier, minutes.meeting_date, leaving)
-    listed = tuple((earlier.number, earlier.title) for _, earlier in moved)
-    ctx = replace(ctx, carried=listed, still_open=series.still_open[path])
-    return replace(minutes, items=tuple(kept)), ctx
 
 
 async def followups(reconciler: Reconciling, minutes: Minutes | None) -> list[Followup]:
@@ -134,17 +94,13 @@ async def followups(reconciler: Reconciling, minutes: Minutes | None) -> list[Fo
     return not_yet_told(matched, told, minutes.path)
 
 
-def _reported(
-    text: str,
-    new_lines: Sequence[int],
-    items: Sequence[EarlierItem],
-    close_reported: str,
-    meeting: date | None,
-) -> list[Followup]:
-    """Match the file's entries, less its new items, with the earlier items. In a thread:
-    a long file takes a while to parse, and the webhook and `/healthz` answer meanwhile."""
-    found = mentions(without_ignored_lines(text), skip_lines=new_lines)
-    return match(found, items, close_reported, meeting)
+async def said_of_earlier(text: str, minutes: Minutes) -> tuple[Mention, ...]:
+    """Read the file's entries other than its items, which may speak of earlier items. In a
+    thread: a long file takes a while to parse, and the webhook and `/healthz` answer
+    meanwhile."""
+    lines = [item.line for item in minutes.items]
+    found = await asyncio.to_thread(mentions, without_ignored_lines(text), skip_lines=lines)
+    return tuple(found)
 
 
 async def open_earlier_items(reconciler: Reconciling, path: str) -> list[EarlierItem]:

@@ -1,9 +1,12 @@
 """Bring a repository's issues in line with its minutes files at one commit.
 
 Shared by the push handler (the files a push changed) and `minutes-bot sync` (every
-file). Each file is read once, its items extracted, their references resolved, and
-the reconcile plan applied; GitHub state that several files share (the bot's issues,
-which logins can be assigned, which labels exist) is read once per run.
+file). Each file is done in three moves: everything deciding needs is read first into
+one `FileInputs` (the file, its issues through the index, its items, their references
+and owners, the open items of earlier meetings), the decision is made with no I/O
+(`bot.tracker.file_plan`), and the plan is applied. GitHub state that several files
+share (the bot's issues, which logins can be assigned, which labels exist) is read once
+per run.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from bot.github.port import AmbiguousWriteError, FileTooLarge, GitHubPort, NotFo
 from bot.handlers import notices
 from bot.handlers.apply import Applier
 from bot.handlers.context import utc_now
-from bot.handlers.followups import Series, carry_over
+from bot.handlers.followups import Series, open_earlier_items, said_of_earlier
 from bot.handlers.refs import ReferenceReads, resolve_refs
 from bot.handlers.repo_config import load_repo_config
 from bot.handlers.weekly_status import refresh_tracker
@@ -28,6 +31,7 @@ from bot.minutes.job import Extract, ExtractionTimeout, Job, extract_here
 from bot.minutes.model import ActionItem, Minutes, Ref, RefKind
 from bot.minutes.model_reader import Answer
 from bot.minutes.people import Roster
+from bot.tracker.file_plan import FileDecision, FileInputs, decide_file, issues_of_file, plan_file
 from bot.tracker.ignore import without_ignored_lines
 from bot.tracker.issue_index import IndexEntry, IssueIndex, entry_of
 from bot.tracker.links import people_of, with_sure_owners
@@ -39,7 +43,6 @@ from bot.tracker.reconcile import (
     match_items,
     meeting_label,
     read_issues,
-    reconcile,
     reconcile_deleted,
 )
 from bot.tracker.render import GITHUB_URL, RenderContext
@@ -250,27 +253,55 @@ class MinutesReconciler:
         return [issue for issue in issues if trusted_marker(issue, logins, item, prefix)]
 
     async def update(self, path: str) -> Minutes | None:
-        """Reconcile the issues of the minutes file at `path`; return its minutes as read."""
+        """Reconcile the issues of the minutes file at `path`; return its minutes as read.
+
+        Three moves: read what deciding needs (`gather`), decide with no I/O
+        (`decide_file`), apply the plan; planning again for the rounds it asks for.
+        """
+        inputs = await self.gather(path)
+        if inputs is None:
+            return None
+        decision = decide_file(inputs)
+        self.series.learn(path, decision)
+        if decision.in_step:
+            return decision.minutes  # nothing to write, and the linked PRs were told already
+        await self.settle(inputs, decision)
+        numbers = await self.numbers(decision.minutes)
+        await self.applier.tell_pulls(decision.minutes.items, numbers, decision.ctx)
+        return decision.minutes
+
+    async def gather(self, path: str) -> FileInputs | None:
+        """Read what deciding the file's issues needs; None when the file cannot be read.
+
+        The file and its issues (through the index when there is one), its items, what
+        their references and owners are on GitHub, the open items of earlier meetings
+        and, only when there are some, what the file says besides its items.
+        """
         # Reads that do not depend on each other go out together.
         text, _ = await asyncio.gather(self.read_text(path), self.cover(path))
-        if text is not None:
-            self.series.texts[path] = text
-            # The links `write_back` proposed, once merged, are the bot's, not the minutes'.
-            tracked, _ = read_issues(await self.issues(), path)
-            text = without_links(text, {issue.number for issue in tracked})
-        read = await self.read(path, text) if text is not None else None
+        if text is None:
+            return None
+        # The links `write_back` proposed, once merged, are the bot's, not the minutes'.
+        tracked, _ = read_issues(await self.issues(), path)
+        read = await self.read(path, without_links(text, {issue.number for issue in tracked}))
         if read is None:
             return None
         minutes, ctx = read
         await self.cover(path, meeting_label(minutes, path, self.settings))
-        minutes, ctx = await carry_over(self, minutes, ctx)
+        earlier = await open_earlier_items(self, path)
         if self.thorough:  # also the meeting issues no item links to: duplicates to merge
             await self.add_meetings(minutes)
-        elif self.in_step(minutes, ctx, await self.issues()):
-            return minutes  # nothing to write, and the linked PRs were told already
-        await self.settle(minutes, ctx)
-        await self.applier.tell_pulls(minutes.items, await self.numbers(minutes), ctx)
-        return minutes
+        said = await said_of_earlier(text, minutes) if earlier else ()
+        return FileInputs(
+            minutes,
+            ctx,
+            tuple(issues_of_file(await self.issues(), path)),
+            self.settings,
+            self.config.close_reported,
+            tuple(earlier),
+            said,
+            thorough=self.thorough,
+        )
 
     async def read(self, path: str, text: str) -> tuple[Minutes, RenderContext] | None:
         """Extract the items of `text` and learn from GitHub what rendering them needs.
@@ -288,21 +319,21 @@ class MinutesReconciler:
         ctx = await self.render_context(minutes, lookups)
         return with_sure_owners(minutes, ctx.links, people_of(minutes, self.roster)), ctx
 
-    async def settle(self, minutes: Minutes, ctx: RenderContext) -> None:
+    async def settle(self, inputs: FileInputs, decision: FileDecision) -> None:
         """Plan and apply until the plan asks for no other round."""
         rounds = uncertain = 0
         while True:
             try:
-                if not await self.apply_round(minutes, ctx):
+                if not await self.apply_round(inputs, decision):
                     break
                 rounds += 1
             except AmbiguousWriteError:
                 # An issue may or may not have been opened: look again before planning.
                 log.warning("a write may not have happened; listing issues again")
                 uncertain += 1
-                await self.relist(minutes)
+                await self.relist(decision.minutes)
             if rounds >= MAX_ROUNDS or uncertain >= MAX_UNCERTAIN_WRITES:
-                raise ReconcileGaveUp(f"{minutes.path}: the issues did not settle; run sync")
+                raise ReconcileGaveUp(f"{inputs.minutes.path}: the issues did not settle; run sync")
 
     async def read_text(self, path: str) -> str | None:
         """Return the text of the file at the commit; None when it is gone or too big."""
@@ -352,23 +383,13 @@ class MinutesReconciler:
         if lines:
             await self.applier.tell_commit(self.sha, path, lines)
 
-    def in_step(self, minutes: Minutes, ctx: RenderContext, issues: list[dict[str, Any]]) -> bool:
-        """Tell whether the item issues already match the minutes.
-
-        The meeting issue's list is rendered from the items alone, so when no item
-        changes it needs no look either: unchanged minutes cost no call for it.
-        """
-        tracked, _ = read_issues(issues, minutes.path)
-        plan = reconcile(minutes, issues, ctx, self.settings)
-        return bool(tracked) and not plan.operations
-
-    async def apply_round(self, minutes: Minutes, ctx: RenderContext) -> bool:
-        """Plan and apply once; return whether the plan asks for another round."""
-        issues = await self.file_issues(minutes.path)
-        linked = await self.linked_items(issues, minutes.path)
-        plan = reconcile(minutes, issues, ctx, self.settings, linked)
+    async def apply_round(self, inputs: FileInputs, decision: FileDecision) -> bool:
+        """Read the file's issues again, plan and apply once; return whether the plan asks
+        for another round."""
+        now = await self.round_inputs(inputs)
+        plan = plan_file(now, decision)
         self.changed |= bool(plan.operations)
-        applied = await self.applier.apply(plan, minutes, ctx)
+        applied = await self.applier.apply(plan, decision.minutes, decision.ctx)
         if applied.meeting:
             self._linked_now[applied.meeting["number"]] = set()
         for parent, child in applied.linked:
@@ -378,6 +399,14 @@ class MinutesReconciler:
         created = [*([applied.meeting] if applied.meeting else []), *applied.items.values()]
         (await self.issues()).extend(created)
         return plan.replan
+
+    async def round_inputs(self, inputs: FileInputs) -> FileInputs:
+        """Return `inputs` with the file's issues as they are now: with its meeting issue,
+        and that issue's sub-issues."""
+        path = inputs.minutes.path
+        issues = await self.file_issues(path)
+        linked = await self.linked_items(issues, path)
+        return replace(inputs, issues=tuple(issues_of_file(issues, path)), sub_issues=linked)
 
     async def linked_items(self, issues: list[dict[str, Any]], path: str) -> frozenset[int] | None:
         """Return the ids of the items the file's meeting issue groups, None if unknown.
