@@ -45,14 +45,12 @@ from gidgethub import BadRequest, HTTPException, InvalidField, sansio
 from bot.compat import UTC, timeout
 from bot.github import API_URL
 from bot.github.auth import AppAuth, Auth
-from bot.github.pacing import LocalPacer, WritePacer, pace
+from bot.github.pacing import Clock, LocalPacer, Sleep, WritePacer, pace
 from bot.github.retries import RetryPolicy, retry_delay
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Sleep = Callable[[float], Awaitable[None]]
-Clock = Callable[[], float]
 
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 PER_PAGE = 100

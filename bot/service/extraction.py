@@ -32,16 +32,11 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from bot.compat import timeout
-from bot.minutes.job import ExtractionTimeout, Job
+from bot.minutes.job import EXTRACTION_SECONDS, ExtractionTimeout, Job
 from bot.minutes.model import Minutes
-from bot.minutes.people import Roster
-
-NOBODY = Roster()
 
 log = logging.getLogger(__name__)
 
-# The slowest ordinary minutes take well under a second; 20 s is something else.
-EXTRACTION_SECONDS = 20.0
 # Workers are replaced now and then, so whatever one file left in memory is given back.
 TASKS_PER_WORKER = 100
 # How often a worker checks that the service it works for is still there.
