@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from datetime import date
@@ -79,6 +78,8 @@ def run_extract(args: argparse.Namespace) -> int:
         print(f"minutes-bot: the model reader was not used: {minutes.reading.failure}; "
               "the items are the rules' alone", file=sys.stderr)
     if args.format == "json":
+        import json  # only for --format json: each `extract` is a process of its own
+
         print(json.dumps(minutes.to_json(), ensure_ascii=False, indent=2))
     else:
         print(render_items_table(minutes))
@@ -101,6 +102,8 @@ def run_plan(args: argparse.Namespace) -> int:
         return _fail(str(err))
     run = plan(inputs)
     if args.format == "json":
+        import json
+
         print(json.dumps(plan_json(run, inputs), ensure_ascii=False, indent=2))
     else:
         print(plan_text(run, inputs))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -77,6 +76,9 @@ class ActionItem:
     @property
     def key(self) -> str:
         """A stable identity for the item: its owners and title, normalised."""
+        # Imported here: hashlib loads OpenSSL, which reading minutes never needs.
+        import hashlib
+
         words = normalise_words(" ".join(self.logins or self.owners) + " | " + self.title)
         return hashlib.sha1(" ".join(words).encode()).hexdigest()[:12]
 
