@@ -298,6 +298,28 @@ def test_extract_loads_yaml_only_for_a_file_with_front_matter(tmp_path: Path) ->
     assert loaded == ["False", "True"]
 
 
+# Modules `extract` loads only for the files or formats that need them: each costs its
+# start-up, and the SVSM minutes, printed as a table, need none.
+ON_DEMAND = ("rapidfuzz", "hashlib", "calendar", "json")
+
+
+def test_extract_loads_fuzzy_matching_only_for_a_task_said_twice(tmp_path: Path) -> None:
+    restated = tmp_path / "restated.md"
+    restated.write_text("- Ana will draft the release notes.\n\n## Action items\n\n- Ana: draft the release notes\n")
+    loaded = []
+    for path in (SVSM, restated):
+        script = (
+            "import sys, contextlib, io\n"
+            "from bot.cli.main import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+            f"    main(['extract', {str(path)!r}])\n"
+            f"print(out.getvalue().count('\\n  L'), sorted(m for m in {ON_DEMAND!r} if m in sys.modules))\n"
+        )
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+        loaded.append(done.stdout.strip())
+    assert loaded == ["7 []", "1 ['rapidfuzz']"]
+
+
 # What a command that needs no network must not load: each costs start-up in every run.
 SERVICE_MODULES = ("aiohttp", "asyncio", "gidgethub", "redis", "concurrent.futures.process",
                    "multiprocessing", "bot.service.extraction")

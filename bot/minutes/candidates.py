@@ -12,10 +12,11 @@ from bot.minutes.clauses import Memory
 from bot.minutes.document import Block, Document
 from bot.minutes.model import Ref, RefKind
 from bot.minutes.names import People
+from bot.minutes.patterns import compile_lazily
 from bot.minutes.refs import explicit_refs, named_prs, unique
 from bot.minutes.text import plain
 
-_LINK_WORDS = re.compile(r"https?://\S+|[\w./-]*#\d+|[\[\]()<>:,;.\s-]+")
+_LINK_WORDS = compile_lazily(r"https?://\S+|[\w./-]*#\d+|[\[\]()<>:,;.\s-]+")
 
 _NUMBERED = (RefKind.PR, RefKind.ISSUE, RefKind.URL)
 # How much text around an item its references are read from: the words of a bullet or

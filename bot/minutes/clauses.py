@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 
 from bot.minutes.lexicon import ADVERBS, MEETING_ROLES, NOT_VERBS, TASK_VERBS, wordset
 from bot.minutes.names import People, Subject, subject_at_start, subject_before
+from bot.minutes.patterns import compile_lazily
 
 # The words that join a subject to what it commits to. Each alternative is a fixed phrase,
 # so scanning a sentence costs time linear in its length.
-_TRIGGER = re.compile(
+_TRIGGER = compile_lazily(
     r"(?P<passive>\b(?:will|would|should|must|needs?\s+to|is\s+to|are\s+to|is\s+going\s+to)\s+be\s+"
     r"(?P<participle>[a-z]+)\s+by)\s"
     r"|(?P<will>\b(?i:will|shall)\b|(?<=\w)['’]ll\b)"
@@ -46,12 +47,12 @@ _TRIGGER = re.compile(
     r"|\b(?P<please>(?i:please))\b"
     r"|\b(?P<to>to)\b"
 )
-_PLEASE_ALL = re.compile(r"(?i:please),?\s+(?:everyone|everybody|all)\b")
-_NEGATION = re.compile(r"^\s*(?:not|never|no\s+longer|n['’]t)\b|^n?['’]t\b", re.I)
-_AND_BEFORE = re.compile(r"\band(?:\s+then)?\s*$")
+_PLEASE_ALL = compile_lazily(r"(?i:please),?\s+(?:everyone|everybody|all)\b")
+_NEGATION = compile_lazily(r"^\s*(?:not|never|no\s+longer|n['’]t)\b|^n?['’]t\b", re.I)
+_AND_BEFORE = compile_lazily(r"\band(?:\s+then)?\s*$")
 # The first words of every form of _TRIGGER.
 # The words every form of _TRIGGER starts with.
-_WORD = re.compile(r"\w+(?:['’]\w+)?")
+_WORD = compile_lazily(r"\w+(?:['’]\w+)?")
 _FIRST_WORDS = wordset(
     """
     will shall would should must need needs still going plan plans planning intend intends
@@ -62,41 +63,41 @@ _FIRST_WORDS = wordset(
     encouraged encourages invite invited invites urge urged urges told tells can to please
     """
 )
-_NOUN_BEFORE = re.compile(r"\b(?:the|a|an|no|any|our|their|his|her)\s*$", re.I)
-_NEGATED_BEFORE = re.compile(r"(?:\bnot|n['’]t|\bnever)\s*$", re.I)
+_NOUN_BEFORE = compile_lazily(r"\b(?:the|a|an|no|any|our|their|his|her)\s*$", re.I)
+_NEGATED_BEFORE = compile_lazily(r"(?:\bnot|n['’]t|\bnever)\s*$", re.I)
 _HEDGE_ADVERBS = frozenset({"probably", "possibly", "perhaps", "maybe", "hopefully", "likely"})
-_HEDGES = re.compile(
+_HEDGES = compile_lazily(
     r"\bif (?:he|she|they|we|I|time) (?:finds?|has|have|gets?|permits)\b|\bif the team wants\b|"
     r"\bif it goes ahead\b|\bif (?:anyone|there is) (?:wants|interest)\b|"
     r"\bif (?:he|she|they) (?:can|could)\b",
     re.I,
 )
-_SPEECH_BEFORE = re.compile(
+_SPEECH_BEFORE = compile_lazily(
     r"\b(?:said|says|stated|states|confirmed|confirms|mentioned|noted|promised|agreed|replied|"
     r"answered|indicated|added|explained|responded|decided|determined|concluded|resolved|"
     r"told\s+\w+)\s+(?:that\s+)?$",
     re.I,
 )
 # "Jörg agreed and said the project will …": a short subject after a verb of saying.
-_SAID_SUBJECT = re.compile(
+_SAID_SUBJECT = compile_lazily(
     r"\b(?P<verb>said|stated|confirmed|mentioned|noted|explained|announced|decided)\s+(?:that\s+)?"
     r"(?:(?:the|our)\s+(?:project|projects|team|group|community|foundation|company|"
     r"organi[sz]ation|maintainers|committee|board|council)|we)\s*$"
 )
 # A person asked in the meeting to explain something did that in the meeting.
 _IN_MEETING = frozenset({"recap", "explain", "introduce", "clarify", "elaborate", "describe"})
-_VERB = re.compile(r"[A-Za-z][\w-]*")
-_GERUND = re.compile(r"\s+\w+ing\b")
-_LEADING_LABEL = re.compile(r"^\s*(?P<label>[^:;,.]{1,40}?)\s*:\s+(?=\S)")
+_VERB = compile_lazily(r"[A-Za-z][\w-]*")
+_GERUND = compile_lazily(r"\s+\w+ing\b")
+_LEADING_LABEL = compile_lazily(r"^\s*(?P<label>[^:;,.]{1,40}?)\s*:\s+(?=\S)")
 # "Kevin, Maria: write the post": several names label the line only when all are names.
-_NAMES_LABEL = re.compile(r"^\s*(?P<label>[^:;.]{1,60}?,[^:;.]{1,60}?)\s*:\s+(?=\S)")
+_NAMES_LABEL = compile_lazily(r"^\s*(?P<label>[^:;.]{1,60}?,[^:;.]{1,60}?)\s*:\s+(?=\S)")
 # A speaker written as a tag, as HackMD signs a line: "[name=Olivier] I will review it".
 # HackMD's "[name=Ana]" and an IRC log's "<ana>" before what the person said.
-SPEAKER_TAG = re.compile(r"^\s*(?:\[name=(?P<name>[^\]\n]{1,40})\]|<(?P<nick>[\w.|-]{1,30})>)\s*")
+SPEAKER_TAG = compile_lazily(r"^\s*(?:\[name=(?P<name>[^\]\n]{1,40})\]|<(?P<nick>[\w.|-]{1,30})>)\s*")
 # "kt: after the call I'll share it": a label followed by first-person speech is a speaker,
 # known or not; the words labels are usually written with are not.
-_FIRST_PERSON = re.compile(r"(?:[\w ,]{0,30}?\s)?I(?:['’](?:ll|m|d|ve))?\s")
-_NICK = re.compile(r"^[^\W\d_][\w.|-]{0,19}$")
+_FIRST_PERSON = compile_lazily(r"(?:[\w ,]{0,30}?\s)?I(?:['’](?:ll|m|d|ve))?\s")
+_NICK = compile_lazily(r"^[^\W\d_][\w.|-]{0,19}$")
 _LABEL_WORDS = wordset(
     """
     note notes decision decisions status update updates action actions todo question answer
@@ -104,22 +105,22 @@ _LABEL_WORDS = wordset(
     aside reminder background issue problem goal plan request response reply
     """
 )
-_DASH_LABEL = re.compile(r"^\s*(?P<label>[^\W\d_][\w'’ .-]{0,30}?)\s+[-–—]\s+(?=\S)")
-_COORDINATED = re.compile(r"(?:\band(?:\s+then)?|\bbut|\bthen|,)\s*$", re.I)
+_DASH_LABEL = compile_lazily(r"^\s*(?P<label>[^\W\d_][\w'’ .-]{0,30}?)\s+[-–—]\s+(?=\S)")
+_COORDINATED = compile_lazily(r"(?:\band(?:\s+then)?|\bbut|\bthen|,)\s*$", re.I)
 # After a subordinate clause, a comma does not join two things one person does.
-_SUBORDINATE = re.compile(r"\b(?:that|when|if|because|since|which|who|unless|whether|once)\b", re.I)
+_SUBORDINATE = compile_lazily(r"\b(?:that|when|if|because|since|which|who|unless|whether|once)\b", re.I)
 # "so I can formulate …", "if Alice will …": a purpose or condition commits nobody.
-_PURPOSE = re.compile(r"\b(?:so(?:\s+that)?|if|when|unless|whether|because|where)\s*$", re.I)
+_PURPOSE = compile_lazily(r"\b(?:so(?:\s+that)?|if|when|unless|whether|because|where)\s*$", re.I)
 # "Then after that, " before "X to do Y": a few words that set the scene, then a comma.
 # "When you configure this, Dependabot will send PRs": what happens under a condition.
-_CONDITION = re.compile(r"^\W*(?:when|whenever|if|unless|as soon as)\b[^,;:]{0,100},\s*$", re.I)
-_NEED_TRIGGER = re.compile(r"(?:\S+\s+)?(?:still\s+)?needs?\s+to$", re.I)
-_DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|each|every|any|this|that)\s+$", re.I)
-_INTRODUCTION = re.compile(r"^(?:[A-Za-z]+\s+){0,3}[A-Za-z]+,\s*$")
-_JOINED = re.compile(r"(?:,|\band)$")
-_CONTRAST = re.compile(r",\s*but$")
+_CONDITION = compile_lazily(r"^\W*(?:when|whenever|if|unless|as soon as)\b[^,;:]{0,100},\s*$", re.I)
+_NEED_TRIGGER = compile_lazily(r"(?:\S+\s+)?(?:still\s+)?needs?\s+to$", re.I)
+_DETERMINER_BEFORE = compile_lazily(r"\b(?:the|a|an|each|every|any|this|that)\s+$", re.I)
+_INTRODUCTION = compile_lazily(r"^(?:[A-Za-z]+\s+){0,3}[A-Za-z]+,\s*$")
+_JOINED = compile_lazily(r"(?:,|\band)$")
+_CONTRAST = compile_lazily(r",\s*but$")
 # What someone does in or around the meeting itself, and figures of speech: no work after it.
-_IN_THE_MEETING = re.compile(
+_IN_THE_MEETING = compile_lazily(
     r"^(?:chair|moderate|facilitate|scribe|take\s+minutes)"
     r"(?:\s+(?:the|this|today's|next)\s+(?:meeting|call|session))?\s*$"
     r"|^drop\s+(?:in|by|off)\b|^step\s+out\b"
@@ -129,10 +130,10 @@ _IN_THE_MEETING = re.compile(
     re.I,
 )
 # A group going on with how it works: "we will keep using the mailing list".
-_PRACTICE = re.compile(
+_PRACTICE = compile_lazily(
     r"^(?:keep|continue)\s+(?:to\s+)?(?:using|use|holding|hold|meeting|meet|having|have)\b", re.I
 )
-_ROLE_TASK = re.compile(
+_ROLE_TASK = compile_lazily(
     r"^(?:serve|act|be|remain|stay)\s+as\s+(?:the\s+)?(?P<role>[\w-]+)|^take\s+(?:the\s+)?notes\b",
     re.I,
 )
@@ -248,7 +249,8 @@ def strip_labels(sentence: str, people: People) -> tuple[str, int, tuple[str, ..
     ):
         return text, offset, speaker
     for _ in range(2):
-        match = _LEADING_LABEL.match(text) or _DASH_LABEL.match(text) or _NAMES_LABEL.match(text)
+        leading = _LEADING_LABEL.match(text)
+        match = leading or _DASH_LABEL.match(text) or _NAMES_LABEL.match(text)
         if not match:
             break
         label = match.group("label").strip(" *_")
@@ -257,7 +259,7 @@ def strip_labels(sentence: str, people: People) -> tuple[str, int, tuple[str, ..
             speaker = tuple(u.text for u in who.units if u.kind != "group")
         elif _speaks_in_first_person(label, text[match.end() :]):
             speaker = (label,)
-        elif match.re is not _LEADING_LABEL or not _is_label(label):
+        elif match is not leading or not _is_label(label):
             break
         text, offset = text[match.end() :], offset + match.end()
     return text, offset, speaker
@@ -651,7 +653,7 @@ def _commitments(reading: _Reading) -> list[Commitment]:
     return result
 
 
-_AND_TO = re.compile(r",?\s+and\s+(?:also\s+)?to\s+(?=([a-z]+)\b)")
+_AND_TO = compile_lazily(r",?\s+and\s+(?:also\s+)?to\s+(?=([a-z]+)\b)")
 
 
 def _several_tasks(task: str) -> list[str]:
@@ -738,9 +740,9 @@ def _recent(recent: tuple[str, ...], named: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(people[-4:])
 
 
-_POSSESSIVE = re.compile(r"['’]s$")
-_TRAILING_JOIN = re.compile(r"(?:[,;]\s*)?(?:\band\b|\bbut\b|\bso\b)?\s*$")
-_CAPITALISED = re.compile(r"@[\w-]+|\b[A-ZÀ-ÞĀ-Ž][\w'’-]+(?:\s+[A-ZÀ-ÞĀ-Ž][\w'’-]+)?")
+_POSSESSIVE = compile_lazily(r"['’]s$")
+_TRAILING_JOIN = compile_lazily(r"(?:[,;]\s*)?(?:\band\b|\bbut\b|\bso\b)?\s*$")
+_CAPITALISED = compile_lazily(r"@[\w-]+|\b[A-ZÀ-ÞĀ-Ž][\w'’-]+(?:\s+[A-ZÀ-ÞĀ-Ž][\w'’-]+)?")
 
 
 def _people_named(sentence: str, people: People) -> tuple[str, ...]:

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from bot.minutes.patterns import compile_lazily
+
 MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
     "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
@@ -55,18 +57,18 @@ _YEAR = r"(?:,?\s+(?P<year>(?:19|20)\d\d)\b)?"
 _WEEKDAY_LEAD = r"(?:(?i:" + _WEEKDAY_PREFIX + r"),?\s+)?"
 
 NAMED_DATES = (
-    re.compile(_WEEKDAY_LEAD + r"\b" + _DAY + r"\s+(?:of\s+)?(?P<mname>" + MONTH + r")" + _YEAR),
-    re.compile(_WEEKDAY_LEAD + r"\b(?P<mname>" + MONTH + r")\s+" + _DAY + _YEAR),
+    compile_lazily(_WEEKDAY_LEAD + r"\b" + _DAY + r"\s+(?:of\s+)?(?P<mname>" + MONTH + r")" + _YEAR),
+    compile_lazily(_WEEKDAY_LEAD + r"\b(?P<mname>" + MONTH + r")\s+" + _DAY + _YEAR),
 )
 EXPLICIT_DATES = (
     # "2025-04-02", "2025.02.04", and the date part of "2025-04-02T14:00:00Z"
-    re.compile(r"\b(?P<year>\d{4})(?P<sep>[-/.])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})(?!\d)"),
+    compile_lazily(r"\b(?P<year>\d{4})(?P<sep>[-/.])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})(?!\d)"),
     *NAMED_DATES,
     # Only with a year: "31.12.2024". A bare "1/8" is month-first or day-first by country.
-    re.compile(r"\b(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4})\b"),
+    compile_lazily(r"\b(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4})\b"),
 )
 
-STRONG_MARKER = re.compile(
+STRONG_MARKER = compile_lazily(
     r"(?:\b(?:by|before|until|till|due|no later than|not later than|ahead of|prior to|deadline"
     r"|EOD|COB|end of (?:the )?day)"
     r"|[—–:(|]|\s-)\s*$",
@@ -77,11 +79,11 @@ MEETING_WORDS = (
     r"|review|planning|huddle|weekly|get-?together|one-on-one)s?"
 )
 # "before the next call" asks for something; it does not say when that call is.
-REFERENCE_TO_MEETING = re.compile(
+REFERENCE_TO_MEETING = compile_lazily(
     r"(?:^|\s)(?:before|by|until|till|at|for|in|after|during|chair|host|run|lead)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
-NEXT_MEETING_LABEL = re.compile(r"\bnext[\s_-]+" + MEETING_WORDS + r"\b", re.IGNORECASE)
+NEXT_MEETING_LABEL = compile_lazily(r"\bnext[\s_-]+" + MEETING_WORDS + r"\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ class Candidate:
 Resolver = Callable[[re.Match[str], Context], date | None]
 
 
-_AFTER_CLAUSE = re.compile(
+_AFTER_CLAUSE = compile_lazily(
     r"(?<!day )\b(?:after|once)\b[^,;.]{0,80}?(?=\s+(?:by|before|until|no\s+later\s+than)\b|[,;.]|$)",
     re.I,
 )
@@ -217,16 +219,16 @@ def _candidates(text: str, context: Context) -> Iterator[Candidate]:
     yield from _event_candidates(unclaimed, context)
 
 
-_DIGIT = re.compile(r"\d")
+_DIGIT = compile_lazily(r"\d")
 # "starting next week", "every Friday", "from 1 March": when something begins or recurs,
 # not when it is due.
-_NOT_A_DEADLINE = re.compile(
+_NOT_A_DEADLINE = compile_lazily(
     r"\b(?:starting|start|starts|from|since|beginning|begins|every|each|effective|as of)"
     r"(?:\s+(?:on|in|at))?\s+$",
     re.I,
 )
 # Every phrase RULES resolve holds one of these.
-_DATE_WORDS = re.compile(
+_DATE_WORDS = compile_lazily(
     r"\d|\b(?:today|tonight|tomorrow|eod|cob|eow|eom|eoy|end|close|days?|weeks?|weekend|months?|"
     r"quarter|years?|holidays?|christmas|xmas|break|next|(?:mon|tues|wednes|thurs|fri|satur|sun)day|"
     r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|"
@@ -398,7 +400,7 @@ _NUMBER = (
 _OPTIONAL_YEAR = r"(?:\s+(?P<year>(?:19|20)\d\d))?\b"
 _DEADLINE = r"(?:before|by|until|till|ahead of|prior to|in time for)"
 RULES: tuple[tuple[re.Pattern[str], Resolver], ...] = tuple(
-    (re.compile(pattern, flags), resolve)
+    (compile_lazily(pattern, flags), resolve)
     for pattern, flags, resolve in (
         (
             r"\b(?:today|tonight|EOD|COB|end of (?:the )?day|close of business)\b"
@@ -502,7 +504,7 @@ RULES: tuple[tuple[re.Pattern[str], Resolver], ...] = tuple(
 
 # --- named events -----------------------------------------------------------------------------
 
-EVENT_PHRASE = re.compile(
+EVENT_PHRASE = compile_lazily(
     r"\b(?:before|by|until|till|ahead of|prior to|in time for|on|at)\s+"
     r"(?=(?P<phrase>(?:[\w.'’-]+\s*){1,6}))",
     re.IGNORECASE,
@@ -517,7 +519,7 @@ STOPWORDS = frozenset({
 })
 # fmt: on
 NEGATION = frozenset({"no", "not", "cancelled", "canceled", "skipped"})
-PHRASE_END = re.compile(
+PHRASE_END = compile_lazily(
     r"\b(?:and|or|so|if|because|which|but|then|before|by|until|on|at|in|for|to|after|once|when)\b",
     re.IGNORECASE,
 )
@@ -600,12 +602,12 @@ def _tokens(text: str) -> set[str]:
 
 
 PERSON = r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)"
-AWAY = re.compile(
+AWAY = compile_lazily(
     PERSON + r"[\s(]+(?:is|will be)?\s*"
     r"(?:out|off|away|on leave|on vacation|on holiday|on parental leave|travelling)\s+"
     r"(?:from\s+)?(?P<rest>.*)"
 )
-BACK = re.compile(PERSON + r"\s+(?:is|will be)\s+back\b(?P<rest>.*)")
+BACK = compile_lazily(PERSON + r"\s+(?:is|will be)\s+back\b(?P<rest>.*)")
 
 
 def _absences(sentence: str, meeting: date | None) -> Iterator[tuple[str, date]]:
@@ -667,7 +669,7 @@ def _plain(text: str) -> str:
 
 # Sentence ends, line ends, table cells, headings and list bullets: the text may arrive with
 # its Markdown lines already joined into one.
-STATEMENT_END = re.compile(
+STATEMENT_END = compile_lazily(
     r"\n\s*\n|\n\s*(?=[-*+#|]|\d+\.\s)|\s*\|\s*|(?:^|\s)#+\s|\s[-*+]\s+(?:\[[ xX]\]\s+)?"
     r"|(?<=[.;!?])\s+"
 )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import bisect
 import enum
 import functools
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,13 +18,15 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from bot.minutes.patterns import compile_lazily
+
 # Only block structure is needed: inline content is read from each block's raw text,
 # so the inline pass (a third of the parsing time) is switched off.
 # Below every real heading level: a bold line titles what follows until the next heading.
 PSEUDO_HEADING_LEVEL = 7
-_BOLD_LINE = re.compile(r"^(?:\*\*(?P<stars>[^*\n]+)\*\*|__(?P<lines>[^_\n]+)__):?$")
-_LABEL_LINE = re.compile(r"^[^\W\d][^:\n]{0,38}:$")
-_LINK_TARGET = re.compile(r"\]\([^()\s]*\)")
+_BOLD_LINE = compile_lazily(r"^(?:\*\*(?P<stars>[^*\n]+)\*\*|__(?P<lines>[^_\n]+)__):?$")
+_LABEL_LINE = compile_lazily(r"^[^\W\d][^:\n]{0,38}:$")
+_LINK_TARGET = compile_lazily(r"\]\([^()\s]*\)")
 # A title is short; a link's address does not count ("**[PR 528](https://…) Attestation**").
 MAX_PSEUDO_HEADING = 80
 # A line that leads into a list is short: one line, or one wrapped onto a second.

@@ -13,10 +13,11 @@ from bot.minutes.document import Block, BlockKind
 from bot.minutes.lexicon import ACTION_HEADING, TASK_VERBS
 from bot.minutes.names import subject_before
 from bot.minutes.owners import bare_name, people_in, section_owner
+from bot.minutes.patterns import compile_lazily
 from bot.minutes.text import is_struck, plain, sentences, squash, without_struck
 from bot.minutes.titles import make_title
 
-LOOKING_BACK = re.compile(
+LOOKING_BACK = compile_lazily(
     r"\b(?:from|of) (?:the )?(?:last|previous|prior)\b|\bprevious\b|\bprior\b|"
     r"\breview(?:ing)?\s+(?:of\s+)?(?:the\s+)?(?:open\s+|old\s+|past\s+|outstanding\s+)?"
     r"(?:action|AIs?\b|decisions|to-?dos?)|\blast (?:week|time|meeting|call)'?s?\b|\bsince last\b|"
@@ -24,23 +25,23 @@ LOOKING_BACK = re.compile(
     re.I,
 )
 # A line of its own that introduces a list of what was decided, not of what to do.
-_DECISIONS_LABEL = re.compile(
+_DECISIONS_LABEL = compile_lazily(
     r"^(?:decisions?(?: made)?|decided|resolutions?|resolved|consensus|agreed|agreements?)\s*:?$",
     re.I,
 )
-_AGENDA = re.compile(r"\bagenda\b", re.I)
+_AGENDA = compile_lazily(r"\bagenda\b", re.I)
 # "## Attendees", "### Regrets", "## Voting Representative Attendees" over "### Members":
 # who came, listed (often as checkboxes ticked for presence), not work to do.
-ROLL_CALL = re.compile(
+ROLL_CALL = compile_lazily(
     r"\b(?:attendees|attendance|present|participants|roll[- ]?call|regrets|apologies|absent)\b",
     re.I,
 )
 # "Ana Lima - Acme Corp", "Bo Chen (Initech)", "Kai", "J. Doe / jdoe": a name and what follows.
-_NAME_LINE = re.compile(r"^\s*(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*\s*(?:$|[-–—/,(|]|\s[-–—]\s)")
-_LABEL_OWNER = re.compile(r"\s*\((?P<who>[^()]{1,40})\)\s*:?\s*$")
-_CHECKBOX = re.compile(r"^\s*\[(?P<mark>[ xX✓✔-])\]\s*")
+_NAME_LINE = compile_lazily(r"^\s*(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*\s*(?:$|[-–—/,(|]|\s[-–—]\s)")
+_LABEL_OWNER = compile_lazily(r"\s*\((?P<who>[^()]{1,40})\)\s*:?\s*$")
+_CHECKBOX = compile_lazily(r"^\s*\[(?P<mark>[ xX✓✔-])\]\s*")
 # ACTION:, **ACTION 62.2:**, *Action: …*, Action item for Richard:, AI(sam):, TODO(@x):
-_MARKER = re.compile(
+_MARKER = compile_lazily(
     r"(?:^|(?<=[.!?]\s)|(?<=\n)|(?<=\|)|(?<=<br>))[ \t]*(?:[-*•][ \t]+)?[*_]{0,2}"
     # W3C's scribe tools list "[NEW] ACTION: …", "[DONE] ACTION: …"
     r"(?:\[(?P<state>NEW|PENDING|CONTINUES|CONTINUING|IN PROGRESS|DONE|DROPPED|CLOSED)\][ \t]*)?"
@@ -56,41 +57,41 @@ _MARKER = re.compile(
 )
 # "Alice to draft the post — done", "(done)", "✅": a task marked as finished.
 _DONE_MARKS = r"\balready done\b|\(done\b|✅"
-_MARKED_DONE = re.compile(rf"{_DONE_MARKS}|[—–:-]\s*done\b", re.I)
+_MARKED_DONE = compile_lazily(rf"{_DONE_MARKS}|[—–:-]\s*done\b", re.I)
 # An entry that says nothing is left to do: finished, or nothing there at all.
-_DONE = re.compile(
+_DONE = compile_lazily(
     rf"(?:{_DONE_MARKS}|\bdone in the meeting\b|[—–-]\s*done\b|^\s*done\b|"
     r"\bnothing new\b|^\s*n/?a\s*$|\bno action\b|\bnot needed\b|"
     r"^\s*(?:none|nothing|tbd|-+)\b)",
     re.I,
 )
 # "(Martyn)", "(@ravic, @omelnyk)", "(Ana and Bo)" closing a line.
-_LABEL_AT_END = re.compile(r"\((?P<who>[^()]{1,40})\)\s*\.?\s*$")
-_CC = re.compile(r",?\s*\bcc:?\s+@[\w/-]+(?:[\s,]+@[\w/-]+)*", re.I)
-_OWNER_PARENS = re.compile(r"\s*\(\s*(?:owners?|assignees?|who|by)\s*:\s*(?P<who>[^)]+)\)", re.I)
+_LABEL_AT_END = compile_lazily(r"\((?P<who>[^()]{1,40})\)\s*\.?\s*$")
+_CC = compile_lazily(r",?\s*\bcc:?\s+@[\w/-]+(?:[\s,]+@[\w/-]+)*", re.I)
+_OWNER_PARENS = compile_lazily(r"\s*\(\s*(?:owners?|assignees?|who|by)\s*:\s*(?P<who>[^)]+)\)", re.I)
 # "task (Kate)", "task — Kate", "task: Kate"
-_TRAILING_OWNER = re.compile(
+_TRAILING_OWNER = compile_lazily(
     r"^(?P<task>.+?)[\s.]*(?:\((?P<paren>[^()]{1,60})\)|\s[—–-]+\s*(?P<dash>[^—–()-]{1,60}?)"
     r"|:\s*(?P<colon>[^:()]{1,40}?))\s*\.?\s*$"
 )
 TAIL = 200  # characters at the end of an entry where an owner written last is looked for
-_HANDLES = re.compile(r"^(?P<who>@[\w/-]+(?:[\s,]+(?:and\s+)?@[\w/-]+)*)\s+(?P<task>\S.*)$")
-_TRAILING_HANDLES = re.compile(
+_HANDLES = compile_lazily(r"^(?P<who>@[\w/-]+(?:[\s,]+(?:and\s+)?@[\w/-]+)*)\s+(?P<task>\S.*)$")
+_TRAILING_HANDLES = compile_lazily(
     r"^(?P<task>.+?)\s+(?P<who>@[\w/-]+(?:[\s,]+(?:and\s+)?@[\w/-]+)*)\s*\.?$"
 )
 # "eP to ask Fred …", "HZ to reach out …": in an entry marked as an action, the words
 # before "to <verb>" are its owner, whatever their case.
-_SHORT_OWNER = re.compile(
+_SHORT_OWNER = compile_lazily(
     r"^(?P<who>[^\s:,;]{1,25}(?:\s+(?:and\s+|&\s+)?[^\s:,;]{1,25}){0,2})\s+to\s+(?P<verb>[a-z][\w-]*)\b"
 )
-_FIELD = re.compile(
+_FIELD = compile_lazily(
     r"^(?P<name>owners?|assignees?|assigned to|who|due(?: date)?|deadline|by|when)\s*:\s*(?P<value>\S.*)$",
     re.I,
 )
 FIELD_CHILDREN = 5  # an entry's own fields come first under it
 # Fields written in the entry's own line: "[assignee] devon [due] 31 March [status] open",
 # "— Owner: Bob — Due: Friday".
-_INLINE_FIELD = re.compile(
+_INLINE_FIELD = compile_lazily(
     r"(?:\[(?P<tag>assignees?|owners?|due|deadline|status)\]"
     r"|(?:(?<=\s)|(?<=^))(?P<label>Owners?|Assignees?|Due(?: date)?|Deadline|Status):)"
     r"[ \t]*(?P<value>[^\[\]|;]*?)[ \t]*[-–—,]?(?=$|\[(?:assignee|owner|due|deadline|status)|"
@@ -98,28 +99,28 @@ _INLINE_FIELD = re.compile(
     re.I,
 )
 # A detail of an entry that ends with who does it: "Ask Zac (@zac)".
-_CHILD_OWNER = re.compile(r"\((?P<who>@[\w-]+(?:[\s,]+@[\w-]+)*)\)\s*\.?$")
-_NEED = re.compile(r"\b(?:requires?|required|needs?|needed|should|must|to be)\b", re.I)
-_COPULA = re.compile(
+_CHILD_OWNER = compile_lazily(r"\((?P<who>@[\w-]+(?:[\s,]+@[\w-]+)*)\)\s*\.?$")
+_NEED = compile_lazily(r"\b(?:requires?|required|needs?|needed|should|must|to be)\b", re.I)
+_COPULA = compile_lazily(
     r"^\s*\S+(?:\s+\S+){0,3}\s+(?:is|are)\s+(?:the\s+)?(?:new\s+)?[\w-]+\s*\.?$", re.I
 )
-_OWNER_COLUMN = re.compile(r"^(?:owners?|assignees?|assigned to|who|responsible|lead|dri)$", re.I)
-_TASK_COLUMN = re.compile(
+_OWNER_COLUMN = compile_lazily(r"^(?:owners?|assignees?|assigned to|who|responsible|lead|dri)$", re.I)
+_TASK_COLUMN = compile_lazily(
     r"^(?:follow[- ]?ups?|items?|tasks?|actions?|action items?|objectives?|"
     r"what|description|title|work items?|todo)$",
     re.I,
 )
-_DUE_COLUMN = re.compile(r"^(?:due|due date|deadline|target|when|by|eta|date)$", re.I)
+_DUE_COLUMN = compile_lazily(r"^(?:due|due date|deadline|target|when|by|eta|date)$", re.I)
 # "Actions", "Action items", "Actions: Responsible / Note", "Next steps": a column of things
 # to do beside the discussion of each row.
-_ACTION_COLUMN = re.compile(
+_ACTION_COLUMN = compile_lazily(
     r"^(?:actions?|action items?|action points?|next steps?|follow[- ]?ups?|to-?dos?)\b", re.I
 )
 # Where one cell holds several entries: "<br>", "<p>…</p>" and "- " written inside it.
-_CELL_ENTRY = re.compile(r"<br\s*/?>|</?p>|\s[-•]\s*(?=[^\W\d_])")
-_STATUS_COLUMN = re.compile(r"^(?:status|state|done\??)$", re.I)
-_NO_OWNER = re.compile(r"^\s*(?:—|–|-|\?|tbd|n/?a|none|nobody|)\s*$", re.I)
-_GROUP_CELL = re.compile(r"^\s*(?:all|everyone|everybody|the team|team)\s*$", re.I)
+_CELL_ENTRY = compile_lazily(r"<br\s*/?>|</?p>|\s[-•]\s*(?=[^\W\d_])")
+_STATUS_COLUMN = compile_lazily(r"^(?:status|state|done\??)$", re.I)
+_NO_OWNER = compile_lazily(r"^\s*(?:—|–|-|\?|tbd|n/?a|none|nobody|)\s*$", re.I)
+_GROUP_CELL = compile_lazily(r"^\s*(?:all|everyone|everybody|the team|team)\s*$", re.I)
 
 
 @dataclass(frozen=True)

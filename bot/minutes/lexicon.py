@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from bot.minutes.patterns import compile_lazily
+
 
 def wordset(text: str) -> frozenset[str]:
     """The words of `text`, for writing word lists as prose."""
@@ -157,7 +159,7 @@ NOT_VERBS = wordset(
 )
 
 # Headings and labels that announce a list of things to do.
-ACTION_HEADING = re.compile(
+ACTION_HEADING = compile_lazily(
     r"\b(?:action items?|actions?|action points|follow[- ]?ups?|work items|open items|"
     r"to-?dos?|next steps|tasks?|assignments)\b",
     re.I,

@@ -10,25 +10,26 @@ from pathlib import PurePosixPath
 from bot.minutes import dates
 from bot.minutes.document import Block, BlockKind, Document
 from bot.minutes.model import Attendee
+from bot.minutes.patterns import compile_lazily
 from bot.minutes.text import plain
 
-_PEOPLE_LABEL = re.compile(
+_PEOPLE_LABEL = compile_lazily(
     r"^(?:attendees|attendance|attending|present|participants|who was there|team|also present|guests|"
     r"apologies|absent|regrets|facilitator|chair|chairs?|moderator|note[- ]?takers?|scribe|"
     r"notes (?:taken )?by|on[- ]call[^:]{0,20}|this week|secondary|host)\b",
     re.I,
 )
-_SENTENCE_GOES_ON = re.compile(r"[a-z,]$")
-_DATE_LABEL = re.compile(
+_SENTENCE_GOES_ON = compile_lazily(r"[a-z,]$")
+_DATE_LABEL = compile_lazily(
     r"^\W*(?:meeting\s+)?(?:date|when)(?:\s*(?:/|&|and)\s*time)?\W*:\W*(?P<rest>.+)$", re.I | re.M
 )
-_CHANGED_DATE = re.compile(r"\b(?:revised|updated|edited|amended|corrected|published)\b", re.I)
-_HANDLE = re.compile(r"@([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:/[\w.-]+)?)")
-_PARENTHESES = re.compile(r"\(([^)]*)\)")
-_SEPARATORS = re.compile(r"[,;·→|\n]|\s+and\s+|\s+&\s+")
-_NAME_WORD = re.compile(r"^[^\W\d_][\w'’.-]*$")
-_NICK = re.compile(r"^[a-z][\w.-]{1,30}$")
-_FILE_DATE = re.compile(r"(20\d\d|19\d\d)[-_.]?(\d\d)[-_.]?(\d\d)")
+_CHANGED_DATE = compile_lazily(r"\b(?:revised|updated|edited|amended|corrected|published)\b", re.I)
+_HANDLE = compile_lazily(r"@([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:/[\w.-]+)?)")
+_PARENTHESES = compile_lazily(r"\(([^)]*)\)")
+_SEPARATORS = compile_lazily(r"[,;·→|\n]|\s+and\s+|\s+&\s+")
+_NAME_WORD = compile_lazily(r"^[^\W\d_][\w'’.-]*$")
+_NICK = compile_lazily(r"^[a-z][\w.-]{1,30}$")
+_FILE_DATE = compile_lazily(r"(20\d\d|19\d\d)[-_.]?(\d\d)[-_.]?(\d\d)")
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from bot.minutes.lexicon import NOT_PEOPLE
 from bot.minutes.meta import plain_lines
 from bot.minutes.model import ActionItem, Minutes, Person, Reading
 from bot.minutes.names import HANDLE, People
+from bot.minutes.patterns import compile_lazily
 from bot.minutes.people import Roster, name_key
 from bot.minutes.refs import branches_in_file, pr_numbers_in_file, repos_in_file
 from bot.minutes.text import plain, sentences
@@ -107,10 +108,10 @@ ANSWER_SCHEMA: dict[str, Any] = {
     },
 }
 
-_FENCE = re.compile(r"^\s*```(?:json)?\s*\n(.*)\n\s*```\s*$", re.DOTALL)
-_WORD = re.compile(r"[a-z0-9]+")
+_FENCE = compile_lazily(r"^\s*```(?:json)?\s*\n(.*)\n\s*```\s*$", re.DOTALL)
+_WORD = compile_lazily(r"[a-z0-9]+")
 # Words that point back at somebody named before: the owner may be written just above.
-_PRONOUN = re.compile(r"\b(?:he|she|they|him|her|them|his|their|i|both)\b", re.IGNORECASE)
+_PRONOUN = compile_lazily(r"\b(?:he|she|they|him|her|them|his|their|i|both)\b", re.IGNORECASE)
 
 
 class AnswerError(ValueError):

@@ -30,16 +30,17 @@ from bot.minutes.lexicon import (
     THING_SUFFIXES,
     wordset,
 )
+from bot.minutes.patterns import compile_lazily
 from bot.minutes.people import Roster, name_key
 
 HANDLE = r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:/[\w.-]+)?"
 PRONOUNS = frozenset({"he", "she", "they", "i", "we"})
-_TOKEN = re.compile(HANDLE + r"|[^\W_][\w'’.-]*|[(),&/+;:—–]|(?<=\s)-(?=\s)")
+_TOKEN = compile_lazily(HANDLE + r"|[^\W_][\w'’.-]*|[(),&/+;:—–]|(?<=\s)-(?=\s)")
 _UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ"
 _NAME_WORD = rf"[{_UPPER}][\w'’-]*"
 _NAME_RUN = rf"(?:{HANDLE}|{_NAME_WORD}(?:[ -]{_NAME_WORD}){{0,2}})"
 # Verbs only people do: whoever the minutes show doing them is a person or a body.
-_ACTS = re.compile(
+_ACTS = compile_lazily(
     rf"(?:^|(?<=[\s(\[*>]))(?P<name>{_NAME_RUN})\]?\s+(?:also\s+)?"
     r"(?:said|says|mentioned|asked|asks|noted|reported|suggested|suggests|explained|proposed|"
     r"presented|thinks|thought|raised|replied|answered|pointed out|wondered|shared|demoed|"
@@ -52,13 +53,13 @@ _ACTS = re.compile(
     re.M,
 )
 # "Alice:", "**Alice:**", "- alice:" at the start of a line labels who is speaking.
-_LABEL = re.compile(r"^[\W_]*(?P<label>[^\W\d_][\w'’. -]{0,40}?)[*_]*\s*:(?!//)[*_]*\s+\S", re.M)
+_LABEL = compile_lazily(r"^[\W_]*(?P<label>[^\W\d_][\w'’. -]{0,40}?)[*_]*\s*:(?!//)[*_]*\s+\S", re.M)
 # A capitalised word inside a sentence is a proper noun ("… and Pablo will", "Ewa's draft").
-_PROPER = re.compile(rf"(?<=[\w,] )(?P<word>[{_UPPER}][\w-]*)")
+_PROPER = compile_lazily(rf"(?<=[\w,] )(?P<word>[{_UPPER}][\w-]*)")
 # The word a line or sentence opens with: a name that opens two of them is somebody's.
-_OPENER = re.compile(rf"(?:^|[.!?;]\s)[\W_]*(?P<word>[{_UPPER}][\w-]*)\b(?![.:])", re.M)
+_OPENER = compile_lazily(rf"(?:^|[.!?;]\s)[\W_]*(?P<word>[{_UPPER}][\w-]*)\b(?![.:])", re.M)
 # A capitalised word after these is a thing: "in QEMU", "the Linux kernel", "via Zulip".
-_THING = re.compile(
+_THING = compile_lazily(
     rf"\b(?:the|in|on|into|onto|via|using|under)\s+(?P<word>[{_UPPER}][\w+-]*)\b(?!['’]s)"
 )
 _BOUNDARY = wordset(
@@ -71,12 +72,12 @@ _SPEECH = wordset(
     "answered indicated added explained responded decided believes thinks announced"
 )
 _SEPARATORS = frozenset({",", "and", "&", "/", "+"})
-_NICK = re.compile(r"^[a-z][a-z0-9_.-]{2,30}$")
-_NAME_PREFIX = re.compile(r"^(?:Mc|Mac|O['’]|De|Di|La|Le|Van)")
-_INNER_CAPITAL = re.compile(r"[a-z][A-Z]")
+_NICK = compile_lazily(r"^[a-z][a-z0-9_.-]{2,30}$")
+_NAME_PREFIX = compile_lazily(r"^(?:Mc|Mac|O['’]|De|Di|La|Le|Van)")
+_INNER_CAPITAL = compile_lazily(r"[a-z][A-Z]")
 _BETWEEN = ADVERBS | {"has", "have", "had"}
 _WHO_WORDS = GROUP_WORDS | {"both", "each"}
-_CONTRACTION = re.compile(r"['’](?:t|re|ve|ll|d|m|s)$", re.I)
+_CONTRACTION = compile_lazily(r"['’](?:t|re|ve|ll|d|m|s)$", re.I)
 
 
 @dataclass(frozen=True)

@@ -34,27 +34,28 @@ from bot.minutes.explicit import (
 from bot.minutes.model import Ref, RefKind
 from bot.minutes.names import subject_at_start, subject_before
 from bot.minutes.owners import bare_name, section_owner
+from bot.minutes.patterns import compile_lazily
 from bot.minutes.text import Span, plain, sentences, squash
 from bot.minutes.titles import make_title
 
-_REVIEW_REQUEST = re.compile(
+_REVIEW_REQUEST = compile_lazily(
     r"\breminded\s+(?P<obj>[^,;.]{1,60}?)\s+(?:about|of)\s+(?P<thing>[^;.]{1,100}?)\s+and\s+"
     r"(?:requested|asked\s+for)\s+(?:a\s+)?(?:second\s+)?reviews?(?:\s+from\s+(?:both|them|him|her))?"
 )
-_ON_LIST = re.compile(
+_ON_LIST = compile_lazily(
     r"\bconfirmed\s+(?:that\s+)?(?P<thing>it|this|that|they|the\s[^,;.]{1,60}?)\s+(?:is|are)\s+"
     r"(?:still\s+)?on\s+(?:his|her|their)\s+(?:list|plate|radar|to-?do\s+list)(?:\s+of\s+things)?"
     r"(?:\s+to\s+(?P<verb>\w+))?"
 )
-_POSSESSIVE_LIST = re.compile(
+_POSSESSIVE_LIST = compile_lazily(
     r"\b(?:it|this|that)\s+is\s+(?:still\s+)?on\s+(?:his|her|their)\s+(?:list|plate|radar)"
     r"(?:\s+(?:of\s+things\s+)?to\s+(?P<verb>\w+))?(?P<rest>[^.;]*)",
     re.I,
 )
-_MAY_NEED = re.compile(
+_MAY_NEED = compile_lazily(
     r"some(?:one|body)|anyone|volunteer|needs? to be|\bwe need|looking for|wanted|\bwho\b", re.I
 )
-_NEED_SOMEONE = re.compile(
+_NEED_SOMEONE = compile_lazily(
     r"\b(?:someone|somebody|anyone|a volunteer|volunteers?|we)\s+(?:still\s+)?(?:needs?\s+to|"
     r"should|must|has\s+to|to)\s+(?P<task>[a-z][^.;?!]{3,150})|\b(?:needs?|looking\s+for|wanted:?)\s+"
     r"(?:a\s+)?(?:volunteers?|someone|an?\s+owner)\s+(?:to|for)\s+(?P<task2>[a-z][^.;?!]{3,150})"
@@ -62,37 +63,37 @@ _NEED_SOMEONE = re.compile(
     r"|^\W*who\s+(?:can|could|will|would|wants\s+to)\s+(?P<task3>[a-z][^.;?!]{3,150})\?",
     re.I,
 )
-_NEEDS_DOING = re.compile(
+_NEEDS_DOING = compile_lazily(
     r"^(?P<thing>(?:the|a|an|this|that|our)\s[^,;.]{1,60}?)\s+(?:still\s+)?needs?\s+to\s+be\s+"
     r"(?P<participle>[a-z]+)\b",
     re.I,
 )
-_VOLUNTEERED = re.compile(
+_VOLUNTEERED = compile_lazily(
     r"^\W*(?P<who>[^,;.]{1,40}?)\s+(?:volunteered|volunteering|volunteers|(?:will|can|'ll)\s+(?:take|do|handle|own)\s+"
     r"(?:it|that|this)(?:\s+on)?|took\s+(?:it|that|this)\s+on)\s*[.!]?\s*$",
     re.I,
 )
-_PRO_FORM = re.compile(
+_PRO_FORM = compile_lazily(
     r"^(?:do|take|handle|own|pick\s+up|take\s+care\s+of|look\s+into)\s+(?:it|that|this)(?:\s+on)?\s*$",
     re.I,
 )
-_AGREED = re.compile(
+_AGREED = compile_lazily(
     r"(?:^|[;,.]\s*)(?P<who>[^;,.]{1,40}?)\s+(?<!as )(?:agreed|accepted|said yes|will do it)"
     r"(?:\s*$|\s*[,;.]|\s+to do (?:it|so|this))",
     re.I,
 )
-_REQUEST = re.compile(r"\basked (?:that|for|whether)\s+(?P<req>[^.;]{1,200})", re.I)
-_DANGLING = re.compile(r"(?:\b(?:to|with|about|for|on|from|the following)|:)\s*$", re.I)
-_PRONOUN_OBJECT = re.compile(r"^(?P<verb>\w+)\s+(?:it|them)\b(?P<rest>.*)$", re.I)
-_BACK_REFERENCE = re.compile(r"(?:it|this|that|them|(?:the|this|that)\s+(?:PR|pull request))", re.I)
+_REQUEST = compile_lazily(r"\basked (?:that|for|whether)\s+(?P<req>[^.;]{1,200})", re.I)
+_DANGLING = compile_lazily(r"(?:\b(?:to|with|about|for|on|from|the following)|:)\s*$", re.I)
+_PRONOUN_OBJECT = compile_lazily(r"^(?P<verb>\w+)\s+(?:it|them)\b(?P<rest>.*)$", re.I)
+_BACK_REFERENCE = compile_lazily(r"(?:it|this|that|them|(?:the|this|that)\s+(?:PR|pull request))", re.I)
 # "Decision: every member should fill out the form" records a rule the meeting made; its
 # "should" and "must" are the rule's, not a task given to anyone.
-_RECORDS_DECISION = re.compile(
+_RECORDS_DECISION = compile_lazily(
     r"^\W*(?:decisions?|decided|resolutions?|resolved|consensus|agreed|agreements?|policy)\b"
     r"[^:\n]{0,20}:",
     re.I,
 )
-_PR_NAMED = re.compile(r"\b(?:the|his|her|their)\s+[\w./ -]{0,40}?\bPR\b")
+_PR_NAMED = compile_lazily(r"\b(?:the|his|her|their)\s+[\w./ -]{0,40}?\bPR\b")
 
 
 @dataclass

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 from bot.minutes.document import Block
 from bot.minutes.lexicon import ACTION_HEADING, ARTIFACTS
 from bot.minutes.names import HANDLE, People, subject_before
+from bot.minutes.patterns import compile_lazily
 from bot.minutes.text import plain
 
-_LIST_SEPARATOR = re.compile(r"\s*(?:,|&|\+|/|\band\b|;)\s*")
-_HANDLE = re.compile(HANDLE)
-_BARE = re.compile(r"^[\s*_]*(?P<who>[^*_:]{1,60}?)[\s*_]*(?::|\s[-–—])?[\s*_]*$")
+_LIST_SEPARATOR = compile_lazily(r"\s*(?:,|&|\+|/|\band\b|;)\s*")
+_HANDLE = compile_lazily(HANDLE)
+_BARE = compile_lazily(r"^[\s*_]*(?P<who>[^*_:]{1,60}?)[\s*_]*(?::|\s[-–—])?[\s*_]*$")
 
 
 def bare_name(markdown: str, people: People, *, known: bool = False) -> tuple[str, ...] | None:

@@ -6,40 +6,41 @@ import re
 from collections.abc import Iterable, Mapping
 
 from bot.minutes.model import Ref, RefKind
+from bot.minutes.patterns import compile_lazily
 from bot.minutes.text import plain
 
-_URL = re.compile(r"https?://[^\s<>()\[\]`\"']+[^\s<>()\[\]`\"'.,;:!?]")
-_CROSS_REPO = re.compile(r"(?<![\w/.-])([A-Za-z0-9][\w.-]*/[\w.-]+)#(\d+)\b")
-_NUMBER = re.compile(r"(?<![\w/#&])#(\d+)\b")
-_PR_WORD_NUMBER = re.compile(r"\b(?:PR|pull request|pull)\s*#?(\d+)\b", re.I)
-_ISSUE_WORD_NUMBER = re.compile(r"\b(?:issue|bug)\s+#?(\d+)\b", re.I)
+_URL = compile_lazily(r"https?://[^\s<>()\[\]`\"']+[^\s<>()\[\]`\"'.,;:!?]")
+_CROSS_REPO = compile_lazily(r"(?<![\w/.-])([A-Za-z0-9][\w.-]*/[\w.-]+)#(\d+)\b")
+_NUMBER = compile_lazily(r"(?<![\w/#&])#(\d+)\b")
+_PR_WORD_NUMBER = compile_lazily(r"\b(?:PR|pull request|pull)\s*#?(\d+)\b", re.I)
+_ISSUE_WORD_NUMBER = compile_lazily(r"\b(?:issue|bug)\s+#?(\d+)\b", re.I)
 # "rust#79278": a repository written by its name alone, known from the file's own links.
-_SHORT_REPO = re.compile(r"(?<![\w/.#-])([A-Za-z][\w.-]*)#(\d+)\b")
-_REPO_URL = re.compile(r"https?://[^/\s]+/([\w.-]+)/([\w.-]+)/(?:pull|issues|tree|blob)/")
-_CODE = re.compile(r"`([^`\n]+)`")
-_BRANCH_SHAPE = re.compile(r"^[A-Za-z0-9][\w.+-]*(?:/[\w.+-]+)+$")
+_SHORT_REPO = compile_lazily(r"(?<![\w/.#-])([A-Za-z][\w.-]*)#(\d+)\b")
+_REPO_URL = compile_lazily(r"https?://[^/\s]+/([\w.-]+)/([\w.-]+)/(?:pull|issues|tree|blob)/")
+_CODE = compile_lazily(r"`([^`\n]+)`")
+_BRANCH_SHAPE = compile_lazily(r"^[A-Za-z0-9][\w.+-]*(?:/[\w.+-]+)+$")
 _DEFAULT_BRANCHES = {"main", "master", "trunk", "develop"}
 # "`svsm-tdx` branch in the Linux kernel repository", "`tdx` of coconut-svsm/linux"
-_ELSEWHERE_AFTER = re.compile(
+_ELSEWHERE_AFTER = compile_lazily(
     r"^\W*(?:branch(?:es)?\s+)?(?:in|of|on|from)\s+(?P<repo>(?:the\s+)?"
     r"(?:[\w.-]+/[\w.-]+|(?:[\w.+'’-]+\s+){0,4}?(?:repository|repo|tree|fork))\b)",
     re.I,
 )
-_THIS_REPOSITORY = re.compile(r"^(?:the\s+)?(?:this|our|same|main)\b", re.I)
-_NOT_BRANCH_AFTER = re.compile(
+_THIS_REPOSITORY = compile_lazily(r"^(?:the\s+)?(?:this|our|same|main)\b", re.I)
+_NOT_BRANCH_AFTER = compile_lazily(
     r"^\W*(team|repo|repository|role|job|tag|key|config|file|"
     r"directory|folder|module|crate|package|command|label|channel)\b",
     re.I,
 )
 
 # "the user space support PR", "his draft PR for multiprocessor startup", "Amara's query cache PR"
-_NAMED_PR = re.compile(
+_NAMED_PR = compile_lazily(
     r"\b(?P<det>the|his|her|their|(?P<owner>[A-Z][\w-]+(?: [A-Z][\w-]+)?)['’]s)\s+"
     r"(?P<words>(?:[\w./+-]+\s+){0,5}?)(?:PR|pull request|series)\b"
     r"(?P<tail>\s+for\s+(?:the\s+)?[\w./+ -]{1,80}?(?=[,;.)]|\s+(?:and|before|by|once|after|in|on|"
     r"with|to|from|since|so|but|which|that)\b|$))?"
 )
-_FUTURE_PR = re.compile(
+_FUTURE_PR = compile_lazily(
     r"\b(?:open|opens|submit|submits|post|posts|create|send|file|raise|"
     r"prepare|put up|draft)\s+(?:a|an|the|their|his|her)?\s*$",
     re.I,

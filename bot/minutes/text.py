@@ -7,10 +7,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
-_AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
-_EMPHASIS = re.compile(r"(\*\*|__|\*|(?<!\w)_(?=\S))|((?<=\S)_(?!\w))")
-_STRUCK = re.compile(r"~~.+?~~", re.S)
+from bot.minutes.patterns import compile_lazily
+
+_LINK = compile_lazily(r"!?\[([^\]]*)\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
+_AUTOLINK = compile_lazily(r"<(https?://[^>\s]+)>")
+_EMPHASIS = compile_lazily(r"(\*\*|__|\*|(?<!\w)_(?=\S))|((?<=\S)_(?!\w))")
+_STRUCK = compile_lazily(r"~~.+?~~", re.S)
 
 # Words that end in a period without ending the sentence.
 _ABBREVIATIONS = frozenset(
@@ -32,7 +34,7 @@ _ABBREVIATIONS = frozenset(
 # A sentence ends at its stop, or where the next line opens with a speaker's label
 # ("kevin: I can write the tests" under "ana: I'll draft it" in one paragraph, or an IRC
 # log's "<kevin> I can write the tests").
-_SENTENCE_END = re.compile(
+_SENTENCE_END = compile_lazily(
     r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[`@*_]*[A-Z0-9À-ÞĀ-ſ@])"
     r"|[ \t]*\n(?=[ \t]*\**@?[^\W\d_][\w.-]*(?:[ \t][^\W\d_][\w-]*){0,2}\**:[ \t])"
     r"|[ \t]*\n(?=[ \t]*<[\w.|-]{1,30}>[ \t])"

@@ -6,23 +6,24 @@ import re
 from datetime import date
 
 from bot.minutes import dates
+from bot.minutes.patterns import compile_lazily
 from bot.minutes.text import plain, squash
 
 MAX_TITLE = 80
 
-_LEADING_FILLER = re.compile(r"^(?:also|please|then|now|first|to|try to|go ahead and)\s+", re.I)
-_CC = re.compile(r",?\s*\bcc:?\s+@[\w/-]+(?:[\s,]+@[\w/-]+)*", re.I)
-_FILLER_WORDS = re.compile(
+_LEADING_FILLER = compile_lazily(r"^(?:also|please|then|now|first|to|try to|go ahead and)\s+", re.I)
+_CC = compile_lazily(r",?\s*\bcc:?\s+@[\w/-]+(?:[\s,]+@[\w/-]+)*", re.I)
+_FILLER_WORDS = compile_lazily(
     r"\b(?:accidentally|potentially|probably|possibly|perhaps|just|actually|simply|quickly)\s+",
     re.I,
 )
-_HEDGED_CLAUSE = re.compile(r"\b(?:that|which) (?:might|may|could) have been\s+", re.I)
-_TAIL_START = re.compile(
+_HEDGED_CLAUSE = compile_lazily(r"\b(?:that|which) (?:might|may|could) have been\s+", re.I)
+_TAIL_START = compile_lazily(
     r"(?:[,;]\s*|\s+[—–-]+\s*|\s+)(?=(?:by|before|until|till|in|on|within|next|this|end of|"
     r"the end of|tomorrow|today|EOD|EOW|early|mid|late|later|no later than|during|over|Q[1-4])\b)",
     re.I,
 )
-_TRAILING_PARENS = re.compile(r"\s*\((?:EOD|owners?:[^)]*|due[^)]*)\)\s*$", re.I)
+_TRAILING_PARENS = compile_lazily(r"\s*\((?:EOD|owners?:[^)]*|due[^)]*)\)\s*$", re.I)
 _CUT_POINTS = (
     ", which ",
     ", since ",
@@ -42,23 +43,23 @@ _DANGLING = frozenset(
     {"it", "this", "that", "them", "these", "those", "there", "part", "further", "one"}
 )
 # "Prepare a demo for the" once "next meeting" is cut: the preposition goes with it.
-_DANGLING_PREPOSITION = re.compile(
+_DANGLING_PREPOSITION = compile_lazily(
     r"(?:\s+(?:for|at|in|on|by|to|of|with|from)(?:\s+(?:the|a|an))?)+$",
     re.I,
 )
-_CLAUSE_AFTER = re.compile(r"\b(?:when|if|once|because|unless|so that|which|who|but)\b")
-_THIS_NOT_A_DATE = re.compile(
+_CLAUSE_AFTER = compile_lazily(r"\b(?:when|if|once|because|unless|so that|which|who|but)\b")
+_THIS_NOT_A_DATE = compile_lazily(
     r"\W*(?:this|that)\s+(?!(?:week|month|quarter|year|morning|afternoon|evening|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b)"
 )
 # Headings that say nothing about a task: "Fix it (Action items)" is no better than "Fix it".
-_GENERIC_TOPIC = re.compile(
+_GENERIC_TOPIC = compile_lazily(
     r"^(?:\d+\.\s*)?(?:action items?|actions?|next steps?|notes?|discussion|agenda|topics?|minutes|"
     r"summary|follow[- ]?ups?|to-?dos?|tasks?|decisions?|updates?|other|misc\w*|general|"
     r"open items|work items)\W*$",
     re.I,
 )
-_OBJECT_BEFORE = re.compile(r"\b(?:the|a|an|our|this|that)$", re.I)
+_OBJECT_BEFORE = compile_lazily(r"\b(?:the|a|an|our|this|that)$", re.I)
 # A fixed reference day lets a tail be recognised as a date phrase whatever the meeting date.
 _PROBE = date(2001, 6, 6)
 

@@ -41,9 +41,10 @@ log = logging.getLogger(__name__)
 TASKS_PER_WORKER = 100
 # How often a worker checks that the service it works for is still there.
 WATCH_SECONDS = 1.0
-# Imported once by the fork server, so a new worker has the extractor at once. (Each
-# worker also imports the main module again; `minutes-bot`'s is light.)
-PRELOAD = ("bot.service.extraction",)
+# Imported once by the fork server, so a new worker has the extractor, its patterns
+# compiled, at once. (Each worker also imports the main module again; `minutes-bot`'s is
+# light.)
+PRELOAD = ("bot.service.worker_preload",)
 WARM_UP = "# Warm-up 2024-12-18\n\n## Action items\n\n- [ ] @octocat: look at #1 by Friday\n"
 
 
