@@ -1,10 +1,9 @@
 """The extraction workers: a dead one is replaced, their start costs no file its budget,
-and they import only the installed package.
+they import only the installed package, and nothing of the web service.
 
-Killed with `kill -9` (or by the out-of-memory killer), a worker takes its whole pool
-down; the pool is rebuilt and the file read again, and `/healthz` says when reading is
-not possible at all. `python -c`, which starts the fork server, puts the current folder
-first on `sys.path`, so a `bot/` where `minutes-bot serve` runs must never be imported.
+Killed with `kill -9` (or by the out-of-memory killer), a worker is replaced and its
+file read again, and `/healthz` says when reading is not possible at all. A `bot/`
+folder where `minutes-bot serve` runs must never be what a worker imports.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ import os
 import shutil
 import signal
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,19 +50,14 @@ class Dying(Job):
         raise AssertionError("unreachable")
 
 
-def slow_start(service: int) -> None:
-    """Start a worker slowly, as a busy machine does, then as the pool always does."""
-    time.sleep(1.5)
-    ORIGINAL_START(service)
-
-
-ORIGINAL_START = extraction._leave_with
+def proc_file(pid: int, name: str) -> bytes:
+    return Path(f"/proc/{pid}/{name}").read_bytes()
 
 
 def workers_of(pool: ExtractionPool) -> list[int]:
-    executor = pool._executor
-    assert executor is not None
-    return [process.pid for process in getattr(executor, "_processes", {}).values()]
+    pids = pool.pids()
+    assert pids, "the pool has workers running"
+    return pids
 
 
 async def test_after_a_worker_is_killed_the_next_files_are_read_on_new_workers() -> None:
@@ -86,7 +79,7 @@ async def test_after_a_worker_is_killed_the_next_files_are_read_on_new_workers()
 async def test_a_file_that_kills_every_worker_is_tried_twice_then_reading_is_reported_unavailable() -> None:
     pool = ExtractionPool(workers=1)
     try:
-        with pytest.raises(extraction.BrokenProcessPool):
+        with pytest.raises(extraction.WorkerDied):
             await pool(Dying("", "meetings/oom.md"))
         assert pool.unavailable and "keep dying" in pool.unavailable
         assert (await pool(Job(SVSM, MEETING))).items  # the next file is read again
@@ -95,10 +88,27 @@ async def test_a_file_that_kills_every_worker_is_tried_twice_then_reading_is_rep
         pool.close()
 
 
+@ON_LINUX
+async def test_a_worker_holds_the_extractor_and_nothing_of_the_web_service() -> None:
+    pool = ExtractionPool(workers=1)
+    try:
+        await pool.warm_up()
+        (pid,) = workers_of(pool)
+        assert (await pool(Job(SVSM, MEETING))).items
+        # A fresh interpreter, not a copy of the service: the web service's compiled
+        # modules (aiohttp's parser, multidict, the JWT signer's cryptography) are not in it.
+        libraries = proc_file(pid, "maps")
+        assert [name for name in (b"aiohttp", b"multidict", b"cryptography") if name in libraries] == []
+        assert proc_file(pid, "cmdline").split(b"\0")[1] == b"-I"
+    finally:
+        pool.close()
+
+
 async def test_starting_the_workers_does_not_count_against_the_first_files_budget(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(extraction, "_leave_with", slow_start)
+    # A worker that starts slowly, as on a busy machine.
+    monkeypatch.setattr(extraction, "WORKER", "import time; time.sleep(1.5); " + extraction.WORKER)
     pool = ExtractionPool(workers=1, seconds=1.0)  # less than the start takes
     try:
         assert (await pool(Job(SVSM, MEETING))).items
@@ -114,7 +124,7 @@ async def test_a_service_whose_worker_was_killed_reads_the_next_push_and_healthz
     service = Service(service_env(github_sim, github_app_key, tmp_path), tmp_path / "service.log")
     async with serving(github_sim, service):
         assert service.process is not None
-        workers = {pid for server in children_of(service.process.pid) for pid in children_of(server)}
+        workers = set(children_of(service.process.pid))
         assert workers
         os.kill(min(workers), signal.SIGKILL)
 
@@ -156,7 +166,7 @@ async def test_healthz_says_when_minutes_cannot_be_read_and_recovers_with_the_ne
     async for bot in start_bot(github_sim, github_app_key, tmp_path / "journal.sqlite3", extraction=pool):
         health = bot.url.replace("/webhook", "/healthz")
         async with aiohttp.ClientSession() as session:
-            with pytest.raises(extraction.BrokenProcessPool):
+            with pytest.raises(extraction.WorkerDied):
                 await pool(Dying("", "meetings/oom.md"))
             async with session.get(health) as answer:
                 assert answer.status == 503

@@ -237,18 +237,17 @@ async def test_a_killed_service_leaves_no_extraction_worker_behind(tmp_path: Pat
     service = await asyncio.create_subprocess_exec(*command, env=env)
     try:
         await until_healthy(port)  # the workers are started before the service listens
-        servers = children_of(service.pid)
-        workers = {pid for server in servers for pid in children_of(server)}
-        assert workers, "the extraction workers run under the fork server"
+        workers = children_of(service.pid)
+        assert len(workers) == 2, "two extraction workers, and no other process"
     finally:
         service.kill()
         await service.wait()
 
     for _ in range(100):  # workers look for the service every second
-        if not any(alive(pid) for pid in servers | workers):
+        if not any(alive(pid) for pid in workers):
             break
         await asyncio.sleep(0.1)
-    assert [pid for pid in servers | workers if alive(pid)] == []
+    assert [pid for pid in workers if alive(pid)] == []
 
 
 async def until_healthy(port: int) -> None:

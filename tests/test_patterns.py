@@ -1,5 +1,5 @@
 """The extractor's patterns are compiled when first used: a pattern made that way answers as
-the compiled one does, importing the extractor compiles none, the fork server all."""
+the compiled one does, importing the extractor compiles none, a starting extraction worker all."""
 
 from __future__ import annotations
 
@@ -68,8 +68,18 @@ def test_reading_ordinary_minutes_compiles_only_some_of_them() -> None:
     assert 0 < compiled < made
 
 
-def test_the_fork_server_compiles_every_pattern_before_it_forks_workers() -> None:
-    compiled, made = _compiled_by_the_extractor("import bot.service.worker_preload")
+def test_an_extraction_worker_compiles_every_pattern_before_it_reads_a_file() -> None:
+    # A worker whose service closes its input at once: it starts, then ends.
+    code = (
+        "import os\n"
+        "answers = os.dup(1)\n"
+        "os.dup2(os.open(os.devnull, os.O_RDONLY), 0)\n"
+        "from bot.service.extraction_worker import serve\n"
+        "serve()\n"
+        "os.dup2(answers, 1)\n"
+        "sys.stdout = os.fdopen(1, 'w')\n"
+    )
+    compiled, made = _compiled_by_the_extractor(code)
 
     assert made > 100
     assert compiled == made

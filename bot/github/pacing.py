@@ -20,9 +20,10 @@ import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from redis.asyncio import Redis
+if TYPE_CHECKING:  # redis-py is loaded only by a service that has Redis configured
+    from redis.asyncio import Redis
 
 # GitHub counts a minute; the log counts a little longer, for clocks that differ.
 WINDOW_SECONDS = 61.0

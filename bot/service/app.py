@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
@@ -31,8 +31,10 @@ from bot.service.extraction import ExtractionPool, shared_pool
 from bot.service.issue_index import RedisIndex, SqliteIndex
 from bot.service.metrics import Metrics
 from bot.service.queue import Delivery, EmbeddedQueue, Journal, Process, Queue
-from bot.service.redis_queue import RedisQueue, connect
 from bot.tracker.issue_index import IssueIndex
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +155,7 @@ def pacer_for(settings: ServiceSettings, journal: Journal | None) -> WritePacer 
         return None
     limits = pace(settings.writes_per_minute, RetryPolicy.content_burst)
     if settings.redis_url:
-        return RedisPacer(connect(settings.redis_url), limits)
+        return RedisPacer(_redis(settings.redis_url), limits)
     if journal is None:
         return LocalPacer(limits)
 
@@ -163,11 +165,19 @@ def pacer_for(settings: ServiceSettings, journal: Journal | None) -> WritePacer 
     return LocalPacer(limits, history=journal.recent_writes(WINDOW_SECONDS), record=record)
 
 
+def _redis(url: str) -> Redis:
+    """Connect to Redis. redis-py is imported here, not with this module: it is 7 MB of
+    every process's memory, and a service on the embedded queue never uses it."""
+    from bot.service.redis_queue import connect
+
+    return connect(url)
+
+
 def index_for(settings: ServiceSettings, journal: str | Path | None) -> IssueIndex | None:
     """Keep the index of the bot's issues in Redis when configured, so every replica shares
     it, else in the journal file (if given); None without either."""
     if settings.redis_url:
-        return RedisIndex(connect(settings.redis_url))
+        return RedisIndex(_redis(settings.redis_url))
     return SqliteIndex(journal) if journal is not None else None
 
 
@@ -316,6 +326,8 @@ def work_queue(
 ) -> Queue:
     """Queue in Redis when configured, so any replica takes any delivery; else in-process."""
     if settings.redis_url:
+        from bot.service.redis_queue import RedisQueue  # see `_redis`
+
         # Each replica still notes the repositories it serves, for the status checks.
         return RedisQueue(settings.redis_url, remembering(journal, process), on_give_up=on_give_up)
     return EmbeddedQueue(journal, process, on_give_up=on_give_up)

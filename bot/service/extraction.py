@@ -4,14 +4,16 @@ Extraction is plain Python over text anybody with push access wrote. On the even
 loop, a file that takes long (or a pattern that goes quadratic on odd input) would
 stop the webhook, `/healthz` and every other repository until it finished; in a
 thread it would still hold the interpreter, and it could not be stopped. So it runs in
-a small pool of processes, started from a fork server that has the extractor already
-imported, and a file that takes longer than the budget has its worker killed.
+a few worker processes, and a file that takes longer than the budget has its worker
+killed.
 
-A worker that dies (killed, or out of memory) breaks its whole pool; the pool is then
-replaced and the file tried once more, and `unavailable` says so when that failed too.
-The fork server starts in the folder that holds the installed package: `python -c`
-puts the current folder first on `sys.path`, and a `bot/` where the service was
-started must not be what the workers import.
+A worker is a fresh interpreter that imports the extractor and nothing else
+(`extraction_worker`), spoken to over a pipe: no fork server and no resource tracker
+stay beside it, and the web service's modules are not copied into it. A worker that
+dies (killed, or out of memory) takes only its own file with it: that file is tried
+once more on a new worker, and `unavailable` says so when that failed too. Workers
+start in isolated mode, with the folder that holds the installed package first on
+their path: a `bot/` where the service was started must not be what they import.
 """
 
 from __future__ import annotations
@@ -19,33 +21,92 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import multiprocessing
-import multiprocessing.forkserver
 import os
 import signal
+import subprocess
 import sys
 import threading
-import time
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import IO, cast
 
 from bot.compat import timeout
 from bot.minutes.job import EXTRACTION_SECONDS, ExtractionTimeout, Job
 from bot.minutes.model import Minutes
+from bot.service.extraction_worker import receive, send
 
 log = logging.getLogger(__name__)
 
-# Workers are replaced now and then, so whatever one file left in memory is given back.
+# Workers are replaced now and then, so whatever their files left in memory is given back.
 TASKS_PER_WORKER = 100
-# How often a worker checks that the service it works for is still there.
-WATCH_SECONDS = 1.0
-# Imported once by the fork server, so a new worker has the extractor, its patterns
-# compiled, at once. (Each worker also imports the main module again; `minutes-bot`'s is
-# light.)
-PRELOAD = ("bot.service.worker_preload",)
 WARM_UP = "# Warm-up 2024-12-18\n\n## Action items\n\n- [ ] @octocat: look at #1 by Friday\n"
+# The folder the installed `bot` package is in, which is all a worker needs on its path.
+PACKAGE_FOLDER = str(Path(__file__).resolve().parent.parent.parent)
+WORKER = (
+    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "from bot.service.extraction_worker import serve; serve()"
+)
+
+
+class WorkerDied(Exception):
+    """A worker process ended while it read a file (killed, or out of memory)."""
+
+
+class Worker:
+    """One worker process and its channel; its calls block, so they run in a thread."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-c", WORKER, PACKAGE_FOLDER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            # A worker is its own process group: a Ctrl-C meant for the service is the
+            # service's to pass on, not each worker's to die of mid-file.
+            start_new_session=True,
+        )
+        self.files = 0
+        # True from sending a file until its answer is read.
+        self.busy = False
+
+    def extract(self, job: Job) -> Minutes:
+        """Have the worker read `job`; raise what extraction raised, or `WorkerDied`."""
+        self.busy = True
+        try:
+            send(cast(IO[bytes], self.process.stdin), job)
+            ok, answer = cast(tuple[bool, object], receive(cast(IO[bytes], self.process.stdout)))
+        except (EOFError, OSError, ValueError) as error:
+            raise WorkerDied(f"worker {self.process.pid} ended: {self.exit_status()}") from error
+        self.busy = False
+        self.files += 1
+        if ok:
+            return cast(Minutes, answer)
+        raise cast(Exception, answer)
+
+    def exit_status(self) -> str:
+        code = self.process.poll()
+        if code is None:
+            return "still running"
+        return f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+
+    def kill(self) -> None:
+        """End the worker at once; reaped in the background, so nobody waits for it."""
+        if self.process.poll() is None:
+            self.process.kill()
+        threading.Thread(target=self._reap, name="worker-reap", daemon=True).start()
+
+    def retire(self) -> None:
+        """Close the worker's input: it ends when it has read it, its file done."""
+        threading.Thread(target=self._reap, name="worker-reap", daemon=True).start()
+
+    def _reap(self) -> None:
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 class ExtractionPool:
@@ -54,8 +115,9 @@ class ExtractionPool:
     def __init__(self, workers: int | None = None, seconds: float = EXTRACTION_SECONDS) -> None:
         self.workers = workers or min(2, os.cpu_count() or 1)
         self.seconds = seconds
-        self._executor: ProcessPoolExecutor | None = None
-        self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore, asyncio.Lock] | None = None
+        self._idle: list[Worker] = []
+        self._all: set[Worker] = set()
+        self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
         # Why the last file could not be read at all, for `/healthz`; None once one is.
         self.unavailable: str | None = None
 
@@ -65,127 +127,89 @@ class ExtractionPool:
         async with self._free_worker():
             try:
                 minutes = await self._run(job)
-            except BrokenProcessPool:
-                # A worker died and took the pool down (this file's or another's): the
-                # broken pool is gone, so this runs on new workers.
-                log.warning("an extraction worker died; new workers read the file again",
-                            extra={"fields": {"path": job.path}})
+            except WorkerDied as error:
+                log.warning("an extraction worker died; a new one reads the file again",
+                            extra={"fields": {"path": job.path, "problem": str(error)}})
                 try:
                     minutes = await self._run(job)
-                except BrokenProcessPool as error:
-                    self.unavailable = f"extraction workers keep dying: {error}"
+                except WorkerDied as again:
+                    self.unavailable = f"extraction workers keep dying: {again}"
                     raise
             self.unavailable = None
             return minutes
 
     async def _run(self, job: Job) -> Minutes:
-        executor = await self._started_pool()
+        worker = self._idle.pop() if self._idle else await self._started_worker()
         loop = asyncio.get_running_loop()
         try:
-            work = loop.run_in_executor(executor, job.run)
             async with timeout(self.seconds):
-                return await work
-        except BrokenProcessPool:
-            self._kill(executor)
-            raise
+                minutes = await loop.run_in_executor(None, worker.extract, job)
         except asyncio.TimeoutError:  # on Python 3.10 not yet the built-in TimeoutError
             log.warning(
                 "extraction over budget; its worker is stopped", extra={"fields": {"path": job.path}}
             )
-            self._kill(executor)
+            self._drop(worker)
             raise ExtractionTimeout(job.path, self.seconds) from None
+        except BaseException:
+            # A worker that answered (extraction raised) is fine; one that died, or whose
+            # file was cancelled with the answer still to come, is not.
+            if worker.busy:
+                self._drop(worker)
+            else:
+                self._give_back(worker)
+            raise
+        self._give_back(worker)
+        return minutes
+
+    async def _started_worker(self) -> Worker:
+        """Start a worker and have it read a small file, so the first real one is quick.
+
+        Starting one (a fresh interpreter imports the extractor) can take seconds on a
+        busy machine: that is no file's time, so it happens before any budget starts.
+        """
+        loop = asyncio.get_running_loop()
+        worker = await loop.run_in_executor(None, Worker)
+        self._all.add(worker)
+        try:
+            await loop.run_in_executor(None, worker.extract, Job(WARM_UP, "warm-up.md"))
+        except BaseException:
+            self._drop(worker)
+            raise
+        return worker
+
+    def _give_back(self, worker: Worker) -> None:
+        if worker.files > TASKS_PER_WORKER:
+            self._all.discard(worker)
+            worker.retire()
+        else:
+            self._idle.append(worker)
+
+    def _drop(self, worker: Worker) -> None:
+        self._all.discard(worker)
+        worker.kill()
 
     async def warm_up(self) -> None:
         """Start the workers and have each read a small file, so the first real one is quick."""
-        await self._started_pool()
+        missing = self.workers - len(self._all)
+        self._idle += await asyncio.gather(*(self._started_worker() for _ in range(missing)))
+
+    def pids(self) -> list[int]:
+        """The process ids of the running workers, busy or idle."""
+        return sorted(worker.process.pid for worker in self._all)
 
     def _free_worker(self) -> asyncio.Semaphore:
         """Return the semaphore of free workers, one per event loop (tests run several)."""
-        return self._loop_slots()[1]
-
-    def _loop_slots(self) -> tuple[asyncio.AbstractEventLoop, asyncio.Semaphore, asyncio.Lock]:
         loop = asyncio.get_running_loop()
         if self._slots is None or self._slots[0] is not loop:
-            self._slots = (loop, asyncio.Semaphore(self.workers), asyncio.Lock())
-        return self._slots
-
-    async def _started_pool(self) -> ProcessPoolExecutor:
-        """Return the pool with its workers running and warm.
-
-        Starting them (the fork server imports the extractor) can take seconds on a
-        busy machine: that is no file's time, so it happens before any budget starts.
-        """
-        async with self._loop_slots()[2]:
-            if self._executor is None:
-                context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(list(PRELOAD))
-                with _in_package_folder():
-                    multiprocessing.forkserver.ensure_running()
-                executor = _executor(self.workers, context)
-                loop = asyncio.get_running_loop()
-                warm = Job(WARM_UP, "warm-up.md")
-                await asyncio.gather(
-                    *(loop.run_in_executor(executor, Job.run, warm) for _ in range(self.workers))
-                )
-                self._executor = executor
-            return self._executor
-
-    def _kill(self, executor: ProcessPoolExecutor) -> None:
-        """Stop every worker of `executor`; the next file starts a fresh pool."""
-        if self._executor is executor:
-            self._executor = None
-        # The executor cannot stop a task that is running; its processes are ours to end.
-        for process in list(getattr(executor, "_processes", {}).values()):
-            process.kill()
-        executor.shutdown(wait=False, cancel_futures=True)
+            self._slots = (loop, asyncio.Semaphore(self.workers))
+        return self._slots[1]
 
     def close(self) -> None:
         """Stop the workers, busy or not; a later file starts new ones."""
-        if self._executor is not None:
-            self._kill(self._executor)
-
-
-@contextlib.contextmanager
-def _in_package_folder() -> Iterator[None]:
-    """Be, for a moment, in the folder the installed `bot` package is in.
-
-    The fork server runs `python -c`, which reads modules from the current folder
-    first: there, that folder holds nothing that is not importable anyway. Only the
-    start of the process sees it; the service's own folder is back at once.
-    """
-    here = os.getcwd()
-    os.chdir(Path(__file__).resolve().parent.parent)
-    try:
-        yield
-    finally:
-        os.chdir(here)
-
-
-def _executor(workers: int, context: multiprocessing.context.BaseContext) -> ProcessPoolExecutor:
-    service = (os.getpid(),)
-    if sys.version_info >= (3, 11):
-        return ProcessPoolExecutor(
-            workers, context, _leave_with, service, max_tasks_per_child=TASKS_PER_WORKER
-        )
-    return ProcessPoolExecutor(workers, context, _leave_with, service)  # 3.10: workers for good
-
-
-def _leave_with(service: int) -> None:
-    """In a worker: exit once the service process is gone, however it went.
-
-    A worker does not notice by itself: a killed service leaves it, and the fork server
-    it came from, waiting for work for good.
-    """
-
-    def watch() -> None:
-        while True:
-            time.sleep(WATCH_SECONDS)
-            try:
-                os.kill(service, 0)
-            except ProcessLookupError:
-                os._exit(0)
-
-    threading.Thread(target=watch, name="service-watch", daemon=True).start()
+        for worker in list(self._all):
+            worker.kill()
+        self._all.clear()
+        self._idle.clear()
 
 
 async def extract_alone(job: Job, seconds: float = EXTRACTION_SECONDS) -> Minutes:
