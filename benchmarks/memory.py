@@ -1,7 +1,7 @@
 """Measure the memory of `minutes-bot serve` as pushes of new minutes files come in.
 
     python benchmarks/memory.py [--at 0,50,100,150,300] [--repos 10] [--installations 2]
-                                [--trace]
+                                [--no-rest] [--trace]
 
 Serves the simulated GitHub in this process and runs `minutes-bot serve` as a real
 process against it (embedded queue, journal in a temporary folder, writes unpaced).
@@ -10,8 +10,9 @@ Each push commits one minutes file new to the service: a real file of
 no two files share their text and the extractor's caches are not simply hit. Pushes go
 to `--repos` repositories in turn, spread over `--installations` installations. After
 each count in `--at` has been processed, the resident (RSS) and proportional (PSS)
-memory of the service process, the fork server and each extraction worker is read from
-`/proc/PID/smaps_rollup`, one line per count.
+memory of the service process and each extraction worker is read from
+`/proc/PID/smaps_rollup`, one line per count; a last line follows once the workers'
+idle time has passed after the last push, when the idle workers have ended.
 
 `--trace` serves the app in this process instead (the simulator beside it) and prints,
 at each count, the 15 places whose traced allocations grew most since the first count.
@@ -37,6 +38,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.service.extraction import WORKER_IDLE_SECONDS  # noqa: E402
 from tests.e2e_support import SECRET, Service, service_env, settings  # noqa: E402
 from tests.github_sim import GitHubSim, generate_app_key  # noqa: E402
 
@@ -186,6 +188,11 @@ async def measure_service(args: argparse.Namespace) -> None:
                     print(memory_line(count, service.process.pid), flush=True)
 
                 await push_all(sim, repos, args.at, lambda: jobs_done(session, metrics), sample)
+                if args.rest:
+                    # Idle extraction workers end by themselves: what stays is the service at rest.
+                    await asyncio.sleep(WORKER_IDLE_SECONDS + 5)
+                    print(memory_line(args.at[-1], service.process.pid)
+                          .replace("pushes", f"pushes and {WORKER_IDLE_SECONDS + 5:g} s at rest"), flush=True)
             finally:
                 await service.kill()
 
@@ -252,6 +259,8 @@ def main() -> None:
     parser.add_argument("--at", default="0,50,100,150,300", help="push counts to sample at")
     parser.add_argument("--repos", type=int, default=10, help="repositories the pushes go to, in turn")
     parser.add_argument("--installations", type=int, default=2, help="installations they belong to")
+    parser.add_argument("--no-rest", dest="rest", action="store_false",
+                        help="skip the last sample, taken once idle workers have ended")
     parser.add_argument("--trace", action="store_true", help="the app in this process, tracemalloc")
     parser.add_argument("--frames", type=int, default=1, help="--trace: frames kept per allocation")
     parser.add_argument("--group", default="lineno", help="--trace: lineno, filename or traceback")

@@ -8,6 +8,7 @@ folder where `minutes-bot serve` runs must never be what a worker imports.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -36,7 +37,7 @@ from tests.e2e_support import (
     start_bot,
 )
 from tests.github_sim import GitHubSim
-from tests.test_limits import children_of
+from tests.test_limits import alive, children_of
 
 ON_LINUX = pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc")
 
@@ -83,6 +84,34 @@ async def test_a_file_that_kills_every_worker_is_tried_twice_then_reading_is_rep
             await pool(Dying("", "meetings/oom.md"))
         assert pool.unavailable and "keep dying" in pool.unavailable
         assert (await pool(Job(SVSM, MEETING))).items  # the next file is read again
+        assert pool.unavailable is None
+    finally:
+        pool.close()
+
+
+@ON_LINUX
+async def test_a_worker_with_no_file_for_its_idle_time_ends_and_the_next_file_starts_another(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    pool = ExtractionPool(workers=2, idle_seconds=1.0)
+    try:
+        await pool.warm_up()
+        first = workers_of(pool)
+        assert len(first) == 2
+        assert (await pool(Job(SVSM, MEETING))).items  # soon enough: an idle worker reads it
+        assert workers_of(pool) == first
+        for _ in range(300):  # a guard against a hang, not a measurement
+            if not any(alive(pid) for pid in first):
+                break
+            await asyncio.sleep(0.1)
+        assert [pid for pid in first if alive(pid)] == []
+
+        assert [i.title for i in (await pool(Job(SVSM, MEETING))).items] == [
+            i.title for i in expected_items(SVSM)
+        ]
+        (again,) = pool.pids()
+        assert again not in first
+        assert "died" not in caplog.text
         assert pool.unavailable is None
     finally:
         pool.close()

@@ -26,6 +26,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import IO, cast
 
@@ -43,8 +44,14 @@ WARM_UP = "# Warm-up 2024-12-18\n\n## Action items\n\n- [ ] @octocat: look at #1
 PACKAGE_FOLDER = str(Path(__file__).resolve().parent.parent.parent)
 WORKER = (
     "import sys; sys.path.insert(0, sys.argv[1]); "
-    "from bot.service.extraction_worker import serve; serve()"
+    "from bot.service.extraction_worker import serve; serve(float(sys.argv[2]))"
 )
+# A worker with no file for this long ends, and its memory with it: minutes come in
+# bursts (a push, a sync), days apart, and a new worker starts in a fraction of a second.
+WORKER_IDLE_SECONDS = 60.0
+# The pool stops handing out an idle worker this long (at most a quarter of the idle
+# time) before the worker would end by itself, so no file goes to a worker that is leaving.
+IDLE_MARGIN_SECONDS = 5.0
 
 
 class WorkerDied(Exception):
@@ -54,9 +61,9 @@ class WorkerDied(Exception):
 class Worker:
     """One worker process and its channel; its calls block, so they run in a thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, idle_seconds: float) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-c", WORKER, PACKAGE_FOLDER],
+            [sys.executable, "-I", "-c", WORKER, PACKAGE_FOLDER, str(idle_seconds)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             # A worker is its own process group: a Ctrl-C meant for the service is the
@@ -66,6 +73,8 @@ class Worker:
         self.files = 0
         # True from sending a file until its answer is read.
         self.busy = False
+        # When the worker last answered, on the monotonic clock.
+        self.idle_since = time.monotonic()
 
     def extract(self, job: Job) -> Minutes:
         """Have the worker read `job`; raise what extraction raised, or `WorkerDied`."""
@@ -76,6 +85,7 @@ class Worker:
         except (EOFError, OSError, ValueError) as error:
             raise WorkerDied(f"worker {self.process.pid} ended: {self.exit_status()}") from error
         self.busy = False
+        self.idle_since = time.monotonic()
         self.files += 1
         if ok:
             return cast(Minutes, answer)
@@ -112,9 +122,15 @@ class Worker:
 class ExtractionPool:
     """Worker processes that extract minutes, at most `workers` files at a time."""
 
-    def __init__(self, workers: int | None = None, seconds: float = EXTRACTION_SECONDS) -> None:
+    def __init__(
+        self,
+        workers: int | None = None,
+        seconds: float = EXTRACTION_SECONDS,
+        idle_seconds: float = WORKER_IDLE_SECONDS,
+    ) -> None:
         self.workers = workers or min(2, os.cpu_count() or 1)
         self.seconds = seconds
+        self.idle_seconds = idle_seconds
         self._idle: list[Worker] = []
         self._all: set[Worker] = set()
         self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
@@ -139,7 +155,7 @@ class ExtractionPool:
             return minutes
 
     async def _run(self, job: Job) -> Minutes:
-        worker = self._idle.pop() if self._idle else await self._started_worker()
+        worker = self._idle_worker() or await self._started_worker()
         loop = asyncio.get_running_loop()
         try:
             async with timeout(self.seconds):
@@ -161,6 +177,24 @@ class ExtractionPool:
         self._give_back(worker)
         return minutes
 
+    def _idle_worker(self) -> Worker | None:
+        """Return a worker waiting for a file, letting go of those about to end by themselves."""
+        while self._idle:
+            worker = self._idle.pop()
+            if self._staying(worker):
+                return worker
+            self._all.discard(worker)
+            worker.retire()
+        return None
+
+    def _staying(self, worker: Worker) -> bool:
+        if worker.process.poll() is not None:
+            return False
+        if not self.idle_seconds:  # workers that never end by themselves
+            return True
+        margin = min(IDLE_MARGIN_SECONDS, self.idle_seconds / 4)
+        return time.monotonic() - worker.idle_since < self.idle_seconds - margin
+
     async def _started_worker(self) -> Worker:
         """Start a worker and have it read a small file, so the first real one is quick.
 
@@ -168,7 +202,7 @@ class ExtractionPool:
         busy machine: that is no file's time, so it happens before any budget starts.
         """
         loop = asyncio.get_running_loop()
-        worker = await loop.run_in_executor(None, Worker)
+        worker = await loop.run_in_executor(None, Worker, self.idle_seconds)
         self._all.add(worker)
         try:
             await loop.run_in_executor(None, worker.extract, Job(WARM_UP, "warm-up.md"))

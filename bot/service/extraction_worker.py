@@ -6,14 +6,16 @@ comes in; a `(True, minutes)` or `(False, exception)` goes back. Only the extrac
 imported here, so a worker holds the extractor and nothing of the web service.
 
 The worker's output stream is the channel, so what anything prints goes to standard
-error instead. The worker ends when the service closes its input, and within a second
-when the service is gone however it went (killed, it closes nothing).
+error instead. The worker ends when the service closes its input, when no job came for
+a while, and within a second when the service is gone however it went (killed, it
+closes nothing).
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import select
 import struct
 import sys
 import threading
@@ -48,8 +50,10 @@ def _read_exactly(stream: IO[bytes], size: int) -> bytes:
     return data
 
 
-def serve() -> None:
-    """Answer jobs until the service closes the channel."""
+def serve(idle_seconds: float = 0) -> None:
+    """Answer jobs until the service closes the channel, or none came for `idle_seconds`
+    (when not 0): a worker nobody needs gives its memory back, and the service starts
+    another when a file comes."""
     channel_in = os.fdopen(os.dup(0), "rb")
     channel_out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # what anything prints must not mix with the answers
@@ -58,6 +62,8 @@ def serve() -> None:
     # Compiled now, while the worker starts, so no file's budget pays for them.
     compile_all()
     while True:
+        if idle_seconds and not select.select([channel_in], [], [], idle_seconds)[0]:
+            return
         try:
             job = receive(channel_in)
         except EOFError:
