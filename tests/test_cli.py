@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.cli.main import main
+from bot.cli.main import main, terminal_columns
 
 ROOT = Path(__file__).resolve().parent.parent
 SVSM = ROOT / "examples" / "svsm-2024-12-18.md"
@@ -298,9 +299,9 @@ def test_extract_loads_yaml_only_for_a_file_with_front_matter(tmp_path: Path) ->
     assert loaded == ["False", "True"]
 
 
-# Modules `extract` loads only for the files or formats that need them: each costs its
-# start-up, and the SVSM minutes, printed as a table, need none.
-ON_DEMAND = ("rapidfuzz", "hashlib", "calendar", "json")
+# Modules `extract` loads only for the files, formats or help messages that need them:
+# each costs its start-up, and the SVSM minutes, printed as a table, need none.
+ON_DEMAND = ("rapidfuzz", "hashlib", "calendar", "json", "shutil")
 
 
 def test_extract_loads_fuzzy_matching_only_for_a_task_said_twice(tmp_path: Path) -> None:
@@ -318,6 +319,16 @@ def test_extract_loads_fuzzy_matching_only_for_a_task_said_twice(tmp_path: Path)
         done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
         loaded.append(done.stdout.strip())
     assert loaded == ["7 []", "1 ['rapidfuzz']"]
+
+
+@pytest.mark.parametrize("columns", [None, "60", "0", "wide"])
+def test_help_is_as_wide_as_shutil_would_make_it(monkeypatch: pytest.MonkeyPatch, columns: str | None) -> None:
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+
+    assert terminal_columns() == shutil.get_terminal_size().columns
 
 
 # What a command that needs no network must not load: each costs start-up in every run.

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from bot import __version__
 
@@ -12,8 +14,44 @@ OFFLINE_COMMANDS = frozenset({"extract", "plan"})
 VERSION = f"minutes-bot {__version__}"
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's own help layout, for the width of the terminal as shutil would find it.
+
+    argparse makes a formatter for every option it is given, and each asks
+    `shutil.get_terminal_size()`: importing shutil, and zlib, bz2 and lzma with it, costs
+    every run a few milliseconds that only help and usage messages need.
+    """
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=terminal_columns() - 2)  # argparse's own margin
+
+
+def terminal_columns() -> int:
+    """`shutil.get_terminal_size().columns`: $COLUMNS, else the terminal's width, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    stdout = sys.__stdout__  # the process's own, as shutil asks: None in some embeddings
+    try:
+        columns = os.get_terminal_size(stdout.fileno()).columns if stdout else 0
+    except (AttributeError, ValueError, OSError):
+        columns = 0
+    return columns or 80
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """A parser whose help is laid out by `HelpFormatter`; its subcommands' parsers are too."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(**kwargs)
+
+
 def build_parser(*, service: bool = True) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = ArgumentParser(
         prog="minutes-bot",
         description="Turn action items in meeting minutes into tracked GitHub issues.",
     )
