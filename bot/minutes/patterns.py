@@ -4,7 +4,7 @@ The extractor states its rules in some 180 patterns, and compiling them all take
 `minutes-bot extract` process about a sixth of its start-up; a file of minutes needs two
 thirds of them. A pattern made by `compile_lazily` is compiled when a method or attribute
 of it is first asked for, and from then on answers as the compiled pattern does.
-`compile_all` compiles every one at once, for a process that forks workers.
+`compile_all` compiles every one at once, for a worker process that will read many files.
 """
 
 from __future__ import annotations
@@ -49,6 +49,6 @@ def compile_lazily(source: str, flags: int = 0) -> re.Pattern[str]:
 
 
 def compile_all() -> None:
-    """Compile every pattern made so far, so that processes forked later share them."""
+    """Compile every pattern made so far, before any file is read that would pay for them."""
     for pattern in _MADE:
         pattern.compiled()
