@@ -54,6 +54,8 @@ class Auth(Protocol):
 
     async def own_logins(self, api: gidgethub.aiohttp.GitHubAPI) -> frozenset[str]: ...
 
+    def learn_own_login(self, login: str) -> None: ...
+
 
 # Who `GITHUB_TOKEN` acts as in GitHub Actions; such tokens may not ask `GET /user`.
 ACTIONS_LOGIN = "github-actions[bot]"
@@ -90,6 +92,10 @@ class TokenAuth:
                     raise
                 self._logins = frozenset({ACTIONS_LOGIN})
         return self._logins
+
+    def learn_own_login(self, login: str) -> None:
+        """Take the author of an issue this token just opened as the token's user."""
+        self._logins = self._logins or frozenset({login})
 
 
 # GitHub's installation tokens expire an hour after they are issued.
@@ -153,6 +159,10 @@ class AppAuth:
             app = await api.getitem("/app", jwt=self.jwt())
             self._logins = frozenset({f"{app['slug']}[bot]"})
         return self._logins
+
+    def learn_own_login(self, login: str) -> None:
+        """Take the author of an issue an installation just opened as the App's bot."""
+        self._logins = self._logins or frozenset({login})
 
     async def _exchange(
         self, api: gidgethub.aiohttp.GitHubAPI, installation_id: int, state: Installation

@@ -45,6 +45,7 @@ from gidgethub import BadRequest, HTTPException, InvalidField, sansio
 from bot.compat import UTC, timeout
 from bot.github import API_URL
 from bot.github.auth import AppAuth, Auth
+from bot.github.node_ids import NodeIds
 from bot.github.pacing import Clock, LocalPacer, Sleep, WritePacer, pace
 from bot.github.retries import RetryPolicy, retry_delay
 
@@ -397,6 +398,10 @@ class GitHubPort:
         self._pace_key = "token" if installation_id is None else f"installation-{installation_id}"
         self._graphql_url = graphql_url(base_url)
         self._node_ids: dict[tuple[str, int, tuple[str, ...]], _CreationIds | None] = {}
+        # The node ids REST answers named, so that opening an issue over GraphQL needs
+        # no look-up; and the parents GraphQL refused to open an issue under.
+        self._known = NodeIds()
+        self._refused_parents: set[tuple[str, int]] = set()
         # Every issue under a label, as this port listed it: (repository, label) -> issues.
         self._listed: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._api = _API(
@@ -478,7 +483,8 @@ class GitHubPort:
     # -- contents and commits -------------------------------------------------
 
     async def own_logins(self) -> frozenset[str]:
-        """Return the logins the bot's own issues and comments are written by."""
+        """Return the logins the bot's own issues and comments are written by: asked of
+        GitHub once, unless an issue the bot opened named its author first."""
         return await self._retrying("GET", "/user", lambda: self._auth.own_logins(self._api))
 
     async def get_file(
@@ -544,7 +550,13 @@ class GitHubPort:
         ]
 
     async def get_repo(self, repo: str) -> dict[str, Any]:
-        return dict(await self._get("/repos/{owner}/{name}", _repo(repo)))
+        repository = dict(await self._get("/repos/{owner}/{name}", _repo(repo)))
+        self.note_repository(repository)
+        return repository
+
+    def note_repository(self, repository: Mapping[str, Any]) -> None:
+        """Remember the node id of a repository as REST or a webhook shows it."""
+        self._known.learn("repository", str(repository.get("full_name")), repository)
 
     async def list_commit_comments(self, repo: str, sha: str) -> list[dict[str, Any]]:
         return await self._get_all(
@@ -584,6 +596,8 @@ class GitHubPort:
             _repo(repo, state=state, labels=labels, since=at, per_page=PER_PAGE),
         )
         found = [issue for issue in issues if "pull_request" not in issue]
+        for issue in found:
+            self._known.learn_issue(repo, issue)
         if state == "all" and labels and since is None:
             self._listed[(repo.lower(), labels)] = found
         return found
@@ -613,9 +627,11 @@ class GitHubPort:
         return [issue for issue in issues if "pull_request" not in issue]
 
     async def get_issue(self, repo: str, number: int) -> dict[str, Any]:
-        return dict(
+        issue = dict(
             await self._get("/repos/{owner}/{name}/issues/{number}", _repo(repo, number=number))
         )
+        self._known.learn_issue(repo, issue)
+        return issue
 
     async def create_issue(
         self,
@@ -628,9 +644,18 @@ class GitHubPort:
     ) -> dict[str, Any]:
         """Open an issue; raise `AmbiguousWriteError` when it may or may not exist now."""
         data = {"title": title, "body": body, "labels": list(labels), "assignees": list(assignees)}
-        return await self._write(
+        created = await self._write(
             "POST", "/repos/{owner}/{name}/issues", _repo(repo), data, repeatable=False
         )
+        self._known.learn_issue(repo, created)
+        return self._authored(created)
+
+    def _authored(self, created: dict[str, Any]) -> dict[str, Any]:
+        """Learn who the bot is from an issue it just opened, whose author it is."""
+        login = (created.get("user") or {}).get("login")
+        if login:
+            self._auth.learn_own_login(str(login))
+        return created
 
     async def update_issue(self, repo: str, number: int, **fields: Any) -> dict[str, Any]:
         """Change an issue's title, body, state, state_reason, labels or assignees."""
@@ -669,6 +694,7 @@ class GitHubPort:
             found: list[str] = []
             async for user in self._api.getiter(url, _repo(repo, per_page=PER_PAGE)):
                 found.append(user["login"])
+                self._known.learn_users([user])
                 if len(found) > most:
                     return None
             return found
@@ -738,7 +764,8 @@ class GitHubPort:
         """Create a label; one that exists already is left as it is."""
         data = {"name": name, "color": color, "description": description}
         try:
-            await self._write("POST", "/repos/{owner}/{name}/labels", _repo(repo), data)
+            created = await self._write("POST", "/repos/{owner}/{name}/labels", _repo(repo), data)
+            self._known.learn("label", f"{repo}:{name}", created)
         except InvalidField as error:
             if not _has_code(error, "already_exists"):
                 raise
@@ -799,21 +826,44 @@ class GitHubPort:
         """
         if self._graphql_url in _NO_PARENT_ON_CREATE or len(labels) > 2:
             return None
-        ids = await self._creation_ids(repo, parent, tuple(labels))
-        users = await self._user_ids(ids, assignees) if ids is not None else None
-        if ids is None or users is None or ids.parent is None or None in ids.labels:
+        if (repo.lower(), parent) in self._refused_parents:
             return None
-        fields = {"repositoryId": ids.repository, "title": title, "body": body,
-                  "labelIds": list(ids.labels), "assigneeIds": users, "parentIssueId": ids.parent}
-        answer = await self._write(
-            "POST", self._graphql_url, {}, _graphql(CREATE_ISSUE, input=fields), repeatable=False
-        )
+        ids = self._known.for_creation(repo, parent, labels, assignees)
+        ids = ids or await self._looked_up_ids(repo, parent, tuple(labels), assignees)
+        if ids is None:
+            return None
+        fields = {"repositoryId": ids["repositoryId"], "title": title, "body": body,
+                  "labelIds": ids["labelIds"], "assigneeIds": ids["assigneeIds"],
+                  "parentIssueId": ids["parentIssueId"]}
+        try:
+            answer = await self._write(
+                "POST", self._graphql_url, {}, _graphql(CREATE_ISSUE, input=fields),
+                repeatable=False,
+            )
+        except BadRequest as error:
+            if not self._no_graphql(error):
+                raise
+            return None
         created = (answer.get("data") or {}).get("createIssue") or {}
         if not created.get("issue"):
             self._refused("createIssue", answer)
-            ids.parent = None  # a parent refused (one full of sub-issues, say) is not asked again
+            # A parent refused (one full of sub-issues, say) is not asked again.
+            self._refused_parents.add((repo.lower(), parent))
             return None
-        return _rest_issue(created["issue"])
+        issue = _rest_issue(created["issue"])
+        self._known.learn_issue(repo, issue)
+        return self._authored(issue)
+
+    async def _looked_up_ids(
+        self, repo: str, parent: int, labels: tuple[str, ...], assignees: Sequence[str]
+    ) -> dict[str, Any] | None:
+        """Ask GraphQL for the node ids no REST answer named; None when it cannot name one."""
+        ids = await self._creation_ids(repo, parent, labels)
+        users = await self._user_ids(ids, assignees) if ids is not None else None
+        if ids is None or users is None or ids.parent is None or None in ids.labels:
+            return None
+        return {"repositoryId": ids.repository, "parentIssueId": ids.parent,
+                "labelIds": list(ids.labels), "assigneeIds": users}
 
     async def _creation_ids(
         self, repo: str, parent: int, labels: tuple[str, ...]
@@ -857,15 +907,21 @@ class GitHubPort:
                 "POST", url, lambda: self._api.post(url, {}, data=_graphql(document, **variables))
             )
         except BadRequest as error:
-            if error.status_code not in (HTTPStatus.NOT_FOUND, HTTPStatus.GONE):
+            if not self._no_graphql(error):
                 raise
-            log.info("no GraphQL API at %s; issues are opened and linked over REST", url)
-            _NO_PARENT_ON_CREATE.add(url)
             return None
         found = (answer.get("data") or {}).get(field) if isinstance(answer, dict) else None
         if found is None:
             self._refused(field, answer)
         return found
+
+    def _no_graphql(self, error: BadRequest) -> bool:
+        """Tell whether GraphQL answered that it is not there (404, 410); remember it so."""
+        if error.status_code not in (HTTPStatus.NOT_FOUND, HTTPStatus.GONE):
+            return False
+        log.info("no GraphQL API at %s; issues are opened and linked over REST", self._graphql_url)
+        _NO_PARENT_ON_CREATE.add(self._graphql_url)
+        return True
 
     def _refused(self, field: str, answer: Any) -> None:
         """Log why GraphQL gave no `field`; remember a host whose schema lacks what is asked."""

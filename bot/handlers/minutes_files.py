@@ -150,6 +150,8 @@ class MinutesReconciler:
         # Meeting issues this run opened, with the items this run made their sub-issues.
         self._linked_now: dict[int, set[int]] = {}
         self._assignable: dict[str, bool] = {}
+        # What the first full listing found: None until one is made (the index answered).
+        self._items_before: bool | None = None
         # Whether any plan of this run changed an issue, so the tracker's summary may be stale.
         self.changed = False
         # What earlier meetings' items each file speaks of (`bot.handlers.followups`).
@@ -175,8 +177,19 @@ class MinutesReconciler:
             )
         )
         self._listed_all = True
+        if self._items_before is None:
+            self._items_before = bool(self._issues)
         if self.index is not None:
             await self.index.rebuild(self.repo, entries_of(self._issues))
+
+    @property
+    def first_items(self) -> bool:
+        """Tell whether a full listing found none of the bot's items before this run.
+
+        Then no tracker summary lists any yet: the tracker is opened with the first
+        weekly report, which has items to report, so there is none to bring up to date.
+        """
+        return self._items_before is False
 
     def _add(self, issues: Iterable[dict[str, Any]]) -> None:
         """Add issues not read yet to those read; their labels are known to exist."""
@@ -247,7 +260,13 @@ class MinutesReconciler:
         return issues
 
     async def own(self, issues: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Keep the issues the bot opened: one bearing a copied marker is somebody else's."""
+        """Keep the issues the bot opened: one bearing a copied marker is somebody else's.
+
+        Who the bot is is asked only when there is an issue to tell apart.
+        """
+        issues = list(issues)
+        if not issues:
+            return []
         logins = await self.port.own_logins()
         item, prefix = self.config.labels.item, self.config.labels.meeting_prefix
         return [issue for issue in issues if trusted_marker(issue, logins, item, prefix)]
@@ -512,6 +531,7 @@ def live_reconciler(
     With `dry_run`, plans are recorded there instead of applied: nothing is written.
     """
     repo = repository["full_name"]
+    port.note_repository(repository)  # its node id, which opening issues over GraphQL names
     if dry_run is not None:  # a dry run neither writes issues nor records them
         writer: Writer = dry_run
         index = None
@@ -596,7 +616,7 @@ async def sync_repository(
     for path in sorted(files_with_issues(await reconciler.issues()) - set(paths)):
         progress(f"[gone] {path}")
         await reconciler.remove(path)
-    if reconciler.changed and dry_run is None:
+    if reconciler.changed and not reconciler.first_items and dry_run is None:
         await refresh_tracker(port, repo, config, clock())
     return len(paths)
 

@@ -148,8 +148,9 @@ async def reconcile_pushed_minutes(event: sansio.Event, context: Context) -> Non
             await tell_earlier_items(reconciler, minutes, await followups(reconciler, minutes))
             if write_back:  # the issue numbers are looked up only for the links they give
                 linked.append(LinkedFile(path, await reconciler.numbers(minutes)))
-    # The tracker lists the items: brought up to date once, after the last turn.
-    changed = reconciler.changed or turn.start > 0
+    # The tracker lists the items: brought up to date once, after the last turn (there is
+    # none to bring up to date while the bot had no items here before this push).
+    changed = (reconciler.changed and not reconciler.first_items) or turn.start > 0
     if changed and turn.resume_at is None and context.dry_run is None:
         await refresh_tracker(context.port, push.repo, config, context.clock())
     if write_back:  # last: a refusal loses nothing
