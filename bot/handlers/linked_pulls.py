@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from bot.handlers.authored import by_the_bot
 from bot.minutes.model import ActionItem
 from bot.tracker.inert import code_span, inert_markdown
 from bot.tracker.marker import written_by
@@ -100,8 +101,8 @@ async def tell_pulls(
 
 async def _sync_comment(port: GitHubPort, pull: Link, section: str, path: str) -> None:
     comments = await port.list_comments(pull.repo, pull.number)
-    logins = await port.own_logins()
-    mine = next((c for c in comments if is_own_comment(c, logins)), None)
+    marked = [c for c in comments if COMMENT_MARKER in (c.get("body") or "")]
+    mine = next(iter(await by_the_bot(port, marked)), None)
     body = merge_section(mine["body"] if mine else None, path, section)
     if mine is None:
         await port.post_comment(pull.repo, pull.number, body)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from bot.handlers.authored import by_the_bot
 from bot.tracker.inert import code_span
-from bot.tracker.marker import written_by
 
 if TYPE_CHECKING:
     from bot.github.port import GitHubPort
@@ -58,8 +58,7 @@ class CommitNotices:
         if not lines:
             return
         marker = notice_marker(path)
-        logins = await self.port.own_logins()
         comments = await self.port.list_commit_comments(self.repo, self.sha)
-        if any(marker in (c.get("body") or "") and written_by(c, logins) for c in comments):
+        if await by_the_bot(self.port, (c for c in comments if marker in (c.get("body") or ""))):
             return
         await self.port.comment_on_commit(self.repo, self.sha, "\n\n".join([*lines, marker]))

@@ -16,6 +16,7 @@ from gidgethub.routing import Router
 
 from bot.config.types import REPO_CONFIG_PATH, ConfigError, RepoConfig
 from bot.github.port import GitHubPort
+from bot.handlers.authored import by_the_bot
 from bot.handlers.context import Context
 from bot.handlers.followups import followups
 from bot.handlers.minutes_files import live_reconciler
@@ -24,7 +25,6 @@ from bot.handlers.repo_config import defaults_not_read, load_repo_config
 from bot.minutes.job import Extract
 from bot.model_api.client import ModelReader
 from bot.tracker.dry_run import DryRun
-from bot.tracker.marker import written_by
 from bot.tracker.preview import (
     PREVIEW_MARKER,
     Head,
@@ -111,11 +111,8 @@ async def _config_or_problems(port: GitHubPort, repo: str, ref: str) -> RepoConf
 async def keep_comment(port: GitHubPort, repo: str, number: int, body: str | None) -> None:
     """Write `body` into the PR's preview comment; None leaves one line where one was."""
     comments = await port.list_comments(repo, number)
-    logins = await port.own_logins()
-    mine = next(
-        (c for c in comments if PREVIEW_MARKER in (c.get("body") or "") and written_by(c, logins)),
-        None,
-    )
+    marked = [c for c in comments if PREVIEW_MARKER in (c.get("body") or "")]
+    mine = next(iter(await by_the_bot(port, marked)), None)
     wanted = body if body is not None else render_no_minutes()
     if mine is None and body is not None:
         await port.post_comment(repo, number, body)

@@ -34,6 +34,7 @@ from gidgethub.routing import Router
 from bot.compat import parse_time
 from bot.config.types import ConfigError, RepoConfig
 from bot.github.port import GitHubPort
+from bot.handlers.authored import by_the_bot
 from bot.handlers.context import Context
 from bot.handlers.repo_config import load_repo_config
 from bot.tracker.marker import ItemMarker, trusted_marker, written_by
@@ -252,10 +253,8 @@ class WeeklyStatus:
         if self.config.tracker_issue is not None:
             return await self.port.get_issue(self.repo, self.config.tracker_issue)
         found = await self.port.list_issues(self.repo, labels=tracker_label(self.config))
-        logins = await self.port.own_logins()
-        mine = [
-            i for i in found if TRACKER_MARKER in (i.get("body") or "") and written_by(i, logins)
-        ]
+        marked = [issue for issue in found if TRACKER_MARKER in (issue.get("body") or "")]
+        mine = await by_the_bot(self.port, marked)
         return min(mine, key=lambda issue: issue["number"]) if mine else None
 
     async def ensure_tracker(
