@@ -23,11 +23,12 @@ SIM_REPO = "acme/minutes"
 
 @pytest.fixture(autouse=True)
 def graphql_hosts_forgotten() -> None:
-    """Forget which GraphQL hosts could not open an issue under a parent: a later test's
-    simulator may listen on a port an earlier one played an older GHES on."""
+    """Forget which GraphQL hosts could not open an issue under a parent or read ahead: a
+    later test's simulator may listen on a port an earlier one played an older GHES on."""
     github = sys.modules.get("bot.github.port")
     if github is not None:
         github._NO_PARENT_ON_CREATE.clear()
+        github._NO_READ_AHEAD.clear()
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from bot.github.port import (
 )
 from tests.github_sim import GitHubSim
 from tests.github_sim.auth import RateLimit
+from tests.github_sim.git import Symlink
 
 REPO = "acme/minutes"
 OWNER = "ada"
@@ -109,6 +110,53 @@ async def test_a_file_over_the_limit_is_refused_before_its_content_is_fetched(
 
     assert (refused.value.size, refused.value.limit) == (1_500_000, 1_000_000)
     assert github_sim.calls_matching("GET", "/repos/{o}/{r}/git/blobs/{sha}") == []
+
+
+async def test_files_and_people_read_ahead_in_one_query_answer_the_reads_that_follow(
+    github_sim: GitHubSim, port: GitHubPort
+) -> None:
+    await github_sim.push(
+        REPO,
+        {".github/minutes-bot.yml": "labels:\n  item: todo\n", "meetings/a.md": "# A\n",
+         "meetings/big.md": "x" * 2_000, "meetings/link.md": Symlink("a.md")},
+        author=OWNER,
+    )
+    sha = github_sim.commit(REPO).sha
+    paths = [".github/minutes-bot.yml", "meetings/a.md", "meetings/big.md", "meetings/link.md",
+             "meetings/absent.md", "meetings"]
+    github_sim.reset_calls()
+
+    await port.read_ahead(REPO, sha, paths, defaults=("acme/.github", ".github/minutes-bot.yml"),
+                          people=True)
+
+    assert await port.get_file(REPO, ".github/minutes-bot.yml", sha) == "labels:\n  item: todo\n"
+    assert await port.get_file(REPO, "meetings/a.md", sha) == "# A\n"
+    with pytest.raises(FileTooLarge):
+        await port.get_file(REPO, "meetings/big.md", sha, max_bytes=1_000)
+    for nothing in ("meetings/link.md", "meetings/absent.md", "meetings"):  # as REST answers
+        assert await port.get_file(REPO, nothing, sha) is None
+    assert await port.get_file("acme/.github", ".github/minutes-bot.yml") is None  # no such repo
+    assert await port.list_assignees(REPO) == frozenset({"acme", OWNER})
+    assert [(c.method, c.path) for c in github_sim.calls] == [("POST", "/graphql")]
+    assert await port.get_file(REPO, "meetings/a.md", "main") == "# A\n"  # not read ahead
+    assert len(github_sim.calls) == 2
+
+
+@pytest.mark.parametrize("host", ["without Commit.file", "without GraphQL"])
+async def test_where_graphql_cannot_read_ahead_files_are_read_over_rest_and_it_is_not_asked_again(
+    github_sim: GitHubSim, port: GitHubPort, host: str
+) -> None:
+    github_sim.read_ahead = False
+    github_sim.graphql = host == "without Commit.file"
+    await github_sim.push(REPO, {"meetings/a.md": "# A\n"}, author=OWNER)
+    sha = github_sim.commit(REPO).sha
+
+    await port.read_ahead(REPO, sha, ["meetings/a.md"])
+    assert await port.get_file(REPO, "meetings/a.md", sha) == "# A\n"
+    await port.read_ahead(REPO, sha, ["meetings/a.md"])
+
+    assert len(github_sim.calls_matching("POST", "/graphql")) == 1
+    assert len(github_sim.calls_matching("GET", "/repos/{o}/{r}/contents/**")) == 1
 
 
 async def test_compare_lists_added_modified_removed_and_renamed_files(

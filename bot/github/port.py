@@ -1,5 +1,6 @@
 """The GitHub port: the only module that talks to GitHub's REST API (and its GraphQL API,
-for the one write REST needs two for: an issue opened under its meeting issue).
+for the one write REST needs two for, an issue opened under its meeting issue, and for
+the reads a push starts with, in one query: `read_ahead`).
 
 Handlers call methods named for what they do (`create_issue`, `post_comment`); this
 module knows the URLs, pagination, authentication, and when to try again.
@@ -47,6 +48,7 @@ from bot.github import API_URL
 from bot.github.auth import AppAuth, Auth
 from bot.github.node_ids import NodeIds
 from bot.github.pacing import Clock, LocalPacer, Sleep, WritePacer, pace
+from bot.github.read_ahead import FileAt, ReadAhead, document, read_answer, variables
 from bot.github.retries import RetryPolicy, retry_delay
 
 log = logging.getLogger(__name__)
@@ -296,6 +298,8 @@ mutation($input: CreateIssueInput!) {
 # GraphQL endpoints (by URL) found without GraphQL, or whose schema lacks what
 # `create_sub_issue` sends (older GitHub Enterprise Server): asked no more in this process.
 _NO_PARENT_ON_CREATE: set[str] = set()
+# GraphQL endpoints found without GraphQL, or without what `read_ahead` asks.
+_NO_READ_AHEAD: set[str] = set()
 
 
 @dataclass
@@ -402,6 +406,9 @@ class GitHubPort:
         # no look-up; and the parents GraphQL refused to open an issue under.
         self._known = NodeIds()
         self._refused_parents: set[tuple[str, int]] = set()
+        # Files and people read ahead in one query (`read_ahead`).
+        self._ahead = ReadAhead()
+        self._assignable_ahead: dict[str, frozenset[str]] = {}
         # Every issue under a label, as this port listed it: (repository, label) -> issues.
         self._listed: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._api = _API(
@@ -496,8 +503,51 @@ class GitHubPort:
         for a link with the file it points at, under that file's path.) A file over
         `max_bytes` raises `FileTooLarge` before its content is fetched.
         """
+        ahead = self._ahead.files.get(FileAt.of(repo, path, ref))
+        if ahead is not None:
+            if max_bytes is not None and ahead.size > max_bytes:
+                raise FileTooLarge(path, ahead.size, max_bytes)
+            return ahead.text
         stored = await self.read_file(repo, path, ref, max_bytes=max_bytes)
         return None if stored is None else stored.content.decode("utf-8", errors="replace")
+
+    async def read_ahead(
+        self,
+        repo: str,
+        ref: str,
+        paths: Sequence[str],
+        *,
+        defaults: tuple[str, str] | None = None,
+        people: bool = False,
+    ) -> None:
+        """Read `paths` of `repo` at `ref`, the file `defaults` names (a repository and a
+        path, on its default branch) and, with `people`, who may be assigned in `repo`, in
+        one GraphQL query; `get_file` and `list_assignees` then answer from it.
+
+        Where GraphQL is missing or leaves something out, those reads go over REST.
+        """
+        url = self._graphql_url
+        if url in _NO_READ_AHEAD:
+            return
+        holder = FileAt.of(*defaults) if defaults else None
+        query = document(len(paths), defaults=holder is not None, people=people)
+        given = variables(repo, ref, paths, holder)
+        try:
+            answer = await self._retrying(
+                "POST", url, lambda: self._api.post(url, {}, data=_graphql(query, **given))
+            )
+        except BadRequest as error:
+            if not self._no_graphql(error):
+                raise
+            return
+        answer = answer if isinstance(answer, dict) else {}
+        problems = [str(e.get("message")) for e in answer.get("errors") or ()]
+        if any(_schema_lacks(message) for message in problems):
+            _NO_READ_AHEAD.add(url)
+        self._ahead = read_answer(answer, repo, ref, paths, holder)
+        if self._ahead.assignable is not None:
+            self._assignable_ahead[repo.lower()] = self._ahead.assignable
+        self._known.learn_users(self._ahead.users)
 
     async def read_file(
         self, repo: str, path: str, ref: str | None = None, *, max_bytes: int | None = None
@@ -688,6 +738,9 @@ class GitHubPort:
         One call answers for every owner of a small repository; for a large organisation,
         asking about each owner (`can_be_assigned`) is cheaper than listing everyone.
         """
+        ahead = self._assignable_ahead.get(repo.lower())
+        if ahead is not None and len(ahead) <= most:
+            return ahead
         url = "/repos/{owner}/{name}/assignees{?per_page}"
 
         async def first_pages() -> list[str] | None:
@@ -919,8 +972,9 @@ class GitHubPort:
         """Tell whether GraphQL answered that it is not there (404, 410); remember it so."""
         if error.status_code not in (HTTPStatus.NOT_FOUND, HTTPStatus.GONE):
             return False
-        log.info("no GraphQL API at %s; issues are opened and linked over REST", self._graphql_url)
+        log.info("no GraphQL API at %s; everything goes over REST", self._graphql_url)
         _NO_PARENT_ON_CREATE.add(self._graphql_url)
+        _NO_READ_AHEAD.add(self._graphql_url)
         return True
 
     def _refused(self, field: str, answer: Any) -> None:

@@ -21,7 +21,7 @@ from bot.github.port import ChangedFile, GitHubPort
 from bot.handlers.context import Context, Turn
 from bot.handlers.followups import followups, tell_earlier_items
 from bot.handlers.minutes_files import live_reconciler
-from bot.handlers.repo_config import load_repo_config
+from bot.handlers.repo_config import defaults_repository, load_repo_config
 from bot.handlers.weekly_status import refresh_tracker
 from bot.handlers.write_back import LinkedFile, propose_links
 
@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 router = Router()
 
 NO_COMMIT = "0" * 40
+# The minutes files a push names that are read ahead with its configuration, at most.
+READ_AHEAD_FILES = 10
+# Which files look like minutes before the repository's configuration is read.
+USUAL_PATHS = RepoConfig()
 # Timeline events cut a push's commit list at 20; a list that long may be incomplete, so
 # the compare API is asked instead.
 COMPLETE_COMMIT_LIST = 20
@@ -121,6 +125,7 @@ async def reconcile_pushed_minutes(event: sansio.Event, context: Context) -> Non
     push = Push.from_payload(event.data)
     if not push.updates_default_branch:
         return
+    await read_ahead(context.port, push)
     config = await read_config(context.port, push.repo, push.after, tell=context.dry_run is None)
     if config is None:
         return
@@ -155,6 +160,24 @@ async def reconcile_pushed_minutes(event: sansio.Event, context: Context) -> Non
         await refresh_tracker(context.port, push.repo, config, context.clock())
     if write_back:  # last: a refusal loses nothing
         await propose_links(context.port, push.repo, push.default_branch, push.after, linked)
+
+
+async def read_ahead(port: GitHubPort, push: Push) -> None:
+    """Read the configuration, the organisation's defaults and the minutes files the push
+    names in one query, which the reads that follow are answered from.
+
+    Which files are minutes is known only once the configuration is read: those the
+    usual paths take are read ahead, the others afterwards, one call each.
+    """
+    named = files_of_commits(push.commits) if push.lists_its_files else []
+    likely = [f.filename for f in named if f.status != "removed"]
+    minutes = [path for path in likely if is_minutes_path(USUAL_PATHS, path)][:READ_AHEAD_FILES]
+    holder = defaults_repository(push.repo)
+    defaults = (holder, REPO_CONFIG_PATH) if holder else None
+    await port.read_ahead(
+        push.repo, push.after, [REPO_CONFIG_PATH, *minutes], defaults=defaults,
+        people=bool(minutes),
+    )
 
 
 def this_turn(changes: MinutesChanges, turn: Turn) -> list[tuple[str, bool]]:

@@ -2,15 +2,18 @@
 
 The simulator does not parse GraphQL. It knows the exact documents below, checked by
 hand against GitHub's published schema (`CreateIssueInput.parentIssueId`,
-`Repository.label`, `Repository.assignableUsers`, `Issue.fullDatabaseId`), and answers
-them from its state; any other document is a violation, answered with GitHub's error
-shape. `parent_on_create = False` plays a GitHub Enterprise Server whose
+`Repository.label`, `Repository.assignableUsers`, `Issue.fullDatabaseId`; for the
+read-ahead, `Repository.object(expression:)`, `Commit.file(path:)`, `TreeEntry.mode`,
+`type` and `object`, `Blob.byteSize`, `isBinary`, `isTruncated` and `text`,
+`Repository.defaultBranchRef`, `Ref.target`), and answers them from its state; any other
+document is a violation, answered with GitHub's error shape. `parent_on_create = False` plays a GitHub Enterprise Server whose
 `CreateIssueInput` has no `parentIssueId`; `graphql = False` one that has no GraphQL.
 """
 
 from __future__ import annotations
 
 import base64
+import posixpath
 import re
 from typing import Any
 
@@ -18,7 +21,7 @@ from aiohttp import web
 
 from .api_common import caller
 from .api_labels import SUB_ISSUES_LIMIT
-from .app import JSON_KEY, json_response, sim_of
+from .app import JSON_KEY, TOKEN_KEY, json_response, sim_of
 from .state import Issue, Repo, SimError, node_id
 
 NODE_IDS = """
@@ -56,6 +59,34 @@ mutation($input: CreateIssueInput!) {
   }
 }
 """
+ENTRY = "fragment entry on TreeEntry { mode type object { ... on Blob { byteSize isBinary isTruncated text } } }"
+PEOPLE = "assignableUsers(first: 100) { pageInfo { hasNextPage } nodes { id login } }"
+# Git's modes: a file, a folder, a link, a submodule.
+MODES = {"blob": 0o100644, "tree": 0o40000, "symlink": 0o120000, "submodule": 0o160000}
+
+
+def read_ahead_document(files: int, *, defaults: bool, people: bool) -> str:
+    """The read-ahead query for `files` files of one commit, with the defaults file and
+    who may be assigned, as the bot words it."""
+    names = "".join(f", $p{n}: String!" for n in range(files))
+    holder = ", $holderOwner: String!, $holderName: String!, $holderPath: String!"
+    head = f"query($owner: String!, $name: String!, $ref: String!{names}{holder if defaults else ''})"
+    entries = " ".join(f"f{n}: file(path: $p{n}) {{ ...entry }}" for n in range(files))
+    repository = (f"repository(owner: $owner, name: $name) {{ object(expression: $ref) "
+                  f"{{ ... on Commit {{ {entries} }} }}{' ' + PEOPLE if people else ''} }}")
+    holding = (" holder: repository(owner: $holderOwner, name: $holderName) { defaultBranchRef { "
+               "target { ... on Commit { defaults: file(path: $holderPath) { ...entry } } } } }")
+    return f"{head} {{ {repository}{holding if defaults else ''} }} {ENTRY}"
+
+
+def read_ahead_shape(document: str, variables: dict[str, Any]) -> bool:
+    """Tell whether `document` is the read-ahead query its variables call for."""
+    files = sum(1 for name in variables if re.fullmatch(r"p\d+", name))
+    expected = read_ahead_document(files, defaults="holderName" in variables,
+                                   people="assignableUsers" in document)
+    return words(document) == words(expected)
+
+
 INPUT_FIELDS = frozenset({"repositoryId", "title", "body", "labelIds", "assigneeIds", "parentIssueId"})
 
 
@@ -93,6 +124,10 @@ async def graphql(request: web.Request) -> web.Response:
     variables = data.get("variables") or {}
     handler = {words(NODE_IDS): node_ids, words(USER_ID): user_id,
                words(CREATE_ISSUE): create_issue}.get(words(data["query"]))
+    if handler is None and read_ahead_shape(data["query"], variables):
+        if not sim.read_ahead:
+            return errors("Field 'file' doesn't exist on type 'Commit'")
+        return await read_ahead(request, variables, "assignableUsers" in data["query"])
     if handler is None:
         sim.record_violation(f"GraphQL document the simulator does not know:\n{data['query']}")
         return errors("Parse error: the simulator knows only the documents the bot sends")
@@ -209,3 +244,76 @@ def issue_node(sim: Any, repo: Repo, issue: Issue) -> dict[str, Any]:
         "assignees": {"nodes": [{"id": node_id("U_", sim.state.user(login).id), "login": login}
                                 for login in issue.assignees]},
     }
+
+
+def reached(request: web.Request, full_name: str) -> Repo | None:
+    """The repository, if the caller's token may see it."""
+    repo = sim_of(request).state.repos.get(full_name.lower())
+    token = request.get(TOKEN_KEY)
+    return None if repo is None or (token is not None and not token.reaches(repo.full_name)) else repo
+
+
+async def read_ahead(request: web.Request, variables: dict[str, Any], people: bool) -> web.Response:
+    """Files of one commit, the defaults file on its repository's default branch, and who
+    may be assigned; a missing file or repository is `null` with a NOT_FOUND error."""
+    sim = sim_of(request)
+    problems: list[dict[str, Any]] = []
+    full_name = f"{variables.get('owner')}/{variables.get('name')}"
+    repo = reached(request, full_name)
+    if repo is None:
+        problems.append(repository_not_found(["repository"], full_name))
+        repository = None
+    else:
+        commit = commit_of(repo, str(variables.get("ref")))
+        files = {f"f{n}": tree_entry(commit, str(variables[f"p{n}"]), ["repository", "object", f"f{n}"],
+                                     problems)
+                 for n in range(sum(1 for name in variables if re.fullmatch(r"p\d+", name)))}
+        repository = {"object": files if commit is not None else None}
+        if people:
+            roles = {repo.owner: "admin"} | repo.roles
+            logins = [login for login, role in roles.items() if role not in ("read", "none")]
+            repository["assignableUsers"] = {
+                "pageInfo": {"hasNextPage": len(logins) > 100},
+                "nodes": [{"id": node_id("U_", sim.state.user(login).id), "login": sim.state.user(login).login}
+                          for login in logins[:100]]}
+    answer: dict[str, Any] = {"repository": repository}
+    if "holderName" in variables:
+        holder_name = f"{variables.get('holderOwner')}/{variables.get('holderName')}"
+        holder = reached(request, holder_name)
+        if holder is None:
+            problems.append(repository_not_found(["holder"], holder_name))
+            answer["holder"] = None
+        else:
+            head = holder.head()
+            where = ["holder", "defaultBranchRef", "target", "defaults"]
+            answer["holder"] = {"defaultBranchRef": None if head is None else {"target": {
+                "defaults": tree_entry(head, str(variables.get("holderPath")), where, problems)}}}
+    return json_response({"data": answer, **({"errors": problems} if problems else {})})
+
+
+def repository_not_found(path: list[str], full_name: str) -> dict[str, Any]:
+    return {"type": "NOT_FOUND", "path": path, "locations": [{"line": 1, "column": 1}],
+            "message": f"Could not resolve to a Repository with the name '{full_name}'."}
+
+
+def commit_of(repo: Repo, ref: str) -> Any:
+    try:
+        return repo.resolve(ref)
+    except SimError:
+        return None
+
+
+def tree_entry(commit: Any, path: str, where: list[str], problems: list[dict[str, Any]]) -> Any:
+    """`Commit.file(path:)`: the entry at `path`, or `null` and a NOT_FOUND error."""
+    path = posixpath.normpath(path).lstrip("/") if path else path
+    if commit is not None and path in commit.tree:
+        kind = commit.kinds.get(path, "blob")
+        text = commit.tree[path]
+        blob = {"byteSize": len(text.encode()), "isBinary": False, "isTruncated": False, "text": text}
+        return {"mode": MODES[kind], "type": {"symlink": "blob", "submodule": "commit"}.get(kind, kind),
+                "object": blob if kind != "submodule" else None}
+    if commit is not None and any(name.startswith(path + "/") for name in commit.tree):
+        return {"mode": MODES["tree"], "type": "tree", "object": {}}
+    problems.append({"type": "NOT_FOUND", "path": where, "locations": [{"line": 1, "column": 1}],
+                     "message": f"Could not resolve file for path '{path}'."})
+    return None

@@ -58,6 +58,7 @@ class GitHubSim(Records):
         self.api_webhooks = False
         self.graphql = True  # False: a GitHub Enterprise Server without GraphQL
         self.parent_on_create = True  # False: `createIssue` takes no `parentIssueId` (older GHES)
+        self.read_ahead = True  # False: a GraphQL whose `Commit` has no `file` (older GHES)
         self.content_limit: int | None = None
         self._content_writes: deque[float] = deque()
         self.webhook_url: str | None = None
