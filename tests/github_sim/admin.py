@@ -102,7 +102,7 @@ async def register_app(request: web.Request) -> web.Response:
 
 async def configure(request: web.Request) -> web.Response:
     """POST /_sim/config {api_webhooks?, content_limit?, search_requires_type?, validate?, require_auth?,
-    graphql?, parent_on_create?}"""
+    graphql?, parent_on_create?, read_ahead?}"""
     sim = sim_of(request)
     data = await body_of(request)
     for name in SETTINGS:
@@ -112,7 +112,7 @@ async def configure(request: web.Request) -> web.Response:
 
 
 SETTINGS = ("api_webhooks", "content_limit", "search_requires_type", "validate", "require_auth",
-            "graphql", "parent_on_create")
+            "graphql", "parent_on_create", "read_ahead")
 
 
 async def set_clock(request: web.Request) -> web.Response:
