@@ -8,8 +8,8 @@ a few worker processes, and a file that takes longer than the budget has its wor
 killed.
 
 A worker is a fresh interpreter that imports the extractor and nothing else
-(`extraction_worker`), spoken to over a pipe: no fork server and no resource tracker
-stay beside it, and the web service's modules are not copied into it. A worker that
+(`extraction_worker`), spoken to over a pipe: it holds about 25 MB, none of it the web
+service's, and no other process runs beside the workers. A worker that
 dies (killed, or out of memory) takes only its own file with it: that file is tried
 once more on a new worker, and `unavailable` says so when that failed too. Workers
 start in isolated mode, with the folder that holds the installed package first on
