@@ -368,3 +368,12 @@ async def test_a_push_run_with_write_back_proposes_the_links_and_a_refusal_is_on
     [pull] = [p for p in github_sim.pulls(REPO) if p.pull.head.startswith("minutes-bot/links/")]
     assert pull.state == "open"
     assert github_sim.commit(REPO).tree[MEETING] == SVSM
+
+
+@pytest.mark.parametrize("module", ["bot.cli.action", "bot.cli.service"])
+def test_a_process_that_signs_nothing_does_not_load_the_jwt_signer(module: str) -> None:
+    # The Action runs on the workflow's token: PyJWT and cryptography would be start-up
+    # paid at every event for nothing.
+    script = f"import sys, {module}\nprint(sorted(m for m in ('jwt', 'cryptography') if m in sys.modules))\n"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout == "[]\n"

@@ -12,7 +12,6 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
-import jwt
 from aiohttp import web
 
 from bot.cli import plan_report as dry_run_report
@@ -132,6 +131,8 @@ def journal_problem(path: Path) -> str | None:
 
 def _check_signing(auth: AppAuth) -> None:
     """Sign an App token locally, so an unusable private key is caught before GitHub sees it."""
+    import jwt  # loaded by the signing anyway; see `AppAuth.jwt`
+
     try:
         auth.jwt()
     except (jwt.PyJWTError, ValueError, TypeError):
