@@ -14,15 +14,15 @@ import pytest
 
 from bot.compat import UTC
 from bot.tracker.status import (
+    MAX_TRACKER_LINES,
     ClosedCounts,
     ItemState,
     StatusLook,
     TrackedItem,
     WeeklySchedule,
-    closed_in_summary,
+    closed_now,
     counted_closed,
     is_due,
-    missed_by_summary,
     posted_week,
     render_status,
     render_tracker_body,
@@ -548,21 +548,50 @@ def test_a_report_with_nothing_open_or_changed_is_posted_while_items_are_tracked
 
 def test_the_summary_gives_back_the_closed_counts_it_shows() -> None:
     body = render_tracker_body(MIXED, MONDAY_MORNING)
-    assert closed_in_summary(body) == counted_closed(MIXED) == ClosedCounts(done=3, dropped=2)
-    assert closed_in_summary(body.replace("<!-- minutes-bot:tracker -->", "")) is None
-    assert closed_in_summary("<!-- minutes-bot:tracker -->\nA tracker a person wrote.") is None
+    open_now = [i for i in MIXED if i.is_open]
+    assert closed_now(body, MONDAY_MORNING, open_now) == counted_closed(MIXED)
+    assert counted_closed(MIXED) == ClosedCounts(done=3, dropped=2)
+    assert closed_now(body.replace("<!-- minutes-bot:tracker -->", ""), MONDAY_MORNING, []) is None
+    person = "<!-- minutes-bot:tracker -->\nA tracker a person wrote."
+    assert closed_now(person, MONDAY_MORNING, []) is None
+
+
+WRITTEN = MONDAY_MORNING  # when the summary of MIXED was last written
+LATER = WRITTEN + timedelta(hours=1)
 
 
 @pytest.mark.parametrize(
-    ("changed", "missed"),
+    ("changed", "counts"),
     [
-        (closed(1, MONDAY_MORNING), True),  # closed while the summary lists it as open
-        (closed(5, MONDAY_MORNING), False),  # closed, and the summary knew
-        (item(5, state_reason="reopened"), True),  # reopened, and the summary does not list it
-        (item(1, state_reason="reopened"), False),  # reopened, and the summary knew
-        (item(8), False),  # new: it is not among the closed ones counted
+        ([], ClosedCounts(3, 2)),  # nothing changed
+        ([closed(1, LATER)], ClosedCounts(4, 2)),  # listed as open, done since
+        ([closed(1, LATER, "not_planned")], ClosedCounts(3, 3)),  # listed as open, dropped since
+        ([closed(5, WRITTEN - timedelta(days=2))], ClosedCounts(3, 2)),  # counted already
+        ([closed(7, WRITTEN)], ClosedCounts(3, 2)),  # closed as it was written: counted
+        ([item(1, state_reason="reopened")], ClosedCounts(3, 2)),  # reopened, and it knew
+        ([item(8)], ClosedCounts(3, 2)),  # new: it is not among the closed ones counted
+        ([closed(8, LATER)], None),  # closed after it was written, never listed as open
+        ([item(5, state_reason="reopened")], None),  # counted as done or dropped, open again
+        ([closed(5, LATER, "not_planned")], None),  # reopened and closed again since
     ],
 )
-def test_an_item_change_the_summary_did_not_see_is_told(changed: TrackedItem, missed: bool) -> None:
+def test_the_closed_counts_now_are_the_summarys_and_the_closes_it_lists(
+    changed: list[TrackedItem], counts: ClosedCounts | None
+) -> None:
     body = render_tracker_body(MIXED, MONDAY_MORNING)
-    assert missed_by_summary(body, [changed]) is missed
+    numbers = {i.number for i in changed}
+    listed = [i for i in MIXED if i.is_open and i.number not in numbers] + changed
+    assert closed_now(body, WRITTEN, listed) == counts
+
+
+def test_a_summary_cannot_tell_the_counts_when_a_listed_item_is_gone() -> None:
+    body = render_tracker_body(MIXED, MONDAY_MORNING)
+    assert closed_now(body, WRITTEN, [i for i in MIXED if i.is_open][1:]) is None
+
+
+def test_a_summary_cut_at_its_cap_cannot_tell_the_counts() -> None:
+    many = [item(n) for n in range(1, MAX_TRACKER_LINES + 2)]
+    body = render_tracker_body(many, MONDAY_MORNING)
+    assert "…and 1 more open items." in body
+    assert closed_now(body, WRITTEN, many) is None
+    assert closed_now(render_tracker_body(many[1:], MONDAY_MORNING), WRITTEN, many[1:]) is not None

@@ -11,13 +11,13 @@ moment as the scheduler could still race.
 The tracker issue's body is a summary kept current whenever the bot changes an item
 (`refresh_tracker`); it is only edited when its text changes.
 
-A report shows the open items and what changed since the last one, so once there is a
-last report a run lists only the open items and those updated since it (GitHub moves an
-issue's `updated_at` when it is opened, closed or reopened): the items of old meetings,
-closed long ago, cost nothing each week. The summary's counts of done and dropped items
-stand in for them; they change only when an item does, and every such change refreshes
-the summary from a full listing. Where the summary cannot tell (no count, or an item it
-lists as open that is closed now, or a reopened one it does not list), every item is
+Once there is a last report, both read the items alike: the open ones and those updated
+since the report (GitHub moves an issue's `updated_at` when it is opened, closed or
+reopened), so the items of old meetings, closed long ago, cost nothing. The summary's
+counts of done and dropped items stand in for them: they count what was closed when the
+summary was last rendered, and the items it listed as open then that are closed now are
+added to them (`closed_now`). Where the summary cannot tell (no count, a list cut at its
+cap, an item it counted as closed open again, one it never saw closed), every item is
 listed again.
 """
 
@@ -46,9 +46,8 @@ from bot.tracker.status import (
     StatusLook,
     TrackedItem,
     WeeklySchedule,
-    closed_in_summary,
+    closed_now,
     is_due,
-    missed_by_summary,
     posted_week,
     render_status,
     render_tracker_body,
@@ -133,9 +132,12 @@ async def refresh_tracker(port: GitHubPort, repo: str, config: RepoConfig, now: 
     """Bring the tracker's summary up to date after an item changed, if there is a tracker."""
     status = WeeklyStatus(port, repo, config)
     tracker = await status.find_tracker()
-    items = await status.items() if tracker is not None else []
-    if items and tracker is not None:
-        await status.update_summary(tracker, items, now)
+    if tracker is None:
+        return
+    comments = await status.reports(tracker["number"])
+    items, closed = await status.read_items(tracker, last_report(comments)[0])
+    if items or closed is not None:
+        await status.update_summary(tracker, items, now, closed)
 
 
 @dataclass(frozen=True)
@@ -209,15 +211,18 @@ class WeeklyStatus:
     async def read_items(
         self, tracker: dict[str, Any] | None, last_at: datetime | None
     ) -> tuple[list[TrackedItem], ClosedCounts | None]:
-        """Return what this run needs of the items: all of them (and None), or, once there is
-        a last report, the open ones and those updated since it, with the summary's counts
-        of the closed ones."""
+        """Return what the report and the summary need of the items: all of them (and None),
+        or, once there is a last report, the open ones and those updated since it, with the
+        closed ones counted from the summary."""
         summary = (tracker or {}).get("body") or ""
-        closed = closed_in_summary(summary)
-        if last_at is None or closed is None:
+        written = (tracker or {}).get("updated_at")
+        if last_at is None or written is None or TRACKER_MARKER not in summary:
             return await self.items(), None
+        # Every run renders the summary before it posts a report, so whatever changed since
+        # the summary was rendered was updated after the report's listing.
         items = await self.items(since=last_at)
-        if missed_by_summary(summary, items):
+        closed = closed_now(summary, parse_time(written), items)
+        if closed is None:
             return await self.items(), None
         return items, closed
 

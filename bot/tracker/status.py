@@ -28,7 +28,7 @@ _STATUS_MARKER_PATTERN = re.compile(r"<!-- minutes-bot:status week=(\d{4}-W\d{2}
 TRACKER_MARKER = "<!-- minutes-bot:tracker -->"
 _TRACKER_COUNTS = "**{open}** open ({overdue} overdue) · **{done}** done · **{dropped}** dropped"
 _TRACKER_COUNTS_PATTERN = re.compile(
-    r"^\*\*\d+\*\* open \(\d+ overdue\) · \*\*(?P<done>\d+)\*\* done"
+    r"^\*\*(?P<open>\d+)\*\* open \(\d+ overdue\) · \*\*(?P<done>\d+)\*\* done"
     r" · \*\*(?P<dropped>\d+)\*\* dropped$",
     re.MULTILINE,
 )
@@ -207,22 +207,43 @@ def counted_closed(items: Iterable[TrackedItem]) -> ClosedCounts:
     return ClosedCounts(done=done, dropped=len(closed) - done)
 
 
-def closed_in_summary(body: str) -> ClosedCounts | None:
-    """Return the closed items the tracker's summary counts; None when `body` has none."""
-    found = _TRACKER_COUNTS_PATTERN.search(body) if TRACKER_MARKER in body else None
-    return ClosedCounts(done=int(found["done"]), dropped=int(found["dropped"])) if found else None
+def closed_now(
+    body: str, written: datetime, items: Iterable[TrackedItem]
+) -> ClosedCounts | None:
+    """Count the closed items now from the tracker's summary `body` and `items`, every item
+    open now or changed since the summary was rendered; None when the summary cannot tell.
 
-
-def missed_by_summary(body: str, items: Iterable[TrackedItem]) -> bool:
-    """Tell whether an item changed unseen by the tracker's summary `body`: closed while the
-    summary lists it as open, or reopened while it does not (it may be past the cap)."""
+    The summary counts the items that were closed when it was rendered, at or before
+    `written` (the tracker's `updated_at`), and lists every item open then: an item it
+    lists that is closed now is added to its counts, and an item it does not list that
+    is closed now was counted already. It cannot tell when its list was cut at the cap,
+    when an item it lists is gone from `items`, when an item it counted as closed is
+    open again (done or dropped, it does not say which), or when an item it does not
+    list was closed after it was written (an item it never saw).
+    """
+    shown = _TRACKER_COUNTS_PATTERN.search(body) if TRACKER_MARKER in body else None
     listed = {int(number) for number in _SUMMARY_LINE.findall(body)}
-    return any(
-        item.number in listed
-        if not item.is_open
-        else item.state_reason == "reopened" and item.number not in listed
-        for item in items
+    by_number = {item.number: item for item in items}
+    if shown is None or len(listed) != int(shown["open"]) or not listed <= by_number.keys():
+        return None
+    if any(_unseen(item, listed, written) for item in by_number.values()):
+        return None
+    since_written = counted_closed(by_number[number] for number in listed)
+    return ClosedCounts(
+        done=int(shown["done"]) + since_written.done,
+        dropped=int(shown["dropped"]) + since_written.dropped,
     )
+
+
+def _unseen(item: TrackedItem, listed: set[int], written: datetime) -> bool:
+    """Tell whether the summary, listing `listed` as open, missed `item`'s last change."""
+    if item.number in listed:
+        return False
+    if item.is_open:
+        return item.state_reason == "reopened"
+    # Closed in the very second it was written (GitHub's times are whole seconds): before
+    # its listing, for an item it does not list was not open then.
+    return item.closed_at is None or item.closed_at > written
 
 
 def _aware(now: datetime) -> datetime:
