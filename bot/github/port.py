@@ -322,6 +322,16 @@ def _graphql(document: str, **variables: Any) -> dict[str, Any]:
     return {"query": document, "variables": variables}
 
 
+def _problems(answer: Mapping[str, Any]) -> list[str]:
+    """Return the messages of a GraphQL answer's errors."""
+    return [str(error.get("message")) for error in answer.get("errors") or ()]
+
+
+def _lacks_schema(answer: Mapping[str, Any]) -> bool:
+    """Tell whether GraphQL refused the query for something its schema lacks."""
+    return any(_schema_lacks(message) for message in _problems(answer))
+
+
 def _schema_lacks(message: str) -> bool:
     """Tell whether GraphQL refused a document for a field or argument its schema lacks.
 
@@ -526,24 +536,15 @@ class GitHubPort:
 
         Where GraphQL is missing or leaves something out, those reads go over REST.
         """
-        url = self._graphql_url
-        if url in _NO_READ_AHEAD:
-            return
         holder = FileAt.of(*defaults) if defaults else None
         query = document(len(paths), defaults=holder is not None, people=people)
-        given = variables(repo, ref, paths, holder)
-        try:
-            answer = await self._retrying(
-                "POST", url, lambda: self._api.post(url, {}, data=_graphql(query, **given))
-            )
-        except BadRequest as error:
-            if not self._no_graphql(error):
-                raise
+        answer = await self._graphql_answer(
+            query, _NO_READ_AHEAD, **variables(repo, ref, paths, holder)
+        )
+        if answer is None:
             return
-        answer = answer if isinstance(answer, dict) else {}
-        problems = [str(e.get("message")) for e in answer.get("errors") or ()]
-        if any(_schema_lacks(message) for message in problems):
-            _NO_READ_AHEAD.add(url)
+        if _lacks_schema(answer):
+            _NO_READ_AHEAD.add(self._graphql_url)
         self._ahead = read_answer(answer, repo, ref, paths, holder)
         if self._ahead.assignable is not None:
             self._assignable_ahead[repo.lower()] = self._ahead.assignable
@@ -952,8 +953,21 @@ class GitHubPort:
 
     async def _graphql_read(self, document: str, field: str, **variables: Any) -> Any:
         """Return `data[field]` of a GraphQL query; None when GraphQL does not answer it."""
+        answer = await self._graphql_answer(document, _NO_PARENT_ON_CREATE, **variables)
+        if answer is None:
+            return None
+        found = (answer.get("data") or {}).get(field)
+        if found is None:
+            self._refused(field, answer)
+        return found
+
+    async def _graphql_answer(
+        self, document: str, hosts_without: set[str], **variables: Any
+    ) -> dict[str, Any] | None:
+        """Post a GraphQL query; None when this host is among `hosts_without` what it asks,
+        or has no GraphQL at all."""
         url = self._graphql_url
-        if url in _NO_PARENT_ON_CREATE:
+        if url in hosts_without:
             return None
         try:
             answer = await self._retrying(
@@ -963,10 +977,7 @@ class GitHubPort:
             if not self._no_graphql(error):
                 raise
             return None
-        found = (answer.get("data") or {}).get(field) if isinstance(answer, dict) else None
-        if found is None:
-            self._refused(field, answer)
-        return found
+        return answer if isinstance(answer, dict) else {}
 
     def _no_graphql(self, error: BadRequest) -> bool:
         """Tell whether GraphQL answered that it is not there (404, 410); remember it so."""
@@ -977,11 +988,11 @@ class GitHubPort:
         _NO_READ_AHEAD.add(self._graphql_url)
         return True
 
-    def _refused(self, field: str, answer: Any) -> None:
+    def _refused(self, field: str, answer: Mapping[str, Any]) -> None:
         """Log why GraphQL gave no `field`; remember a host whose schema lacks what is asked."""
-        problems = [str(e.get("message")) for e in (answer or {}).get("errors") or ()]
-        if any(_schema_lacks(message) for message in problems):
+        if _lacks_schema(answer):
             _NO_PARENT_ON_CREATE.add(self._graphql_url)
+        problems = _problems(answer)
         log.info("GraphQL gave no %s: %s", field, "; ".join(problems) or "no answer")
 
     # -- people -----------------------------------------------------------------
