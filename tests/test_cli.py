@@ -285,18 +285,22 @@ def test_plan_believes_a_pull_lists_state_and_finds_the_one_pr_open_at_the_meeti
 def test_extract_loads_yaml_only_for_a_file_with_front_matter(tmp_path: Path) -> None:
     fronted = tmp_path / "fronted.md"
     fronted.write_text("---\ndate: 2024-12-18\n---\n\n## Action items\n\n- Ana to file the report\n")
-    loaded = []
-    for path in (SVSM, fronted):
-        script = (
-            "import sys, contextlib, io\n"
-            "from bot.cli.main import main\n"
-            "with contextlib.redirect_stdout(io.StringIO()):\n"
-            f"    main(['extract', {str(path)!r}])\n"
-            "print('yaml' in sys.modules)\n"
-        )
-        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-        loaded.append(done.stdout.strip())
+    loaded = [extracted_alone(path, "'yaml' in sys.modules") for path in (SVSM, fronted)]
     assert loaded == ["False", "True"]
+
+
+def extracted_alone(path: Path, report: str) -> str:
+    """Run `minutes-bot extract PATH` in a fresh interpreter; return what `report`, an
+    expression over `sys` and the command's output `out`, prints after it."""
+    script = (
+        "import sys, contextlib, io\n"
+        "from bot.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        f"    main(['extract', {str(path)!r}])\n"
+        f"print({report})\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return done.stdout.strip()
 
 
 # Modules `extract` loads only for the files, formats or help messages that need them:
@@ -307,17 +311,8 @@ ON_DEMAND = ("rapidfuzz", "hashlib", "calendar", "json", "shutil")
 def test_extract_loads_fuzzy_matching_only_for_a_task_said_twice(tmp_path: Path) -> None:
     restated = tmp_path / "restated.md"
     restated.write_text("- Ana will draft the release notes.\n\n## Action items\n\n- Ana: draft the release notes\n")
-    loaded = []
-    for path in (SVSM, restated):
-        script = (
-            "import sys, contextlib, io\n"
-            "from bot.cli.main import main\n"
-            "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
-            f"    main(['extract', {str(path)!r}])\n"
-            f"print(out.getvalue().count('\\n  L'), sorted(m for m in {ON_DEMAND!r} if m in sys.modules))\n"
-        )
-        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-        loaded.append(done.stdout.strip())
+    report = f"out.getvalue().count('\\n  L'), sorted(m for m in {ON_DEMAND!r} if m in sys.modules)"
+    loaded = [extracted_alone(path, report) for path in (SVSM, restated)]
     assert loaded == ["7 []", "1 ['rapidfuzz']"]
 
 
