@@ -135,18 +135,13 @@ def rss_pss(pid: int) -> tuple[float, float]:
 
 
 def service_tree(main: int) -> list[tuple[str, int]]:
-    """Name the service's processes: main and its extraction workers (and, where a fork
-    server starts them, the fork server and the resource tracker)."""
+    """Name the service's processes: main and its extraction workers."""
     tree = [("main", main)]
+    workers = 0
     for child in children(main):
-        grandchildren = children(child)
-        if grandchildren:
-            tree.append(("fork server", child))
-            tree += [(f"worker {k}", pid) for k, pid in enumerate(grandchildren, 1)]
-        elif b"resource_tracker" in Path(f"/proc/{child}/cmdline").read_bytes():
-            tree.append(("resource tracker", child))
-        elif b"extraction_worker" in Path(f"/proc/{child}/cmdline").read_bytes():
-            tree.append((f"worker {len([n for n, _ in tree if n.startswith('worker')]) + 1}", child))
+        if b"extraction_worker" in Path(f"/proc/{child}/cmdline").read_bytes():
+            workers += 1
+            tree.append((f"worker {workers}", child))
         else:
             tree.append((f"child {child}", child))
     return tree
